@@ -1,0 +1,1 @@
+"""Agents turn an event plus the matching rules into a Decision. The gate checks it."""

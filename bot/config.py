@@ -1,0 +1,179 @@
+"""Typed, validated settings from config.toml.
+
+Validation is pydantic's; this module only turns its errors into one line per problem
+that names the file, the dotted key and what was expected. Secrets never live here: a
+``*_env`` key names the environment variable that holds one.
+"""
+
+from __future__ import annotations
+
+import importlib
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from bot.errors import ConfigError
+
+
+class Strict(BaseModel):
+    """Unknown keys are errors: a typo must never silently disable a setting."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DeputySettings(Strict):
+    data_dir: Path = Path("data")
+    rules_dir: Path = Path("rules")
+    # Deputy's own addresses: mail from them is our own; mail to none of them is not for us.
+    addresses: list[str] = Field(default_factory=lambda: ["deputy@localhost"])
+    # Domain for generated Message-IDs (RFC 5322 3.6.4).
+    message_id_domain: str = "deputy.localhost"
+    workers: int = Field(default=8, ge=1, le=256)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Autonomy can be paused by the owner; this is the state at first start.
+    paused: bool = False
+
+
+class LimitsSettings(Strict):
+    # Autonomous replies per thread per 24 h before Deputy stops and asks (bot-loop guard).
+    replies_per_thread: int = Field(default=3, ge=0)
+    # Autonomous messages per correspondent per 24 h (send budget).
+    sends_per_correspondent: int = Field(default=10, ge=0)
+    # A poison event is tried this many times, then quarantined.
+    max_attempts: int = Field(default=3, ge=1, le=20)
+    # Outbox: give up on a delivery after this many transient failures.
+    max_delivery_attempts: int = Field(default=8, ge=1)
+
+
+class LLMSettings(Strict):
+    """Any OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, llama.cpp server)."""
+
+    enabled: bool = False
+    base_url: str = "http://127.0.0.1:11434/v1"
+    model: str = "llama3.1"
+    api_key_env: str = "DEPUTY_LLM_API_KEY"
+    timeout_seconds: float = Field(default=60.0, gt=0)
+    max_retries: int = Field(default=2, ge=0, le=10)
+    max_steps: int = Field(default=6, ge=1, le=50)
+    max_concurrency: int = Field(default=32, ge=1)
+    # Circuit breaker: after this many consecutive failures fall back to rules-only.
+    breaker_failures: int = Field(default=5, ge=1)
+    breaker_reset_seconds: float = Field(default=300.0, gt=0)
+    # Price per million tokens, for the spend shown in the digest.
+    price_in_per_mtok: float = Field(default=0.0, ge=0)
+    price_out_per_mtok: float = Field(default=0.0, ge=0)
+
+
+class EscalationSettings(Strict):
+    deadline_hours: float = Field(default=48.0, gt=0)
+    # Reminders before the deadline, in hours after the question was sent.
+    reminders_hours: list[float] = Field(default_factory=lambda: [4.0, 24.0])
+
+
+class DigestSettings(Strict):
+    enabled: bool = True
+    # Also send the digest as an HTML-plus-text email through this channel ("" = none).
+    email_channel: str = ""
+
+
+class Settings(Strict):
+    deputy: DeputySettings = Field(default_factory=DeputySettings)
+    limits: LimitsSettings = Field(default_factory=LimitsSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    escalation: EscalationSettings = Field(default_factory=EscalationSettings)
+    digest: DigestSettings = Field(default_factory=DigestSettings)
+    # [channels.<name>]: each validated by its connector's own SETTINGS model.
+    channels: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+    # Set by load(); not a config key.
+    source: Path = Field(default=Path("config.toml"), exclude=True)
+
+    def resolve(self, path: Path) -> Path:
+        """Relative paths in the config are relative to the config file."""
+        return path if path.is_absolute() else (self.source.parent / path)
+
+    @property
+    def data_dir(self) -> Path:
+        return self.resolve(self.deputy.data_dir)
+
+    @property
+    def rules_dir(self) -> Path:
+        return self.resolve(self.deputy.rules_dir)
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "deputy.sqlite3"
+
+
+def format_validation_error(source: str, exc: ValidationError, *, prefix: str = "") -> str:
+    lines = []
+    for err in exc.errors():
+        key = prefix + ".".join(str(p) for p in err["loc"])
+        if err["type"] == "extra_forbidden":
+            lines.append(f"{source}: {key}: unknown key")
+        elif err["type"] == "missing":
+            lines.append(f"{source}: {key}: required key is missing")
+        else:
+            got = err.get("input")
+            shown = f" (got {got!r})" if not isinstance(got, dict | list) else ""
+            lines.append(f"{source}: {key}: {err['msg']}{shown}")
+    return "\n".join(lines)
+
+
+def load(path: Path) -> Settings:
+    """Read and validate config.toml, and each enabled channel's section."""
+    if not path.exists():
+        raise ConfigError(f"{path}: config file not found")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not valid UTF-8: {exc}") from None
+    try:
+        settings = Settings.model_validate({**raw, "source": path})
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(str(path), exc)) from None
+    for name in settings.channels:
+        channel_settings(settings, name)  # validate now, fail at start
+    return settings
+
+
+def connector_type(settings: Settings, name: str) -> str:
+    section = settings.channels.get(name, {})
+    kind = section.get("type", name)
+    if not isinstance(kind, str) or not kind.isidentifier():
+        raise ConfigError(f"{settings.source}: channels.{name}.type: expected a connector name")
+    return kind
+
+
+def load_connector_module(settings: Settings, name: str) -> Any:
+    kind = connector_type(settings, name)
+    try:
+        return importlib.import_module(f"connectors.{kind}")
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith("connectors."):
+            raise ConfigError(
+                f"{settings.source}: channels.{name}.type: no connector named {kind!r}"
+            ) from None
+        raise
+
+
+def channel_settings(settings: Settings, name: str) -> BaseModel:
+    module = load_connector_module(settings, name)
+    section = {k: v for k, v in settings.channels[name].items() if k != "type"}
+    try:
+        model: BaseModel = module.SETTINGS.model_validate(section)
+    except ValidationError as exc:
+        raise ConfigError(
+            format_validation_error(str(settings.source), exc, prefix=f"channels.{name}.")
+        ) from None
+    return model
+
+
+def enabled_channels(settings: Settings) -> list[str]:
+    return [
+        name for name, section in settings.channels.items() if section.get("enabled", True)
+    ]

@@ -1,0 +1,79 @@
+"""The contract between the core and a channel connector.
+
+A connector translates; it never decides. ``start(emit)`` begins intake: for every
+inbound item the connector builds an ``Event`` and awaits ``emit(event)``, which returns
+only after the event is committed to the inbox; only then may the connector acknowledge
+the source (advance a Telegram offset, ack Slack, move an IMAP cursor). ``deliver``
+carries out one outbox row and returns a receipt (platform ids) or raises one of
+``bot.errors``: TransientError (retried with backoff), AuthFailed, PermanentError.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from pydantic import BaseModel
+
+from bot.delivery import Delivery
+from bot.errors import ConfigError
+from bot.events import Event
+from bot.owner import OwnerProfile
+
+Emit = Callable[[Event], Awaitable[bool]]  # True when the event was new
+
+
+@runtime_checkable
+class Connector(Protocol):
+    name: str
+
+    async def start(self, emit: Emit) -> None:
+        """Connect and begin intake in background tasks (via runtime.spawn); return soon."""
+
+    async def stop(self) -> None:
+        """Idempotent; drains what is in flight."""
+
+    async def deliver(self, delivery: Delivery) -> Mapping[str, str]:
+        """Carry out one outbox row; return a receipt such as {"message_id": ...}."""
+
+
+class StateStore(Protocol):
+    """Small durable key/value state per connector (cursors, offsets, baselines)."""
+
+    async def get(self, key: str) -> str | None: ...
+
+    async def set(self, key: str, value: str) -> None: ...
+
+
+@dataclass(kw_only=True)
+class ConnectorRuntime:
+    """What the core gives a connector: nothing else of the core is reachable."""
+
+    name: str
+    data_dir: Path
+    owner: OwnerProfile
+    state: StateStore
+    own_addresses: tuple[str, ...]
+    spawn: Callable[[Coroutine[Any, Any, Any], str], asyncio.Task[Any]]
+    on_auth_failed: Callable[[str], Awaitable[None]] | None = None
+
+    def secret(self, env_name: str, *, key: str) -> str:
+        """Read a secret from the environment; the config only names the variable."""
+        value = os.environ.get(env_name, "")
+        if not value:
+            raise ConfigError(
+                f"channels.{self.name}.{key}: environment variable {env_name} is not set"
+            )
+        return value
+
+
+class ConnectorModule(Protocol):
+    SETTINGS: type[BaseModel]
+
+    def create(
+        self, *, name: str, settings: BaseModel, runtime: ConnectorRuntime
+    ) -> Connector: ...

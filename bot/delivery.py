@@ -1,0 +1,77 @@
+"""What leaves Deputy: outbox rows as connectors receive them.
+
+The executor writes a ``Delivery`` into the outbox in the same transaction that
+finishes the event; the outbox dispatcher hands it to the connector named in
+``connector``. ``key`` is the idempotency key: the same action of the same event always
+gets the same key, so a replay after a crash inserts nothing new.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+DeliveryOp = Literal["send", "file", "prompt", "update_prompt"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Button:
+    label: str
+    data: str  # opaque to the connector; carries the single-use nonce
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OutboundMessage:
+    """A message to send. For email, ``message_id`` is deterministic (derived from the
+    idempotency key) so that a send in doubt can be looked up in Sent before a resend."""
+
+    to: tuple[str, ...]
+    text: str
+    subject: str = ""
+    cc: tuple[str, ...] = ()
+    html: str = ""
+    thread: str = ""
+    message_id: str = ""
+    in_reply_to: str = ""
+    references: tuple[str, ...] = ()
+    auto_submitted: bool = True
+    # Chat addressing (chat_id, thread_ts, reply_to_message_id): copied from Event.refs.
+    refs: dict[str, str] = field(default_factory=dict)
+    buttons: tuple[Button, ...] = ()
+    attach_original: bool = False  # forward: attach the original as message/rfc822
+
+    def to_payload(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_payload(cls, data: dict[str, Any]) -> OutboundMessage:
+        data = dict(data)
+        for key in ("to", "cc", "references"):
+            data[key] = tuple(data.get(key, ()))
+        data["buttons"] = tuple(Button(**b) for b in data.get("buttons", ()))
+        return cls(**data)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Delivery:
+    """One outbox row as a connector sees it."""
+
+    key: str
+    connector: str
+    op: str
+    payload: dict[str, Any]
+    attempts: int = 0
+    # A previous attempt started and its outcome was never recorded (crash mid-send).
+    # The connector must check (e.g. Sent folder by Message-ID) before sending again.
+    in_doubt: bool = False
+
+    def payload_json(self) -> str:
+        return json.dumps(self.payload, ensure_ascii=False, sort_keys=True)
+
+
+def message_id_for(key: str, *, domain: str) -> str:
+    """A deterministic RFC 5322 Message-ID for an idempotency key."""
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    return f"<deputy.{digest}@{domain}>"

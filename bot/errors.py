@@ -1,0 +1,32 @@
+"""The small error taxonomy every connector translates library exceptions into, once,
+at its boundary. The core only ever handles these."""
+
+from __future__ import annotations
+
+
+class DeputyError(Exception):
+    """Base class."""
+
+
+class ConfigError(DeputyError):
+    """Bad configuration or rules. The message names the file and the key or line."""
+
+
+class TransientError(DeputyError):
+    """Retry later with backoff (timeouts, 429, 5xx, dropped connections)."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class AuthFailed(DeputyError):
+    """Credentials rejected: stop retrying and tell the owner."""
+
+
+class PermanentError(DeputyError):
+    """This delivery can never succeed as it is (bad address, message too large)."""
+
+
+class AlreadyRunning(DeputyError):
+    """Another daemon holds the single-instance lock on this database."""

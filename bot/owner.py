@@ -1,0 +1,30 @@
+"""Who the owner is, as connectors need to know it to mark ``sender_verified_owner``.
+
+Loaded from rules/owner.md. Identity is by id (Telegram user id, Slack user+team,
+authenticated email), never by display name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OwnerProfile:
+    name: str = "Owner"
+    emails: tuple[str, ...] = ()
+    timezone: str = "UTC"
+    preferred_channel: str = "cli"
+    fallback_channels: tuple[str, ...] = ()
+    signature: str = ""
+    tone: str = ""  # the body of owner.md: how the owner writes
+    telegram_user_id: int | None = None
+    slack_user_id: str = ""
+    slack_team_id: str = ""
+    digest_time: str = "08:00"
+    quiet_hours: tuple[str, str] | None = None  # ("22:00", "07:00") local time
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def is_owner_email(self, address: str) -> bool:
+        """Address match only; authentication is the email connector's job."""
+        return address.lower() in {e.lower() for e in self.emails}

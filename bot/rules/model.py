@@ -1,0 +1,174 @@
+"""The typed shape of a rule's TOML header.
+
+What must be checked by code lives here (conditions, allowed actions, limits, mandate);
+what needs judgment lives in the Markdown body as the owner wrote it. Unknown keys are
+errors (``extra="forbid"``) so that a typo never turns a limit off.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from bot.owner import OwnerProfile
+
+ActionName = Literal["reply", "forward", "file", "ignore", "follow_up", "remember", "webhook", "offer"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def _check_regex(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"invalid regular expression: {exc}") from None
+    return value
+
+
+class When(Strict):
+    """All given conditions must hold; inside a list, any item may match."""
+
+    channel: list[str] = Field(default_factory=list)
+    from_: list[str] = Field(default_factory=list, alias="from")  # address globs
+    to: list[str] = Field(default_factory=list)  # recipient globs
+    subject: str | None = None  # regex, searched
+    body: str | None = None  # regex, searched
+    keywords: list[str] = Field(default_factory=list)  # any, whole words, case-insensitive
+    has_attachment: bool | None = None
+
+    _subject = field_validator("subject")(_check_regex)
+    _body = field_validator("body")(_check_regex)
+
+
+class Money(Strict):
+    max: float = Field(ge=0)
+    currency: str = Field(min_length=3, max_length=3)
+
+
+class Limits(Strict):
+    amount: Money | None = None  # no amount above this in anything Deputy sends
+    replies_per_thread: int | None = Field(default=None, ge=0)
+    allow_links: bool = False  # links not already in the thread or the template are blocked
+
+
+class Mandate(Strict):
+    """A negotiation mandate. ``side="sell"``: we want a high price (walk_away is the
+    least we accept). ``side="buy"``: we want a low price (walk_away is the most we pay)."""
+
+    side: Literal["sell", "buy"] = "sell"
+    target: float
+    walk_away: float
+    currency: str = Field(min_length=3, max_length=3)
+    max_rounds: int = Field(default=4, ge=1)
+    concessions: list[str] = Field(default_factory=list)  # what may be conceded besides price
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Mandate:
+        if self.side == "sell" and self.walk_away > self.target:
+            raise ValueError("selling: walk_away must not be above target")
+        if self.side == "buy" and self.walk_away < self.target:
+            raise ValueError("buying: walk_away must not be below target")
+        return self
+
+    def acceptable(self, amount: float) -> bool:
+        return amount >= self.walk_away if self.side == "sell" else amount <= self.walk_away
+
+
+class ReplySpec(Strict):
+    # string.Template: $sender_name $sender $subject $owner_name $signature
+    template: str | None = None
+    auto_submitted: bool = True  # RFC 3834 Auto-Submitted: auto-replied (opt-out per rule)
+
+
+class FileSpec(Strict):
+    folder: str = Field(min_length=1)
+    flags: list[str] = Field(default_factory=list)
+    save_attachments: bool = False
+
+
+class ForwardSpec(Strict):
+    to: list[str] = Field(min_length=1)  # the only addresses a forward may reach
+    note: str = ""
+
+
+class FollowUpSpec(Strict):
+    after: str = "3d"  # "12h", "3d", "1w"
+    max: int = Field(default=1, ge=0)
+
+    @field_validator("after")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        parse_duration_hours(value)
+        return value
+
+
+class WebhookSpec(Strict):
+    url: str
+
+
+def parse_duration_hours(text: str) -> float:
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([mhdw])\s*", text)
+    if not match:
+        raise ValueError(f"expected a duration like '30m', '12h', '3d', '1w', got {text!r}")
+    value, unit = float(match[1]), match[2]
+    return value * {"m": 1 / 60, "h": 1, "d": 24, "w": 168}[unit]
+
+
+class RuleHeader(Strict):
+    name: str | None = None
+    description: str = ""
+    priority: int = 0  # higher first; ties by file name
+    enabled: bool = True
+    when: When = Field(default_factory=When)
+    may: list[ActionName] = Field(default_factory=list)  # anything else: ask the owner
+    reply: ReplySpec | None = None
+    file: FileSpec | None = None
+    forward: ForwardSpec | None = None
+    follow_up: FollowUpSpec | None = None
+    webhook: WebhookSpec | None = None
+    limits: Limits = Field(default_factory=Limits)
+    mandate: Mandate | None = None
+    expires: str | None = None  # ISO date after which the rule no longer applies
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RuleHeader:
+        for name, spec in (("file", self.file), ("forward", self.forward), ("webhook", self.webhook)):
+            if spec is not None and name not in self.may:
+                raise ValueError(f"'{name}' is configured but not in 'may'")
+        if self.mandate is not None and "offer" not in self.may:
+            raise ValueError("a mandate needs 'offer' in 'may'")
+        return self
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Rule:
+    name: str
+    path: Path
+    header: RuleHeader
+    instructions: str  # the Markdown body, in the owner's words
+    learned: bool = False
+
+    @property
+    def may(self) -> frozenset[str]:
+        return frozenset(self.header.may)
+
+    @property
+    def mandate(self) -> Mandate | None:
+        return self.header.mandate
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Rulebook:
+    owner: OwnerProfile
+    rules: tuple[Rule, ...]  # in evaluation order
+    sources: tuple[Path, ...] = field(default_factory=tuple)
+
+    def by_name(self, name: str) -> Rule | None:
+        return next((r for r in self.rules if r.name == name), None)
