@@ -94,6 +94,7 @@ class Notify:
     """Tell the owner something (no answer expected). Internal: never from a rule."""
 
     text: str
+    channel: str = ""  # answer on this channel (where the owner spoke); "" = preferred
 
 
 Action = Reply | Offer | Forward | File | Ignore | Escalate | FollowUp | Remember | Webhook | Notify

@@ -1,0 +1,136 @@
+"""The agent that needs no model: it carries out what a rule spells out, and asks for
+everything that would need judgment. This is Deputy's behaviour when no LLM is
+configured, and its fallback when the model's circuit breaker is open."""
+
+from __future__ import annotations
+
+from string import Template
+
+from bot.actions import Action, Decision, Escalate, File, FollowUp, Forward, Ignore, Reply, Webhook
+from bot.agent.base import AgentContext
+from bot.events import Event
+from bot.rules.model import Rule, parse_duration_hours
+
+
+def render_template(template: str, *, event: Event, ctx: AgentContext) -> str:
+    """``string.Template`` with safe_substitute: inbound text can fill a placeholder but
+    can never add one, and a malformed template never raises at send time."""
+    owner = ctx.rulebook.owner
+    values = {
+        "sender": event.sender,
+        "sender_name": event.sender_name or event.sender.split("@")[0],
+        "first_name": (event.sender_name or event.sender.split("@")[0]).split()[0]
+        if (event.sender_name or event.sender)
+        else "",
+        "subject": event.subject,
+        "owner_name": owner.name,
+        "signature": owner.signature,
+    }
+    return Template(template).safe_substitute(values).strip()
+
+
+class RulesOnlyAgent:
+    """Deterministic: the same event and rules always give the same Decision."""
+
+    async def decide(self, ctx: AgentContext) -> Decision:
+        rule = ctx.rule
+        event = ctx.event
+        if rule is None:
+            return no_rule_decision(event)
+        actions: list[Action] = []
+        reasons: list[str] = [f"rule '{rule.name}' matched"]
+        header = rule.header
+        judgment_needed: list[str] = []
+        if header.file is not None:
+            actions.append(
+                File(
+                    folder=header.file.folder,
+                    flags=tuple(header.file.flags),
+                    save_attachments=header.file.save_attachments,
+                )
+            )
+        if header.forward is not None:
+            actions.append(Forward(to=tuple(header.forward.to), note=header.forward.note))
+        if "reply" in rule.may:
+            if header.reply is not None and header.reply.template:
+                actions.append(
+                    Reply(
+                        text=render_template(header.reply.template, event=event, ctx=ctx),
+                        auto_submitted=header.reply.auto_submitted,
+                    )
+                )
+            else:
+                judgment_needed.append("a reply with no template")
+        if "offer" in rule.may:
+            judgment_needed.append("a negotiation")
+        if header.webhook is not None:
+            actions.append(Webhook(url=header.webhook.url, payload=_webhook_payload(event, rule)))
+        if header.follow_up is not None and "follow_up" in rule.may and any(
+            isinstance(a, Reply) for a in actions
+        ):
+            actions.append(FollowUp(after_hours=parse_duration_hours(header.follow_up.after)))
+        if judgment_needed:
+            reasons.append(f"needs judgment ({', '.join(judgment_needed)}) and no model is configured")
+            actions.append(
+                Escalate(
+                    question=(
+                        f"Rule '{rule.name}' applies, but it needs {', '.join(judgment_needed)} "
+                        "and no model is configured. How should I answer?"
+                    ),
+                    reason="needs judgment",
+                    options=("Do nothing more",),
+                    option_actions=((Ignore(reason="owner: nothing more"),),),
+                    default_option=0,
+                )
+            )
+        if not actions:
+            if "ignore" in rule.may:
+                actions.append(Ignore(reason=f"rule '{rule.name}' says to ignore"))
+            else:
+                return Decision(
+                    actions=(
+                        Escalate(
+                            question=f"Rule '{rule.name}' matched but says nothing I can do alone.",
+                            reason="rule has no deterministic action",
+                            options=("Do nothing",),
+                            option_actions=((Ignore(reason="owner: nothing"),),),
+                            default_option=0,
+                        ),
+                    ),
+                    reasons=(*reasons, "nothing to do without judgment"),
+                    rule=rule.name,
+                )
+        return Decision(actions=tuple(actions), reasons=tuple(reasons), rule=rule.name)
+
+    async def close(self) -> None:
+        return None
+
+
+def no_rule_decision(event: Event) -> Decision:
+    """Sieve's implicit keep (RFC 5228 2.10.2): no rule covers it, so never guess."""
+    who = event.sender_name or event.sender or event.channel
+    what = f"'{event.subject}'" if event.subject else "a message"
+    return Decision(
+        actions=(
+            Escalate(
+                question=f"No rule covers {what} from {who}. What should I do?",
+                reason="no rule matched",
+                options=("Do nothing",),
+                option_actions=((Ignore(reason="owner: do nothing"),),),
+                default_option=0,
+            ),
+        ),
+        reasons=("no rule matched",),
+        rule="",
+    )
+
+
+def _webhook_payload(event: Event, rule: Rule) -> dict[str, object]:
+    return {
+        "rule": rule.name,
+        "event_id": event.id,
+        "channel": event.channel,
+        "sender": event.sender,
+        "subject": event.subject,
+        "received_at": event.received_at.isoformat(),
+    }

@@ -1,0 +1,194 @@
+"""The daemon: wires store, connectors, workers, sender and scheduler, and owns their
+lifecycle. Every long-lived part has start/stop; stop is idempotent and drains.
+
+Shutdown order follows the data: stop intake first, let workers finish what they
+claimed, then let the sender finish in-flight deliveries, then close the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Coroutine
+from typing import Any
+
+from bot.agent.base import Agent
+from bot.config import Settings, channel_settings, connector_type, enabled_channels, load_connector_module
+from bot.connector import Connector, ConnectorRuntime
+from bot.events import Event
+from bot.executor import Executor
+from bot.handler import EventHandler
+from bot.logs import Redactor, secrets_from_env
+from bot.rulebook_source import RulebookSource
+from bot.scheduled import ScheduledHandler
+from bot.scheduler import Scheduler
+from bot.sender import Sender
+from bot.store import AuditEntry, Claimed, InstanceLock, NamespacedState, Store
+from bot.worker import WorkerPool
+
+log = logging.getLogger("deputy")
+BUILTIN = {"cli": "console", "webhook": "webhook"}
+
+
+class Deputy:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.store = Store(settings.db_path)
+        self.lock = InstanceLock(settings.db_path.with_suffix(".lock"))
+        self.connectors: dict[str, Connector] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._started = False
+        self._stopped = False
+        self.redactor: Redactor | None = None
+
+    # ----- task supervision: no unowned tasks ----------------------------------------
+    def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
+        task = asyncio.create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("task %s died", task.get_name(), exc_info=task.exception())
+
+    # ----- lifecycle --------------------------------------------------------------------
+    async def start(self) -> None:
+        s = self.settings
+        s.data_dir.mkdir(parents=True, exist_ok=True)
+        self.lock.acquire()
+        await self.store.open()
+        recovered = await self.store.inbox.recover()
+        in_doubt = await self.store.outbox.recover()
+        if recovered or in_doubt:
+            log.info("recovered after a stop: %d events to redo, %d deliveries in doubt", recovered, in_doubt)
+        self.rules = RulebookSource(s.rules_dir)
+        owner = self.rules().owner
+        names = {**{n: connector_type(s, n) for n in enabled_channels(s)}}
+        for name, kind in BUILTIN.items():
+            names.setdefault(name, kind)
+        self.executor = Executor(settings=s, channel_types=names)
+        scheduled = ScheduledHandler(store=self.store, settings=s, executor=self.executor)
+        self.handler = EventHandler(store=self.store, settings=s, rulebook=self.rules,
+                                    executor=self.executor, agent=self._build_agent(), scheduled=scheduled)
+        self.pool = WorkerPool(store=self.store, handle=self.handler.handle, quarantine=self._quarantine,
+                               concurrency=s.deputy.workers, max_attempts=s.limits.max_attempts)
+        self.sender = Sender(store=self.store, connectors=self.connectors, notice=self._notice,
+                             max_attempts=s.limits.max_delivery_attempts)
+        self.scheduler = Scheduler(store=self.store, rulebook=self.rules, wake_workers=self.pool.wake,
+                                   digest_enabled=s.digest.enabled)
+        for name, kind in names.items():
+            self.connectors[name] = self._build_connector(name, kind, owner)
+        self.spawn(self.pool.run(), "workers")
+        self.spawn(self.sender.run(), "sender")
+        self.spawn(self.scheduler.run(), "scheduler")
+        for name, connector in self.connectors.items():
+            await connector.start(self.emit)
+            log.info("channel %s started", name)
+        self._started = True
+
+    def _build_connector(self, name: str, kind: str, owner: Any) -> Connector:
+        s = self.settings
+        if name in s.channels:
+            module = load_connector_module(s, name)
+            conf = channel_settings(s, name)
+        else:
+            import importlib
+
+            module = importlib.import_module(f"connectors.{kind}")
+            conf = module.SETTINGS()
+        runtime = ConnectorRuntime(
+            name=name, data_dir=s.data_dir, owner=owner, state=NamespacedState(self.store.kv, name),
+            own_addresses=tuple(a.lower() for a in s.deputy.addresses), spawn=self.spawn,
+        )
+        if self.redactor is not None:
+            for key, value in conf.model_dump().items():
+                if key.endswith("_env") and isinstance(value, str):
+                    for secret in secrets_from_env([value]):
+                        self.redactor.add(secret)
+        connector: Connector = module.create(name=name, settings=conf, runtime=runtime)
+        return connector
+
+    def _build_agent(self) -> Agent | None:
+        if not self.settings.llm.enabled:
+            log.info("no model configured: rules-only mode")
+            return None
+        from bot.agent.factory import build_agent  # imported only when a model is configured
+
+        return build_agent(self.settings, notice=self._notice)
+
+    async def emit(self, event: Event) -> bool:
+        """Commit an event to the inbox; connectors acknowledge their source after this."""
+        new = await self.store.inbox.add(event)
+        if new:
+            self.pool.wake()
+        return new
+
+    async def _quarantine(self, item: Claimed, reason: str) -> None:
+        rulebook = self.rules()
+        async with self.store.db.transaction() as tx:
+            await self.store.inbox.quarantine_in(tx, item.seq, error=reason)
+            await self.executor.owner_notice_in(
+                tx, owner=rulebook.owner, key=f"quarantine:{item.event.id}", event_id=item.event.id,
+                text=f"I could not process a message from {item.event.sender or item.event.channel} "
+                     f"({item.event.subject or 'no subject'}) after {item.attempts} attempts and set it "
+                     f"aside. Reason: {reason}")
+            await self.store.audit.add_in(tx, AuditEntry(
+                event_id=item.event.id, channel=item.event.channel, sender=item.event.sender,
+                subject=item.event.subject, outcome="quarantined", reasons=(reason,)))
+        self.sender.wake()
+
+    async def _notice(self, key: str, text: str) -> None:
+        async with self.store.db.transaction() as tx:
+            await self.executor.owner_notice_in(tx, owner=self.rules().owner, key=key,
+                                                event_id="system", text=text)
+        self.sender.wake()
+
+    async def drain(self, *, timeout: float = 30.0) -> None:
+        """Wait until the inbox and outbox are empty (tests and `deputy run --once`)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while loop.time() < deadline:
+            if not await self.store.inbox.has_pending() and not await self.store.outbox.has_pending():
+                return
+            self.pool.wake()
+            self.sender.wake()
+            await asyncio.sleep(0.02)
+        raise TimeoutError("work still pending after drain timeout")
+
+    async def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        for connector in list(self.connectors.values()):
+            try:
+                await connector.stop()
+            except Exception:
+                log.exception("stopping a channel failed")
+        if self._started:
+            await self.pool.stop()
+            await self.scheduler.stop()
+            await self.sender.stop()
+            if self.handler.agent is not None:
+                await self.handler.agent.close()
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.store.close()
+        self.lock.release()
+
+
+async def run_until_signalled(deputy: Deputy) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await deputy.start()
+    try:
+        await stop.wait()
+    finally:
+        log.info("shutting down")
+        await deputy.stop()

@@ -1,0 +1,193 @@
+"""deputy run | check | try | inbox | answer | log | memory | digest | rules
+
+Every command takes ``--config PATH`` (default ./config.toml). Commands other than
+``run`` work beside a running daemon: SQLite in WAL mode lets them read, and an answer
+is just a new event in the inbox that the daemon picks up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bot.config import Settings, enabled_channels, load
+from bot.errors import AlreadyRunning, ConfigError
+from bot.events import Event
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="deputy", description="Your deputy for email, Telegram and Slack.")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", type=Path, default=Path("config.toml"), help="config file (default ./config.toml)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", parents=[common], help="run the daemon until SIGINT/SIGTERM")
+    sub.add_parser("check", parents=[common], help="validate config and rules")
+    p = sub.add_parser("try", parents=[common], help="show what Deputy would do, with no side effect")
+    p.add_argument("file", nargs="?", type=Path, help="a message as .eml")
+    p.add_argument("--text", default="", help="message text (instead of a file)")
+    p.add_argument("--from", dest="sender", default="someone@example.com")
+    p.add_argument("--subject", default="")
+    p.add_argument("--to", default="", help="recipient address (default: Deputy's first address)")
+    p.add_argument("--channel", default="email")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    sub.add_parser("inbox", parents=[common], help="questions waiting for the owner")
+    p = sub.add_parser("answer", parents=[common], help="answer question ID (a number picks an option)")
+    p.add_argument("id", type=int)
+    p.add_argument("text", nargs="+")
+    p = sub.add_parser("log", parents=[common], help="recent decisions and why")
+    p.add_argument("-n", type=int, default=20)
+    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("memory", parents=[common], help="what Deputy remembers; --forget ID to correct")
+    p.add_argument("--forget", type=int)
+    sub.add_parser("digest", parents=[common], help="preview today's digest")
+    sub.add_parser("rules", parents=[common], help="list the rules in evaluation order")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load(args.config)
+        return int(asyncio.run(_dispatch(args, settings)) or 0)
+    except ConfigError as exc:
+        print(f"configuration error:\n{exc}", file=sys.stderr)
+        return 2
+    except AlreadyRunning as exc:
+        print(str(exc), file=sys.stderr)
+        return 3
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    command = args.command
+    if command == "run":
+        from bot.app import Deputy, run_until_signalled
+        from bot.logs import setup
+
+        deputy = Deputy(settings)
+        deputy.redactor = setup(settings.deputy.log_level, secrets=_configured_secrets(settings))
+        await run_until_signalled(deputy)
+        return 0
+    if command == "check":
+        return _check(settings)
+    if command == "try":
+        from bot.try_event import try_event
+
+        return await try_event(settings, args)
+    from bot.store import Store
+
+    store = Store(settings.db_path)
+    await store.open()
+    try:
+        if command == "inbox":
+            pending = await store.escalations.open()
+            if not pending:
+                print("Nothing is waiting for you.")
+            for esc in pending:
+                due = datetime.fromtimestamp(esc.deadline).strftime("%Y-%m-%d %H:%M")
+                print(f"#{esc.id}  {esc.event.sender or esc.event.channel}: {esc.event.subject}")
+                print(f"     {esc.question}")
+                for i, option in enumerate(esc.options, start=1):
+                    print(f"       {i}. {option}")
+                print(f"     deadline {due}; default: "
+                      f"{esc.options[esc.default_option] if esc.default_option is not None else 'none'}")
+            return 0
+        if command == "answer":
+            esc = await store.escalations.get(args.id)
+            if esc is None:
+                print(f"no question #{args.id}", file=sys.stderr)
+                return 1
+            if esc.state != "open":
+                print(f"question #{args.id} is already {esc.state} ({esc.answer})", file=sys.stderr)
+                return 1
+            event = Event(
+                id=f"cli:answer:{uuid.uuid4().hex}", channel="cli", kind="owner_answer", thread=f"cli-{args.id}",
+                sender="owner", sender_verified_owner=True, received_at=datetime.now(UTC),
+                text=" ".join(args.text), refs={"escalation_id": str(args.id)},
+            )
+            await store.inbox.add(event)
+            print(f"answer to #{args.id} recorded; the daemon will carry it out.")
+            return 0
+        if command == "log":
+            entries = await store.audit.recent(limit=args.n)
+            if args.json:
+                print(json.dumps([_entry_dict(e) for e in entries],
+                                 indent=2, default=str))
+                return 0
+            for e in entries:
+                when = datetime.fromtimestamp(e.at).strftime("%m-%d %H:%M:%S")
+                print(f"{when} {e.outcome:<11} {e.sender or e.channel}: {e.subject[:60]}"
+                      + (f"  [rule {e.rule}]" if e.rule else ""))
+                for line in (*e.reasons, *(f"-> {a}" for a in e.actions), *(f"blocked: {b}" for b in e.blocked)):
+                    print(f"      {line}")
+            return 0
+        if command == "memory":
+            if args.forget is not None:
+                async with store.db.transaction() as tx:
+                    cur = await tx.execute("DELETE FROM memory WHERE id=?", (args.forget,))
+                print("forgotten" if cur.rowcount else f"no memory #{args.forget}")
+                return 0
+            rows = await store.db.fetchall("SELECT id, subject, fact, source FROM memory ORDER BY subject, id")
+            for r in rows:
+                print(f"#{r['id']} {r['subject']}: {r['fact']}  (from {r['source']})")
+            if not rows:
+                print("Nothing remembered yet.")
+            return 0
+        if command == "digest":
+            from bot.digest import build_digest
+            from bot.rules import load_rulebook
+
+            owner = load_rulebook(settings.rules_dir).owner
+            print((await build_digest(store, owner=owner, since=time.time() - 86400)).text)
+            return 0
+        if command == "rules":
+            from bot.rules import load_rulebook
+
+            book = load_rulebook(settings.rules_dir)
+            for rule in book.rules:
+                print(f"{rule.name:<24} priority {rule.header.priority:<3} may {', '.join(rule.header.may) or '-'}"
+                      f"  ({rule.path})")
+            return 0
+    finally:
+        await store.close()
+    return 1
+
+
+def _entry_dict(entry: Any) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    return asdict(entry)
+
+
+def _configured_secrets(settings: Settings) -> list[str]:
+    from bot.logs import secrets_from_env
+
+    names = [settings.llm.api_key_env]
+    for section in settings.channels.values():
+        names += [v for k, v in section.items() if k.endswith("_env") and isinstance(v, str)]
+    return secrets_from_env(names)
+
+
+def _check(settings: Settings) -> int:
+    from bot.rules import load_rulebook
+
+    book = load_rulebook(settings.rules_dir)  # raises ConfigError with file:line: key
+    channels = enabled_channels(settings)
+    print(f"config OK: {settings.source}")
+    print(f"rules OK: {len(book.rules)} rules from {settings.rules_dir}; owner {book.owner.name} "
+          f"(preferred channel {book.owner.preferred_channel})")
+    print(f"channels: {', '.join(channels) or 'none'} (+ cli)")
+    print(f"model: {'%s at %s' % (settings.llm.model, settings.llm.base_url) if settings.llm.enabled else 'none (rules-only)'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,81 @@
+"""The morning digest: what Deputy did, what waits for the owner, what comes next.
+
+Built only from the audit log, the escalations and the timers, so a preview
+(`deputy digest`) shows exactly what the scheduled one will send.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.owner import OwnerProfile
+from bot.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    text: str
+    html: str
+    subject: str
+
+
+async def build_digest(store: Store, *, owner: OwnerProfile, since: float) -> Digest:
+    tz = ZoneInfo(owner.timezone)
+    entries = await store.audit.recent(limit=500, since=since)
+    pending = await store.escalations.open()
+    timers = [t for t in await store.timers.pending() if t.kind == "follow_up"]
+    closed = [e for e in await store.escalations.recent(since=since) if e.state == "defaulted"]
+    quarantined = await store.db.fetchall(
+        "SELECT id, last_error FROM inbox WHERE state='quarantined' AND done_at>=?", (since,)
+    )
+    outcomes = Counter(e.outcome for e in entries)
+    tokens_in = sum(e.tokens_in for e in entries)
+    tokens_out = sum(e.tokens_out for e in entries)
+    calls = sum(e.llm_calls for e in entries)
+    day = datetime.fromtimestamp(time.time(), tz).strftime("%A %d %B %Y")
+    sections: list[tuple[str, list[str]]] = []
+    done = [
+        f"{_when(e.at, tz)} {e.sender or e.channel}: {e.subject or '(no subject)'} -> "
+        f"{'; '.join(e.actions) or e.outcome}" + (f" [rule {e.rule}]" if e.rule else "")
+        for e in entries
+        if e.outcome in ("handled", "answered") and e.actions
+    ]
+    sections.append(("What I did", done or ["Nothing."]))
+    sections.append((
+        "Waiting for you",
+        [f"#{e.id} {e.question} (since {_when(e.created_at, tz)})" for e in pending] or ["Nothing."],
+    ))
+    if closed:
+        sections.append((
+            "No answer in time: I applied the safe default",
+            [f"#{e.id} {e.question} -> {e.answer}" for e in closed],
+        ))
+    sections.append((
+        "Follow-ups scheduled",
+        [f"{_when(t.due_at, tz)} {t.payload.get('thread', '')}" for t in timers] or ["None."],
+    ))
+    if quarantined:
+        sections.append(("Could not process", [f"{r['id']}: {r['last_error']}" for r in quarantined]))
+    summary = ", ".join(f"{n} {k}" for k, n in sorted(outcomes.items())) or "no activity"
+    sections.append(("Numbers", [summary, f"LLM: {calls} calls, {tokens_in} tokens in, {tokens_out} out"]))
+    text_lines = [f"Deputy digest for {owner.name}, {day}", ""]
+    html_parts = [f"<h2>Deputy digest for {html.escape(owner.name)}, {html.escape(day)}</h2>"]
+    for title, lines in sections:
+        text_lines += [title, *(f"  - {line}" for line in lines), ""]
+        html_parts.append(f"<h3>{html.escape(title)}</h3><ul>")
+        html_parts += [f"<li>{html.escape(line)}</li>" for line in lines]
+        html_parts.append("</ul>")
+    return Digest(
+        text="\n".join(text_lines).strip() + "\n",
+        html="<html><body>" + "".join(html_parts) + "</body></html>",
+        subject=f"Deputy digest, {day}",
+    )
+
+
+def _when(at: float, tz: ZoneInfo) -> str:
+    return datetime.fromtimestamp(at, tz).strftime("%d %b %H:%M")

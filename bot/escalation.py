@@ -1,0 +1,88 @@
+"""How a question to the owner looks, and how an answer is read without a model.
+
+Prompts are plain text with numbered options; connectors add buttons where their
+channel has them (button data ``esc:<id>:<nonce>:<option>``, the nonce single-use
+because the escalation closes on the first answer).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.actions import Action, Escalate, Ignore, Reply
+from bot.delivery import Button
+from bot.events import Event
+
+SNIPPET = 600
+
+
+def button_data(escalation_id: int, nonce: str, option: int) -> str:
+    return f"esc:{escalation_id}:{nonce}:{option}"
+
+
+def parse_button_data(data: str) -> tuple[int, str, int] | None:
+    match = re.fullmatch(r"esc:(\d+):([A-Za-z0-9_-]+):(\d+)", data)
+    return (int(match[1]), match[2], int(match[3])) if match else None
+
+
+def render_prompt(escalation_id: int, action: Escalate, event: Event) -> str:
+    lines = [f"Deputy needs your decision (#{escalation_id})", ""]
+    if event.sender:
+        who = f"{event.sender_name} <{event.sender}>" if event.sender_name else event.sender
+        lines.append(f"From: {who} ({event.channel})")
+    if event.subject:
+        lines.append(f"Subject: {event.subject}")
+    text = event.text.strip()
+    if text:
+        snippet = text if len(text) <= SNIPPET else text[:SNIPPET] + " …"
+        lines += ["", *("> " + line for line in snippet.splitlines())]
+    lines += ["", action.question]
+    if action.options:
+        lines.append("")
+        lines += [f"  {i}. {label}" for i, label in enumerate(action.options, start=1)]
+    lines += [
+        "",
+        "Answer with an option number, or write the reply you want sent. "
+        f"From the command line: deputy answer {escalation_id} TEXT",
+    ]
+    return "\n".join(lines)
+
+
+def prompt_buttons(escalation_id: int, nonce: str, action: Escalate) -> tuple[Button, ...]:
+    return tuple(
+        Button(label=label[:60], data=button_data(escalation_id, nonce, i))
+        for i, label in enumerate(action.options)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Interpretation:
+    actions: tuple[Action, ...]
+    summary: str
+    learn: bool = False  # the owner said "always" / "from now on"
+
+
+_NOTHING = re.compile(r"^(?:no|nothing|ignore|skip|drop|do nothing|leave it|none)\.?$", re.I)
+_ALWAYS = re.compile(r"\b(?:always|from now on|every time|in future|in the future)\b", re.I)
+
+
+def interpret_answer(text: str, *, options: tuple[str, ...],
+                     option_actions: tuple[tuple[Action, ...], ...]) -> Interpretation:
+    """Deterministic reading: a number picks an option; "no"/"ignore" does nothing;
+    anything else is the reply the owner wants sent to the correspondent."""
+    stripped = text.strip()
+    learn = bool(_ALWAYS.search(stripped))
+    match = re.match(r"^#?(\d+)[.)]?(?:\s|$)", stripped)
+    if match and options:
+        index = int(match[1]) - 1
+        if 0 <= index < len(options):
+            acts = option_actions[index] if index < len(option_actions) else ()
+            return Interpretation(actions=acts, summary=f"option {index + 1}: {options[index]}", learn=learn)
+    if _NOTHING.match(stripped) or not stripped:
+        return Interpretation(actions=(Ignore(reason="owner: do nothing"),), summary="do nothing")
+    return Interpretation(
+        actions=(Reply(text=stripped, auto_submitted=False),),
+        summary="reply with the owner's text",
+        learn=learn,
+    )

@@ -1,0 +1,174 @@
+"""Cheap, deterministic routing before any judgment, in a fixed order (DESIGN.md, 3):
+own messages, loop etiquette, owner detection (answers and commands), rule selection.
+
+Duplicates never get here: the inbox drops a second copy of an event id on insert.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from bot.escalation import parse_button_data
+from bot.etiquette import no_reply_reason
+from bot.events import Event
+from bot.rules.matcher import select
+from bot.rules.model import Rule, Rulebook
+from bot.store import Escalation, Escalations
+
+
+@dataclass(frozen=True, slots=True)
+class Drop:
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Refuse:
+    """Someone who is not the verified owner tried to act with the owner's authority."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    escalation: Escalation
+    text: str
+    option: int | None
+    via: str
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    name: str  # pending | pause | resume | digest | help
+    arg: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Instruction:
+    """The owner said something that is not a command: needs a model to understand."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Judge:
+    event: Event  # may differ from the inbound event (an owner's forward -> the original)
+    rules: tuple[Rule, ...]
+    no_reply: str | None = None  # etiquette: rules may file, never reply
+    owner_note: str = ""  # the owner's instruction that came with a forward
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Scheduled:
+    kind: str  # digest_due | timer_due
+
+
+Route = Drop | Refuse | Answer | Command | Instruction | Judge | Scheduled
+
+_COMMANDS = {
+    "pending": "pending", "status": "pending", "inbox": "pending", "what is pending": "pending",
+    "what's pending": "pending", "pause": "pause", "stop": "pause", "resume": "resume",
+    "continue": "resume", "start": "resume", "digest": "digest", "help": "help", "/help": "help",
+    "/start": "help", "/pending": "pending", "/pause": "pause", "/resume": "resume",
+}
+
+
+class Router:
+    def __init__(self, *, escalations: Escalations, own_addresses: frozenset[str]) -> None:
+        self.escalations = escalations
+        self.own_addresses = own_addresses
+
+    async def route(self, event: Event, rulebook: Rulebook, *, today: date) -> Route:
+        if event.kind in ("digest_due", "timer_due", "notice"):
+            return Scheduled(event.kind)
+        if event.sender.lower() in self.own_addresses or event.refs.get("from_self") == "1":
+            return Drop("our own message")
+        answer = await self._answer(event)
+        if answer is not None:
+            if not event.sender_verified_owner:
+                return Refuse(f"answer to escalation #{answer.escalation.id} from an unverified sender")
+            return answer
+        if event.refs.get("button_data") and not event.sender_verified_owner:
+            return Refuse("button press from an unverified sender")
+        if event.kind in ("owner_message", "owner_answer"):
+            if not event.sender_verified_owner:
+                return Refuse("owner message from an unverified sender")
+            return self._owner(event, rulebook, today=today)
+        addresses = self.own_addresses | frozenset(rulebook.owner.emails)
+        no_reply = no_reply_reason(event, our_addresses=addresses)
+        return Judge(event=event, rules=tuple(select(rulebook, event, today=today)), no_reply=no_reply)
+
+    async def _answer(self, event: Event) -> Answer | None:
+        refs = event.refs
+        data = refs.get("button_data", "")
+        if data:
+            parsed = parse_button_data(data)
+            if parsed is None:
+                return None
+            esc_id, nonce, option = parsed
+            esc = await self.escalations.get(esc_id)
+            if esc is None or esc.nonce != nonce:
+                return None  # forged or unknown: not an answer (and Refuse below if unverified)
+            return Answer(esc, text="", option=option, via=event.channel)
+        esc = None
+        if refs.get("escalation_id") and event.channel == "cli":
+            esc = await self.escalations.get(int(refs["escalation_id"]))
+        if esc is None and refs.get("reply_to"):
+            esc = await self.escalations.by_prompt_ref(event.channel, refs["reply_to"])
+        if esc is None and refs.get("in_reply_to"):
+            esc = await self.escalations.by_prompt_ref_any(refs["in_reply_to"])
+        if esc is None and event.sender_verified_owner:
+            match = re.match(r"^\s*(?:answer\s+)?#(\d+)\s*[:.-]?\s*(.*)$", event.text, re.S | re.I)
+            if match:
+                esc = await self.escalations.get(int(match[1]))
+                if esc is not None:
+                    return Answer(esc, text=match[2].strip(), option=None, via=event.channel)
+        if esc is None:
+            return None
+        return Answer(esc, text=_strip_quoted(event.text), option=None, via=event.channel)
+
+    def _owner(self, event: Event, rulebook: Rulebook, *, today: date) -> Route:
+        refs = event.refs
+        if refs.get("forwarded_from"):
+            original = Event(
+                id=f"{event.id}#forwarded",
+                channel=event.channel,
+                kind="message",
+                thread=refs.get("forwarded_message_id") or f"fwd-{event.id}",
+                sender=refs["forwarded_from"].lower(),
+                sender_name=refs.get("forwarded_name", ""),
+                received_at=event.received_at,
+                recipients=tuple(rulebook.owner.emails[:1]) or tuple(sorted(self.own_addresses))[:1],
+                subject=refs.get("forwarded_subject", ""),
+                text=refs.get("forwarded_text", ""),
+                refs={
+                    "channel_type": refs.get("channel_type", "email"),
+                    "message_id": refs.get("forwarded_message_id", ""),
+                    "references": refs.get("forwarded_message_id", ""),
+                    "forwarded_by_owner": "1",
+                },
+            )
+            return Judge(
+                event=original,
+                rules=tuple(select(rulebook, original, today=today)),
+                owner_note=event.text.strip(),
+            )
+        text = event.text.strip()
+        command = _COMMANDS.get(text.lower().rstrip("?!. "))
+        if command:
+            return Command(command)
+        return Instruction(text)
+
+
+def _strip_quoted(text: str) -> str:
+    """The owner's own words from a reply: drop quoted lines and the attribution line."""
+    kept = []
+    for line in text.splitlines():
+        if line.startswith(">"):
+            continue
+        if re.match(r"^On .+ wrote:\s*$", line) or line.strip() == "-- ":
+            break
+        kept.append(line)
+    return "\n".join(kept).strip()

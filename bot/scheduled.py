@@ -1,0 +1,123 @@
+"""What the scheduler's events mean: the digest, escalation reminders and deadlines,
+and follow-ups on threads that went quiet."""
+
+from __future__ import annotations
+
+import time
+
+from bot.actions import Action, Ignore
+from bot.config import Settings
+from bot.digest import build_digest
+from bot.escalation import render_prompt
+from bot.actions import Escalate
+from bot.executor import Executor
+from bot.policy import GateContext, PolicyGate
+from bot.rules.model import Rulebook
+from bot.store import AuditEntry, Claimed, Store
+from bot.delivery import OutboundMessage, message_id_for
+
+DAY = 86400.0
+
+
+class ScheduledHandler:
+    def __init__(self, *, store: Store, settings: Settings, executor: Executor) -> None:
+        self.store = store
+        self.settings = settings
+        self.executor = executor
+        self.gate = PolicyGate()
+
+    async def __call__(self, claimed: Claimed, rulebook: Rulebook) -> None:
+        event = claimed.event
+        owner = rulebook.owner
+        outcome, reasons, actions_done = "scheduled", [event.kind], []
+        async with self.store.db.transaction() as tx:
+            if event.kind == "digest_due":
+                last = await tx.execute(
+                    "SELECT MAX(created_at) FROM inbox WHERE kind='digest_due' AND state='done'"
+                )
+                row = await last.fetchone()
+                since = float(row[0]) if row and row[0] else time.time() - DAY
+                digest = await build_digest(self.store, owner=owner, since=since)
+                await self.executor.owner_notice_in(
+                    tx, owner=owner, key=f"{event.id}:owner", event_id=event.id, text=digest.text)
+                mail = self.settings.digest.email_channel
+                if mail and owner.emails and mail in self.executor.channel_types:
+                    key = f"{event.id}:email"
+                    message = OutboundMessage(
+                        to=(owner.emails[0],), subject=digest.subject, text=digest.text, html=digest.html,
+                        message_id=message_id_for(key, domain=self.settings.deputy.message_id_domain),
+                        thread="deputy-digest")
+                    from bot.store import OutboxRow
+
+                    await self.store.outbox.add_in(tx, OutboxRow(
+                        key=key, event_id=event.id, connector=mail, op="send", payload=message.to_payload(),
+                        thread="owner:digest", recipient=owner.emails[0], autonomous=False))
+                actions_done.append("sent the digest")
+            elif event.kind == "timer_due":
+                kind = event.refs.get("timer_kind", "")
+                if kind == "escalation_deadline":
+                    actions_done += await self._deadline(tx, event, rulebook)
+                elif kind == "escalation_reminder":
+                    actions_done += await self._reminder(tx, event, rulebook)
+                elif kind == "follow_up":
+                    actions_done += await self._follow_up(tx, event, rulebook)
+                reasons.append(kind)
+            await self.store.audit.add_in(tx, AuditEntry(
+                event_id=event.id, channel=event.channel, subject=event.subject, outcome=outcome,
+                reasons=tuple(reasons), actions=tuple(actions_done)))
+            await self.store.inbox.finish_in(tx, claimed.seq)
+
+    async def _deadline(self, tx, event, rulebook: Rulebook) -> list[str]:  # type: ignore[no-untyped-def]
+        esc = await self.store.escalations.get(int(event.refs["escalation_id"]))
+        if esc is None or esc.state != "open":
+            return []
+        index = esc.default_option
+        actions: tuple[Action, ...] = (Ignore(reason="deadline passed, no default"),)
+        label = "do nothing"
+        if index is not None and 0 <= index < len(esc.option_actions):
+            actions, label = esc.option_actions[index], esc.options[index]
+        if not await self.store.escalations.close_in(tx, esc.id, state="defaulted", answer=label, via="deadline"):
+            return []
+        # The default was chosen by the owner's rules in advance; it still passes the gate.
+        ctx = GateContext(event=esc.event, rule=rulebook.by_name(esc.rule),
+                          participants=esc.event.participants, owner_authorized=True)
+        from bot.actions import Decision
+
+        allowed = self.gate.check(Decision(actions=actions, rule=esc.rule), ctx).allowed
+        applied = await self.executor.apply_in(tx, event=esc.event, actions=allowed,
+                                               key_prefix=f"{event.id}:default", rule=esc.rule,
+                                               owner=rulebook.owner, autonomous=False)
+        await self.executor.owner_notice_in(
+            tx, owner=rulebook.owner, key=f"{event.id}:notice", event_id=event.id,
+            text=f"No answer to #{esc.id} before its deadline: I applied the safe default ({label}).")
+        return [f"deadline of #{esc.id}: applied default ({label})", *applied.descriptions]
+
+    async def _reminder(self, tx, event, rulebook: Rulebook) -> list[str]:  # type: ignore[no-untyped-def]
+        esc = await self.store.escalations.get(int(event.refs["escalation_id"]))
+        if esc is None or esc.state != "open":
+            return []
+        n = int(event.refs.get("n", "0"))
+        owner = rulebook.owner
+        # Each reminder climbs the ladder: preferred channel first, then the fallbacks.
+        ladder = [owner.preferred_channel, *owner.fallback_channels]
+        channel = ladder[min(n + 1, len(ladder) - 1)] if len(ladder) > 1 else ladder[0]
+        text = "Reminder: " + render_prompt(esc.id, Escalate(question=esc.question, options=esc.options), esc.event)
+        await self.executor.owner_notice_in(
+            tx, owner=owner, key=f"{event.id}:remind", event_id=event.id, text=text,
+            channel=channel if channel in self.executor.channel_types else None, escalation_id=esc.id)
+        return [f"reminded the owner of #{esc.id}"]
+
+    async def _follow_up(self, tx, event, rulebook: Rulebook) -> list[str]:  # type: ignore[no-untyped-def]
+        thread = f"{event.refs.get('channel', '')}:{event.refs.get('thread', '')}"
+        origin = event.refs.get("event_id", "")
+        cur = await tx.execute(
+            "SELECT COUNT(*) FROM inbox WHERE thread=? AND seq > (SELECT seq FROM inbox WHERE id=?)",
+            (thread, origin))
+        row = await cur.fetchone()
+        if row and row[0]:
+            return ["follow-up not needed: the thread has an answer"]
+        await self.executor.owner_notice_in(
+            tx, owner=rulebook.owner, key=f"{event.id}:cold", event_id=event.id,
+            text=f"No answer yet in {thread} (rule {event.refs.get('rule', '')}). "
+                 "The thread has gone quiet; tell me if I should nudge.")
+        return ["told the owner the thread went quiet"]

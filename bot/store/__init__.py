@@ -1,0 +1,52 @@
+"""Durable state in one SQLite file: inbox, outbox, escalations, timers, audit, memory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.store.audit import Audit, AuditEntry
+from bot.store.db import Database, InstanceLock
+from bot.store.escalations import Escalation, Escalations
+from bot.store.inbox import Claimed, Inbox, thread_key
+from bot.store.kv import KeyValue, NamespacedState
+from bot.store.memory import Memory
+from bot.store.outbox import Outbox, OutboxRow
+from bot.store.timers import Timers
+
+
+class Store:
+    def __init__(self, path: Path, *, synchronous: str = "NORMAL") -> None:
+        self.db = Database(path, synchronous=synchronous)
+        self.inbox = Inbox(self.db)
+        self.outbox = Outbox(self.db)
+        self.escalations = Escalations(self.db)
+        self.timers = Timers(self.db)
+        self.audit = Audit(self.db)
+        self.memory = Memory(self.db)
+        self.kv = KeyValue(self.db)
+
+    async def open(self) -> None:
+        await self.db.open()
+
+    async def close(self) -> None:
+        await self.db.close()
+
+
+__all__ = [
+    "Audit",
+    "AuditEntry",
+    "Claimed",
+    "Database",
+    "Escalation",
+    "Escalations",
+    "Inbox",
+    "InstanceLock",
+    "KeyValue",
+    "Memory",
+    "NamespacedState",
+    "Outbox",
+    "OutboxRow",
+    "Store",
+    "Timers",
+    "thread_key",
+]

@@ -1,0 +1,84 @@
+"""The audit log: every decision with its rule, reasons, actions, what the gate blocked,
+and what it cost. ``deputy log`` and the digest read it."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+
+import aiosqlite
+
+from bot.store.db import Database
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuditEntry:
+    event_id: str
+    outcome: str  # handled | escalated | ignored | refused | quarantined | answered ...
+    channel: str = ""
+    sender: str = ""
+    subject: str = ""
+    rule: str = ""
+    reasons: tuple[str, ...] = ()
+    actions: tuple[str, ...] = ()
+    blocked: tuple[str, ...] = ()
+    llm_calls: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    duration_ms: float = 0.0
+    at: float = 0.0
+
+
+class Audit:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @staticmethod
+    async def add_in(tx: aiosqlite.Connection, entry: AuditEntry) -> None:
+        await tx.execute(
+            "INSERT INTO audit (at, event_id, channel, sender, subject, rule, outcome, reasons,"
+            " actions, blocked, llm_calls, tokens_in, tokens_out, duration_ms)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                entry.at or time.time(),
+                entry.event_id,
+                entry.channel,
+                entry.sender,
+                entry.subject[:300],
+                entry.rule,
+                entry.outcome,
+                json.dumps(list(entry.reasons), ensure_ascii=False),
+                json.dumps(list(entry.actions), ensure_ascii=False),
+                json.dumps(list(entry.blocked), ensure_ascii=False),
+                entry.llm_calls,
+                entry.tokens_in,
+                entry.tokens_out,
+                entry.duration_ms,
+            ),
+        )
+
+    async def recent(self, *, limit: int = 50, since: float = 0.0) -> list[AuditEntry]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM audit WHERE at>=? ORDER BY id DESC LIMIT ?", (since, limit)
+        )
+        return [_entry(r) for r in reversed(rows)]
+
+
+def _entry(row: aiosqlite.Row) -> AuditEntry:
+    return AuditEntry(
+        at=row["at"],
+        event_id=row["event_id"],
+        channel=row["channel"],
+        sender=row["sender"],
+        subject=row["subject"],
+        rule=row["rule"],
+        outcome=row["outcome"],
+        reasons=tuple(json.loads(row["reasons"])),
+        actions=tuple(json.loads(row["actions"])),
+        blocked=tuple(json.loads(row["blocked"])),
+        llm_calls=row["llm_calls"],
+        tokens_in=row["tokens_in"],
+        tokens_out=row["tokens_out"],
+        duration_ms=row["duration_ms"],
+    )

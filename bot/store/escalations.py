@@ -1,0 +1,172 @@
+"""Escalations: paused runs waiting for the owner, durable across restarts and days.
+
+The conditional ``UPDATE ... WHERE state='open'`` is what makes the first verified
+answer win, whichever channel it arrives on.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from dataclasses import dataclass
+
+import aiosqlite
+
+from bot.actions import Action, Escalate, action_from_dict, action_to_dict
+from bot.events import Event
+from bot.store.db import Database
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Escalation:
+    id: int
+    event_id: str
+    thread: str
+    rule: str
+    question: str
+    reason: str
+    options: tuple[str, ...]
+    option_actions: tuple[tuple[Action, ...], ...]
+    default_option: int | None
+    event: Event
+    nonce: str
+    state: str
+    created_at: float
+    deadline: float
+    reminders_sent: int
+    answer: str
+    answered_via: str
+
+
+def _from_row(row: aiosqlite.Row) -> Escalation:
+    return Escalation(
+        id=row["id"],
+        event_id=row["event_id"],
+        thread=row["thread"],
+        rule=row["rule"],
+        question=row["question"],
+        reason=row["reason"],
+        options=tuple(json.loads(row["options"])),
+        option_actions=tuple(
+            tuple(action_from_dict(a) for a in group) for group in json.loads(row["option_actions"])
+        ),
+        default_option=row["default_option"],
+        event=Event.from_json(row["event"]),
+        nonce=row["nonce"],
+        state=row["state"],
+        created_at=row["created_at"],
+        deadline=row["deadline"],
+        reminders_sent=row["reminders_sent"],
+        answer=row["answer"],
+        answered_via=row["answered_via"],
+    )
+
+
+class Escalations:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @staticmethod
+    async def create_in(
+        tx: aiosqlite.Connection,
+        *,
+        key: str,
+        action: Escalate,
+        event: Event,
+        thread: str,
+        rule: str,
+        deadline: float,
+    ) -> tuple[int, str, bool]:
+        """Returns (id, nonce, created). Idempotent on ``key``."""
+        cur = await tx.execute("SELECT id, nonce FROM escalations WHERE key=?", (key,))
+        row = await cur.fetchone()
+        if row is not None:
+            return int(row["id"]), str(row["nonce"]), False
+        nonce = secrets.token_urlsafe(9)
+        cur = await tx.execute(
+            "INSERT INTO escalations (key, event_id, thread, rule, question, reason, options,"
+            " option_actions, default_option, event, nonce, created_at, deadline)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                key,
+                event.id,
+                thread,
+                rule,
+                action.question,
+                action.reason,
+                json.dumps(list(action.options), ensure_ascii=False),
+                json.dumps([[action_to_dict(a) for a in g] for g in action.option_actions]),
+                action.default_option,
+                event.to_json(),
+                nonce,
+                time.time(),
+                deadline,
+            ),
+        )
+        assert cur.lastrowid is not None
+        return int(cur.lastrowid), nonce, True
+
+    async def get(self, escalation_id: int) -> Escalation | None:
+        row = await self.db.fetchone("SELECT * FROM escalations WHERE id=?", (escalation_id,))
+        return _from_row(row) if row else None
+
+    async def open(self) -> list[Escalation]:
+        rows = await self.db.fetchall("SELECT * FROM escalations WHERE state='open' ORDER BY id")
+        return [_from_row(r) for r in rows]
+
+    async def by_prompt_ref(self, connector: str, ref: str) -> Escalation | None:
+        row = await self.db.fetchone(
+            "SELECT e.* FROM escalations e JOIN prompt_refs p ON p.escalation_id = e.id"
+            " WHERE p.connector=? AND p.ref=?",
+            (connector, ref),
+        )
+        return _from_row(row) if row else None
+
+    async def by_prompt_ref_any(self, ref: str) -> Escalation | None:
+        row = await self.db.fetchone(
+            "SELECT e.* FROM escalations e JOIN prompt_refs p ON p.escalation_id = e.id"
+            " WHERE p.ref=?",
+            (ref,),
+        )
+        return _from_row(row) if row else None
+
+    @staticmethod
+    async def add_prompt_ref_in(
+        tx: aiosqlite.Connection, *, connector: str, ref: str, escalation_id: int
+    ) -> None:
+        await tx.execute(
+            "INSERT OR IGNORE INTO prompt_refs (connector, ref, escalation_id) VALUES (?,?,?)",
+            (connector, ref, escalation_id),
+        )
+
+    async def prompt_refs(self, escalation_id: int) -> list[tuple[str, str]]:
+        rows = await self.db.fetchall(
+            "SELECT connector, ref FROM prompt_refs WHERE escalation_id=?", (escalation_id,)
+        )
+        return [(r["connector"], r["ref"]) for r in rows]
+
+    @staticmethod
+    async def close_in(
+        tx: aiosqlite.Connection, escalation_id: int, *, state: str, answer: str, via: str
+    ) -> bool:
+        """True only for the first close: the first verified answer wins."""
+        cur = await tx.execute(
+            "UPDATE escalations SET state=?, answer=?, answered_via=?, answered_at=?"
+            " WHERE id=? AND state='open'",
+            (state, answer[:4000], via, time.time(), escalation_id),
+        )
+        return cur.rowcount == 1
+
+    async def due(self, now: float) -> list[Escalation]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM escalations WHERE state='open' AND deadline<=? ORDER BY id", (now,)
+        )
+        return [_from_row(r) for r in rows]
+
+    async def recent(self, *, since: float) -> list[Escalation]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM escalations WHERE created_at>=? OR answered_at>=? ORDER BY id",
+            (since, since),
+        )
+        return [_from_row(r) for r in rows]

@@ -1,0 +1,36 @@
+"""Small durable key/value state: connector cursors, offsets, baselines, flags."""
+
+from __future__ import annotations
+
+from bot.store.db import Database
+
+
+class KeyValue:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def get(self, key: str) -> str | None:
+        row = await self.db.fetchone("SELECT value FROM kv WHERE key=?", (key,))
+        return str(row[0]) if row else None
+
+    async def set(self, key: str, value: str) -> None:
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO kv (key, value) VALUES (?, ?)"
+                " ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                (key, value),
+            )
+
+
+class NamespacedState:
+    """The StateStore a connector gets: its keys cannot collide with another's."""
+
+    def __init__(self, kv: KeyValue, namespace: str) -> None:
+        self._kv = kv
+        self._prefix = f"connector:{namespace}:"
+
+    async def get(self, key: str) -> str | None:
+        return await self._kv.get(self._prefix + key)
+
+    async def set(self, key: str, value: str) -> None:
+        await self._kv.set(self._prefix + key, value)

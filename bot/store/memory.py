@@ -1,0 +1,28 @@
+"""What Deputy knows about contacts and past decisions; the owner can see and correct it."""
+
+from __future__ import annotations
+
+import time
+
+import aiosqlite
+
+from bot.store.db import Database
+
+
+class Memory:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @staticmethod
+    async def add_in(tx: aiosqlite.Connection, *, subject: str, fact: str, source: str) -> None:
+        await tx.execute(
+            "INSERT OR IGNORE INTO memory (subject, fact, source, created_at) VALUES (?,?,?,?)",
+            (subject.lower(), fact[:1000], source, time.time()),
+        )
+
+    async def about(self, subject: str, *, limit: int = 20) -> list[tuple[str, str]]:
+        rows = await self.db.fetchall(
+            "SELECT subject, fact FROM memory WHERE subject=? ORDER BY id DESC LIMIT ?",
+            (subject.lower(), limit),
+        )
+        return [(r["subject"], r["fact"]) for r in rows]

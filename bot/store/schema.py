@@ -1,0 +1,132 @@
+"""Schema migrations, applied in order; ``PRAGMA user_version`` records the last one.
+
+Append new migrations; never edit an applied one.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: list[str] = [
+    # 1: the initial schema
+    """
+    CREATE TABLE inbox (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,            -- "<connector>:<natural key>": the dedupe key
+        channel TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        thread TEXT NOT NULL,               -- "<channel>:<thread>": order is kept per thread
+        sender TEXT NOT NULL,
+        body TEXT NOT NULL,                 -- Event JSON
+        state TEXT NOT NULL DEFAULT 'pending',  -- pending | processing | done | quarantined
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_at REAL NOT NULL DEFAULT 0,
+        last_error TEXT NOT NULL DEFAULT '',
+        created_at REAL NOT NULL,
+        done_at REAL
+    );
+    CREATE INDEX inbox_state ON inbox(state, seq);
+    CREATE INDEX inbox_thread ON inbox(thread, seq);
+
+    CREATE TABLE outbox (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        key TEXT NOT NULL UNIQUE,           -- idempotency key
+        event_id TEXT NOT NULL,
+        connector TEXT NOT NULL,
+        op TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        thread TEXT NOT NULL DEFAULT '',
+        recipient TEXT NOT NULL DEFAULT '',
+        autonomous INTEGER NOT NULL DEFAULT 1,  -- 0 when the owner approved it
+        escalation_id INTEGER,
+        state TEXT NOT NULL DEFAULT 'pending',  -- pending | sending | sent | failed
+        in_doubt INTEGER NOT NULL DEFAULT 0,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_at REAL NOT NULL DEFAULT 0,
+        receipt TEXT NOT NULL DEFAULT '',
+        last_error TEXT NOT NULL DEFAULT '',
+        created_at REAL NOT NULL,
+        sent_at REAL
+    );
+    CREATE INDEX outbox_state ON outbox(state, next_at, seq);
+    CREATE INDEX outbox_thread ON outbox(thread, created_at);
+    CREATE INDEX outbox_recipient ON outbox(recipient, created_at);
+
+    CREATE TABLE escalations (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        key TEXT NOT NULL UNIQUE,
+        event_id TEXT NOT NULL,
+        thread TEXT NOT NULL,
+        rule TEXT NOT NULL DEFAULT '',
+        question TEXT NOT NULL,
+        reason TEXT NOT NULL DEFAULT '',
+        options TEXT NOT NULL,              -- JSON list of labels
+        option_actions TEXT NOT NULL,       -- JSON list of lists of actions
+        default_option INTEGER,
+        event TEXT NOT NULL,                -- the paused event, JSON
+        nonce TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'open', -- open | answered | defaulted | cancelled
+        created_at REAL NOT NULL,
+        deadline REAL NOT NULL,
+        reminders_sent INTEGER NOT NULL DEFAULT 0,
+        answer TEXT NOT NULL DEFAULT '',
+        answered_via TEXT NOT NULL DEFAULT '',
+        answered_at REAL
+    );
+    CREATE INDEX escalations_state ON escalations(state, deadline);
+
+    CREATE TABLE prompt_refs (
+        connector TEXT NOT NULL,
+        ref TEXT NOT NULL,
+        escalation_id INTEGER NOT NULL,
+        PRIMARY KEY (connector, ref)
+    );
+
+    CREATE TABLE timers (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        key TEXT NOT NULL UNIQUE,
+        due_at REAL NOT NULL,
+        kind TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending'   -- pending | fired | cancelled
+    );
+    CREATE INDEX timers_due ON timers(state, due_at);
+
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at REAL NOT NULL,
+        event_id TEXT NOT NULL,
+        channel TEXT NOT NULL DEFAULT '',
+        sender TEXT NOT NULL DEFAULT '',
+        subject TEXT NOT NULL DEFAULT '',
+        rule TEXT NOT NULL DEFAULT '',
+        outcome TEXT NOT NULL,
+        reasons TEXT NOT NULL DEFAULT '[]',
+        actions TEXT NOT NULL DEFAULT '[]',
+        blocked TEXT NOT NULL DEFAULT '[]',
+        llm_calls INTEGER NOT NULL DEFAULT 0,
+        tokens_in INTEGER NOT NULL DEFAULT 0,
+        tokens_out INTEGER NOT NULL DEFAULT 0,
+        duration_ms REAL NOT NULL DEFAULT 0
+    );
+    CREATE INDEX audit_at ON audit(at);
+
+    CREATE TABLE memory (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        subject TEXT NOT NULL,
+        fact TEXT NOT NULL,
+        source TEXT NOT NULL DEFAULT '',
+        created_at REAL NOT NULL,
+        UNIQUE (subject, fact)
+    );
+
+    CREATE TABLE negotiations (
+        thread TEXT PRIMARY KEY,
+        state TEXT NOT NULL,
+        updated_at REAL NOT NULL
+    );
+
+    CREATE TABLE kv (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
+]

@@ -1,0 +1,78 @@
+"""Durable timers (follow-ups, reminders, deadlines). Firing one inserts a ``timer_due``
+event into the inbox in the same transaction, so a timer fires exactly once."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import aiosqlite
+
+from bot.events import Event
+from bot.store.db import Database
+from bot.store.inbox import Inbox
+
+
+@dataclass(frozen=True, slots=True)
+class Timer:
+    key: str
+    due_at: float
+    kind: str
+    payload: dict[str, str]
+
+
+class Timers:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @staticmethod
+    async def add_in(
+        tx: aiosqlite.Connection, *, key: str, due_at: float, kind: str, payload: dict[str, str]
+    ) -> None:
+        await tx.execute(
+            "INSERT OR IGNORE INTO timers (key, due_at, kind, payload) VALUES (?,?,?,?)",
+            (key, due_at, kind, json.dumps(payload, sort_keys=True)),
+        )
+
+    @staticmethod
+    async def cancel_in(tx: aiosqlite.Connection, *, key_prefix: str) -> None:
+        await tx.execute(
+            "UPDATE timers SET state='cancelled' WHERE state='pending' AND key LIKE ?",
+            (key_prefix + "%",),
+        )
+
+    async def next_due_at(self) -> float | None:
+        row = await self.db.fetchone("SELECT MIN(due_at) FROM timers WHERE state='pending'")
+        return float(row[0]) if row and row[0] is not None else None
+
+    async def fire_due(self, *, now: float) -> int:
+        """Turn every due timer into an inbox event, atomically per timer."""
+        rows = await self.db.fetchall(
+            "SELECT key, due_at, kind, payload FROM timers WHERE state='pending' AND due_at<=?"
+            " ORDER BY due_at LIMIT 200",
+            (now,),
+        )
+        for row in rows:
+            payload = json.loads(row["payload"])
+            event = Event(
+                id=f"timer:{row['key']}",
+                channel=payload.get("channel", "scheduler"),
+                kind="timer_due",
+                thread=payload.get("thread", row["key"]),
+                sender="",
+                received_at=datetime.fromtimestamp(now, UTC),
+                subject=row["kind"],
+                refs={**payload, "timer_kind": row["kind"], "timer_key": row["key"]},
+            )
+            async with self.db.transaction() as tx:
+                await Inbox.add_in(tx, event)
+                await tx.execute("UPDATE timers SET state='fired' WHERE key=?", (row["key"],))
+        return len(rows)
+
+    async def pending(self) -> list[Timer]:
+        rows = await self.db.fetchall(
+            "SELECT key, due_at, kind, payload FROM timers WHERE state='pending' ORDER BY due_at"
+        )
+        return [Timer(r["key"], r["due_at"], r["kind"], json.loads(r["payload"])) for r in rows]

@@ -1,0 +1,194 @@
+"""Local mode, the embedded default: Deputy's own inbox is an SMTP listener on
+127.0.0.1, and its outgoing mail goes to a relay when one is configured, otherwise into
+a local Maildir. No account anywhere is needed to try Deputy end to end.
+
+Intake follows DESIGN.md step 1: the raw message is written to disk and the event is
+committed to the inbox *before* the SMTP client gets its 250, so mail that was accepted
+is never lost; a client that saw no 250 retries, and the inbox dedupes on Message-ID.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import os
+import re
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import aiosmtplib
+from aiosmtpd.smtp import SMTP, Envelope, Session
+from pydantic import BaseModel, ConfigDict, Field
+
+from bot.connector import ConnectorRuntime, Emit
+from bot.delivery import Delivery, OutboundMessage
+from bot.errors import PermanentError, TransientError
+from bot.events import Event
+from connectors.email.compose import compose
+from connectors.email.parse import parse_message
+
+log = logging.getLogger("deputy.local")
+
+
+class LocalSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True
+    listen_host: str = "127.0.0.1"
+    listen_port: int = Field(default=2525, ge=0, le=65535)
+    address: str = "deputy@localhost"  # our From address
+    from_name: str = "Deputy"
+    max_message_bytes: int = Field(default=25 * 1024 * 1024, gt=0)
+    mail_dir: Path = Path("mail")  # under data_dir: received mail, filed by folder
+    outbox_dir: Path = Path("outbox")  # under data_dir: Maildir for outgoing mail
+    relay_host: str = ""  # set to send real mail through an SMTP relay
+    relay_port: int = 587
+    relay_security: Literal["starttls", "tls", "none"] = "starttls"
+    relay_username: str = ""
+    relay_password_env: str = ""
+
+
+SETTINGS = LocalSettings
+SAFE_FOLDER = re.compile(r"[^A-Za-z0-9 ._-]+")
+
+
+def _folder(root: Path, name: str) -> Path:
+    parts = [SAFE_FOLDER.sub("_", p).strip(" .") or "_" for p in re.split(r"[/\\]", name) if p]
+    return root.joinpath(*parts) if parts else root / "_"
+
+
+class _Handler:
+    def __init__(self, connector: LocalConnector) -> None:
+        self.connector = connector
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
+        content = envelope.original_content or envelope.content
+        raw = content if isinstance(content, bytes) else str(content).encode()
+        try:
+            return await self.connector.receive(raw, rcpt=tuple(envelope.rcpt_tos))
+        except Exception:
+            log.exception("local inbox: could not store a message")
+            return "451 4.3.0 Temporary failure, please retry"
+
+
+class LocalConnector:
+    def __init__(self, *, name: str, settings: LocalSettings, runtime: ConnectorRuntime) -> None:
+        self.name = name
+        self.settings = settings
+        self.runtime = runtime
+        self.mail_root = runtime.data_dir / settings.mail_dir
+        self.outbox_root = runtime.data_dir / settings.outbox_dir
+        self._server: asyncio.base_events.Server | None = None
+        self._emit: Emit | None = None
+        self.port = settings.listen_port
+
+    async def start(self, emit: Emit) -> None:
+        self._emit = emit
+        for sub in ("tmp", "new", "cur"):
+            (self.outbox_root / sub).mkdir(parents=True, exist_ok=True)
+        (self.mail_root / "INBOX").mkdir(parents=True, exist_ok=True)
+        loop = asyncio.get_running_loop()
+        handler = _Handler(self)
+        self._server = await loop.create_server(
+            lambda: SMTP(handler, data_size_limit=self.settings.max_message_bytes,
+                         hostname="deputy.local", enable_SMTPUTF8=True),
+            host=self.settings.listen_host, port=self.settings.listen_port,
+        )
+        self.port = self._server.sockets[0].getsockname()[1]
+        log.info("local inbox listening on %s:%d", self.settings.listen_host, self.port)
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            server, self._server = self._server, None
+            server.close()
+            await server.wait_closed()
+
+    async def receive(self, raw: bytes, *, rcpt: tuple[str, ...]) -> str:
+        assert self._emit is not None
+        digest = hashlib.sha256(raw).hexdigest()[:32]
+        path = self.mail_root / "INBOX" / f"{digest}.eml"
+        if not path.exists():
+            tmp = path.with_suffix(".tmp")
+            tmp.write_bytes(raw)
+            os.replace(tmp, path)
+        result = parse_message(
+            raw, connector=self.name, own_addresses=self.runtime.own_addresses,
+            owner=self.runtime.owner, received_at=datetime.now(UTC),
+            extra_refs={"path": str(path.relative_to(self.mail_root)), "channel_type": "local",
+                        "envelope_to": " ".join(rcpt)},
+        )
+        event = result.event
+        if event is None:
+            event = Event(
+                id=f"{self.name}:unparsed:{digest}", channel=self.name, kind="notice", thread="quarantine",
+                sender="", received_at=datetime.now(UTC), subject="unreadable mail",
+                text=f"A message could not be read and was kept at {path}: {result.quarantine_reason}",
+            )
+        await self._emit(event)
+        return "250 OK: stored"
+
+    async def deliver(self, delivery: Delivery) -> Mapping[str, str]:
+        if delivery.op == "send":
+            return await self._send(delivery)
+        if delivery.op == "file":
+            return self._file(delivery.payload)
+        raise PermanentError(f"local channel cannot do {delivery.op!r}")
+
+    async def _send(self, delivery: Delivery) -> Mapping[str, str]:
+        message = OutboundMessage.from_payload(delivery.payload)
+        email = compose(message, from_addr=self.settings.address, from_name=self.settings.from_name)
+        data = email.as_bytes()
+        if self.settings.relay_host:
+            return await self._relay(data, message)
+        tag = hashlib.sha256(delivery.key.encode()).hexdigest()[:24]
+        if delivery.in_doubt and any((self.outbox_root / "new").glob(f"*.{tag}.deputy*")):
+            return {"message_id": message.message_id, "note": "already in the outbox Maildir"}
+        # Maildir delivery: write in tmp/, then rename into new/ (atomic on one filesystem).
+        name = f"{time.time_ns()}.{tag}.deputy"
+        tmp = self.outbox_root / "tmp" / name
+        tmp.write_bytes(data)
+        os.replace(tmp, self.outbox_root / "new" / name)
+        return {"message_id": message.message_id, "path": str(self.outbox_root / "new" / name)}
+
+    async def _relay(self, data: bytes, message: OutboundMessage) -> Mapping[str, str]:
+        s = self.settings
+        password = self.runtime.secret(s.relay_password_env, key="relay_password_env") if s.relay_password_env else None
+        try:
+            await aiosmtplib.send(
+                data, sender=s.address, recipients=[*message.to, *message.cc], hostname=s.relay_host,
+                port=s.relay_port, use_tls=s.relay_security == "tls", start_tls=s.relay_security == "starttls",
+                username=s.relay_username or None, password=password, timeout=60,
+            )
+        except aiosmtplib.SMTPResponseException as exc:
+            if 400 <= exc.code < 500:
+                raise TransientError(f"relay: {exc.code} {exc.message}") from exc
+            raise PermanentError(f"relay: {exc.code} {exc.message}") from exc
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            raise TransientError(f"relay: {exc}") from exc
+        return {"message_id": message.message_id}
+
+    def _file(self, payload: Mapping[str, Any]) -> Mapping[str, str]:
+        relative = str(payload.get("path", ""))
+        if not relative:
+            raise PermanentError("nothing to file: the event has no stored message")
+        source = (self.mail_root / relative).resolve()
+        if self.mail_root.resolve() not in source.parents:
+            raise PermanentError("refusing to file a path outside the mail directory")
+        target_dir = _folder(self.mail_root, str(payload["folder"]))
+        target = target_dir / source.name
+        if target.exists():
+            return {"path": str(target)}  # already filed: idempotent
+        if not source.exists():
+            raise PermanentError(f"stored message {relative} is gone")
+        target_dir.mkdir(parents=True, exist_ok=True)
+        os.replace(source, target)
+        return {"path": str(target)}
+
+
+def create(*, name: str, settings: BaseModel, runtime: ConnectorRuntime) -> LocalConnector:
+    assert isinstance(settings, LocalSettings)
+    return LocalConnector(name=name, settings=settings, runtime=runtime)
