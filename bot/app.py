@@ -32,8 +32,11 @@ BUILTIN = {"cli": "console", "webhook": "webhook"}
 
 
 class Deputy:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, extra_connectors: dict[str, tuple[str, Connector]] | None = None) -> None:
+        """``extra_connectors``: name -> (type, connector) added beside the configured ones
+        (embedding, and core tests that need a channel without a network)."""
         self.settings = settings
+        self.extra_connectors = dict(extra_connectors or {})
         self.store = Store(settings.db_path)
         self.lock = InstanceLock(settings.db_path.with_suffix(".lock"))
         self.connectors: dict[str, Connector] = {}
@@ -69,6 +72,8 @@ class Deputy:
         names = {**{n: connector_type(s, n) for n in enabled_channels(s)}}
         for name, kind in BUILTIN.items():
             names.setdefault(name, kind)
+        for name, (kind, _) in self.extra_connectors.items():
+            names[name] = kind
         self.executor = Executor(settings=s, channel_types=names)
         scheduled = ScheduledHandler(store=self.store, settings=s, executor=self.executor)
         self.handler = EventHandler(store=self.store, settings=s, rulebook=self.rules,
@@ -80,7 +85,10 @@ class Deputy:
         self.scheduler = Scheduler(store=self.store, rulebook=self.rules, wake_workers=self.pool.wake,
                                    digest_enabled=s.digest.enabled)
         for name, kind in names.items():
-            self.connectors[name] = self._build_connector(name, kind, owner)
+            if name in self.extra_connectors:
+                self.connectors[name] = self.extra_connectors[name][1]
+            else:
+                self.connectors[name] = self._build_connector(name, kind, owner)
         self.spawn(self.pool.run(), "workers")
         self.spawn(self.sender.run(), "sender")
         self.spawn(self.scheduler.run(), "scheduler")

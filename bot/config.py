@@ -154,7 +154,7 @@ def load_connector_module(settings: Settings, name: str) -> Any:
     try:
         return importlib.import_module(f"connectors.{kind}")
     except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith("connectors."):
+        if exc.name == f"connectors.{kind}":
             raise ConfigError(
                 f"{settings.source}: channels.{name}.type: no connector named {kind!r}"
             ) from None

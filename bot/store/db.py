@@ -58,6 +58,7 @@ class Database:
         self.synchronous = synchronous
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        self._owner: asyncio.Task[object] | None = None  # the task inside a transaction
 
     @property
     def conn(self) -> aiosqlite.Connection:
@@ -101,22 +102,37 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        if self._owner is not None and self._owner is asyncio.current_task():
+            raise RuntimeError("nested transaction")
         async with self._lock:
-            await self.conn.execute("BEGIN IMMEDIATE")
+            self._owner = asyncio.current_task()
             try:
-                yield self.conn
-            except BaseException:
-                await self.conn.execute("ROLLBACK")
-                raise
-            await self.conn.execute("COMMIT")
+                await self.conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self.conn
+                except BaseException:
+                    await self.conn.execute("ROLLBACK")
+                    raise
+                await self.conn.execute("COMMIT")
+            finally:
+                self._owner = None
+
+    @asynccontextmanager
+    async def _reading(self) -> AsyncIterator[None]:
+        # A read inside the caller's own transaction must not wait for the lock it holds.
+        if self._owner is not None and self._owner is asyncio.current_task():
+            yield
+            return
+        async with self._lock:
+            yield
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
-        async with self._lock:
+        async with self._reading():
             cur = await self.conn.execute(sql, tuple(params))
             return list(await cur.fetchall())
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
-        async with self._lock:
+        async with self._reading():
             cur = await self.conn.execute(sql, tuple(params))
             row: sqlite3.Row | None = await cur.fetchone()
             return row
