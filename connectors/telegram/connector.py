@@ -33,9 +33,7 @@ OFFSET_KEY = "offset"
 
 
 class TelegramConnector:
-    def __init__(
-        self, *, name: str, settings: TelegramSettings, runtime: ConnectorRuntime
-    ) -> None:
+    def __init__(self, *, name: str, settings: TelegramSettings, runtime: ConnectorRuntime) -> None:
         self.name = name
         self._settings = settings
         self._runtime = runtime

@@ -44,9 +44,7 @@ def thread_key(message: Message) -> str:
     return str(message.chat_id)
 
 
-def message_event(
-    update: Update, *, ident: Identity, prompt_reply: bool
-) -> Event | None:
+def message_event(update: Update, *, ident: Identity, prompt_reply: bool) -> Event | None:
     """A new message. ``prompt_reply``: it replies to one of our prompts (checked by the
     caller against its own record of prompts sent)."""
     message = update.message

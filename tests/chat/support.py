@@ -56,24 +56,24 @@ class Inbox:
         self._changed.set()
         return new
 
-    async def wait_for(self, count: int, *, timeout: float = 10.0) -> list[Event]:
+    async def wait_for(self, count: int, *, bound: float = 10.0) -> list[Event]:
         async def until() -> None:
             while len(self.events) < count:
                 self._changed.clear()
                 await self._changed.wait()
 
-        await asyncio.wait_for(until(), timeout)
+        await asyncio.wait_for(until(), bound)
         return self.events
 
 
-async def eventually(check: Callable[[], bool], *, timeout: float = 10.0) -> None:
+async def eventually(check: Callable[[], bool], *, bound: float = 10.0) -> None:
     """Wait until ``check()`` holds (a bound for hangs, not a timing assertion)."""
 
     async def until() -> None:
-        while not check():
+        while not check():  # noqa: ASYNC110 - polls state that has no event to wait on
             await asyncio.sleep(0.01)
 
-    await asyncio.wait_for(until(), timeout)
+    await asyncio.wait_for(until(), bound)
 
 
 def make_runtime(

@@ -73,6 +73,7 @@ async def test_offset_advances_only_after_emit(
     (event,) = await inbox.wait_for(1)
     assert event.id == f"telegram:{update_id}"
     assert inbox.calls == 3
+
     # Until the emit succeeded, no getUpdates confirmed the update.
     def offsets() -> list[object]:
         return [c.params.get("offset") for c in fake_tg.calls_to("getUpdates")]

@@ -40,11 +40,11 @@ class _Renderer(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag not in TG_TAGS:
-            raise EntityError(f"Unsupported start tag \"{tag}\"")
+            raise EntityError(f'Unsupported start tag "{tag}"')
 
     def handle_endtag(self, tag: str) -> None:
         if tag not in TG_TAGS:
-            raise EntityError(f"Unsupported end tag \"{tag}\"")
+            raise EntityError(f'Unsupported end tag "{tag}"')
 
     def handle_data(self, data: str) -> None:
         self.out.append(data)
@@ -83,7 +83,7 @@ class FakeTelegram:
     webhook_url: str = ""
 
     def __post_init__(self) -> None:
-        self._failures: dict[str, list[Failure]] = {}
+        self._failures: dict[str, list[Failure | None]] = {}
         self._update_ids = itertools.count(1000)
         self._message_ids = itertools.count(1)
         self._new = asyncio.Condition()
@@ -120,7 +120,9 @@ class FakeTelegram:
         description: str = "",
         retry_after: int | None = None,
         times: int = 1,
+        after: int = 0,
     ) -> None:
+        """Queue ``times`` failures for ``method``, after ``after`` calls that succeed."""
         default = {
             400: "Bad Request: chat not found",
             401: "Unauthorized",
@@ -132,7 +134,9 @@ class FakeTelegram:
             502: "Bad Gateway",
         }
         failure = Failure(status, description or default.get(status, "Error"), retry_after)
-        self._failures.setdefault(method, []).extend([failure] * times)
+        queue = self._failures.setdefault(method, [])
+        queue.extend([None] * after)
+        queue.extend([failure] * times)
 
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
@@ -215,8 +219,8 @@ class FakeTelegram:
         if request.match_info["token"] != self.token:
             return self._error(call, 401, "Unauthorized")
         queued = self._failures.get(method)
-        if queued:
-            failure = queued.pop(0)
+        failure = queued.pop(0) if queued else None
+        if failure is not None:
             extra = {"retry_after": failure.retry_after} if failure.retry_after else None
             return self._error(call, failure.status, failure.description, extra)
         handler = getattr(self, f"_m_{method}", None)
