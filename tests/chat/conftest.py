@@ -10,9 +10,11 @@ from typing import Any
 import pytest
 
 from bot.owner import OwnerProfile
-from connectors import telegram
+from connectors import slack, telegram
+from connectors.slack import SlackConnector
 from connectors.telegram import TelegramConnector
 from tests.chat.support import Inbox, MemoryState, make_runtime
+from tests.fakes.slack_api import EventsClient, FakeSlack
 from tests.fakes.telegram_api import FakeTelegram
 
 TG_TOKEN = "7000001:AAH-canary-TokenValue_ZZ9plural"
@@ -82,6 +84,52 @@ async def make_telegram(
     yield build
     for connector in made:
         await connector.stop()
+    for task in tasks:
+        if not task.done():
+            task.cancel()
+
+
+SLACK_BOT_TOKEN = "xoxb-1111-2222-canarySlackTokenValue"
+SLACK_SIGNING_SECRET = "f00dfacecafe0123456789abcdef0000"
+
+
+@pytest.fixture
+async def fake_slack(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeSlack]:
+    monkeypatch.setenv("DEPUTY_SLACK_BOT_TOKEN", SLACK_BOT_TOKEN)
+    monkeypatch.setenv("DEPUTY_SLACK_SIGNING_SECRET", SLACK_SIGNING_SECRET)
+    fake = FakeSlack(token=SLACK_BOT_TOKEN, team_id=TEAM)
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+def slack_state() -> MemoryState:
+    return MemoryState()
+
+
+@pytest.fixture
+async def slack_app(
+    fake_slack: FakeSlack,
+    owner: OwnerProfile,
+    slack_state: MemoryState,
+    inbox: Inbox,
+    tmp_path: Path,
+) -> AsyncIterator[tuple[SlackConnector, EventsClient]]:
+    """A started Slack connector in HTTP mode and a client that plays Slack's side."""
+    tasks: list[asyncio.Task[Any]] = []
+    settings = slack.SETTINGS.model_validate(
+        {"mode": "http", "http_listen": "127.0.0.1:0", "api_base_url": fake_slack.base_url}
+    )
+    runtime = make_runtime(
+        name="slack", owner=owner, state=slack_state, data_dir=tmp_path, tasks=tasks
+    )
+    connector = slack.create(name="slack", settings=settings, runtime=runtime)
+    assert isinstance(connector, SlackConnector)
+    await connector.start(inbox)
+    url = f"http://127.0.0.1:{connector.http_port}/slack/events"
+    yield connector, EventsClient(url=url, signing_secret=SLACK_SIGNING_SECRET, team_id=TEAM)
+    await connector.stop()
     for task in tasks:
         if not task.done():
             task.cancel()
