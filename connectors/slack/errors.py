@@ -20,7 +20,9 @@ TRANSIENT_ERRORS = frozenset(
 def translate(exc: Exception, *, what: str) -> DeputyError:
     if isinstance(exc, SlackApiError):
         status = exc.response.status_code
-        code = str(exc.response.get("error", "") or f"http_{status}")
+        data = exc.response.data  # a 5xx from a proxy may carry text, not JSON
+        error = data.get("error", "") if isinstance(data, dict) else ""
+        code = str(error or f"http_{status}")
         text = f"slack {what}: {code}"
         if status == 429 or code == "ratelimited":
             return TransientError(text, retry_after=_retry_after(exc))
