@@ -83,16 +83,16 @@ def callback_event(update: Update, *, ident: Identity) -> Event | None:
     caller logs and answers it, and nothing reaches the core (a stranger's press is
     never an answer, and its data must not wander into rules as message text)."""
     query = update.callback_query
-    if query is None or not isinstance(query.message, Message):
+    if query is None or query.message is None:
         return None
-    prompt = query.message
+    prompt = query.message  # may be "inaccessible" (older than 48 h): chat and id remain
     if not is_owner(query.from_user, prompt.chat, ident):
         return None
     return Event(
         id=f"{ident.connector}:{update.update_id}",
         channel=ident.connector,
         kind="owner_answer",
-        thread=thread_key(prompt),
+        thread=thread_key(prompt) if isinstance(prompt, Message) else str(prompt.chat.id),
         sender=str(query.from_user.id),
         sender_name=_name(query.from_user),
         sender_verified_owner=True,
@@ -102,7 +102,7 @@ def callback_event(update: Update, *, ident: Identity) -> Event | None:
             "channel_type": CHANNEL_TYPE,
             "button_data": query.data or "",
             "prompt_ref": str(prompt.message_id),
-            "chat_id": str(prompt.chat_id),
+            "chat_id": str(prompt.chat.id),
             "callback_query_id": query.id,
         },
     )

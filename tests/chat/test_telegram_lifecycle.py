@@ -144,3 +144,21 @@ def _collect(into: list[str]):  # type: ignore[no-untyped-def]
         into.append(message)
 
     return on_auth_failed
+
+
+async def test_stop_drains_the_emit_in_flight(
+    fake_tg: FakeTelegram, make_telegram: MakeTelegram, tg_state: MemoryState
+) -> None:
+    inbox = Inbox()
+    inbox.gate = asyncio.Event()
+    connector = await make_telegram()
+    await connector.start(inbox)
+    update_id = await fake_tg.private_message(fake_tg.user(STRANGER), "in flight")
+    await eventually(lambda: inbox.calls == 1)
+    stopping = asyncio.create_task(connector.stop())
+    await asyncio.sleep(0)
+    assert not stopping.done()
+    inbox.gate.set()
+    await stopping
+    assert [e.id for e in inbox.events] == [f"telegram:{update_id}"]
+    assert tg_state.values["offset"] == str(update_id + 1)
