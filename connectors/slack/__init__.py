@@ -1,0 +1,20 @@
+"""Slack connector: Socket Mode (default) or HTTP Events API intake through slack-bolt;
+escaped sends, owner prompts with Block Kit buttons. Loaded as ``connectors.slack``."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from bot.connector import Connector, ConnectorRuntime
+from connectors.slack.connector import SlackConnector
+from connectors.slack.settings import SlackSettings
+
+SETTINGS = SlackSettings
+
+__all__ = ["SETTINGS", "SlackConnector", "SlackSettings", "create"]
+
+
+def create(*, name: str, settings: BaseModel, runtime: ConnectorRuntime) -> Connector:
+    if not isinstance(settings, SlackSettings):
+        settings = SlackSettings.model_validate(settings.model_dump())
+    return SlackConnector(name=name, settings=settings, runtime=runtime)

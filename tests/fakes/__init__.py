@@ -1,0 +1,1 @@
+"""Loopback servers that speak real wire protocols, for tests and benchmarks."""
