@@ -225,6 +225,21 @@ def advance(
     return state
 
 
+def gate_fields(
+    state: NegotiationState | None, *, mandate: Mandate, their_text: str
+) -> dict[str, object]:
+    """What the worker passes into GateContext for this event (``GateContext(**...)``):
+    rounds so far, our offers, theirs including the one in this message, closed."""
+    state = state or NegotiationState()
+    theirs = their_offer_in(their_text, mandate=mandate, state=state)
+    return {
+        "negotiation_rounds": state.rounds,
+        "our_offers": state.our_offers,
+        "their_offers": (*state.their_offers, *([theirs] if theirs is not None else [])),
+        "negotiation_closed": state.closed,
+    }
+
+
 def state_to_json(state: NegotiationState) -> str:
     return json.dumps(
         {
