@@ -15,7 +15,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Literal, TypedDict
 
 from bot.actions import Action, Escalate, Ignore, Offer, Reply
 from bot.agent.base import NegotiationState
@@ -225,19 +225,26 @@ def advance(
     return state
 
 
+class GateNegotiation(TypedDict):
+    negotiation_rounds: int
+    our_offers: tuple[float, ...]
+    their_offers: tuple[float, ...]
+    negotiation_closed: bool
+
+
 def gate_fields(
     state: NegotiationState | None, *, mandate: Mandate, their_text: str
-) -> dict[str, object]:
+) -> GateNegotiation:
     """What the worker passes into GateContext for this event (``GateContext(**...)``):
     rounds so far, our offers, theirs including the one in this message, closed."""
     state = state or NegotiationState()
     theirs = their_offer_in(their_text, mandate=mandate, state=state)
-    return {
-        "negotiation_rounds": state.rounds,
-        "our_offers": state.our_offers,
-        "their_offers": (*state.their_offers, *([theirs] if theirs is not None else [])),
-        "negotiation_closed": state.closed,
-    }
+    return GateNegotiation(
+        negotiation_rounds=state.rounds,
+        our_offers=state.our_offers,
+        their_offers=(*state.their_offers, *([theirs] if theirs is not None else [])),
+        negotiation_closed=state.closed,
+    )
 
 
 def state_to_json(state: NegotiationState) -> str:
