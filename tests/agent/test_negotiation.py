@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,11 +39,11 @@ BUY = Mandate(side="buy", target=300, walk_away=500, currency="EUR", max_rounds=
 ])
 def test_schedule_moves_from_target_to_walk_away_never_beyond(mandate: Mandate) -> None:
     prices = [schedule(mandate, i) for i in range(mandate.max_rounds)]
-    assert prices[0] == mandate.target and prices[-1] == mandate.walk_away or \
+    assert (prices[0] == mandate.target and prices[-1] == mandate.walk_away) or \
         mandate.max_rounds == 1
     assert all(p is not None and mandate.acceptable(p) for p in prices)
     assert schedule(mandate, mandate.max_rounds) is None
-    for a, b in zip(prices, prices[1:], strict=False):
+    for a, b in itertools.pairwise(prices):
         assert a is not None and b is not None and not (
             b > a if mandate.side == "sell" else b < a)
 
