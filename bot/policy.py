@@ -4,16 +4,20 @@ Every proposed action is checked against the rule that allowed it, by code, with
 model involved. Text from email and chat is data: even a model that does exactly what
 an injected email asks cannot get an action past these checks. Whatever is blocked
 becomes one escalation that names the rule and the check that stopped it.
+
+The checks assume the worst: the counterpart wrote part of the thread, so nothing the
+thread contains (links, amounts, addresses) is trusted merely because it was seen there.
+Only the rule, the owner and what Deputy itself already sent are trusted sources.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from bot.actions import (
-    action_name,
     Action,
     Decision,
     Escalate,
@@ -26,36 +30,137 @@ from bot.actions import (
     Remember,
     Reply,
     Webhook,
+    action_name,
 )
 from bot.events import Event
-from bot.rules.model import Rule
+from bot.rules.model import Mandate, Rule
 
-URL_RE = re.compile(r"""(?i)\b(?:https?://|www\.)[^\s<>"')\]]+""")
-_CUR = r"(?:€|\$|£|EUR|USD|GBP|CHF|JPY|CAD|AUD)"
-_NUM = r"\d{1,3}(?:[ ,.'’]\d{3})*(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
-AMOUNT_RE = re.compile(rf"(?i)(?:{_CUR}\s?(?P<a>{_NUM}))|(?:(?P<b>{_NUM})\s?{_CUR}(?![a-z]))")
-HEADER_UNSAFE = re.compile(r"[\r\n\x00]")
+URL_RE = re.compile(
+    r"""(?ix)
+    \b(?:https?|ftp|file|data|javascript|mailto):[^\s<>"')\]]+   # any scheme
+    | \bwww\.[^\s<>"')\]]+
+    | \b(?:[a-z0-9-]+\.)+(?:com|net|org|io|co|info|biz|ru|cn|xyz|top|app|dev|me|ly|gl|sh|to|
+         link|click|site|online|shop|page|cc|tk|ml|ga|cf|gq|pw|ws|su|zip|mov|eu|de|uk|fr|example)
+      (?::\d+)?/[^\s<>"')\]]*                                      # bare domain with a path
+    | \b(?:[a-z0-9-]+\.)+(?:ru|cn|xyz|top|click|tk|ml|ga|cf|gq|pw|zip|mov|link|site|online)\b
+    """
+)
+_CUR = r"(?:€|\$|£|EUR|USD|GBP|CHF|JPY|CAD|AUD|euros?|dollars?|pounds?)"
+_NUM = r"\d{1,3}(?:[ ,.'’]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
+AMOUNT_RE = re.compile(
+    rf"(?i)(?:(?P<ca>{_CUR})\s?(?P<a>{_NUM}))|(?:(?P<b>{_NUM})\s?(?P<cb>{_CUR})(?![a-z]))"
+)
+# A number right after a payment word is money even without a currency.
+PAY_RE = re.compile(
+    rf"(?i)\b(?:pay|paid|payment|transfer|wire|refund|owe|price|cost|total|amount|sum)\w*"
+    rf"(?:\s+(?:of|is|at|you|them|him|her|us|the|a|an|to|in|for|by|today|now|full)){{0,4}}"
+    rf"\s+(?P<n>{_NUM})\b(?!\s?(?:%|{_CUR}))"
+)
+BARE_NUM_RE = re.compile(rf"(?<![\w.,])(?:{_NUM})(?![\w])")
+HEADER_UNSAFE = re.compile(r"[\r\n\x00\u2028\u2029\x85]")
+ADDRESS_RE = re.compile(r"(?i)\b[a-z0-9._%+\-]+@(?:[a-z0-9-]+\.)+[a-z]{2,}\b")
+PLAIN_ADDRESS_RE = re.compile(r"(?i)[a-z0-9._%+\-]+@(?:[a-z0-9-]+\.)+[a-z]{2,}")
+_CURRENCY_CODES = {"€": "EUR", "$": "USD", "£": "GBP", "euro": "EUR", "euros": "EUR",
+                   "dollar": "USD", "dollars": "USD", "pound": "GBP", "pounds": "GBP"}
+_INVISIBLE = re.compile(r"[\s\u200b-\u200f\u2060\ufeff\u00ad_\-.]+")
+AUTHORITY_RE = re.compile(
+    r"""(?ix)
+    \b(?:owner|boss|admin|administrator|deputy|assistant|manager)\b[^.]{0,60}
+      \b(?:authori[sz]|approv|permit|allow|trust|grant|said|wants|instruct)
+    | \b(?:authori[sz]ed|approved|permitted|allowed|trusted|whitelisted|verified)\b[^.]{0,30}
+      \b(?:to|sender|contact|recipient|party|by)\b
+    | ignore\s+(?:all\s+|any\s+)?(?:previous|prior|earlier|above|your)\b
+    | \b(?:always|from\s+now\s+on|in\s+future|henceforth|going\s+forward)\b[^.]{0,40}
+      \b(?:forward|send|reply|pay|cc|bcc|copy|share|transfer|accept|approve|offer)
+    | \b(?:new|updated?|change[sd]?)\s+(?:rule|mandate|policy|limit|instructions?|walk.?away)
+    | \b(?:rule|mandate|policy|limit|walk.?away)s?\s+(?:is|are|was|were|has|have)\s+
+      (?:now|been|changed|updated)
+    | \bsystem\s+prompt\b | \ballow.?list\b | \bwhite.?list\b
+    | \b(?:iban|swift|bic|bank\s+(?:details|account)|account\s+number|routing\s+number)\b
+    """
+)
+
+
+def _currency_code(raw: str | None) -> str:
+    if not raw:
+        return ""
+    return _CURRENCY_CODES.get(raw.lower(), raw.upper())
+
+
+def _parse_number(raw: str) -> float | None:
+    raw = raw.replace(" ", "").replace("'", "").replace("’", "")
+    # "1.234,56" / "1,234.56" / "450" / "450,00": the last separator followed by one or
+    # two digits is the decimal mark; the others group thousands.
+    m = re.fullmatch(r"(.*?)[.,](\d{1,2})", raw)
+    whole, cents = (m[1], m[2]) if m else (raw, "0")
+    whole = re.sub(r"[.,]", "", whole)
+    try:
+        return float(f"{whole}.{cents}")
+    except ValueError:
+        return None
+
+
+def money_in(text: str) -> list[tuple[float, str]]:
+    """Money in a text as (amount, ISO currency or "" when only a payment word marks it)."""
+    found: list[tuple[float, str]] = []
+    spans: list[tuple[int, int]] = []
+    for match in AMOUNT_RE.finditer(text):
+        value = _parse_number(match["a"] or match["b"] or "")
+        if value is not None:
+            found.append((value, _currency_code(match["ca"] or match["cb"])))
+            spans.append(match.span())
+    for match in PAY_RE.finditer(text):
+        start = match.start("n")
+        if any(a <= start < b for a, b in spans):
+            continue
+        value = _parse_number(match["n"])
+        if value is not None:
+            found.append((value, ""))
+    return found
 
 
 def amounts_in(text: str) -> list[float]:
     """Money amounts written in a text, with a currency sign or code next to them."""
-    found = []
-    for match in AMOUNT_RE.finditer(text):
-        raw = (match["a"] or match["b"] or "").replace(" ", "").replace("'", "").replace("’", "")
-        # "1.234,56" / "1,234.56" / "450" / "450,00": the last separator followed by
-        # two digits is the decimal mark; the others group thousands.
-        m = re.fullmatch(r"(.*?)[.,](\d{1,2})", raw)
-        whole, cents = (m[1], m[2]) if m else (raw, "0")
-        whole = re.sub(r"[.,]", "", whole)
-        try:
-            found.append(float(f"{whole}.{cents}"))
-        except ValueError:
-            continue
-    return found
+    return [amount for amount, currency in money_in(text) if currency]
+
+
+def bare_numbers_in(text: str) -> list[float]:
+    """Every number of two or more digits: in an offer's text, each one could be a price."""
+    out: list[float] = []
+    for match in BARE_NUM_RE.finditer(text):
+        value = _parse_number(match[0])
+        if value is not None and value >= 10:
+            out.append(value)
+    return out
 
 
 def links_in(text: str) -> set[str]:
     return {u.rstrip(".,;:!?").lower() for u in URL_RE.findall(text)}
+
+
+def addresses_in(text: str) -> frozenset[str]:
+    return frozenset(a.lower() for a in ADDRESS_RE.findall(text))
+
+
+def is_address(value: str) -> bool:
+    """One plain address: no display name, no list, nothing a header parser would split."""
+    return PLAIN_ADDRESS_RE.fullmatch(value) is not None
+
+
+def contains_snippet(text: str, snippet: str) -> bool:
+    """Case-, space- and invisible-character-insensitive containment, so that a canary
+    cannot leave merely re-spaced or re-cased."""
+    needle = _INVISIBLE.sub("", snippet).casefold()
+    return bool(needle) and needle in _INVISIBLE.sub("", text).casefold()
+
+
+def authority_claim(text: str) -> str | None:
+    match = AUTHORITY_RE.search(text)
+    return match[0].strip() if match else None
+
+
+MAX_FOLLOW_UP_HOURS = 24 * 90
+MAX_TEXT_CHARS = 20_000
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -65,7 +170,9 @@ class GateContext:
     event: Event
     rule: Rule | None
     participants: frozenset[str]  # everyone in this thread so far (lower-cased)
-    thread_text: str = ""  # all text seen in this thread: links/amounts there are not new
+    # All text seen in this thread. Kept for callers; it is NOT an exemption for links,
+    # amounts or addresses, because the counterpart (or an attacker) wrote part of it.
+    thread_text: str = ""
     replies_in_thread_24h: int = 0
     sends_to_correspondent_24h: int = 0
     replies_per_thread_cap: int = 3
@@ -75,6 +182,13 @@ class GateContext:
     negotiation_rounds: int = 0  # offers we already made in this thread
     # Text that must never leave in this thread (other threads' canaries / content).
     foreign_snippets: tuple[str, ...] = ()
+    # Text Deputy itself sent in this thread or the owner wrote: links/addresses there
+    # may be repeated.
+    trusted_text: str = ""
+    our_offers: tuple[float, ...] = ()  # amounts we already offered (may be repeated)
+    their_offers: tuple[float, ...] = ()  # amounts they offered (may be accepted at the cap)
+    negotiation_closed: bool = False  # a deal was closed: no further offers
+    follow_ups_in_thread: int = 0  # follow-ups already scheduled in this thread
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -88,7 +202,9 @@ class GateResult:
         rule = decision.rule or "(no rule)"
         why = "; ".join(reason for _, reason in self.blocked)
         return Escalate(
-            question=f"I wanted to act but rule '{rule}' does not allow it: {why}. What should I do?",
+            question=(
+                f"I wanted to act but rule '{rule}' does not allow it: {why}. What should I do?"
+            ),
             reason=why,
             options=("Do it anyway", "Do nothing"),
             option_actions=(tuple(a for a, _ in self.blocked), (Ignore(reason="owner declined"),)),
@@ -104,17 +220,20 @@ class PolicyGate:
         allowed: list[Action] = []
         blocked: list[tuple[Action, str]] = []
         replies = ctx.replies_in_thread_24h
+        offers = 0
         for action in decision.actions:
-            reason = self._check_one(action, ctx, replies)
+            reason = self._check_one(action, ctx, replies, offers)
             if reason is None:
                 allowed.append(action)
                 if isinstance(action, Reply | Offer):
                     replies += 1
+                if isinstance(action, Offer):
+                    offers += 1
             else:
                 blocked.append((action, reason))
         return GateResult(allowed=tuple(allowed), blocked=tuple(blocked))
 
-    def _check_one(self, action: Action, ctx: GateContext, replies: int) -> str | None:
+    def _check_one(self, action: Action, ctx: GateContext, replies: int, offers: int) -> str | None:
         rule = ctx.rule
         match action:
             case Escalate() | Ignore() | Notify():
@@ -128,53 +247,67 @@ class PolicyGate:
         name = action_name(action)
         if name not in rule.may:
             return f"'{name}' is not in the rule's 'may' list"
+        return _headers_safe(action) or self._by_kind(action, rule, ctx, replies, offers)
+
+    def _by_kind(
+        self, action: Action, rule: Rule, ctx: GateContext, replies: int, offers: int
+    ) -> str | None:
         match action:
             case Reply():
                 return (
-                    self._recipients(action.to + action.cc, ctx)
+                    self._auto_submitted(action, rule)
+                    or self._recipients(action.to + action.cc, ctx)
                     or self._budget(ctx, replies)
                     or self._content(action.text, ctx)
                 )
             case Offer():
+                if offers:
+                    return "only one offer per message"
                 return (
                     self._budget(ctx, replies)
                     or self._offer(action, ctx)
                     or self._content(action.text, ctx, offered=action.amount)
                 )
             case Forward():
-                allowed = {a.lower() for a in (rule.header.forward.to if rule.header.forward else [])}
-                outside = [a for a in action.to if a.lower() not in allowed]
+                spec_to = rule.header.forward.to if rule.header.forward else []
+                allowed = {a.lower() for a in spec_to}
+                outside = [a for a in action.to if a.strip().lower() not in allowed]
                 if not action.to or outside:
                     return f"forward to {', '.join(outside) or '(nobody)'} is not in forward.to"
                 return self._content(action.note, ctx)
             case File():
-                spec = rule.header.file
-                if spec is None or action.folder != spec.folder:
-                    return f"folder {action.folder!r} is not the rule's file.folder"
-                return None
+                return _file(action, rule)
             case FollowUp():
-                return None if action.after_hours > 0 else "follow-up delay must be positive"
+                return self._follow_up(action, rule, ctx)
             case Remember():
-                return None
+                return self._remember(action, ctx)
             case Webhook():
                 spec = rule.header.webhook
                 if spec is None or action.url != spec.url:
                     return f"webhook {action.url!r} is not the rule's webhook.url"
-                return None
+                payload = json.dumps(action.payload, ensure_ascii=False, default=str)
+                return self._foreign(payload, ctx)
             case _:
                 return "unsupported action"
 
     def _owner_action(self, action: Action) -> str | None:
+        """The owner approved it: only checks that protect the wire format remain."""
         if isinstance(action, Reply | Offer | Forward):
             text = action.note if isinstance(action, Forward) else action.text
             if "\x00" in text:
                 return "text contains NUL"
-        return None
+        return _headers_safe(action)
 
     def _recipients(self, recipients: Iterable[str], ctx: GateContext) -> str | None:
-        outside = [r for r in recipients if r.lower() not in ctx.participants]
+        outside = [r for r in recipients if r.strip().lower() not in ctx.participants]
         if outside:
             return f"recipient {', '.join(outside)} is not part of this conversation"
+        return None
+
+    def _auto_submitted(self, reply: Reply, rule: Rule) -> str | None:
+        opted_out = rule.header.reply is not None and not rule.header.reply.auto_submitted
+        if not reply.auto_submitted and not opted_out:
+            return "replies under this rule must be marked Auto-Submitted"
         return None
 
     def _budget(self, ctx: GateContext, replies: int) -> str | None:
@@ -190,42 +323,157 @@ class PolicyGate:
             )
         return None
 
+    def _foreign(self, text: str, ctx: GateContext) -> str | None:
+        if any(contains_snippet(text, s) for s in ctx.foreign_snippets):
+            return "text contains content from another conversation"
+        return None
+
     def _content(self, text: str, ctx: GateContext, *, offered: float | None = None) -> str | None:
+        """Outbound text: no new links or addresses, no foreign content, money bounded."""
         rule = ctx.rule
         assert rule is not None
-        known = ctx.thread_text + "\n" + (rule.header.reply.template or "" if rule.header.reply else "")
+        if len(text) > MAX_TEXT_CHARS:
+            return f"text is longer than {MAX_TEXT_CHARS} characters"
+        if "\x00" in text:
+            return "text contains NUL"
+        foreign = self._foreign(text, ctx)
+        if foreign:
+            return foreign
+        trusted = _trusted_text(rule, ctx)
         if not rule.header.limits.allow_links:
-            new_links = links_in(text) - links_in(known)
+            new_links = links_in(text) - links_in(trusted)
             if new_links:
-                return f"link {sorted(new_links)[0]} does not appear in this conversation"
-        for snippet in ctx.foreign_snippets:
-            if snippet and snippet in text:
-                return "text contains content from another conversation"
-        known_amounts = set(amounts_in(known))
-        limit = rule.header.limits.amount
+                return f"link {sorted(new_links)[0]} does not come from the rule or the owner"
+        known_addresses = ctx.participants | ctx.owner_addresses | addresses_in(trusted)
+        strangers = addresses_in(text) - known_addresses
+        if strangers:
+            return f"address {sorted(strangers)[0]} in the text is not part of this conversation"
+        return self._money(text, rule, ctx, offered)
+
+    def _money(self, text: str, rule: Rule, ctx: GateContext, offered: float | None) -> str | None:
         mandate = rule.mandate
-        for amount in amounts_in(text):
-            if amount in known_amounts or (offered is not None and amount == offered):
+        limit = rule.header.limits.amount
+        ours = set(ctx.our_offers)
+        for amount, currency in money_in(text):
+            if offered is not None:
+                if amount != offered and amount not in ours:
+                    return f"amount {amount:g} in the offer text differs from the offer {offered:g}"
+                if mandate is not None and currency and currency != mandate.currency.upper():
+                    return (
+                        f"amount in {currency} in the offer text; "
+                        f"the mandate is in {mandate.currency}"
+                    )
                 continue
-            if mandate is not None and mandate.acceptable(amount):
-                continue
+            if mandate is not None and amount in ours:
+                continue  # repeating what we already offered commits to nothing new
             if limit is None:
+                if mandate is not None:
+                    return f"amount {amount:g} in a reply: prices go through offers only"
                 return f"amount {amount:g} is not covered by any limit of the rule"
+            if currency and currency != limit.currency.upper():
+                return f"amount in {currency}; the rule's limit is in {limit.currency}"
             if amount > limit.max:
                 return f"amount {amount:g} exceeds the limit of {limit.max:g} {limit.currency}"
+        if offered is not None:
+            allowed = {offered, *ours}
+            stray = [n for n in bare_numbers_in(text) if n not in allowed]
+            if stray:
+                return f"number {stray[0]:g} in the offer text differs from the offer {offered:g}"
+        elif mandate is not None:
+            stray = [n for n in bare_numbers_in(text) if _price_like(n, mandate) and n not in ours]
+            if stray:
+                return f"number {stray[0]:g} looks like a price; prices go through offers only"
         return None
 
     def _offer(self, offer: Offer, ctx: GateContext) -> str | None:
         mandate = ctx.rule.mandate if ctx.rule else None
         if mandate is None:
             return "the rule has no mandate for offers"
-        if offer.currency.upper() != mandate.currency.upper():
+        if ctx.negotiation_closed:
+            return "the deal in this thread is already closed"
+        if offer.currency.strip().upper() != mandate.currency.upper():
             return f"offer in {offer.currency}, mandate is in {mandate.currency}"
+        if offer.amount != offer.amount or offer.amount < 0:  # NaN or negative
+            return "offer amount is not a valid price"
         if not mandate.acceptable(offer.amount):
             return (
                 f"offer {offer.amount:g} {offer.currency} is beyond the walk-away point "
                 f"{mandate.walk_away:g} {mandate.currency}"
             )
         if ctx.negotiation_rounds >= mandate.max_rounds:
-            return f"the mandate allows {mandate.max_rounds} rounds; they are used up"
+            # Past the cap only accepting what they already offered is still a decision
+            # inside the mandate; a new concession is not.
+            if not (offer.final and offer.amount in ctx.their_offers):
+                return f"the mandate allows {mandate.max_rounds} rounds; they are used up"
         return None
+
+    def _follow_up(self, action: FollowUp, rule: Rule, ctx: GateContext) -> str | None:
+        if not 0 < action.after_hours <= MAX_FOLLOW_UP_HOURS:
+            return f"follow-up delay must be between 0 and {MAX_FOLLOW_UP_HOURS} hours"
+        spec = rule.header.follow_up
+        if spec is not None and ctx.follow_ups_in_thread >= spec.max:
+            return f"follow_up.max ({spec.max}) reached in this thread"
+        return self._foreign(action.note, ctx)
+
+    def _remember(self, action: Remember, ctx: GateContext) -> str | None:
+        """Memory is read back into later prompts: keep it to plain facts about this
+        conversation's people, never claims of authority or standing instructions."""
+        subject = action.subject.strip().lower()
+        if "@" in subject and subject not in ctx.participants:
+            return f"memory about {action.subject!r}, who is not part of this conversation"
+        claim = authority_claim(action.fact)
+        if claim:
+            return f"memory fact looks like an instruction or authority claim ({claim!r})"
+        return self._foreign(action.fact, ctx) or self._content(action.fact, ctx)
+
+
+def _file(action: File, rule: Rule) -> str | None:
+    spec = rule.header.file
+    if spec is None or action.folder != spec.folder:
+        return f"folder {action.folder!r} is not the rule's file.folder"
+    extra = set(action.flags) - set(spec.flags)
+    if extra:
+        return f"flag {sorted(extra)[0]!r} is not in the rule's file.flags"
+    if action.save_attachments and not spec.save_attachments:
+        return "the rule does not save attachments"
+    return None
+
+
+def _headers_safe(action: Action) -> str | None:
+    """Everything that may end up in a header, a folder name or a URL: one line, no NUL."""
+    fields: list[str] = []
+    match action:
+        case Reply():
+            fields = [*action.to, *action.cc]
+            bad = [a for a in fields if not is_address(a.strip())]
+            if bad and not any(HEADER_UNSAFE.search(f) for f in fields):
+                return f"recipient {bad[0]!r} is not a single plain address"
+        case Forward():
+            fields = list(action.to)
+            bad = [a for a in fields if not is_address(a.strip())]
+            if bad and not any(HEADER_UNSAFE.search(f) for f in fields):
+                return f"recipient {bad[0]!r} is not a single plain address"
+        case File():
+            fields = [action.folder, *action.flags]
+        case Webhook():
+            fields = [action.url]
+        case Remember():
+            fields = [action.subject]
+        case Offer():
+            fields = [action.currency]
+        case _:
+            fields = []
+    if any(HEADER_UNSAFE.search(f) for f in fields):
+        return "a header field contains a line break or NUL (header injection)"
+    return None
+
+
+def _trusted_text(rule: Rule, ctx: GateContext) -> str:
+    template = rule.header.reply.template if rule.header.reply else None
+    return "\n".join([template or "", rule.instructions, ctx.trusted_text])
+
+
+def _price_like(value: float, mandate: Mandate) -> bool:
+    low = min(mandate.target, mandate.walk_away) / 4
+    high = max(mandate.target, mandate.walk_away) * 4
+    return low <= value <= high

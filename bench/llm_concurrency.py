@@ -1,0 +1,96 @@
+"""How LLMAgent behaves under load against a model that takes 1 s per answer.
+
+Prints figures only (no assertions): 200 concurrent decide() calls through LLMAgent,
+beside the serial estimate (200 x 1 s) and the floor measured in the same run (200 raw
+concurrent openai calls to the same stub), then per-event LLM calls and tokens, and the
+deterministic paths that make no model call at all.
+
+Run from the repository root:  /work/venv/bin/python bench/llm_concurrency.py
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from openai import AsyncOpenAI
+
+from bot.agent.llm_agent import LLMAgent
+from bot.agent.llm_client import LLMClient
+from tests.agent.support import context, event
+from tests.fakes.openai_api import FakeOpenAI, call
+
+N = 200
+LATENCY = 1.0
+
+
+async def floor(fake: FakeOpenAI) -> float:
+    sdk = AsyncOpenAI(base_url=fake.base_url, api_key="x", max_retries=0)
+    started = time.perf_counter()
+    await asyncio.gather(*(sdk.chat.completions.create(
+        model="m", messages=[{"role": "user", "content": "hi"}]) for _ in range(N)))
+    elapsed = time.perf_counter() - started
+    await sdk.close()
+    return elapsed
+
+
+async def run_agents(fake: FakeOpenAI, concurrency: int) -> tuple[float, list[int], list[int],
+                                                                  list[int]]:
+    client = LLMClient(base_url=fake.base_url, model="fake", timeout_seconds=30,
+                       max_concurrency=concurrency)
+    agent = LLMAgent(client)
+    ctxs = [context(event(f"Invoice {i} attached", subject=f"Invoice {i}", thread=f"t{i}"),
+                    "invoices") for i in range(N)]
+    started = time.perf_counter()
+    decisions = await asyncio.gather(*(agent.decide(c) for c in ctxs))
+    elapsed = time.perf_counter() - started
+    await agent.close()
+    return (elapsed, [d.llm_calls for d in decisions], [d.tokens_in for d in decisions],
+            [d.tokens_out for d in decisions])
+
+
+async def deterministic_paths() -> tuple[float, int]:
+    """Paths that never reach the model: a negotiation the code must escalate."""
+    client = LLMClient(base_url="http://127.0.0.1:9/v1", model="none")  # never called
+    agent = LLMAgent(client)
+    ctxs = [context(event("300 EUR is my final offer", subject="price", thread=f"n{i}"),
+                    "sales") for i in range(N)]
+    started = time.perf_counter()
+    decisions = await asyncio.gather(*(agent.decide(c) for c in ctxs))
+    elapsed = time.perf_counter() - started
+    await agent.close()
+    return elapsed, sum(d.llm_calls for d in decisions)
+
+
+async def main() -> None:
+    fake = FakeOpenAI()
+    fake.handler = lambda body: call("reply", {"text": "Thanks, it will be paid this week."},
+                                     delay=LATENCY)
+    await fake.start()
+    try:
+        raw = await floor(fake)
+        fake.requests.clear()
+        print(f"model latency per call: {LATENCY:.1f} s; events: {N}")
+        print(f"serial estimate:                         {N * LATENCY:7.2f} s")
+        print(f"floor: {N} raw concurrent openai calls:   {raw:7.2f} s")
+        for concurrency in (N, 32):
+            elapsed, calls, tin, tout = await run_agents(fake, concurrency)
+            print(f"LLMAgent.decide x{N}, max_concurrency={concurrency:3d}: {elapsed:7.2f} s "
+                  f"({N * LATENCY / elapsed:5.1f}x faster than serial)")
+            print(f"  per event: llm_calls={statistics.mean(calls):.2f}, "
+                  f"tokens_in={statistics.mean(tin):.0f}, tokens_out={statistics.mean(tout):.0f}")
+        det, det_calls = await deterministic_paths()
+        print(f"negotiation escalated by code x{N}:     {det:7.3f} s, LLM calls: {det_calls}")
+        print("rules-only (template) rules: the core does not call the LLM agent at all for "
+              "them; their cost is the gate and the outbox only.")
+    finally:
+        await fake.stop()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
