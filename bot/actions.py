@@ -135,9 +135,7 @@ def action_name(action: Action) -> str:
 def action_to_dict(action: Action) -> dict[str, Any]:
     data = asdict(action)
     if isinstance(action, Escalate):
-        data["option_actions"] = [
-            [action_to_dict(a) for a in group] for group in action.option_actions
-        ]
+        data["option_actions"] = [[action_to_dict(a) for a in group] for group in action.option_actions]
     data["type"] = type(action).__name__
     return data
 

@@ -14,7 +14,13 @@ from collections.abc import Coroutine
 from typing import Any
 
 from bot.agent.base import Agent
-from bot.config import Settings, channel_settings, connector_type, enabled_channels, load_connector_module
+from bot.config import (
+    Settings,
+    channel_settings,
+    connector_type,
+    enabled_channels,
+    load_connector_module,
+)
 from bot.connector import Connector, ConnectorRuntime
 from bot.events import Event
 from bot.executor import Executor
@@ -32,7 +38,9 @@ BUILTIN = {"cli": "console", "webhook": "webhook"}
 
 
 class Deputy:
-    def __init__(self, settings: Settings, *, extra_connectors: dict[str, tuple[str, Connector]] | None = None) -> None:
+    def __init__(
+        self, settings: Settings, *, extra_connectors: dict[str, tuple[str, Connector]] | None = None
+    ) -> None:
         """``extra_connectors``: name -> (type, connector) added beside the configured ones
         (embedding, and core tests that need a channel without a network)."""
         self.settings = settings
@@ -76,14 +84,33 @@ class Deputy:
             names[name] = kind
         self.executor = Executor(settings=s, channel_types=names)
         scheduled = ScheduledHandler(store=self.store, settings=s, executor=self.executor)
-        self.handler = EventHandler(store=self.store, settings=s, rulebook=self.rules,
-                                    executor=self.executor, agent=self._build_agent(), scheduled=scheduled)
-        self.pool = WorkerPool(store=self.store, handle=self.handler.handle, quarantine=self._quarantine,
-                               concurrency=s.deputy.workers, max_attempts=s.limits.max_attempts)
-        self.sender = Sender(store=self.store, connectors=self.connectors, notice=self._notice,
-                             max_attempts=s.limits.max_delivery_attempts)
-        self.scheduler = Scheduler(store=self.store, rulebook=self.rules, wake_workers=self.pool.wake,
-                                   digest_enabled=s.digest.enabled)
+        self.handler = EventHandler(
+            store=self.store,
+            settings=s,
+            rulebook=self.rules,
+            executor=self.executor,
+            agent=self._build_agent(),
+            scheduled=scheduled,
+        )
+        self.pool = WorkerPool(
+            store=self.store,
+            handle=self.handler.handle,
+            quarantine=self._quarantine,
+            concurrency=s.deputy.workers,
+            max_attempts=s.limits.max_attempts,
+        )
+        self.sender = Sender(
+            store=self.store,
+            connectors=self.connectors,
+            notice=self._notice,
+            max_attempts=s.limits.max_delivery_attempts,
+        )
+        self.scheduler = Scheduler(
+            store=self.store,
+            rulebook=self.rules,
+            wake_workers=self.pool.wake,
+            digest_enabled=s.digest.enabled,
+        )
         for name, kind in names.items():
             if name in self.extra_connectors:
                 self.connectors[name] = self.extra_connectors[name][1]
@@ -108,8 +135,12 @@ class Deputy:
             module = importlib.import_module(f"connectors.{kind}")
             conf = module.SETTINGS()
         runtime = ConnectorRuntime(
-            name=name, data_dir=s.data_dir, owner=owner, state=NamespacedState(self.store.kv, name),
-            own_addresses=tuple(a.lower() for a in s.deputy.addresses), spawn=self.spawn,
+            name=name,
+            data_dir=s.data_dir,
+            owner=owner,
+            state=NamespacedState(self.store.kv, name),
+            own_addresses=tuple(a.lower() for a in s.deputy.addresses),
+            spawn=self.spawn,
         )
         if self.redactor is not None:
             for key, value in conf.model_dump().items():
@@ -139,22 +170,35 @@ class Deputy:
         async with self.store.db.transaction() as tx:
             await self.store.inbox.quarantine_in(tx, item.seq, error=reason)
             await self.executor.owner_notice_in(
-                tx, owner=rulebook.owner, key=f"quarantine:{item.event.id}", event_id=item.event.id,
+                tx,
+                owner=rulebook.owner,
+                key=f"quarantine:{item.event.id}",
+                event_id=item.event.id,
                 text=f"I could not process a message from {item.event.sender or item.event.channel} "
-                     f"({item.event.subject or 'no subject'}) after {item.attempts} attempts and set it "
-                     f"aside. Reason: {reason}")
-            await self.store.audit.add_in(tx, AuditEntry(
-                event_id=item.event.id, channel=item.event.channel, sender=item.event.sender,
-                subject=item.event.subject, outcome="quarantined", reasons=(reason,)))
+                f"({item.event.subject or 'no subject'}) after {item.attempts} attempts and set it "
+                f"aside. Reason: {reason}",
+            )
+            await self.store.audit.add_in(
+                tx,
+                AuditEntry(
+                    event_id=item.event.id,
+                    channel=item.event.channel,
+                    sender=item.event.sender,
+                    subject=item.event.subject,
+                    outcome="quarantined",
+                    reasons=(reason,),
+                ),
+            )
         self.sender.wake()
 
     async def _notice(self, key: str, text: str) -> None:
         async with self.store.db.transaction() as tx:
-            await self.executor.owner_notice_in(tx, owner=self.rules().owner, key=key,
-                                                event_id="system", text=text)
+            await self.executor.owner_notice_in(
+                tx, owner=self.rules().owner, key=key, event_id="system", text=text
+            )
         self.sender.wake()
 
-    async def drain(self, *, timeout: float = 30.0) -> None:
+    async def drain(self, *, timeout: float = 30.0) -> None:  # noqa: ASYNC109
         """Wait until the inbox and outbox are empty (tests and `deputy run --once`)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout

@@ -25,7 +25,9 @@ from bot.events import Event
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="deputy", description="Your deputy for email, Telegram and Slack.")
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", type=Path, default=Path("config.toml"), help="config file (default ./config.toml)")
+    common.add_argument(
+        "--config", type=Path, default=Path("config.toml"), help="config file (default ./config.toml)"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", parents=[common], help="run the daemon until SIGINT/SIGTERM")
     sub.add_parser("check", parents=[common], help="validate config and rules")
@@ -97,8 +99,10 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"     {esc.question}")
                 for i, option in enumerate(esc.options, start=1):
                     print(f"       {i}. {option}")
-                print(f"     deadline {due}; default: "
-                      f"{esc.options[esc.default_option] if esc.default_option is not None else 'none'}")
+                print(
+                    f"     deadline {due}; default: "
+                    f"{esc.options[esc.default_option] if esc.default_option is not None else 'none'}"
+                )
             return 0
         if command == "answer":
             esc = await store.escalations.get(args.id)
@@ -109,9 +113,15 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"question #{args.id} is already {esc.state} ({esc.answer})", file=sys.stderr)
                 return 1
             event = Event(
-                id=f"cli:answer:{uuid.uuid4().hex}", channel="cli", kind="owner_answer", thread=f"cli-{args.id}",
-                sender="owner", sender_verified_owner=True, received_at=datetime.now(UTC),
-                text=" ".join(args.text), refs={"escalation_id": str(args.id)},
+                id=f"cli:answer:{uuid.uuid4().hex}",
+                channel="cli",
+                kind="owner_answer",
+                thread=f"cli-{args.id}",
+                sender="owner",
+                sender_verified_owner=True,
+                received_at=datetime.now(UTC),
+                text=" ".join(args.text),
+                refs={"escalation_id": str(args.id)},
             )
             await store.inbox.add(event)
             print(f"answer to #{args.id} recorded; the daemon will carry it out.")
@@ -119,14 +129,19 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         if command == "log":
             entries = await store.audit.recent(limit=args.n)
             if args.json:
-                print(json.dumps([_entry_dict(e) for e in entries],
-                                 indent=2, default=str))
+                print(json.dumps([_entry_dict(e) for e in entries], indent=2, default=str))
                 return 0
             for e in entries:
                 when = datetime.fromtimestamp(e.at).strftime("%m-%d %H:%M:%S")
-                print(f"{when} {e.outcome:<11} {e.sender or e.channel}: {e.subject[:60]}"
-                      + (f"  [rule {e.rule}]" if e.rule else ""))
-                for line in (*e.reasons, *(f"-> {a}" for a in e.actions), *(f"blocked: {b}" for b in e.blocked)):
+                print(
+                    f"{when} {e.outcome:<11} {e.sender or e.channel}: {e.subject[:60]}"
+                    + (f"  [rule {e.rule}]" if e.rule else "")
+                )
+                for line in (
+                    *e.reasons,
+                    *(f"-> {a}" for a in e.actions),
+                    *(f"blocked: {b}" for b in e.blocked),
+                ):
                     print(f"      {line}")
             return 0
         if command == "memory":
@@ -135,7 +150,9 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
                     cur = await tx.execute("DELETE FROM memory WHERE id=?", (args.forget,))
                 print("forgotten" if cur.rowcount else f"no memory #{args.forget}")
                 return 0
-            rows = await store.db.fetchall("SELECT id, subject, fact, source FROM memory ORDER BY subject, id")
+            rows = await store.db.fetchall(
+                "SELECT id, subject, fact, source FROM memory ORDER BY subject, id"
+            )
             for r in rows:
                 print(f"#{r['id']} {r['subject']}: {r['fact']}  (from {r['source']})")
             if not rows:
@@ -153,8 +170,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
             book = load_rulebook(settings.rules_dir)
             for rule in book.rules:
-                print(f"{rule.name:<24} priority {rule.header.priority:<3} may {', '.join(rule.header.may) or '-'}"
-                      f"  ({rule.path})")
+                may = ", ".join(rule.header.may) or "-"
+                print(f"{rule.name:<24} priority {rule.header.priority:<3} may {may}  ({rule.path})")
             return 0
     finally:
         await store.close()
@@ -182,10 +199,13 @@ def _check(settings: Settings) -> int:
     book = load_rulebook(settings.rules_dir)  # raises ConfigError with file:line: key
     channels = enabled_channels(settings)
     print(f"config OK: {settings.source}")
-    print(f"rules OK: {len(book.rules)} rules from {settings.rules_dir}; owner {book.owner.name} "
-          f"(preferred channel {book.owner.preferred_channel})")
+    print(
+        f"rules OK: {len(book.rules)} rules from {settings.rules_dir}; owner {book.owner.name} "
+        f"(preferred channel {book.owner.preferred_channel})"
+    )
     print(f"channels: {', '.join(channels) or 'none'} (+ cli)")
-    print(f"model: {'%s at %s' % (settings.llm.model, settings.llm.base_url) if settings.llm.enabled else 'none (rules-only)'}")
+    llm = settings.llm
+    print(f"model: {f'{llm.model} at {llm.base_url}' if llm.enabled else 'none (rules-only)'}")
     return 0
 
 

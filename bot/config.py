@@ -174,6 +174,4 @@ def channel_settings(settings: Settings, name: str) -> BaseModel:
 
 
 def enabled_channels(settings: Settings) -> list[str]:
-    return [
-        name for name, section in settings.channels.items() if section.get("enabled", True)
-    ]
+    return [name for name, section in settings.channels.items() if section.get("enabled", True)]

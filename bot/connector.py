@@ -65,15 +65,11 @@ class ConnectorRuntime:
         """Read a secret from the environment; the config only names the variable."""
         value = os.environ.get(env_name, "")
         if not value:
-            raise ConfigError(
-                f"channels.{self.name}.{key}: environment variable {env_name} is not set"
-            )
+            raise ConfigError(f"channels.{self.name}.{key}: environment variable {env_name} is not set")
         return value
 
 
 class ConnectorModule(Protocol):
     SETTINGS: type[BaseModel]
 
-    def create(
-        self, *, name: str, settings: BaseModel, runtime: ConnectorRuntime
-    ) -> Connector: ...
+    def create(self, *, name: str, settings: BaseModel, runtime: ConnectorRuntime) -> Connector: ...

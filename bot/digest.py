@@ -46,19 +46,25 @@ async def build_digest(store: Store, *, owner: OwnerProfile, since: float) -> Di
         if e.outcome in ("handled", "answered") and e.actions
     ]
     sections.append(("What I did", done or ["Nothing."]))
-    sections.append((
-        "Waiting for you",
-        [f"#{e.id} {e.question} (since {_when(e.created_at, tz)})" for e in pending] or ["Nothing."],
-    ))
+    sections.append(
+        (
+            "Waiting for you",
+            [f"#{e.id} {e.question} (since {_when(e.created_at, tz)})" for e in pending] or ["Nothing."],
+        )
+    )
     if closed:
-        sections.append((
-            "No answer in time: I applied the safe default",
-            [f"#{e.id} {e.question} -> {e.answer}" for e in closed],
-        ))
-    sections.append((
-        "Follow-ups scheduled",
-        [f"{_when(t.due_at, tz)} {t.payload.get('thread', '')}" for t in timers] or ["None."],
-    ))
+        sections.append(
+            (
+                "No answer in time: I applied the safe default",
+                [f"#{e.id} {e.question} -> {e.answer}" for e in closed],
+            )
+        )
+    sections.append(
+        (
+            "Follow-ups scheduled",
+            [f"{_when(t.due_at, tz)} {t.payload.get('thread', '')}" for t in timers] or ["None."],
+        )
+    )
     if quarantined:
         sections.append(("Could not process", [f"{r['id']}: {r['last_error']}" for r in quarantined]))
     summary = ", ".join(f"{n} {k}" for k, n in sorted(outcomes.items())) or "no activity"

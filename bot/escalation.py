@@ -67,8 +67,9 @@ _NOTHING = re.compile(r"^(?:no|nothing|ignore|skip|drop|do nothing|leave it|none
 _ALWAYS = re.compile(r"\b(?:always|from now on|every time|in future|in the future)\b", re.I)
 
 
-def interpret_answer(text: str, *, options: tuple[str, ...],
-                     option_actions: tuple[tuple[Action, ...], ...]) -> Interpretation:
+def interpret_answer(
+    text: str, *, options: tuple[str, ...], option_actions: tuple[tuple[Action, ...], ...]
+) -> Interpretation:
     """Deterministic reading: a number picks an option; "no"/"ignore" does nothing;
     anything else is the reply the owner wants sent to the correspondent."""
     stripped = text.strip()

@@ -63,8 +63,16 @@ class Executor:
         return "cli"
 
     def _owner_delivery(
-        self, *, owner: OwnerProfile, key: str, event_id: str, text: str, subject: str,
-        escalation_id: int | None = None, buttons: tuple = (), channel: str | None = None,
+        self,
+        *,
+        owner: OwnerProfile,
+        key: str,
+        event_id: str,
+        text: str,
+        subject: str,
+        escalation_id: int | None = None,
+        buttons: tuple = (),
+        channel: str | None = None,
     ) -> OutboxRow:
         name = channel or self.owner_channel(owner)
         kind = self.channel_types.get(name, "cli")
@@ -78,9 +86,15 @@ class Executor:
                 thread=f"deputy-owner-{escalation_id or 'notice'}",
             )
             return OutboxRow(
-                key=key, event_id=event_id, connector=name, op="send",
-                payload=message.to_payload(), thread=f"owner:{name}", recipient=owner.emails[0],
-                autonomous=False, escalation_id=escalation_id,
+                key=key,
+                event_id=event_id,
+                connector=name,
+                op="send",
+                payload=message.to_payload(),
+                thread=f"owner:{name}",
+                recipient=owner.emails[0],
+                autonomous=False,
+                escalation_id=escalation_id,
             )
         if kind not in PROMPT_TYPES and kind not in MAIL_TYPES:
             name = "cli"
@@ -91,9 +105,15 @@ class Executor:
             "buttons": [{"label": b.label, "data": b.data} for b in buttons],
         }
         return OutboxRow(
-            key=key, event_id=event_id, connector=name if name in self.channel_types else "cli",
-            op="prompt", payload=payload, thread=f"owner:{name}", recipient="owner",
-            autonomous=False, escalation_id=escalation_id,
+            key=key,
+            event_id=event_id,
+            connector=name if name in self.channel_types else "cli",
+            op="prompt",
+            payload=payload,
+            thread=f"owner:{name}",
+            recipient="owner",
+            autonomous=False,
+            escalation_id=escalation_id,
         )
 
     # ----- the main entry -------------------------------------------------------------
@@ -112,15 +132,31 @@ class Executor:
         escalations: list[int] = []
         for index, action in enumerate(actions):
             key = f"{key_prefix}:{index}:{action_name(action)}"
-            described.append(await self._apply_one(
-                tx, event=event, action=action, key=key, rule=rule, owner=owner,
-                autonomous=autonomous, escalations=escalations,
-            ))
+            described.append(
+                await self._apply_one(
+                    tx,
+                    event=event,
+                    action=action,
+                    key=key,
+                    rule=rule,
+                    owner=owner,
+                    autonomous=autonomous,
+                    escalations=escalations,
+                )
+            )
         return Applied(descriptions=tuple(described), escalation_ids=tuple(escalations))
 
     async def _apply_one(
-        self, tx: aiosqlite.Connection, *, event: Event, action: Action, key: str, rule: str,
-        owner: OwnerProfile, autonomous: bool, escalations: list[int],
+        self,
+        tx: aiosqlite.Connection,
+        *,
+        event: Event,
+        action: Action,
+        key: str,
+        rule: str,
+        owner: OwnerProfile,
+        autonomous: bool,
+        escalations: list[int],
     ) -> str:
         thread = thread_key(event)
         kind = self.channel_types.get(event.channel, event.refs.get("channel_type", ""))
@@ -129,14 +165,29 @@ class Executor:
                 text = action.text
                 to = action.to if isinstance(action, Reply) and action.to else ()
                 auto = action.auto_submitted if isinstance(action, Reply) else True
-                message = self._reply_message(event, text=text, to=to, key=key, kind=kind,
-                                              owner=owner, auto_submitted=auto,
-                                              cc=action.cc if isinstance(action, Reply) else ())
-                await Outbox.add_in(tx, OutboxRow(
-                    key=key, event_id=event.id, connector=event.channel, op="send",
-                    payload=message.to_payload(), thread=thread,
-                    recipient=message.to[0] if message.to else "", autonomous=autonomous,
-                ))
+                message = self._reply_message(
+                    event,
+                    text=text,
+                    to=to,
+                    key=key,
+                    kind=kind,
+                    owner=owner,
+                    auto_submitted=auto,
+                    cc=action.cc if isinstance(action, Reply) else (),
+                )
+                await Outbox.add_in(
+                    tx,
+                    OutboxRow(
+                        key=key,
+                        event_id=event.id,
+                        connector=event.channel,
+                        op="send",
+                        payload=message.to_payload(),
+                        thread=thread,
+                        recipient=message.to[0] if message.to else "",
+                        autonomous=autonomous,
+                    ),
+                )
                 if isinstance(action, Offer):
                     await self._record_offer(tx, thread=thread, offer=action)
                 return f"{action_name(action)} to {', '.join(message.to)}"
@@ -152,118 +203,207 @@ class Executor:
                     auto_submitted=True,
                     refs={k: v for k, v in event.refs.items() if k in {"path", "uid", "mailbox"}},
                 )
-                await Outbox.add_in(tx, OutboxRow(
-                    key=key, event_id=event.id, connector=connector, op="send",
-                    payload=message.to_payload(), thread=f"fwd:{thread}", recipient=action.to[0],
-                    autonomous=autonomous,
-                ))
+                await Outbox.add_in(
+                    tx,
+                    OutboxRow(
+                        key=key,
+                        event_id=event.id,
+                        connector=connector,
+                        op="send",
+                        payload=message.to_payload(),
+                        thread=f"fwd:{thread}",
+                        recipient=action.to[0],
+                        autonomous=autonomous,
+                    ),
+                )
                 return f"forward to {', '.join(action.to)}"
             case File():
                 payload = {
                     "folder": action.folder,
                     "flags": list(action.flags),
                     "save_attachments": action.save_attachments,
-                    **{k: v for k, v in event.refs.items()
-                       if k in {"uid", "mailbox", "uidvalidity", "message_id", "path"}},
+                    **{
+                        k: v
+                        for k, v in event.refs.items()
+                        if k in {"uid", "mailbox", "uidvalidity", "message_id", "path"}
+                    },
                 }
-                await Outbox.add_in(tx, OutboxRow(
-                    key=key, event_id=event.id, connector=event.channel, op="file",
-                    payload=payload, thread=thread, autonomous=autonomous,
-                ))
+                await Outbox.add_in(
+                    tx,
+                    OutboxRow(
+                        key=key,
+                        event_id=event.id,
+                        connector=event.channel,
+                        op="file",
+                        payload=payload,
+                        thread=thread,
+                        autonomous=autonomous,
+                    ),
+                )
                 return f"file into {action.folder}"
             case Ignore():
                 return f"ignore ({action.reason})" if action.reason else "ignore"
             case Escalate():
                 deadline_h = action.deadline_hours or self.settings.escalation.deadline_hours
                 esc_id, nonce, created = await Escalations.create_in(
-                    tx, key=key, action=action, event=event, thread=thread, rule=rule,
+                    tx,
+                    key=key,
+                    action=action,
+                    event=event,
+                    thread=thread,
+                    rule=rule,
                     deadline=time.time() + deadline_h * 3600,
                 )
                 escalations.append(esc_id)
                 if created:
-                    await self._send_prompt(tx, esc_id=esc_id, nonce=nonce, action=action,
-                                            event=event, key=key, owner=owner)
+                    await self._send_prompt(
+                        tx, esc_id=esc_id, nonce=nonce, action=action, event=event, key=key, owner=owner
+                    )
                     await Timers.add_in(
-                        tx, key=f"esc-deadline:{esc_id}", due_at=time.time() + deadline_h * 3600,
-                        kind="escalation_deadline", payload={"escalation_id": str(esc_id)},
+                        tx,
+                        key=f"esc-deadline:{esc_id}",
+                        due_at=time.time() + deadline_h * 3600,
+                        kind="escalation_deadline",
+                        payload={"escalation_id": str(esc_id)},
                     )
                     for n, hours in enumerate(self.settings.escalation.reminders_hours):
                         if hours < deadline_h:
                             await Timers.add_in(
-                                tx, key=f"esc-remind:{esc_id}:{n}", due_at=time.time() + hours * 3600,
+                                tx,
+                                key=f"esc-remind:{esc_id}:{n}",
+                                due_at=time.time() + hours * 3600,
                                 kind="escalation_reminder",
                                 payload={"escalation_id": str(esc_id), "n": str(n)},
                             )
                 return f"asked the owner (#{esc_id}): {action.question}"
             case FollowUp():
                 await Timers.add_in(
-                    tx, key=key, due_at=time.time() + action.after_hours * 3600, kind="follow_up",
-                    payload={"channel": event.channel, "thread": event.thread, "event_id": event.id,
-                             "note": action.note, "rule": rule},
+                    tx,
+                    key=key,
+                    due_at=time.time() + action.after_hours * 3600,
+                    kind="follow_up",
+                    payload={
+                        "channel": event.channel,
+                        "thread": event.thread,
+                        "event_id": event.id,
+                        "note": action.note,
+                        "rule": rule,
+                    },
                 )
                 return f"follow up in {action.after_hours:g} h"
             case Remember():
                 await Memory.add_in(tx, subject=action.subject, fact=action.fact, source=event.id)
                 return f"remember about {action.subject}: {action.fact}"
             case Webhook():
-                await Outbox.add_in(tx, OutboxRow(
-                    key=key, event_id=event.id, connector="webhook", op="send",
-                    payload={"url": action.url, "payload": action.payload}, thread=f"webhook:{action.url}",
-                    autonomous=autonomous,
-                ))
+                await Outbox.add_in(
+                    tx,
+                    OutboxRow(
+                        key=key,
+                        event_id=event.id,
+                        connector="webhook",
+                        op="send",
+                        payload={"url": action.url, "payload": action.payload},
+                        thread=f"webhook:{action.url}",
+                        autonomous=autonomous,
+                    ),
+                )
                 return f"webhook {action.url}"
             case Notify():
-                await Outbox.add_in(tx, self._owner_delivery(
-                    owner=owner, key=key, event_id=event.id, text=action.text,
-                    subject="Deputy: " + action.text.splitlines()[0][:80] if action.text else "Deputy",
-                    channel=action.channel if action.channel in self.channel_types else None,
-                ))
+                await Outbox.add_in(
+                    tx,
+                    self._owner_delivery(
+                        owner=owner,
+                        key=key,
+                        event_id=event.id,
+                        text=action.text,
+                        subject="Deputy: " + action.text.splitlines()[0][:80] if action.text else "Deputy",
+                        channel=action.channel if action.channel in self.channel_types else None,
+                    ),
+                )
                 return "told the owner"
             case _:
                 assert_never(action)
 
     async def _send_prompt(
-        self, tx: aiosqlite.Connection, *, esc_id: int, nonce: str, action: Escalate, event: Event,
-        key: str, owner: OwnerProfile,
+        self,
+        tx: aiosqlite.Connection,
+        *,
+        esc_id: int,
+        nonce: str,
+        action: Escalate,
+        event: Event,
+        key: str,
+        owner: OwnerProfile,
     ) -> None:
         text = render_prompt(esc_id, action, event)
         row = self._owner_delivery(
-            owner=owner, key=f"{key}:prompt", event_id=event.id, text=text,
+            owner=owner,
+            key=f"{key}:prompt",
+            event_id=event.id,
+            text=text,
             subject=f"[Deputy #{esc_id}] {event.subject or action.question}"[:200],
-            escalation_id=esc_id, buttons=prompt_buttons(esc_id, nonce, action),
+            escalation_id=esc_id,
+            buttons=prompt_buttons(esc_id, nonce, action),
         )
         await Outbox.add_in(tx, row)
         message_id = row.payload.get("message_id")
         if isinstance(message_id, str) and message_id:
             # Email prompts: an owner's reply carries In-Reply-To with this id (RFC 5322 3.6.4).
-            await Escalations.add_prompt_ref_in(tx, connector=row.connector, ref=message_id,
-                                                escalation_id=esc_id)
+            await Escalations.add_prompt_ref_in(
+                tx, connector=row.connector, ref=message_id, escalation_id=esc_id
+            )
         await Escalations.add_prompt_ref_in(tx, connector="cli", ref=str(esc_id), escalation_id=esc_id)
 
     async def owner_notice_in(
-        self, tx: aiosqlite.Connection, *, owner: OwnerProfile, key: str, event_id: str, text: str,
-        channel: str | None = None, escalation_id: int | None = None,
+        self,
+        tx: aiosqlite.Connection,
+        *,
+        owner: OwnerProfile,
+        key: str,
+        event_id: str,
+        text: str,
+        channel: str | None = None,
+        escalation_id: int | None = None,
     ) -> None:
-        await Outbox.add_in(tx, self._owner_delivery(
-            owner=owner, key=key, event_id=event_id, text=text,
-            subject="Deputy: " + text.splitlines()[0][:80], channel=channel,
-            escalation_id=None if escalation_id is None else escalation_id,
-        ))
+        await Outbox.add_in(
+            tx,
+            self._owner_delivery(
+                owner=owner,
+                key=key,
+                event_id=event_id,
+                text=text,
+                subject="Deputy: " + text.splitlines()[0][:80],
+                channel=channel,
+                escalation_id=None if escalation_id is None else escalation_id,
+            ),
+        )
 
-    def update_prompt_row(self, *, key: str, event_id: str, connector: str, ref: str,
-                          text: str) -> OutboxRow:
+    def update_prompt_row(self, *, key: str, event_id: str, connector: str, ref: str, text: str) -> OutboxRow:
         return OutboxRow(
-            key=key, event_id=event_id, connector=connector, op="update_prompt",
-            payload={"prompt_ref": ref, "text": text}, thread=f"owner:{connector}",
-            recipient="owner", autonomous=False,
+            key=key,
+            event_id=event_id,
+            connector=connector,
+            op="update_prompt",
+            payload={"prompt_ref": ref, "text": text},
+            thread=f"owner:{connector}",
+            recipient="owner",
+            autonomous=False,
         )
 
     def _first_mail_channel(self) -> str | None:
         return next((n for n, t in self.channel_types.items() if t in MAIL_TYPES), None)
 
     def _reply_message(
-        self, event: Event, *, text: str, to: tuple[str, ...], cc: tuple[str, ...], key: str,
-        kind: str, owner: OwnerProfile, auto_submitted: bool,
+        self,
+        event: Event,
+        *,
+        text: str,
+        to: tuple[str, ...],
+        cc: tuple[str, ...],
+        key: str,
+        kind: str,
+        owner: OwnerProfile,
+        auto_submitted: bool,
     ) -> OutboundMessage:
         if kind in MAIL_TYPES or event.refs.get("channel_type") in MAIL_TYPES:
             reply_to = event.headers.get("reply-to", "").strip()
@@ -276,13 +416,21 @@ class Executor:
                 (message_id,) if message_id else ()
             )
             return OutboundMessage(
-                to=target, cc=cc, subject=reply_subject(event.subject), text=body,
+                to=target,
+                cc=cc,
+                subject=reply_subject(event.subject),
+                text=body,
                 thread=event.thread,
                 message_id=message_id_for(key, domain=self.settings.deputy.message_id_domain),
-                in_reply_to=message_id, references=references, auto_submitted=auto_submitted,
+                in_reply_to=message_id,
+                references=references,
+                auto_submitted=auto_submitted,
             )
         return OutboundMessage(
-            to=to or (event.sender,), text=text, thread=event.thread, refs=dict(event.refs),
+            to=to or (event.sender,),
+            text=text,
+            thread=event.thread,
+            refs=dict(event.refs),
         )
 
     async def _record_offer(self, tx: aiosqlite.Connection, *, thread: str, offer: Offer) -> None:

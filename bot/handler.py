@@ -71,22 +71,36 @@ class EventHandler:
         route = await self.router.route(event, rulebook, today=today)
         match route:
             case Drop(reason):
-                await self._finish(claimed, rulebook, (), outcome="ignored", reasons=(reason,), started=started)
+                await self._finish(
+                    claimed, rulebook, (), outcome="ignored", reasons=(reason,), started=started
+                )
             case Refuse(reason):
                 log.warning("refused %s: %s", event.id, reason)
-                await self._finish(claimed, rulebook, (), outcome="refused", reasons=(reason,), started=started)
+                await self._finish(
+                    claimed, rulebook, (), outcome="refused", reasons=(reason,), started=started
+                )
             case Answer():
                 await self._answer(claimed, rulebook, route, started)
             case Command():
                 await self._command(claimed, rulebook, route, started)
             case Instruction(text):
                 actions: tuple[Action, ...] = (
-                    _notify_on(event, "I understood no command. I know: pending, pause, resume, digest, "
-                               "and '#N your answer' for question N. Free-text instructions need a "
-                               "model (see [llm] in config.toml)."),
+                    _notify_on(
+                        event,
+                        "I understood no command. I know: pending, pause, resume, digest, "
+                        "and '#N your answer' for question N. Free-text instructions need a "
+                        "model (see [llm] in config.toml).",
+                    ),
                 )
-                await self._finish(claimed, rulebook, actions, outcome="owner", reasons=(f"instruction: {text[:80]}",),
-                                   started=started, autonomous=False)
+                await self._finish(
+                    claimed,
+                    rulebook,
+                    actions,
+                    outcome="owner",
+                    reasons=(f"instruction: {text[:80]}",),
+                    started=started,
+                    autonomous=False,
+                )
             case Judge():
                 await self._judge(claimed, rulebook, route, started)
             case Scheduled():
@@ -100,13 +114,22 @@ class EventHandler:
         thread = thread_key(event)
         rule = route.rules[0] if route.rules else None
         if rule is None and route.no_reply:
-            await self._finish(claimed, rulebook, (), outcome="kept",
-                               reasons=(f"automatic mail and no rule: left for the owner ({route.no_reply})",),
-                               started=started, event=event)
+            await self._finish(
+                claimed,
+                rulebook,
+                (),
+                outcome="kept",
+                reasons=(f"automatic mail and no rule: left for the owner ({route.no_reply})",),
+                started=started,
+                event=event,
+            )
             return
         history = tuple(await self.store.inbox.history(thread, before_seq=claimed.seq))
         ctx = AgentContext(
-            event=event, rules=route.rules, rulebook=rulebook, history=history,
+            event=event,
+            rules=route.rules,
+            rulebook=rulebook,
+            history=history,
             sent=tuple(await self.store.outbox.sent_texts(thread)),
             memory=tuple(await self.store.memory.about(event.sender)),
             negotiation=await self._negotiation(thread),
@@ -114,18 +137,28 @@ class EventHandler:
         )
         decision = await self._decide(ctx)
         if route.owner_note and rule is None and self.agent is None:
-            decision = Decision(actions=(Escalate(
-                question=f"You forwarded this with: \"{route.owner_note[:300]}\". No rule covers it and "
-                         "no model is configured: what exactly should I send?",
-                reason="owner forward without a matching rule",
-                options=("Do nothing",), option_actions=((Ignore(reason="owner: nothing"),),),
-                default_option=0),), reasons=("owner forward, no rule",), rule="")
+            decision = Decision(
+                actions=(
+                    Escalate(
+                        question=f'You forwarded this with: "{route.owner_note[:300]}". '
+                        "No rule covers it and no model is configured: what exactly should I send?",
+                        reason="owner forward without a matching rule",
+                        options=("Do nothing",),
+                        option_actions=((Ignore(reason="owner: nothing"),),),
+                        default_option=0,
+                    ),
+                ),
+                reasons=("owner forward, no rule",),
+                rule="",
+            )
         now = time.time()
         participants = set(event.participants)
         for earlier in history:
             participants |= earlier.participants
         gate_ctx = GateContext(
-            event=event, rule=rule, participants=frozenset(participants),
+            event=event,
+            rule=rule,
+            participants=frozenset(participants),
             thread_text="\n".join(e.text for e in (*history, event)),
             replies_in_thread_24h=await self.store.outbox.autonomous_replies(thread, since=now - DAY),
             sends_to_correspondent_24h=await self.store.outbox.sends_to(event.sender, since=now - DAY),
@@ -147,9 +180,18 @@ class EventHandler:
         if await self.store.kv.get("paused") == "1":
             allowed = _hold_for_approval(allowed, rule.name if rule else "")
         outcome = "escalated" if any(isinstance(a, Escalate) for a in allowed) else "handled"
-        await self._finish(claimed, rulebook, tuple(allowed), outcome=outcome, reasons=decision.reasons,
-                           started=started, event=event, rule=decision.rule, blocked=tuple(blocked),
-                           decision=decision)
+        await self._finish(
+            claimed,
+            rulebook,
+            tuple(allowed),
+            outcome=outcome,
+            reasons=decision.reasons,
+            started=started,
+            event=event,
+            rule=decision.rule,
+            blocked=tuple(blocked),
+            decision=decision,
+        )
 
     async def _decide(self, ctx: AgentContext) -> Decision:
         if self.agent is not None and ctx.rule is not None:
@@ -166,10 +208,12 @@ class EventHandler:
         import json
 
         data = json.loads(row[0])
-        return NegotiationState(rounds=int(data.get("rounds", 0)),
-                                our_offers=tuple(data.get("our_offers", ())),
-                                their_offers=tuple(data.get("their_offers", ())),
-                                closed=bool(data.get("closed", False)))
+        return NegotiationState(
+            rounds=int(data.get("rounds", 0)),
+            our_offers=tuple(data.get("our_offers", ())),
+            their_offers=tuple(data.get("their_offers", ())),
+            closed=bool(data.get("closed", False)),
+        )
 
     # ----- the owner's answers and commands ----------------------------------------
     async def _answer(self, claimed: Claimed, rulebook: Rulebook, route: Answer, started: float) -> None:
@@ -183,87 +227,178 @@ class EventHandler:
         else:
             reading = interpret_answer(route.text, options=esc.options, option_actions=esc.option_actions)
             actions, summary = reading.actions, reading.summary
-        decision = Decision(actions=tuple(actions), reasons=(f"owner answered #{esc.id}: {summary}",), rule=esc.rule)
-        gate_ctx = GateContext(event=esc.event, rule=rulebook.by_name(esc.rule), participants=esc.event.participants,
-                               owner_authorized=True)
+        decision = Decision(
+            actions=tuple(actions), reasons=(f"owner answered #{esc.id}: {summary}",), rule=esc.rule
+        )
+        gate_ctx = GateContext(
+            event=esc.event,
+            rule=rulebook.by_name(esc.rule),
+            participants=esc.event.participants,
+            owner_authorized=True,
+        )
         allowed = self.gate.check(decision, gate_ctx).allowed
         async with self.store.db.transaction() as tx:
-            won = await self.store.escalations.close_in(tx, esc.id, state="answered", answer=summary, via=route.via)
+            won = await self.store.escalations.close_in(
+                tx, esc.id, state="answered", answer=summary, via=route.via
+            )
             if not won:
                 current = await self.store.escalations.get(esc.id)
                 await self.executor.owner_notice_in(
-                    tx, owner=rulebook.owner, key=f"{event.id}:late", event_id=event.id,
+                    tx,
+                    owner=rulebook.owner,
+                    key=f"{event.id}:late",
+                    event_id=event.id,
                     channel=self._reply_channel(event, rulebook),
                     text=f"Question #{esc.id} was already answered"
-                         f"{' via ' + current.answered_via if current else ''} "
-                         f"({current.answer if current else ''}); your answer was not applied.",
+                    f"{' via ' + current.answered_via if current else ''} "
+                    f"({current.answer if current else ''}); your answer was not applied.",
                 )
-                await self._audit_in(tx, event, outcome="late answer", reasons=(f"#{esc.id} already closed",),
-                                     started=started)
+                await self._audit_in(
+                    tx, event, outcome="late answer", reasons=(f"#{esc.id} already closed",), started=started
+                )
             else:
                 applied = await self.executor.apply_in(
-                    tx, event=esc.event, actions=allowed, key_prefix=f"{event.id}:answer",
-                    rule=esc.rule, owner=rulebook.owner, autonomous=False)
+                    tx,
+                    event=esc.event,
+                    actions=allowed,
+                    key_prefix=f"{event.id}:answer",
+                    rule=esc.rule,
+                    owner=rulebook.owner,
+                    autonomous=False,
+                )
                 for connector, ref in await self.store.escalations.prompt_refs(esc.id):
                     if connector == "cli" or self.executor.channel_types.get(connector) in MAIL_TYPES:
                         continue
-                    await self.store.outbox.add_in(tx, self.executor.update_prompt_row(
-                        key=f"{event.id}:update:{connector}:{ref}", event_id=event.id, connector=connector,
-                        ref=ref, text=f"#{esc.id} answered via {route.via}: {summary}"))
-                await self._audit_in(tx, event, outcome="answered", reasons=decision.reasons,
-                                     actions=applied.descriptions, rule=esc.rule, started=started)
+                    await self.store.outbox.add_in(
+                        tx,
+                        self.executor.update_prompt_row(
+                            key=f"{event.id}:update:{connector}:{ref}",
+                            event_id=event.id,
+                            connector=connector,
+                            ref=ref,
+                            text=f"#{esc.id} answered via {route.via}: {summary}",
+                        ),
+                    )
+                await self._audit_in(
+                    tx,
+                    event,
+                    outcome="answered",
+                    reasons=decision.reasons,
+                    actions=applied.descriptions,
+                    rule=esc.rule,
+                    started=started,
+                )
             await self.store.inbox.finish_in(tx, claimed.seq)
 
     async def _command(self, claimed: Claimed, rulebook: Rulebook, route: Command, started: float) -> None:
         event = claimed.event
         if route.name == "pending":
             pending = await self.store.escalations.open()
-            text = "Nothing is waiting for you." if not pending else "Waiting for you:\n" + "\n".join(
-                f"#{e.id} {e.question}" for e in pending)
+            text = (
+                "Nothing is waiting for you."
+                if not pending
+                else "Waiting for you:\n" + "\n".join(f"#{e.id} {e.question}" for e in pending)
+            )
         elif route.name in ("pause", "resume"):
             await self.store.kv.set("paused", "1" if route.name == "pause" else "0")
-            text = ("Paused: I will ask before sending anything." if route.name == "pause"
-                    else "Resumed: I act on my rules again.")
+            text = (
+                "Paused: I will ask before sending anything."
+                if route.name == "pause"
+                else "Resumed: I act on my rules again."
+            )
         elif route.name == "digest":
             from bot.digest import build_digest
 
             text = (await build_digest(self.store, owner=rulebook.owner, since=time.time() - DAY)).text
         else:
-            text = ("Commands: pending, pause, resume, digest, help. "
-                    "Answer question N with '#N your answer' or reply to its prompt.")
-        await self._finish(claimed, rulebook, (_notify_on(event, text),), outcome="owner",
-                           reasons=(f"command {route.name}",), started=started, autonomous=False)
+            text = (
+                "Commands: pending, pause, resume, digest, help. "
+                "Answer question N with '#N your answer' or reply to its prompt."
+            )
+        await self._finish(
+            claimed,
+            rulebook,
+            (_notify_on(event, text),),
+            outcome="owner",
+            reasons=(f"command {route.name}",),
+            started=started,
+            autonomous=False,
+        )
 
     def _reply_channel(self, event: Event, rulebook: Rulebook) -> str | None:
         return event.channel if event.channel in self.executor.channel_types else None
 
     # ----- commit ---------------------------------------------------------------------
     async def _finish(
-        self, claimed: Claimed, rulebook: Rulebook, actions: tuple[Action, ...], *, outcome: str,
-        reasons: tuple[str, ...], started: float, event: Event | None = None, rule: str = "",
-        blocked: tuple[str, ...] = (), autonomous: bool = True, decision: Decision | None = None,
+        self,
+        claimed: Claimed,
+        rulebook: Rulebook,
+        actions: tuple[Action, ...],
+        *,
+        outcome: str,
+        reasons: tuple[str, ...],
+        started: float,
+        event: Event | None = None,
+        rule: str = "",
+        blocked: tuple[str, ...] = (),
+        autonomous: bool = True,
+        decision: Decision | None = None,
     ) -> None:
         target = event or claimed.event
         async with self.store.db.transaction() as tx:
             applied = await self.executor.apply_in(
-                tx, event=target, actions=actions, key_prefix=claimed.event.id, rule=rule,
-                owner=rulebook.owner, autonomous=autonomous)
-            await self._audit_in(tx, target, outcome=outcome, reasons=reasons,
-                                 actions=applied.descriptions,
-                                 rule=rule, blocked=blocked, started=started, decision=decision)
+                tx,
+                event=target,
+                actions=actions,
+                key_prefix=claimed.event.id,
+                rule=rule,
+                owner=rulebook.owner,
+                autonomous=autonomous,
+            )
+            await self._audit_in(
+                tx,
+                target,
+                outcome=outcome,
+                reasons=reasons,
+                actions=applied.descriptions,
+                rule=rule,
+                blocked=blocked,
+                started=started,
+                decision=decision,
+            )
             await self.store.inbox.finish_in(tx, claimed.seq)
 
-    async def _audit_in(self, tx, event: Event, *, outcome: str, reasons: tuple[str, ...],  # type: ignore[no-untyped-def]
-                        started: float, actions: tuple[str, ...] = (), rule: str = "",
-                        blocked: tuple[str, ...] = (), decision: Decision | None = None) -> None:
-        await self.store.audit.add_in(tx, AuditEntry(
-            event_id=event.id, channel=event.channel, sender=event.sender, subject=event.subject,
-            rule=rule, outcome=outcome, reasons=reasons, actions=actions, blocked=blocked,
-            llm_calls=decision.llm_calls if decision else 0,
-            tokens_in=decision.tokens_in if decision else 0,
-            tokens_out=decision.tokens_out if decision else 0,
-            duration_ms=(time.perf_counter() - started) * 1000,
-        ))
+    async def _audit_in(
+        self,
+        tx,
+        event: Event,
+        *,
+        outcome: str,
+        reasons: tuple[str, ...],  # type: ignore[no-untyped-def]
+        started: float,
+        actions: tuple[str, ...] = (),
+        rule: str = "",
+        blocked: tuple[str, ...] = (),
+        decision: Decision | None = None,
+    ) -> None:
+        await self.store.audit.add_in(
+            tx,
+            AuditEntry(
+                event_id=event.id,
+                channel=event.channel,
+                sender=event.sender,
+                subject=event.subject,
+                rule=rule,
+                outcome=outcome,
+                reasons=reasons,
+                actions=actions,
+                blocked=blocked,
+                llm_calls=decision.llm_calls if decision else 0,
+                tokens_in=decision.tokens_in if decision else 0,
+                tokens_out=decision.tokens_out if decision else 0,
+                duration_ms=(time.perf_counter() - started) * 1000,
+            ),
+        )
 
 
 def _notify_on(event: Event, text: str) -> Action:
@@ -277,8 +412,14 @@ def _hold_for_approval(actions: list[Action], rule: str) -> list[Action]:
         return actions
     kept = [a for a in actions if not isinstance(a, EXTERNAL)]
     preview = "; ".join(f"{type(a).__name__}: {action_to_dict(a).get('text', '')[:120]}" for a in outgoing)
-    kept.append(Escalate(
-        question=f"Autonomy is paused. I would do: {preview}. Go ahead?",
-        reason="paused", options=("Yes, do it", "No"),
-        option_actions=(outgoing, (Ignore(reason="owner: no"),)), default_option=1, blocked_by=rule))
+    kept.append(
+        Escalate(
+            question=f"Autonomy is paused. I would do: {preview}. Go ahead?",
+            reason="paused",
+            options=("Yes, do it", "No"),
+            option_actions=(outgoing, (Ignore(reason="owner: no"),)),
+            default_option=1,
+            blocked_by=rule,
+        )
+    )
     return kept

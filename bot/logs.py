@@ -10,7 +10,17 @@ import logging
 import os
 from collections.abc import Iterable
 
-NOISY = ("httpx", "httpcore", "telegram", "aiosqlite", "openai", "slack_bolt", "slack_sdk", "aioimaplib", "mail.log")
+NOISY = (
+    "httpx",
+    "httpcore",
+    "telegram",
+    "aiosqlite",
+    "openai",
+    "slack_bolt",
+    "slack_sdk",
+    "aioimaplib",
+    "mail.log",
+)
 
 
 class Redactor(logging.Filter):

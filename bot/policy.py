@@ -47,9 +47,7 @@ URL_RE = re.compile(
 )
 _CUR = r"(?:€|\$|£|EUR|USD|GBP|CHF|JPY|CAD|AUD|euros?|dollars?|pounds?)"
 _NUM = r"\d{1,3}(?:[ ,.'’]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
-AMOUNT_RE = re.compile(
-    rf"(?i)(?:(?P<ca>{_CUR})\s?(?P<a>{_NUM}))|(?:(?P<b>{_NUM})\s?(?P<cb>{_CUR})(?![a-z]))"
-)
+AMOUNT_RE = re.compile(rf"(?i)(?:(?P<ca>{_CUR})\s?(?P<a>{_NUM}))|(?:(?P<b>{_NUM})\s?(?P<cb>{_CUR})(?![a-z]))")
 # A number right after a payment word is money even without a currency.
 PAY_RE = re.compile(
     rf"(?i)\b(?:pay|paid|payment|transfer|wire|refund|owe|price|cost|total|amount|sum)\w*"
@@ -60,8 +58,17 @@ BARE_NUM_RE = re.compile(rf"(?<![\w.,])(?:{_NUM})(?![\w])")
 HEADER_UNSAFE = re.compile(r"[\r\n\x00\u2028\u2029\x85]")
 ADDRESS_RE = re.compile(r"(?i)\b[a-z0-9._%+\-]+@(?:[a-z0-9-]+\.)+[a-z]{2,}\b")
 PLAIN_ADDRESS_RE = re.compile(r"(?i)[a-z0-9._%+\-]+@(?:[a-z0-9-]+\.)+[a-z]{2,}")
-_CURRENCY_CODES = {"€": "EUR", "$": "USD", "£": "GBP", "euro": "EUR", "euros": "EUR",
-                   "dollar": "USD", "dollars": "USD", "pound": "GBP", "pounds": "GBP"}
+_CURRENCY_CODES = {
+    "€": "EUR",
+    "$": "USD",
+    "£": "GBP",
+    "euro": "EUR",
+    "euros": "EUR",
+    "dollar": "USD",
+    "dollars": "USD",
+    "pound": "GBP",
+    "pounds": "GBP",
+}
 _INVISIBLE = re.compile(r"[\s\u200b-\u200f\u2060\ufeff\u00ad_\-.]+")
 AUTHORITY_RE = re.compile(
     r"""(?ix)
@@ -202,9 +209,7 @@ class GateResult:
         rule = decision.rule or "(no rule)"
         why = "; ".join(reason for _, reason in self.blocked)
         return Escalate(
-            question=(
-                f"I wanted to act but rule '{rule}' does not allow it: {why}. What should I do?"
-            ),
+            question=(f"I wanted to act but rule '{rule}' does not allow it: {why}. What should I do?"),
             reason=why,
             options=("Do it anyway", "Do nothing"),
             option_actions=(tuple(a for a, _ in self.blocked), (Ignore(reason="owner declined"),)),
@@ -249,9 +254,7 @@ class PolicyGate:
             return f"'{name}' is not in the rule's 'may' list"
         return _headers_safe(action) or self._by_kind(action, rule, ctx, replies, offers)
 
-    def _by_kind(
-        self, action: Action, rule: Rule, ctx: GateContext, replies: int, offers: int
-    ) -> str | None:
+    def _by_kind(self, action: Action, rule: Rule, ctx: GateContext, replies: int, offers: int) -> str | None:
         match action:
             case Reply():
                 return (
@@ -359,10 +362,7 @@ class PolicyGate:
                 if amount != offered and amount not in ours:
                     return f"amount {amount:g} in the offer text differs from the offer {offered:g}"
                 if mandate is not None and currency and currency != mandate.currency.upper():
-                    return (
-                        f"amount in {currency} in the offer text; "
-                        f"the mandate is in {mandate.currency}"
-                    )
+                    return f"amount in {currency} in the offer text; the mandate is in {mandate.currency}"
                 continue
             if mandate is not None and amount in ours:
                 continue  # repeating what we already offered commits to nothing new

@@ -68,10 +68,23 @@ class Scheduled:
 Route = Drop | Refuse | Answer | Command | Instruction | Judge | Scheduled
 
 _COMMANDS = {
-    "pending": "pending", "status": "pending", "inbox": "pending", "what is pending": "pending",
-    "what's pending": "pending", "pause": "pause", "stop": "pause", "resume": "resume",
-    "continue": "resume", "start": "resume", "digest": "digest", "help": "help", "/help": "help",
-    "/start": "help", "/pending": "pending", "/pause": "pause", "/resume": "resume",
+    "pending": "pending",
+    "status": "pending",
+    "inbox": "pending",
+    "what is pending": "pending",
+    "what's pending": "pending",
+    "pause": "pause",
+    "stop": "pause",
+    "resume": "resume",
+    "continue": "resume",
+    "start": "resume",
+    "digest": "digest",
+    "help": "help",
+    "/help": "help",
+    "/start": "help",
+    "/pending": "pending",
+    "/pause": "pause",
+    "/resume": "resume",
 }
 
 

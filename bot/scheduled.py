@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import time
 
-from bot.actions import Action, Ignore
+from bot.actions import Action, Escalate, Ignore
 from bot.config import Settings
+from bot.delivery import OutboundMessage, message_id_for
 from bot.digest import build_digest
 from bot.escalation import render_prompt
-from bot.actions import Escalate
 from bot.executor import Executor
 from bot.policy import GateContext, PolicyGate
 from bot.rules.model import Rulebook
 from bot.store import AuditEntry, Claimed, Store
-from bot.delivery import OutboundMessage, message_id_for
 
 DAY = 86400.0
 
@@ -39,19 +38,34 @@ class ScheduledHandler:
                 since = float(row[0]) if row and row[0] else time.time() - DAY
                 digest = await build_digest(self.store, owner=owner, since=since)
                 await self.executor.owner_notice_in(
-                    tx, owner=owner, key=f"{event.id}:owner", event_id=event.id, text=digest.text)
+                    tx, owner=owner, key=f"{event.id}:owner", event_id=event.id, text=digest.text
+                )
                 mail = self.settings.digest.email_channel
                 if mail and owner.emails and mail in self.executor.channel_types:
                     key = f"{event.id}:email"
                     message = OutboundMessage(
-                        to=(owner.emails[0],), subject=digest.subject, text=digest.text, html=digest.html,
+                        to=(owner.emails[0],),
+                        subject=digest.subject,
+                        text=digest.text,
+                        html=digest.html,
                         message_id=message_id_for(key, domain=self.settings.deputy.message_id_domain),
-                        thread="deputy-digest")
+                        thread="deputy-digest",
+                    )
                     from bot.store import OutboxRow
 
-                    await self.store.outbox.add_in(tx, OutboxRow(
-                        key=key, event_id=event.id, connector=mail, op="send", payload=message.to_payload(),
-                        thread="owner:digest", recipient=owner.emails[0], autonomous=False))
+                    await self.store.outbox.add_in(
+                        tx,
+                        OutboxRow(
+                            key=key,
+                            event_id=event.id,
+                            connector=mail,
+                            op="send",
+                            payload=message.to_payload(),
+                            thread="owner:digest",
+                            recipient=owner.emails[0],
+                            autonomous=False,
+                        ),
+                    )
                 actions_done.append("sent the digest")
             elif event.kind == "timer_due":
                 kind = event.refs.get("timer_kind", "")
@@ -62,9 +76,17 @@ class ScheduledHandler:
                 elif kind == "follow_up":
                     actions_done += await self._follow_up(tx, event, rulebook)
                 reasons.append(kind)
-            await self.store.audit.add_in(tx, AuditEntry(
-                event_id=event.id, channel=event.channel, subject=event.subject, outcome=outcome,
-                reasons=tuple(reasons), actions=tuple(actions_done)))
+            await self.store.audit.add_in(
+                tx,
+                AuditEntry(
+                    event_id=event.id,
+                    channel=event.channel,
+                    subject=event.subject,
+                    outcome=outcome,
+                    reasons=tuple(reasons),
+                    actions=tuple(actions_done),
+                ),
+            )
             await self.store.inbox.finish_in(tx, claimed.seq)
 
     async def _deadline(self, tx, event, rulebook: Rulebook) -> list[str]:  # type: ignore[no-untyped-def]
@@ -76,20 +98,36 @@ class ScheduledHandler:
         label = "do nothing"
         if index is not None and 0 <= index < len(esc.option_actions):
             actions, label = esc.option_actions[index], esc.options[index]
-        if not await self.store.escalations.close_in(tx, esc.id, state="defaulted", answer=label, via="deadline"):
+        if not await self.store.escalations.close_in(
+            tx, esc.id, state="defaulted", answer=label, via="deadline"
+        ):
             return []
         # The default was chosen by the owner's rules in advance; it still passes the gate.
-        ctx = GateContext(event=esc.event, rule=rulebook.by_name(esc.rule),
-                          participants=esc.event.participants, owner_authorized=True)
+        ctx = GateContext(
+            event=esc.event,
+            rule=rulebook.by_name(esc.rule),
+            participants=esc.event.participants,
+            owner_authorized=True,
+        )
         from bot.actions import Decision
 
         allowed = self.gate.check(Decision(actions=actions, rule=esc.rule), ctx).allowed
-        applied = await self.executor.apply_in(tx, event=esc.event, actions=allowed,
-                                               key_prefix=f"{event.id}:default", rule=esc.rule,
-                                               owner=rulebook.owner, autonomous=False)
+        applied = await self.executor.apply_in(
+            tx,
+            event=esc.event,
+            actions=allowed,
+            key_prefix=f"{event.id}:default",
+            rule=esc.rule,
+            owner=rulebook.owner,
+            autonomous=False,
+        )
         await self.executor.owner_notice_in(
-            tx, owner=rulebook.owner, key=f"{event.id}:notice", event_id=event.id,
-            text=f"No answer to #{esc.id} before its deadline: I applied the safe default ({label}).")
+            tx,
+            owner=rulebook.owner,
+            key=f"{event.id}:notice",
+            event_id=event.id,
+            text=f"No answer to #{esc.id} before its deadline: I applied the safe default ({label}).",
+        )
         return [f"deadline of #{esc.id}: applied default ({label})", *applied.descriptions]
 
     async def _reminder(self, tx, event, rulebook: Rulebook) -> list[str]:  # type: ignore[no-untyped-def]
@@ -101,10 +139,18 @@ class ScheduledHandler:
         # Each reminder climbs the ladder: preferred channel first, then the fallbacks.
         ladder = [owner.preferred_channel, *owner.fallback_channels]
         channel = ladder[min(n + 1, len(ladder) - 1)] if len(ladder) > 1 else ladder[0]
-        text = "Reminder: " + render_prompt(esc.id, Escalate(question=esc.question, options=esc.options), esc.event)
+        text = "Reminder: " + render_prompt(
+            esc.id, Escalate(question=esc.question, options=esc.options), esc.event
+        )
         await self.executor.owner_notice_in(
-            tx, owner=owner, key=f"{event.id}:remind", event_id=event.id, text=text,
-            channel=channel if channel in self.executor.channel_types else None, escalation_id=esc.id)
+            tx,
+            owner=owner,
+            key=f"{event.id}:remind",
+            event_id=event.id,
+            text=text,
+            channel=channel if channel in self.executor.channel_types else None,
+            escalation_id=esc.id,
+        )
         return [f"reminded the owner of #{esc.id}"]
 
     async def _follow_up(self, tx, event, rulebook: Rulebook) -> list[str]:  # type: ignore[no-untyped-def]
@@ -112,12 +158,17 @@ class ScheduledHandler:
         origin = event.refs.get("event_id", "")
         cur = await tx.execute(
             "SELECT COUNT(*) FROM inbox WHERE thread=? AND seq > (SELECT seq FROM inbox WHERE id=?)",
-            (thread, origin))
+            (thread, origin),
+        )
         row = await cur.fetchone()
         if row and row[0]:
             return ["follow-up not needed: the thread has an answer"]
         await self.executor.owner_notice_in(
-            tx, owner=rulebook.owner, key=f"{event.id}:cold", event_id=event.id,
+            tx,
+            owner=rulebook.owner,
+            key=f"{event.id}:cold",
+            event_id=event.id,
             text=f"No answer yet in {thread} (rule {event.refs.get('rule', '')}). "
-                 "The thread has gone quiet; tell me if I should nudge.")
+            "The thread has gone quiet; tell me if I should nudge.",
+        )
         return ["told the owner the thread went quiet"]

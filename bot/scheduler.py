@@ -14,7 +14,8 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, time as dtime
+from datetime import UTC, datetime
+from datetime import time as dtime
 from zoneinfo import ZoneInfo
 
 from bot.events import Event
@@ -83,7 +84,11 @@ class Scheduler:
             except Exception:
                 log.exception("scheduler tick failed")
             next_due = await self.store.timers.next_due_at()
-            sleep = self.max_sleep if next_due is None else max(0.05, min(self.max_sleep, next_due - self.clock()))
+            sleep = (
+                self.max_sleep
+                if next_due is None
+                else max(0.05, min(self.max_sleep, next_due - self.clock()))
+            )
             try:
                 await asyncio.wait_for(self._stopping.wait(), timeout=sleep)
             except TimeoutError:

@@ -24,21 +24,31 @@ from bot.rules.matcher import select
 def _event_from_args(settings: Settings, args: argparse.Namespace, owner_emails: tuple[str, ...]) -> Event:
     own = tuple(a.lower() for a in settings.deputy.addresses)
     if args.file is not None:
-        from connectors.email.parse import parse_message
         from bot.owner import OwnerProfile
+        from connectors.email.parse import parse_message
 
         result = parse_message(
-            args.file.read_bytes(), connector=args.channel, own_addresses=own,
-            owner=OwnerProfile(emails=owner_emails), received_at=datetime.now(UTC),
+            args.file.read_bytes(),
+            connector=args.channel,
+            own_addresses=own,
+            owner=OwnerProfile(emails=owner_emails),
+            received_at=datetime.now(UTC),
         )
         if result.event is None:
             raise SystemExit(f"{args.file}: cannot be read: {result.quarantine_reason}")
         return result.event
     channel_type = "email" if args.channel in ("email", "local") else args.channel
     return Event(
-        id=f"try:{args.channel}", channel=args.channel, kind="message", thread="try",
-        sender=args.sender.lower(), received_at=datetime.now(UTC), subject=args.subject, text=args.text,
-        recipients=(args.to or own[0],) if own else (), refs={"channel_type": channel_type},
+        id=f"try:{args.channel}",
+        channel=args.channel,
+        kind="message",
+        thread="try",
+        sender=args.sender.lower(),
+        received_at=datetime.now(UTC),
+        subject=args.subject,
+        text=args.text,
+        recipients=(args.to or own[0],) if own else (),
+        refs={"channel_type": channel_type},
     )
 
 
@@ -46,26 +56,43 @@ async def try_event(settings: Settings, args: argparse.Namespace) -> int:
     book = load_rulebook(settings.rules_dir)
     event = _event_from_args(settings, args, book.owner.emails)
     rules = select(book, event, today=date.today())
-    no_reply = no_reply_reason(event, our_addresses=frozenset(a.lower() for a in settings.deputy.addresses)
-                               | frozenset(book.owner.emails))
+    no_reply = no_reply_reason(
+        event,
+        our_addresses=frozenset(a.lower() for a in settings.deputy.addresses) | frozenset(book.owner.emails),
+    )
     ctx = AgentContext(event=event, rules=tuple(rules), rulebook=book)
     agent = RulesOnlyAgent()
     decision: Decision = await agent.decide(ctx)
-    gate = PolicyGate().check(decision, GateContext(
-        event=event, rule=rules[0] if rules else None, participants=event.participants,
-        thread_text=event.text, replies_per_thread_cap=settings.limits.replies_per_thread))
+    gate = PolicyGate().check(
+        decision,
+        GateContext(
+            event=event,
+            rule=rules[0] if rules else None,
+            participants=event.participants,
+            thread_text=event.text,
+            replies_per_thread_cap=settings.limits.replies_per_thread,
+        ),
+    )
     allowed = list(gate.allowed)
     suppressed = []
     if no_reply:
         suppressed = [a for a in allowed if type(a).__name__ in ("Reply", "Offer")]
         allowed = [a for a in allowed if a not in suppressed]
     report = {
-        "event": {"from": event.sender, "subject": event.subject, "channel": event.channel,
-                  "owner": event.sender_verified_owner, "defects": list(event.defects)},
+        "event": {
+            "from": event.sender,
+            "subject": event.subject,
+            "channel": event.channel,
+            "owner": event.sender_verified_owner,
+            "defects": list(event.defects),
+        },
         "matching_rules": [r.name for r in rules],
         "governing_rule": rules[0].name if rules else None,
         "no_reply_reason": no_reply,
-        "decision": {"reasons": list(decision.reasons), "actions": [action_to_dict(a) for a in decision.actions]},
+        "decision": {
+            "reasons": list(decision.reasons),
+            "actions": [action_to_dict(a) for a in decision.actions],
+        },
         "allowed": [action_to_dict(a) for a in allowed],
         "blocked": [{"action": action_to_dict(a), "why": why} for a, why in gate.blocked],
         "suppressed_by_etiquette": [action_to_dict(a) for a in suppressed],
@@ -87,5 +114,3 @@ async def try_event(settings: Settings, args: argparse.Namespace) -> int:
     for item in report["blocked"]:
         print(f"blocked: {item['action']['type']}: {item['why']}")
     return 0
-
-

@@ -65,8 +65,10 @@ class RulesOnlyAgent:
             judgment_needed.append("a negotiation")
         if header.webhook is not None:
             actions.append(Webhook(url=header.webhook.url, payload=_webhook_payload(event, rule)))
-        if header.follow_up is not None and "follow_up" in rule.may and any(
-            isinstance(a, Reply) for a in actions
+        if (
+            header.follow_up is not None
+            and "follow_up" in rule.may
+            and any(isinstance(a, Reply) for a in actions)
         ):
             actions.append(FollowUp(after_hours=parse_duration_hours(header.follow_up.after)))
         if judgment_needed:

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from bot.errors import ConfigError
 from bot.owner import OwnerProfile
-from bot.rules.model import Rule, RuleHeader, Rulebook
+from bot.rules.model import Rule, Rulebook, RuleHeader
 
 FENCE = "+++"
 OWNER_FILE = "owner.md"
@@ -120,9 +120,7 @@ def parse_rule(path: Path, text: str, *, learned: bool = False) -> Rule:
         header = RuleHeader.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError("\n".join(_validation_errors(path, exc, header_text, first))) from None
-    return Rule(
-        name=header.name or path.stem, path=path, header=header, instructions=body, learned=learned
-    )
+    return Rule(name=header.name or path.stem, path=path, header=header, instructions=body, learned=learned)
 
 
 def parse_owner(path: Path, text: str) -> OwnerProfile:
@@ -182,9 +180,5 @@ def load_rulebook(rules_dir: Path, *, extra_rules: tuple[Rule, ...] = ()) -> Rul
         names[rule.name] = rule.path
     if errors:
         raise ConfigError("\n".join(errors))
-    ordered = sorted(
-        [*rules, *extra_rules], key=lambda r: (-r.header.priority, not r.learned, str(r.path))
-    )
-    return Rulebook(
-        owner=owner, rules=tuple(r for r in ordered if r.header.enabled), sources=tuple(sources)
-    )
+    ordered = sorted([*rules, *extra_rules], key=lambda r: (-r.header.priority, not r.learned, str(r.path)))
+    return Rulebook(owner=owner, rules=tuple(r for r in ordered if r.header.enabled), sources=tuple(sources))

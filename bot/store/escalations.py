@@ -125,8 +125,7 @@ class Escalations:
 
     async def by_prompt_ref_any(self, ref: str) -> Escalation | None:
         row = await self.db.fetchone(
-            "SELECT e.* FROM escalations e JOIN prompt_refs p ON p.escalation_id = e.id"
-            " WHERE p.ref=?",
+            "SELECT e.* FROM escalations e JOIN prompt_refs p ON p.escalation_id = e.id WHERE p.ref=?",
             (ref,),
         )
         return _from_row(row) if row else None

@@ -129,9 +129,7 @@ class Inbox:
         return [Event.from_json(r["body"]) for r in reversed(rows)]
 
     async def has_pending(self) -> bool:
-        row = await self.db.fetchone(
-            "SELECT 1 FROM inbox WHERE state IN ('pending', 'processing') LIMIT 1"
-        )
+        row = await self.db.fetchone("SELECT 1 FROM inbox WHERE state IN ('pending', 'processing') LIMIT 1")
         return row is not None
 
     async def counts(self) -> dict[str, int]:

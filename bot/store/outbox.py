@@ -56,9 +56,7 @@ class Outbox:
 
     async def recover(self) -> int:
         async with self.db.transaction() as tx:
-            cur = await tx.execute(
-                "UPDATE outbox SET state='pending', in_doubt=1 WHERE state='sending'"
-            )
+            cur = await tx.execute("UPDATE outbox SET state='pending', in_doubt=1 WHERE state='sending'")
             return cur.rowcount
 
     async def claim(self, *, limit: int, busy_threads: set[str]) -> list[tuple[Delivery, str, int | None]]:
@@ -127,8 +125,7 @@ class Outbox:
 
     async def sends_to(self, recipient: str, *, since: float) -> int:
         row = await self.db.fetchone(
-            "SELECT COUNT(*) FROM outbox WHERE recipient=? AND autonomous=1 AND op='send'"
-            " AND created_at>=?",
+            "SELECT COUNT(*) FROM outbox WHERE recipient=? AND autonomous=1 AND op='send' AND created_at>=?",
             (recipient.lower(), since),
         )
         return int(row[0]) if row else 0
@@ -141,9 +138,7 @@ class Outbox:
         return [str(json.loads(r["payload"]).get("text", "")) for r in reversed(rows)]
 
     async def has_pending(self) -> bool:
-        row = await self.db.fetchone(
-            "SELECT 1 FROM outbox WHERE state IN ('pending','sending') LIMIT 1"
-        )
+        row = await self.db.fetchone("SELECT 1 FROM outbox WHERE state IN ('pending','sending') LIMIT 1")
         return row is not None
 
     async def counts(self) -> dict[str, int]:

@@ -4,7 +4,6 @@ event into the inbox in the same transaction, so a timer fires exactly once."""
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 

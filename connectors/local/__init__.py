@@ -65,7 +65,7 @@ class _Handler:
     def __init__(self, connector: LocalConnector) -> None:
         self.connector = connector
 
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         content = envelope.original_content or envelope.content
         raw = content if isinstance(content, bytes) else str(content).encode()
         try:
@@ -94,9 +94,14 @@ class LocalConnector:
         loop = asyncio.get_running_loop()
         handler = _Handler(self)
         self._server = await loop.create_server(
-            lambda: SMTP(handler, data_size_limit=self.settings.max_message_bytes,
-                         hostname="deputy.local", enable_SMTPUTF8=True),
-            host=self.settings.listen_host, port=self.settings.listen_port,
+            lambda: SMTP(
+                handler,
+                data_size_limit=self.settings.max_message_bytes,
+                hostname="deputy.local",
+                enable_SMTPUTF8=True,
+            ),
+            host=self.settings.listen_host,
+            port=self.settings.listen_port,
         )
         self.port = self._server.sockets[0].getsockname()[1]
         log.info("local inbox listening on %s:%d", self.settings.listen_host, self.port)
@@ -116,16 +121,27 @@ class LocalConnector:
             tmp.write_bytes(raw)
             os.replace(tmp, path)
         result = parse_message(
-            raw, connector=self.name, own_addresses=self.runtime.own_addresses,
-            owner=self.runtime.owner, received_at=datetime.now(UTC),
-            extra_refs={"path": str(path.relative_to(self.mail_root)), "channel_type": "local",
-                        "envelope_to": " ".join(rcpt)},
+            raw,
+            connector=self.name,
+            own_addresses=self.runtime.own_addresses,
+            owner=self.runtime.owner,
+            received_at=datetime.now(UTC),
+            extra_refs={
+                "path": str(path.relative_to(self.mail_root)),
+                "channel_type": "local",
+                "envelope_to": " ".join(rcpt),
+            },
         )
         event = result.event
         if event is None:
             event = Event(
-                id=f"{self.name}:unparsed:{digest}", channel=self.name, kind="notice", thread="quarantine",
-                sender="", received_at=datetime.now(UTC), subject="unreadable mail",
+                id=f"{self.name}:unparsed:{digest}",
+                channel=self.name,
+                kind="notice",
+                thread="quarantine",
+                sender="",
+                received_at=datetime.now(UTC),
+                subject="unreadable mail",
                 text=f"A message could not be read and was kept at {path}: {result.quarantine_reason}",
             )
         await self._emit(event)
@@ -156,12 +172,23 @@ class LocalConnector:
 
     async def _relay(self, data: bytes, message: OutboundMessage) -> Mapping[str, str]:
         s = self.settings
-        password = self.runtime.secret(s.relay_password_env, key="relay_password_env") if s.relay_password_env else None
+        password = (
+            self.runtime.secret(s.relay_password_env, key="relay_password_env")
+            if s.relay_password_env
+            else None
+        )
         try:
             await aiosmtplib.send(
-                data, sender=s.address, recipients=[*message.to, *message.cc], hostname=s.relay_host,
-                port=s.relay_port, use_tls=s.relay_security == "tls", start_tls=s.relay_security == "starttls",
-                username=s.relay_username or None, password=password, timeout=60,
+                data,
+                sender=s.address,
+                recipients=[*message.to, *message.cc],
+                hostname=s.relay_host,
+                port=s.relay_port,
+                use_tls=s.relay_security == "tls",
+                start_tls=s.relay_security == "starttls",
+                username=s.relay_username or None,
+                password=password,
+                timeout=60,
             )
         except aiosmtplib.SMTPResponseException as exc:
             if 400 <= exc.code < 500:

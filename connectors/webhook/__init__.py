@@ -28,7 +28,9 @@ class WebhookConnector:
         self._session: aiohttp.ClientSession | None = None
 
     async def start(self, emit: Emit) -> None:
-        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.settings.timeout_seconds))
+        self._session = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=self.settings.timeout_seconds)
+        )
 
     async def stop(self) -> None:
         if self._session is not None:
@@ -45,8 +47,10 @@ class WebhookConnector:
             ) as response:
                 if response.status == 429 or response.status >= 500:
                     retry = response.headers.get("Retry-After")
-                    raise TransientError(f"{url}: HTTP {response.status}",
-                                         retry_after=float(retry) if retry and retry.isdigit() else None)
+                    raise TransientError(
+                        f"{url}: HTTP {response.status}",
+                        retry_after=float(retry) if retry and retry.isdigit() else None,
+                    )
                 if response.status >= 400:
                     raise PermanentError(f"{url}: HTTP {response.status}")
                 return {"status": str(response.status)}

@@ -106,7 +106,8 @@ def test_configured_action_must_be_allowed(tmp_path: Path) -> None:
 
 def test_mandate_must_be_ordered(tmp_path: Path) -> None:
     msg = rulebook_with(
-        tmp_path, "deal.md",
+        tmp_path,
+        "deal.md",
         '+++\nmay = ["offer"]\nmandate = { target = 400, walk_away = 500, currency = "EUR" }\n+++\n',
     )
     assert "deal.md" in msg and "walk_away must not be above target" in msg

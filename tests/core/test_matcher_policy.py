@@ -17,13 +17,13 @@ ROOT = Path(__file__).resolve().parents[2]
 BOOK = load_rulebook(ROOT / "rules")
 
 
-def rule(text: str, name: str = "r"):  # noqa: ANN201
+def rule(text: str, name: str = "r"):
     return parse_rule(Path(f"{name}.md"), text)
 
 
 def test_first_matching_rule_by_priority() -> None:
     event = mail(sender="ap@acme-supplies.com", subject="Invoice 42")
-    assert [r.name for r in select(BOOK, event)][0] == "invoices"
+    assert select(BOOK, event)[0].name == "invoices"
 
 
 def test_no_match_for_unrelated_mail() -> None:
@@ -55,8 +55,10 @@ async def test_no_rule_escalates() -> None:
     assert type(decision.actions[0]).__name__ == "Escalate"
 
 
-def gate(decision: Decision, event, r, **kw):  # noqa: ANN001, ANN201
-    return PolicyGate().check(decision, GateContext(event=event, rule=r, participants=event.participants, **kw))
+def gate(decision: Decision, event, r, **kw):
+    return PolicyGate().check(
+        decision, GateContext(event=event, rule=r, participants=event.participants, **kw)
+    )
 
 
 def test_gate_blocks_actions_outside_may() -> None:
@@ -69,8 +71,10 @@ def test_gate_blocks_actions_outside_may() -> None:
 
 
 def test_gate_blocks_strangers_folders_amounts_links() -> None:
-    r = rule('+++\nmay = ["reply", "forward", "file"]\nfile.folder = "A"\nforward.to = ["acc@x.com"]\n'
-             'limits.amount = { max = 200, currency = "EUR" }\n+++\n')
+    r = rule(
+        '+++\nmay = ["reply", "forward", "file"]\nfile.folder = "A"\nforward.to = ["acc@x.com"]\n'
+        'limits.amount = { max = 200, currency = "EUR" }\n+++\n'
+    )
     event = mail()
     bad = (
         Reply(text="ok", to=("evil@attacker.com",)),
@@ -88,6 +92,11 @@ def test_gate_blocks_strangers_folders_amounts_links() -> None:
 def test_gate_reply_cap() -> None:
     r = rule('+++\nmay = ["reply"]\n+++\n')
     event = mail()
-    result = gate(Decision(actions=(Reply(text="a"), Reply(text="b")), rule="r"), event, r,
-                  replies_in_thread_24h=2, replies_per_thread_cap=3)
+    result = gate(
+        Decision(actions=(Reply(text="a"), Reply(text="b")), rule="r"),
+        event,
+        r,
+        replies_in_thread_24h=2,
+        replies_per_thread_cap=3,
+    )
     assert len(result.allowed) == 1 and "reply cap" in result.blocked[0][1]

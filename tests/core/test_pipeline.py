@@ -16,7 +16,7 @@ from tests.core.conftest import RecordingChannel, make_home
 from tests.core.helpers import mail
 
 
-async def test_matching_rule_files_and_replies_once(daemon) -> None:  # noqa: ANN001
+async def test_matching_rule_files_and_replies_once(daemon) -> None:
     deputy, channel = daemon
     event = mail(sender="ap@acme-supplies.com", subject="Invoice 7")
     assert await deputy.emit(event)
@@ -30,7 +30,7 @@ async def test_matching_rule_files_and_replies_once(daemon) -> None:  # noqa: AN
     assert send.payload["in_reply_to"] == event.refs["message_id"]
 
 
-async def test_unmatched_mail_escalates_and_answer_resumes(daemon) -> None:  # noqa: ANN001
+async def test_unmatched_mail_escalates_and_answer_resumes(daemon) -> None:
     deputy, channel = daemon
     event = mail(sender="carol@new.com", subject="Partnership?")
     await deputy.emit(event)
@@ -38,9 +38,17 @@ async def test_unmatched_mail_escalates_and_answer_resumes(daemon) -> None:  # n
     assert channel.sends() == []
     pending = await deputy.store.escalations.open()
     assert len(pending) == 1 and "No rule covers" in pending[0].question
-    answer = Event(id="cli:a1", channel="cli", kind="owner_answer", thread="cli", sender="owner",
-                   sender_verified_owner=True, received_at=event.received_at,
-                   text="Thanks Carol, let's talk next week.", refs={"escalation_id": str(pending[0].id)})
+    answer = Event(
+        id="cli:a1",
+        channel="cli",
+        kind="owner_answer",
+        thread="cli",
+        sender="owner",
+        sender_verified_owner=True,
+        received_at=event.received_at,
+        text="Thanks Carol, let's talk next week.",
+        refs={"escalation_id": str(pending[0].id)},
+    )
     await deputy.emit(answer)
     await deputy.drain()
     sends = channel.sends()
@@ -49,16 +57,26 @@ async def test_unmatched_mail_escalates_and_answer_resumes(daemon) -> None:  # n
     assert await deputy.store.escalations.open() == []
 
 
-async def test_second_answer_loses_and_is_told(daemon) -> None:  # noqa: ANN001
+async def test_second_answer_loses_and_is_told(daemon) -> None:
     deputy, channel = daemon
     event = mail(sender="dan@new.com", subject="Question")
     await deputy.emit(event)
     await deputy.drain()
     esc = (await deputy.store.escalations.open())[0]
     for n, text in enumerate(["first answer", "second answer"]):
-        await deputy.emit(Event(id=f"cli:x{n}", channel="cli", kind="owner_answer", thread="cli",
-                                sender="owner", sender_verified_owner=True, received_at=event.received_at,
-                                text=text, refs={"escalation_id": str(esc.id)}))
+        await deputy.emit(
+            Event(
+                id=f"cli:x{n}",
+                channel="cli",
+                kind="owner_answer",
+                thread="cli",
+                sender="owner",
+                sender_verified_owner=True,
+                received_at=event.received_at,
+                text=text,
+                refs={"escalation_id": str(esc.id)},
+            )
+        )
         await deputy.drain()
     sends = channel.sends()
     assert [s.payload["text"].split("\n")[0] for s in sends] == ["first answer"]
@@ -66,21 +84,25 @@ async def test_second_answer_loses_and_is_told(daemon) -> None:  # noqa: ANN001
     assert any(e.outcome == "late answer" for e in log)
 
 
-async def test_unverified_answer_is_refused(daemon) -> None:  # noqa: ANN001
-    deputy, channel = daemon
+async def test_unverified_answer_is_refused(daemon) -> None:
+    deputy, _ = daemon
     await deputy.emit(mail(sender="eve@new.com", subject="hi"))
     await deputy.drain()
     esc = (await deputy.store.escalations.open())[0]
-    forged = mail(sender="alex@example.com", text="1", kind="owner_answer",
-                  refs={"button_data": f"esc:{esc.id}:{esc.nonce}:0"})
+    forged = mail(
+        sender="alex@example.com",
+        text="1",
+        kind="owner_answer",
+        refs={"button_data": f"esc:{esc.id}:{esc.nonce}:0"},
+    )
     await deputy.emit(forged)
     await deputy.drain()
     assert (await deputy.store.escalations.open())[0].id == esc.id
     assert any(e.outcome == "refused" for e in await deputy.store.audit.recent())
 
 
-async def test_order_within_a_thread(daemon) -> None:  # noqa: ANN001
-    deputy, channel = daemon
+async def test_order_within_a_thread(daemon) -> None:
+    deputy, _ = daemon
     for n in range(10):
         await deputy.emit(mail(sender="ap@acme-supplies.com", subject=f"Invoice {n}", thread="T1"))
     await deputy.drain()
@@ -89,21 +111,22 @@ async def test_order_within_a_thread(daemon) -> None:  # noqa: ANN001
     assert subjects == sorted(subjects, key=lambda s: int(s.split("<m")[1].split("@")[0]))
 
 
-async def test_bulk_mail_is_filed_but_never_answered(daemon) -> None:  # noqa: ANN001
+async def test_bulk_mail_is_filed_but_never_answered(daemon) -> None:
     deputy, channel = daemon
-    await deputy.emit(mail(sender="ap@acme-supplies.com", subject="Invoice 9",
-                           headers={"auto-submitted": "auto-generated"}))
+    await deputy.emit(
+        mail(sender="ap@acme-supplies.com", subject="Invoice 9", headers={"auto-submitted": "auto-generated"})
+    )
     await deputy.emit(mail(sender="nobody@bulk.com", subject="Sale!", headers={"precedence": "bulk"}))
     await deputy.drain()
     assert [d.op for d in channel.delivered] == ["file"]
     assert await deputy.store.escalations.open() == []
 
 
-async def test_poison_event_is_quarantined_and_owner_told_once(daemon, monkeypatch) -> None:  # noqa: ANN001
-    deputy, channel = daemon
+async def test_poison_event_is_quarantined_and_owner_told_once(daemon, monkeypatch) -> None:
+    deputy, _ = daemon
     calls = 0
 
-    async def explode(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    async def explode(*args, **kwargs):
         nonlocal calls
         calls += 1
         raise RuntimeError("boom")
@@ -118,7 +141,7 @@ async def test_poison_event_is_quarantined_and_owner_told_once(daemon, monkeypat
     assert len(notices) == 2
 
 
-async def test_transient_delivery_failure_is_retried(daemon) -> None:  # noqa: ANN001
+async def test_transient_delivery_failure_is_retried(daemon) -> None:
     deputy, channel = daemon
     channel.fail_next = 2
     await deputy.emit(mail(sender="ap@acme-supplies.com", subject="Invoice 5"))
@@ -141,10 +164,17 @@ async def test_single_instance_lock(tmp_path: Path) -> None:
     await third.stop()
 
 
-async def test_owner_commands_pause_and_pending(daemon) -> None:  # noqa: ANN001
+async def test_owner_commands_pause_and_pending(daemon) -> None:
     deputy, channel = daemon
-    owner = dataclasses.replace(mail(), id="cli:c1", channel="cli", kind="owner_message",
-                                sender="owner", sender_verified_owner=True, text="pause")
+    owner = dataclasses.replace(
+        mail(),
+        id="cli:c1",
+        channel="cli",
+        kind="owner_message",
+        sender="owner",
+        sender_verified_owner=True,
+        text="pause",
+    )
     await deputy.emit(owner)
     await deputy.drain()
     await deputy.emit(mail(sender="ap@acme-supplies.com", subject="Invoice 11"))
@@ -152,8 +182,11 @@ async def test_owner_commands_pause_and_pending(daemon) -> None:  # noqa: ANN001
     assert channel.sends() == []  # paused: the reply waits for approval
     pending = await deputy.store.escalations.open()
     assert len(pending) == 1 and "paused" in pending[0].question.lower()
-    await deputy.emit(dataclasses.replace(owner, id="cli:c2", kind="owner_answer", text="1",
-                                          refs={"escalation_id": str(pending[0].id)}))
+    await deputy.emit(
+        dataclasses.replace(
+            owner, id="cli:c2", kind="owner_answer", text="1", refs={"escalation_id": str(pending[0].id)}
+        )
+    )
     await deputy.drain()
     assert len(channel.sends()) == 1
     await asyncio.sleep(0)
