@@ -8,7 +8,6 @@ are written in the same transaction.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
 from typing import assert_never
@@ -188,8 +187,6 @@ class Executor:
                         autonomous=autonomous,
                     ),
                 )
-                if isinstance(action, Offer):
-                    await self._record_offer(tx, thread=thread, offer=action)
                 return f"{action_name(action)} to {', '.join(message.to)}"
             case Forward():
                 connector = event.channel if kind in MAIL_TYPES else self._first_mail_channel()
@@ -431,19 +428,6 @@ class Executor:
             text=text,
             thread=event.thread,
             refs=dict(event.refs),
-        )
-
-    async def _record_offer(self, tx: aiosqlite.Connection, *, thread: str, offer: Offer) -> None:
-        cur = await tx.execute("SELECT state FROM negotiations WHERE thread=?", (thread,))
-        row = await cur.fetchone()
-        state = json.loads(row[0]) if row else {"rounds": 0, "our_offers": [], "their_offers": []}
-        state["rounds"] = int(state.get("rounds", 0)) + 1
-        state["our_offers"] = [*state.get("our_offers", []), offer.amount]
-        state["closed"] = bool(offer.final)
-        await tx.execute(
-            "INSERT INTO negotiations (thread, state, updated_at) VALUES (?,?,?)"
-            " ON CONFLICT(thread) DO UPDATE SET state=excluded.state, updated_at=excluded.updated_at",
-            (thread, json.dumps(state), time.time()),
         )
 
 

@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.actions import (
@@ -25,6 +26,7 @@ from bot.actions import (
     Webhook,
     action_to_dict,
 )
+from bot.agent import negotiation
 from bot.agent.base import Agent, AgentContext, NegotiationState
 from bot.agent.rules_only import RulesOnlyAgent
 from bot.config import Settings
@@ -152,6 +154,12 @@ class EventHandler:
                 rule="",
             )
         now = time.time()
+        mandate = rule.mandate if rule is not None else None
+        negotiation_fields: dict[str, Any] = {}
+        if mandate is not None:
+            negotiation_fields = dict(
+                negotiation.gate_fields(ctx.negotiation, mandate=mandate, their_text=event.text)
+            )
         participants = set(event.participants)
         for earlier in history:
             participants |= earlier.participants
@@ -165,9 +173,15 @@ class EventHandler:
             replies_per_thread_cap=self.settings.limits.replies_per_thread,
             sends_per_correspondent_cap=self.settings.limits.sends_per_correspondent,
             owner_addresses=frozenset(rulebook.owner.emails),
-            negotiation_rounds=ctx.negotiation.rounds if ctx.negotiation else 0,
+            trusted_text="\n".join((*ctx.sent, route.owner_note)),
+            **negotiation_fields,
         )
         result = self.gate.check(decision, gate_ctx)
+        new_state = None
+        if mandate is not None:
+            new_state = negotiation.advance(
+                ctx.negotiation, mandate=mandate, their_text=event.text, allowed=result.allowed
+            )
         allowed = list(result.allowed)
         blocked = [f"{type(a).__name__}: {why}" for a, why in result.blocked]
         if route.no_reply:
@@ -191,6 +205,7 @@ class EventHandler:
             rule=decision.rule,
             blocked=tuple(blocked),
             decision=decision,
+            negotiation_state=(thread, negotiation.state_to_json(new_state)) if new_state else None,
         )
 
     async def _decide(self, ctx: AgentContext) -> Decision:
@@ -203,17 +218,7 @@ class EventHandler:
 
     async def _negotiation(self, thread: str) -> NegotiationState | None:
         row = await self.store.db.fetchone("SELECT state FROM negotiations WHERE thread=?", (thread,))
-        if row is None:
-            return None
-        import json
-
-        data = json.loads(row[0])
-        return NegotiationState(
-            rounds=int(data.get("rounds", 0)),
-            our_offers=tuple(data.get("our_offers", ())),
-            their_offers=tuple(data.get("their_offers", ())),
-            closed=bool(data.get("closed", False)),
-        )
+        return negotiation.state_from_json(row[0]) if row else None
 
     # ----- the owner's answers and commands ----------------------------------------
     async def _answer(self, claimed: Claimed, rulebook: Rulebook, route: Answer, started: float) -> None:
@@ -343,9 +348,16 @@ class EventHandler:
         blocked: tuple[str, ...] = (),
         autonomous: bool = True,
         decision: Decision | None = None,
+        negotiation_state: tuple[str, str] | None = None,
     ) -> None:
         target = event or claimed.event
         async with self.store.db.transaction() as tx:
+            if negotiation_state is not None:
+                await tx.execute(
+                    "INSERT INTO negotiations (thread, state, updated_at) VALUES (?,?,?)"
+                    " ON CONFLICT(thread) DO UPDATE SET state=excluded.state, updated_at=excluded.updated_at",
+                    (*negotiation_state, time.time()),
+                )
             applied = await self.executor.apply_in(
                 tx,
                 event=target,
