@@ -1,0 +1,146 @@
+"""The email connector: IMAP intake per folder, SMTP sends, IMAP filing.
+
+It translates and never decides: Events out, Deliveries in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from email.utils import getaddresses
+from pathlib import Path
+from typing import Any
+
+from bot.connector import ConnectorRuntime, Emit
+from bot.delivery import Delivery, OutboundMessage
+from bot.errors import PermanentError, TransientError
+from connectors.email.compose import ComposeError, compose_bytes
+from connectors.email.imap_client import ImapClient
+from connectors.email.intake import FolderWatcher, make_parser
+from connectors.email.mail_store import MailStore
+from connectors.email.settings import EmailSettings
+from connectors.email.smtp_sender import SmtpSender
+from connectors.email.state import CursorStore
+
+log = logging.getLogger(__name__)
+
+
+class EmailConnector:
+    def __init__(self, *, name: str, settings: EmailSettings, runtime: ConnectorRuntime) -> None:
+        self.name = name
+        self.settings = settings
+        self.runtime = runtime
+        self._password = runtime.secret(settings.password_env, key="password_env")
+        self._plus_secret = (
+            runtime.secret(settings.owner_plus_secret_env, key="owner_plus_secret_env")
+            if settings.owner_plus_secret_env
+            else None
+        )
+        smtp_password = ""
+        if settings.smtp_username:
+            env = settings.smtp_password_env or settings.password_env
+            smtp_password = runtime.secret(env, key="smtp_password_env")
+        self.sender = SmtpSender(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            security=settings.smtp_security,
+            username=settings.smtp_username,
+            password=smtp_password,
+            timeout=settings.smtp_timeout_seconds,
+        )
+        attachments = settings.attachments_dir
+        if not attachments.is_absolute():
+            attachments = Path(runtime.data_dir) / attachments
+        self.store = MailStore(client_factory=self.new_client, attachments_dir=attachments)
+        self.watchers: list[FolderWatcher] = []
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._stopped = False
+
+    def new_client(self) -> ImapClient:
+        s = self.settings
+        return ImapClient(
+            host=s.imap_host,
+            port=s.imap_port,
+            security=s.imap_security,
+            username=s.username,
+            password=self._password,
+            timeout=s.command_timeout_seconds,
+            chunk=s.fetch_chunk,
+        )
+
+    async def start(self, emit: Emit) -> None:
+        s = self.settings
+        parse = make_parser(
+            connector=self.name,
+            own_addresses=tuple({*self.runtime.own_addresses, s.address.lower()}),
+            owner=self.runtime.owner,
+            authserv_id=s.authserv_id or None,
+            owner_plus_secret=self._plus_secret,
+            max_bytes=s.max_message_bytes,
+        )
+        cursors = CursorStore(self.runtime.state)
+        for folder in s.folders:
+            watcher = FolderWatcher(
+                connector=self.name,
+                folder=folder,
+                client_factory=self.new_client,
+                cursors=cursors,
+                parse=parse,
+                emit=emit,
+                idle_renew_seconds=s.idle_renew_seconds,
+                poll_seconds=s.poll_seconds,
+                reconnect_max_seconds=s.reconnect_max_seconds,
+                backfill_days=s.backfill_days,
+                on_auth_failed=self.runtime.on_auth_failed,
+            )
+            self.watchers.append(watcher)
+            self._tasks.append(self.runtime.spawn(watcher.run(), f"{self.name}:imap:{folder}"))
+
+    async def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        for watcher in self.watchers:
+            await watcher.stop()
+        if self._tasks:
+            _, pending = await asyncio.wait(self._tasks, timeout=self.settings.command_timeout_seconds)
+            for task in pending:
+                task.cancel()
+        await self.store.close()
+
+    async def deliver(self, delivery: Delivery) -> Mapping[str, str]:
+        if delivery.op == "send":
+            return await self._send(delivery)
+        if delivery.op == "file":
+            return await self.store.file(delivery.payload)
+        raise PermanentError(f"email connector cannot carry out {delivery.op!r}")
+
+    async def _send(self, delivery: Delivery) -> Mapping[str, str]:
+        s = self.settings
+        try:
+            msg = OutboundMessage.from_payload(delivery.payload)
+        except (TypeError, ValueError) as exc:
+            raise PermanentError(f"send: bad payload: {exc}") from exc
+        if delivery.in_doubt and s.sent_folder and msg.message_id:
+            # A previous attempt may have gone out: look before sending again.
+            if await self.store.find(s.sent_folder, msg.message_id):
+                return {"message_id": msg.message_id, "found_in_sent": "true"}
+        try:
+            raw = compose_bytes(msg, from_addr=s.address, from_name=s.from_name)
+        except ComposeError as exc:
+            raise PermanentError(f"send: {exc}") from exc
+        recipients = [addr for _, addr in getaddresses([*msg.to, *msg.cc]) if addr]
+        await self.sender.send(raw, sender=s.address, recipients=recipients)
+        receipt = {"message_id": msg.message_id}
+        if s.sent_folder:
+            try:
+                await self.store.append(raw, s.sent_folder)
+            except (TransientError, PermanentError) as exc:
+                # The mail is gone; failing now would make the outbox send it again.
+                log.warning("%s: sent %s but could not copy it to %s: %s",
+                            self.name, msg.message_id, s.sent_folder, exc)  # fmt: skip
+                receipt["sent_copy"] = "failed"
+        return receipt
+
+

@@ -1,0 +1,221 @@
+"""Watching one IMAP folder: IDLE (or poll), catch up from the UID cursor, emit.
+
+Ingest, persist, then acknowledge: each message becomes an Event and the cursor
+moves only after ``await emit(event)`` returned (the inbox committed it). Emit
+order is UID order. Messages are fetched with BODY.PEEK[] so \\Seen is never set,
+and \\Seen is never read as "processed": the owner may have read the mail on
+their phone, Deputy still has to handle it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from bot.connector import Emit
+from bot.errors import AuthFailed, PermanentError, TransientError
+from bot.events import Event
+from connectors.email.backoff import Backoff
+from connectors.email.imap_client import Fetched, ImapClient
+from connectors.email.parse import ParseLimits, ParseResult, parse_message
+from connectors.email.state import Cursor, CursorStore
+
+log = logging.getLogger(__name__)
+
+Parse = Callable[[bytes, dict[str, str]], ParseResult]
+
+
+class FolderWatcher:
+    def __init__(
+        self,
+        *,
+        connector: str,
+        folder: str,
+        client_factory: Callable[[], ImapClient],
+        cursors: CursorStore,
+        parse: Parse,
+        emit: Emit,
+        idle_renew_seconds: float,
+        poll_seconds: float,
+        reconnect_max_seconds: float,
+        backfill_days: int = 0,
+        on_auth_failed: Callable[[str], object] | None = None,
+    ) -> None:
+        self.connector = connector
+        self.folder = folder
+        self._factory = client_factory
+        self._cursors = cursors
+        self._parse = parse
+        self._emit = emit
+        self._idle_renew = idle_renew_seconds
+        self._poll = poll_seconds
+        self._backoff = Backoff(base=0.5, cap=reconnect_max_seconds)
+        self._backfill_days = backfill_days
+        self._on_auth_failed = on_auth_failed
+        self._client: ImapClient | None = None
+        self._stopping = asyncio.Event()
+        self.connects = 0  # for tests and the digest: how often we (re)connected
+
+    async def run(self) -> None:
+        """Until stop(): connect, catch up, wait for news; reconnect on any failure."""
+        while not self._stopping.is_set():
+            client = self._factory()
+            self._client = client
+            try:
+                await client.connect()
+                self.connects += 1
+                await self._session(client)
+            except AuthFailed as exc:
+                log.error("%s/%s: %s", self.connector, self.folder, exc)
+                if self._on_auth_failed is not None:
+                    result = self._on_auth_failed(str(exc))
+                    if asyncio.iscoroutine(result):
+                        await result
+                return
+            except (TransientError, PermanentError) as exc:
+                log.warning("%s/%s: %s; reconnecting", self.connector, self.folder, exc)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a bug must not end intake for good
+                log.exception("%s/%s: unexpected error; reconnecting", self.connector, self.folder)
+            finally:
+                await client.close()
+                self._client = None
+            if self._stopping.is_set():
+                return
+            await self._sleep(self._backoff.next())
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        client = self._client
+        if client is not None:
+            client.lost.set()  # wakes an IDLE wait at once
+
+    async def _sleep(self, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+        except TimeoutError:
+            pass
+
+    async def _session(self, client: ImapClient) -> None:
+        await self.catch_up(client)
+        self._backoff.reset()
+        use_idle = client.has("IDLE")
+        while not self._stopping.is_set():
+            if use_idle:
+                await client.idle(timeout=self._idle_renew)
+            else:
+                await self._sleep(self._poll)
+                if self._stopping.is_set():
+                    return
+                await client.noop()
+            # IDLE wake-ups, renewals and polls all end the same way: catch up.
+            await self.catch_up(client)
+
+    async def catch_up(self, client: ImapClient) -> None:
+        info = await client.select(self.folder)
+        cursor = await self._cursors.get(self.folder)
+        if cursor is None:
+            await self._baseline(client, info.uidvalidity, info.uidnext)
+            return
+        if cursor.uidvalidity != info.uidvalidity:
+            # RFC 3501 2.3.1.1: old UIDs mean nothing now. Start over; the inbox
+            # dedupes by Message-ID so nothing already handled is answered twice.
+            log.warning(
+                "%s/%s: UIDVALIDITY %s -> %s; rescanning",
+                self.connector, self.folder, cursor.uidvalidity, info.uidvalidity,
+            )  # fmt: skip
+            cursor = Cursor(info.uidvalidity, 0)
+            await self._cursors.set(self.folder, cursor)
+        while True:
+            client.saw_exists = False
+            uids = await client.uids_after(cursor.last_uid)
+            if uids:
+                cursor = await self._process(client, uids, cursor)
+            if not client.saw_exists or self._stopping.is_set():
+                return  # nothing arrived while we were searching and fetching
+
+    async def _baseline(self, client: ImapClient, uidvalidity: int, uidnext: int) -> None:
+        """First start: existing mail is history, not work, unless a backfill is set."""
+        existing = await client.uids_after(0)
+        top = max(existing, default=max(uidnext - 1, 0))
+        if self._backfill_days > 0 and existing:
+            since = (datetime.now(UTC) - timedelta(days=self._backfill_days)).strftime("%d-%b-%Y")
+            recent = [u for u in await client.search("SINCE", since) if u <= top]
+            start = Cursor(uidvalidity, min(recent) - 1 if recent else top)
+            await self._cursors.set(self.folder, start)
+            if recent:
+                await self._process(client, recent, start)
+        await self._cursors.set(self.folder, Cursor(uidvalidity, top))
+        log.info("%s/%s: baseline at UID %s", self.connector, self.folder, top)
+
+    async def _process(self, client: ImapClient, uids: list[int], cursor: Cursor) -> Cursor:
+        for start in range(0, len(uids), client.chunk):
+            batch = uids[start : start + client.chunk]
+            for fetched in await client.fetch(batch):
+                if fetched.uid <= cursor.last_uid:
+                    continue
+                await self._emit(self._event(fetched, cursor.uidvalidity))
+                cursor = Cursor(cursor.uidvalidity, fetched.uid)
+                await self._cursors.set(self.folder, cursor)
+            if self._stopping.is_set():
+                break
+        return cursor
+
+    def _event(self, fetched: Fetched, uidvalidity: int) -> Event:
+        refs = {
+            "uid": str(fetched.uid),
+            "mailbox": self.folder,
+            "uidvalidity": str(uidvalidity),
+        }
+        result = self._parse(fetched.raw, refs)
+        if result.event is not None:
+            return result.event
+        return quarantine_notice(
+            connector=self.connector, reason=result.quarantine_reason, refs=refs
+        )
+
+
+def quarantine_notice(*, connector: str, reason: str, refs: dict[str, str]) -> Event:
+    """A message we refuse to parse still reaches the owner, as a notice."""
+    key = f"{refs.get('mailbox', '')}:{refs.get('uidvalidity', '')}:{refs.get('uid', '')}"
+    return Event(
+        id=f"{connector}:quarantine:{key}",
+        channel=connector,
+        kind="notice",
+        thread=f"quarantine:{key}",
+        sender="",
+        received_at=datetime.now(UTC),
+        subject="An email was quarantined",
+        text=f"Message UID {refs.get('uid')} in {refs.get('mailbox')} was not processed: {reason}",
+        refs={**refs, "quarantine_reason": reason, "channel_type": "email"},
+    )
+
+
+def make_parser(
+    *,
+    connector: str,
+    own_addresses: tuple[str, ...],
+    owner: object,
+    authserv_id: str | None,
+    owner_plus_secret: str | None,
+    max_bytes: int,
+) -> Parse:
+    limits = ParseLimits(max_bytes=max_bytes)
+
+    def parse(raw: bytes, refs: dict[str, str]) -> ParseResult:
+        return parse_message(
+            raw,
+            connector=connector,
+            own_addresses=own_addresses,
+            owner=owner,  # type: ignore[arg-type]
+            received_at=datetime.now(UTC),
+            authserv_id=authserv_id,
+            owner_plus_secret=owner_plus_secret,
+            extra_refs=refs,
+            limits=limits,
+        )
+
+    return parse
