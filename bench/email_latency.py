@@ -31,6 +31,11 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+def row(label: str, values: list[float]) -> str:
+    p50, p99 = pct(values, 0.5) * 1000, pct(values, 0.99) * 1000
+    return f"  {label:34} p50 {p50:7.1f} ms  p99 {p99:7.1f} ms"
+
+
 async def raw_idle_floor(server: DovecotServer, n: int) -> list[float]:
     watcher = await imap_login(server)
     await watcher.select("INBOX")
@@ -58,7 +63,7 @@ async def connector_latency(server: DovecotServer, tmp: Path, n: int) -> list[fl
     await admin.create("Bench")
     inbox = Inbox()
     await conn.start(inbox.emit)
-    while "imap_cursor:Bench" not in state.data:
+    while "imap_cursor:Bench" not in state.data:  # noqa: ASYNC110
         await asyncio.sleep(0.01)
     await asyncio.sleep(0.2)
     out: list[float] = []
@@ -66,7 +71,7 @@ async def connector_latency(server: DovecotServer, tmp: Path, n: int) -> list[fl
         before = len(inbox.events)
         start = time.perf_counter()
         await admin.append(message(20_000 + i), mailbox="Bench")
-        while len(inbox.events) == before:
+        while len(inbox.events) == before:  # noqa: ASYNC110
             await asyncio.sleep(0.001)
         out.append(time.perf_counter() - start)
     await conn.stop()
@@ -114,15 +119,10 @@ async def main(n: int) -> None:
         server.stop()
         shutil.rmtree(root, ignore_errors=True)
     print(f"APPEND->notification, n={n}")
-    print(
-        f"  raw aioimaplib IDLE push (floor): p50 {pct(floor, 0.5) * 1000:7.1f} ms  p99 {pct(floor, 0.99) * 1000:7.1f} ms"
-    )
-    print(
-        f"  connector APPEND->emit:           p50 {pct(ours, 0.5) * 1000:7.1f} ms  p99 {pct(ours, 0.99) * 1000:7.1f} ms"
-    )
-    print(
-        f"  mean overhead over floor: {(statistics.mean(ours) - statistics.mean(floor)) * 1000:.1f} ms"
-    )
+    print(row("raw aioimaplib IDLE push (floor)", floor))
+    print(row("connector APPEND->emit", ours))
+    overhead = (statistics.mean(ours) - statistics.mean(floor)) * 1000
+    print(f"  mean overhead over floor: {overhead:.1f} ms")
     print("Filing 1,000 messages")
     print(f"  connector file_many (20 x UID MOVE of 50): {file_ours:.3f} s")
     print(f"  one raw UID MOVE of 1,000:                  {file_single:.3f} s")
