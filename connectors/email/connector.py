@@ -104,7 +104,9 @@ class EmailConnector:
         for watcher in self.watchers:
             await watcher.stop()
         if self._tasks:
-            _, pending = await asyncio.wait(self._tasks, timeout=self.settings.command_timeout_seconds)
+            _, pending = await asyncio.wait(
+                self._tasks, timeout=self.settings.command_timeout_seconds
+            )
             for task in pending:
                 task.cancel()
         await self.store.close()
@@ -142,5 +144,3 @@ class EmailConnector:
                             self.name, msg.message_id, s.sent_folder, exc)  # fmt: skip
                 receipt["sent_copy"] = "failed"
         return receipt
-
-

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections import Counter
 import ssl
+from collections import Counter
 from collections.abc import Awaitable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
@@ -134,7 +134,10 @@ class ImapClient:
             raise _translate(exc, "connect") from exc
         if response.result != "OK":
             raise AuthFailed(f"IMAP login refused for {self._username}: {_text(response)}")
-        if not self._imap.protocol.capabilities or "IMAP4rev1" not in self._imap.protocol.capabilities:
+        if (
+            not self._imap.protocol.capabilities
+            or "IMAP4rev1" not in self._imap.protocol.capabilities
+        ):
             await self._run(self._imap.protocol.capability(), "CAPABILITY")
 
     async def _starttls(self, context: ssl.SSLContext) -> None:
@@ -146,7 +149,9 @@ class ImapClient:
         if response.result != "OK":
             raise PermanentError(f"IMAP STARTTLS refused: {_text(response)}")
         loop = asyncio.get_running_loop()
-        transport = await loop.start_tls(protocol.transport, protocol, context, server_hostname=self._host)
+        transport = await loop.start_tls(
+            protocol.transport, protocol, context, server_hostname=self._host
+        )
         protocol.transport = transport
         protocol.capabilities = set()
         await protocol.capability()
@@ -186,9 +191,9 @@ class ImapClient:
             raise TransientError("IMAP connection is not open")
         return self._imap
 
-    async def _run(self, awaitable: Awaitable[T], what: str, *, timeout: float | None = None) -> T:
+    async def _run(self, awaitable: Awaitable[T], what: str, *, limit: float | None = None) -> T:
         try:
-            async with asyncio.timeout(timeout or self.timeout):
+            async with asyncio.timeout(limit or self.timeout):
                 result = await awaitable
         except (AuthFailed, PermanentError, TransientError):
             raise
@@ -197,9 +202,9 @@ class ImapClient:
             raise _translate(exc, what) from exc
         return result
 
-    async def _ok(self, awaitable: Awaitable[Any], what: str, *, timeout: float | None = None) -> Any:
+    async def _ok(self, awaitable: Awaitable[Any], what: str) -> Any:
         self.commands[what.split(" ")[0] if not what.startswith("UID") else what] += 1
-        response = await self._run(awaitable, what, timeout=timeout)
+        response = await self._run(awaitable, what)
         if response.result != "OK":
             raise ImapNo(what, _text(response))
         if any(_EXISTS.match(bytes(line)) for line in response.lines if isinstance(line, bytes)):
@@ -291,34 +296,36 @@ class ImapClient:
             )
 
     async def append(self, raw: bytes, mailbox: str, *, flags: str = r"(\Seen)") -> int | None:
-        response = await self._ok(self.imap.append(raw, mailbox=quote(mailbox), flags=flags), "APPEND")
+        response = await self._ok(
+            self.imap.append(raw, mailbox=quote(mailbox), flags=flags), "APPEND"
+        )
         for line in response.lines:
             if isinstance(line, bytes) and (m := re.search(rb"APPENDUID \d+ (\d+)", line)):
                 return int(m.group(1))
         return None
 
-    async def idle(self, *, timeout: float) -> bool:
-        """One IDLE (RFC 2177) of at most ``timeout`` seconds. True when the mailbox
+    async def idle(self, *, seconds: float) -> bool:
+        """One IDLE (RFC 2177) of at most ``seconds``. True when the mailbox
         changed (EXISTS/EXPUNGE/FETCH pushed), False when it only ran out of time.
         Raises TransientError when the connection is lost or DONE is not answered."""
         imap = self.imap
         queue = imap.protocol.idle_queue
         while not queue.empty():
             queue.get_nowait()
-        idle_task = await self._run(imap.idle_start(timeout=timeout), "IDLE")
+        idle_task = await self._run(imap.idle_start(timeout=seconds), "IDLE")
         changed = False
         try:
             lost = asyncio.ensure_future(self.lost.wait())
             try:
                 while not changed:
-                    push = asyncio.ensure_future(imap.wait_server_push(timeout=timeout + 5))
+                    push = asyncio.ensure_future(imap.wait_server_push(timeout=seconds + 5))
                     done, _ = await asyncio.wait({push, lost}, return_when=asyncio.FIRST_COMPLETED)
                     if lost in done:
                         push.cancel()
                         raise TransientError("IMAP connection lost during IDLE")
                     try:
                         lines = push.result()
-                    except (TimeoutError, asyncio.TimeoutError):
+                    except TimeoutError:
                         break
                     if lines == aioimaplib.STOP_WAIT_SERVER_PUSH:
                         break
@@ -348,7 +355,9 @@ def _parse_fetch(lines: list[Any]) -> list[Fetched]:
         if isinstance(line, bytes) and b"FETCH (" in line and _LITERAL.search(line):
             literal = lines[index + 1] if index + 1 < len(lines) else b""
             tail = lines[index + 2] if index + 2 < len(lines) else b""
-            meta = bytes(line) + b" " + (bytes(tail) if isinstance(tail, bytes | bytearray) else b"")
+            meta = (
+                bytes(line) + b" " + (bytes(tail) if isinstance(tail, bytes | bytearray) else b"")
+            )
             uid = _UID.search(meta)
             flags = _FLAGS.search(meta)
             if uid and isinstance(literal, bytes | bytearray):

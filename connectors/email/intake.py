@@ -105,7 +105,7 @@ class FolderWatcher:
         use_idle = client.has("IDLE")
         while not self._stopping.is_set():
             if use_idle:
-                await client.idle(timeout=self._idle_renew)
+                await client.idle(seconds=self._idle_renew)
             else:
                 await self._sleep(self._poll)
                 if self._stopping.is_set():

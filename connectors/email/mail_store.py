@@ -106,7 +106,8 @@ class MailStore:
             saved: list[Path] = []
             if want_attachments:
                 for fetched in await client.fetch(uids[:1]):
-                    saved = save_attachments(
+                    saved = await asyncio.to_thread(
+                        save_attachments,
                         fetched.raw,
                         directory=self._attachments_dir,
                         message_id=message_id or f"{uidvalidity}:{uid}",
@@ -120,5 +121,3 @@ class MailStore:
                 "already_filed": "true" if source == folder else "false",
                 "saved": json.dumps([str(p) for p in saved]),
             }
-
-

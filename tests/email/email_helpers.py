@@ -161,5 +161,7 @@ def make_connector(
         spawn=spawn,
         on_auth_failed=on_auth_failed,
     )
-    connector = create(name="email", settings=EmailSettings.model_validate(settings), runtime=runtime)
+    connector = create(
+        name="email", settings=EmailSettings.model_validate(settings), runtime=runtime
+    )
     return connector, state

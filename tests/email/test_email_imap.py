@@ -9,10 +9,10 @@ from pathlib import Path
 
 import aioimaplib
 import pytest
-
-from bot.errors import AuthFailed
 from conftest import DovecotServer
 from email_helpers import Inbox, append, make_connector, message, wait_until
+
+from bot.errors import AuthFailed
 
 
 async def test_idle_delivers_new_mail_in_uid_order(dovecot: DovecotServer, tmp_path: Path) -> None:
@@ -41,7 +41,9 @@ async def test_idle_delivers_new_mail_in_uid_order(dovecot: DovecotServer, tmp_p
         await conn.stop()
 
 
-async def test_baseline_on_first_start_emits_nothing_old(dovecot: DovecotServer, tmp_path: Path) -> None:
+async def test_baseline_on_first_start_emits_nothing_old(
+    dovecot: DovecotServer, tmp_path: Path
+) -> None:
     for i in range(5):
         await append(dovecot, message(i))
     conn, state = make_connector(dovecot, tmp_path)

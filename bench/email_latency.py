@@ -1,0 +1,132 @@
+"""Email connector figures, each beside its floor measured in the same run.
+
+  /work/venv/bin/python bench/email_latency.py [N]
+
+1. APPEND -> emit latency through our connector (IDLE), p50/p99, beside Dovecot's
+   own IDLE push delay seen by a raw aioimaplib client (hard-coded ~0.5 s).
+2. Filing 1,000 messages via the connector (chunked UID MOVE) beside one raw
+   UID MOVE of 1,000 (which aioimaplib can survive only for MOVE responses that
+   fit; it is measured with a generous timeout).
+Prints figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "email")]
+
+import aioimaplib  # noqa: E402
+from conftest import DovecotServer, _write_config, free_port  # noqa: E402
+from email_helpers import Inbox, imap_login, make_connector, message  # noqa: E402
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def row(label: str, values: list[float]) -> str:
+    p50, p99 = pct(values, 0.5) * 1000, pct(values, 0.99) * 1000
+    return f"  {label:34} p50 {p50:7.1f} ms  p99 {p99:7.1f} ms"
+
+
+async def raw_idle_floor(server: DovecotServer, n: int) -> list[float]:
+    watcher = await imap_login(server)
+    await watcher.select("INBOX")
+    writer = await imap_login(server)
+    out: list[float] = []
+    for i in range(n):
+        idle = await watcher.idle_start(timeout=60)
+        start = time.perf_counter()
+        await writer.append(message(10_000 + i), mailbox="INBOX")
+        while True:
+            push = await watcher.wait_server_push(timeout=10)
+            if any(isinstance(x, bytes) and x.endswith(b"EXISTS") for x in push):
+                break
+        out.append(time.perf_counter() - start)
+        watcher.idle_done()
+        await asyncio.wait_for(idle, 10)
+    await writer.logout()
+    await watcher.logout()
+    return out
+
+
+async def connector_latency(server: DovecotServer, tmp: Path, n: int) -> list[float]:
+    conn, state = make_connector(server, tmp, folders=["Bench"])
+    admin = await imap_login(server)
+    await admin.create("Bench")
+    inbox = Inbox()
+    await conn.start(inbox.emit)
+    while "imap_cursor:Bench" not in state.data:  # noqa: ASYNC110
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.2)
+    out: list[float] = []
+    for i in range(n):
+        before = len(inbox.events)
+        start = time.perf_counter()
+        await admin.append(message(20_000 + i), mailbox="Bench")
+        while len(inbox.events) == before:  # noqa: ASYNC110
+            await asyncio.sleep(0.001)
+        out.append(time.perf_counter() - start)
+    await conn.stop()
+    await admin.logout()
+    return out
+
+
+async def filing(server: DovecotServer, tmp: Path) -> tuple[float, float]:
+    client = await imap_login(server)
+    for mailbox in ("FileA", "FileB"):
+        await client.create(mailbox)
+        for i in range(1000):
+            await client.append(message(i), mailbox=mailbox)
+    conn, _ = make_connector(server, tmp)
+    start = time.perf_counter()
+    await conn.store.file_many(list(range(1, 1001)), mailbox="FileA", folder="DoneA")
+    ours = time.perf_counter() - start
+    await conn.stop()
+    await client.create("DoneB")
+    await client.select("FileB")
+    start = time.perf_counter()
+    try:
+        await asyncio.wait_for(client.uid("move", "1:1000", "DoneB"), 30)
+        single = time.perf_counter() - start
+    except (TimeoutError, aioimaplib.AioImapException):
+        single = float("nan")  # upstream issue 118: the raw client hangs on 1,000 EXPUNGEs
+    return ours, single
+
+
+async def main(n: int) -> None:
+    import os
+    import shutil
+    import tempfile
+
+    root = Path(tempfile.mkdtemp(prefix="deputy-bench-"))
+    os.chmod(root, 0o755)
+    port = free_port()
+    server = DovecotServer(root=root, port=port, config=_write_config(root, port))
+    server.start()
+    try:
+        floor = await raw_idle_floor(server, n)
+        ours = await connector_latency(server, root / "c", n)
+        file_ours, file_single = await filing(server, root / "f")
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+    print(f"APPEND->notification, n={n}")
+    print(row("raw aioimaplib IDLE push (floor)", floor))
+    print(row("connector APPEND->emit", ours))
+    overhead = (statistics.mean(ours) - statistics.mean(floor)) * 1000
+    print(f"  mean overhead over floor: {overhead:.1f} ms")
+    print("Filing 1,000 messages")
+    print(f"  connector file_many (20 x UID MOVE of 50): {file_ours:.3f} s")
+    print(f"  one raw UID MOVE of 1,000:                  {file_single:.3f} s")
+
+
+if __name__ == "__main__":
+    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 20))
