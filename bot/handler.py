@@ -209,12 +209,16 @@ class EventHandler:
         )
 
     async def _decide(self, ctx: AgentContext) -> Decision:
-        if self.agent is not None and ctx.rule is not None:
-            try:
-                return await self.agent.decide(ctx)
-            except Exception as exc:  # the model is down: rules-only is the safe fallback
-                log.warning("agent failed, falling back to rules-only: %s", exc)
-        return await self.rules_only.decide(ctx)
+        """Rules first: what a rule spells out completely never costs a model call."""
+        planned = await self.rules_only.decide(ctx)
+        needs_judgment = any(isinstance(a, Escalate) for a in planned.actions)
+        if self.agent is None or ctx.rule is None or not needs_judgment:
+            return planned
+        try:
+            return await self.agent.decide(ctx)
+        except Exception as exc:  # the model is down: rules-only is the safe fallback
+            log.warning("agent failed, falling back to rules-only: %s", exc)
+            return planned
 
     async def _negotiation(self, thread: str) -> NegotiationState | None:
         row = await self.store.db.fetchone("SELECT state FROM negotiations WHERE thread=?", (thread,))

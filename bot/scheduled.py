@@ -67,6 +67,12 @@ class ScheduledHandler:
                         ),
                     )
                 actions_done.append("sent the digest")
+            elif event.kind == "notice":
+                # A connector could not read something (e.g. unparseable mail): tell the owner once.
+                await self.executor.owner_notice_in(
+                    tx, owner=owner, key=f"{event.id}:notice", event_id=event.id,
+                    text=event.text or f"{event.channel}: {event.subject}")
+                actions_done.append("told the owner")
             elif event.kind == "timer_due":
                 kind = event.refs.get("timer_kind", "")
                 if kind == "escalation_deadline":
