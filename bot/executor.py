@@ -8,6 +8,7 @@ are written in the same transaction.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from typing import assert_never
@@ -375,13 +376,20 @@ class Executor:
             ),
         )
 
-    def update_prompt_row(self, *, key: str, event_id: str, connector: str, ref: str, text: str) -> OutboxRow:
+    def update_prompt_row(
+        self, *, key: str, event_id: str, connector: str, ref: str, text: str, receipt: str | None = None
+    ) -> OutboxRow:
+        """Edit a chat prompt to show the outcome; the prompt's receipt carries its address."""
+        payload: dict[str, object] = {}
+        if receipt:
+            payload.update({k: v for k, v in json.loads(receipt).items() if k in ("chat_id", "channel")})
+        payload.update({"prompt_ref": ref, "text": text})
         return OutboxRow(
             key=key,
             event_id=event_id,
             connector=connector,
             op="update_prompt",
-            payload={"prompt_ref": ref, "text": text},
+            payload=payload,
             thread=f"owner:{connector}",
             recipient="owner",
             autonomous=False,

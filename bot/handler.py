@@ -286,6 +286,7 @@ class EventHandler:
                             connector=connector,
                             ref=ref,
                             text=f"#{esc.id} answered via {route.via}: {summary}",
+                            receipt=await self.store.kv.get(f"prompt:{connector}:{ref}"),
                         ),
                     )
                 await self._audit_in(

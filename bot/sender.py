@@ -9,6 +9,7 @@ crash mid-call is detected on restart and the connector is told the send is in d
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping
@@ -125,6 +126,11 @@ class Sender:
                 if escalation_id is not None and ref:
                     await Escalations.add_prompt_ref_in(
                         tx, connector=delivery.connector, ref=str(ref), escalation_id=escalation_id
+                    )
+                    # Editing the prompt later needs its address (chat id, Slack channel).
+                    await tx.execute(
+                        "INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)",
+                        (f"prompt:{delivery.connector}:{ref}", json.dumps(receipt, sort_keys=True)),
                     )
         finally:
             self._busy.discard(thread)
