@@ -34,7 +34,9 @@ async def tg(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeTelegram]:
 async def deputy(tmp_path: Path, tg: FakeTelegram) -> AsyncIterator[Deputy]:
     cfg = make_home(
         tmp_path,
-        extra_config=f'[channels.telegram]\ntype = "telegram"\nbase_url = "{tg.base_url}"\npoll_timeout = 1\n',
+        extra_config=(
+            f'[channels.telegram]\ntype = "telegram"\nbase_url = "{tg.base_url}"\npoll_timeout = 1\n'
+        ),
     )
     owner_md = tmp_path / "rules" / "owner.md"
     owner_md.write_text(
@@ -49,9 +51,9 @@ async def deputy(tmp_path: Path, tg: FakeTelegram) -> AsyncIterator[Deputy]:
     await daemon.stop()
 
 
-async def wait_for(predicate, timeout: float = 20.0) -> None:
+async def wait_for(predicate, limit: float = 20.0) -> None:
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = loop.time() + limit
     while not predicate():
         if loop.time() > deadline:
             raise AssertionError("condition not reached")
