@@ -56,6 +56,7 @@ _DOMAIN_WIDE = re.compile(
 )
 _FOR = re.compile(r"\bfor\s+(?:the\s+next\s+)?(\d{1,4})\s+(day|week|month|year)s?\b", re.I)
 _UNTIL = re.compile(r"\b(?:until|till|through|thru)\s+(\d{4}-\d{2}-\d{2})\b", re.I)
+_PREFIX = re.compile(r"^\s*(?:always|from now on|every time|in (?:the )?future)\s*[:,;\-–]\s*", re.I)
 _YES = re.compile(r"^\s*(?:1|yes|y|ok|okay|confirm|learn it|yes,? learn it)[.!]?\s*$", re.I)
 _NO = re.compile(r"^\s*(?:2|no|n|don'?t|reject|cancel)[.!]?\s*$", re.I)
 _STATES = ("proposed", "active", "rejected", "rolled_back")
@@ -149,10 +150,11 @@ def parse_expiry(text: str, *, today: date) -> str | None:
 def reply_text(answer_text: str) -> str:
     """The owner's reply without the instruction to Deputy ("Always answer like this.",
     "for 30 days"): sentences that only talk to Deputy are dropped."""
-    sentences = re.split(r"(?<=[.!?])\s+|\n+", answer_text.strip())
+    sentences = [_PREFIX.sub("", s) for s in re.split(r"(?<=[.!?])\s+|\n+", answer_text.strip())]
     directive = (_ALWAYS, _FOR, _UNTIL)
     kept = [s for s in sentences if s.strip() and not any(p.search(s) for p in directive)]
-    return " ".join(kept).strip()
+    text = " ".join(kept).strip()
+    return text[:1].upper() + text[1:]
 
 
 _IGNORE_WORDS = re.compile(r"\b(?:ignore|do nothing|skip|drop|no reply|don'?t (?:reply|answer))\b", re.I)
