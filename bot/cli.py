@@ -49,7 +49,17 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("memory", parents=[common], help="what Deputy remembers; --forget ID to correct")
     p.add_argument("--forget", type=int)
     sub.add_parser("digest", parents=[common], help="preview today's digest")
-    sub.add_parser("rules", parents=[common], help="list the rules in evaluation order")
+    p = sub.add_parser("rules", parents=[common], help="list the rules in evaluation order")
+    # ----- learned rules (bot/learned.py) -----
+    # --config also after the subcommand; SUPPRESS keeps a value given before it.
+    sub_common = argparse.ArgumentParser(add_help=False)
+    sub_common.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="config file")
+    rules_sub = p.add_subparsers(dest="rules_command")
+    rules_sub.add_parser("learned", parents=[sub_common], help="learned rules with their source and state")
+    q = rules_sub.add_parser("confirm", parents=[sub_common], help="activate proposed learned rule ID")
+    q.add_argument("id", type=int)
+    q = rules_sub.add_parser("rollback", parents=[sub_common], help="deactivate learned rule ID")
+    q.add_argument("id", type=int)
     return parser
 
 
@@ -166,16 +176,41 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             print((await build_digest(store, owner=owner, since=time.time() - 86400)).text)
             return 0
         if command == "rules":
+            sub = getattr(args, "rules_command", None)
+            if sub is not None:
+                return await _learned_command(store, sub, args)
+            from bot.learned import active_rules
             from bot.rules import load_rulebook
 
-            book = load_rulebook(settings.rules_dir)
+            book = load_rulebook(settings.rules_dir, extra_rules=await active_rules(store))
             for rule in book.rules:
                 may = ", ".join(rule.header.may) or "-"
-                print(f"{rule.name:<24} priority {rule.header.priority:<3} may {may}  ({rule.path})")
+                where = f"learned, {rule.header.description}" if rule.learned else str(rule.path)
+                print(f"{rule.name:<24} priority {rule.header.priority:<3} may {may}  ({where})")
             return 0
     finally:
         await store.close()
     return 1
+
+
+async def _learned_command(store: Any, sub: str, args: argparse.Namespace) -> int:
+    """deputy rules learned | confirm ID | rollback ID"""
+    from bot import learned
+
+    if sub == "learned":
+        records = await learned.records(store)
+        if not records:
+            print("No learned rules yet.")
+        today = datetime.now().date()
+        for r in records:
+            state = "expired" if r.state == "active" and r.expired(today) else r.state
+            until = f" until {r.expires}" if r.expires else ""
+            print(f"#{r.id:<4} {state:<11} from {r.scope}{until}: {r.describe()}")
+            print(f'      source: your answer to #{r.escalation_id}: "{r.answer[:200]}"')
+        return 0
+    changed, message = await (learned.confirm if sub == "confirm" else learned.rollback)(store, args.id)
+    print(message, file=sys.stdout if changed else sys.stderr)
+    return 0 if changed else 1
 
 
 def _entry_dict(entry: Any) -> dict[str, Any]:

@@ -130,3 +130,24 @@ MIGRATIONS: list[str] = [
     );
     """,
 ]
+
+# ----- 2: learned rules (bot/learned.py) --------------------------------------------
+MIGRATIONS.append(
+    """
+    CREATE TABLE learned_rules (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        escalation_id INTEGER NOT NULL UNIQUE,  -- the answer it was learned from
+        answer TEXT NOT NULL,                   -- the owner's words, verbatim
+        scope TEXT NOT NULL,                    -- sender address or "*@domain"
+        channel TEXT NOT NULL DEFAULT '',
+        actions TEXT NOT NULL,                  -- JSON list of actions
+        expires TEXT,                           -- ISO date, inclusive
+        state TEXT NOT NULL DEFAULT 'proposed', -- proposed | active | rejected | rolled_back
+        confirm_escalation_id INTEGER,          -- the "learn this?" question, if asked
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    CREATE INDEX learned_rules_state ON learned_rules(state);
+    CREATE INDEX learned_rules_confirm ON learned_rules(confirm_escalation_id)
+    """
+)

@@ -53,6 +53,7 @@ class Timers:
             " ORDER BY due_at LIMIT 200",
             (now,),
         )
+        fired = 0
         for row in rows:
             payload = json.loads(row["payload"])
             event = Event(
@@ -66,9 +67,15 @@ class Timers:
                 refs={**payload, "timer_kind": row["kind"], "timer_key": row["key"]},
             )
             async with self.db.transaction() as tx:
-                await Inbox.add_in(tx, event)
-                await tx.execute("UPDATE timers SET state='fired' WHERE key=?", (row["key"],))
-        return len(rows)
+                # Re-checked inside the transaction: a timer cancelled (an answered
+                # escalation) between the SELECT and here must not fire.
+                cur = await tx.execute(
+                    "UPDATE timers SET state='fired' WHERE key=? AND state='pending'", (row["key"],)
+                )
+                if cur.rowcount == 1:
+                    await Inbox.add_in(tx, event)
+                    fired += 1
+        return fired
 
     async def pending(self) -> list[Timer]:
         rows = await self.db.fetchall(
