@@ -75,7 +75,7 @@ class Deputy:
         in_doubt = await self.store.outbox.recover()
         if recovered or in_doubt:
             log.info("recovered after a stop: %d events to redo, %d deliveries in doubt", recovered, in_doubt)
-        self.rules = RulebookSource(s.rules_dir)
+        self.rules = RulebookSource(s.rules_dir, db_path=s.db_path)
         owner = self.rules().owner
         names = {**{n: connector_type(s, n) for n in enabled_channels(s)}}
         for name, kind in BUILTIN.items():

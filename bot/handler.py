@@ -33,6 +33,7 @@ from bot.config import Settings
 from bot.escalation import interpret_answer
 from bot.events import Event
 from bot.executor import MAIL_TYPES, Executor
+from bot.learned import propose_from_answer
 from bot.policy import GateContext, PolicyGate
 from bot.router import Answer, Command, Drop, Instruction, Judge, Refuse, Router, Scheduled
 from bot.rules.model import Rulebook
@@ -274,6 +275,14 @@ class EventHandler:
                     rule=esc.rule,
                     owner=rulebook.owner,
                     autonomous=False,
+                )
+                await propose_from_answer(
+                    tx,
+                    escalation=esc,
+                    answer_text=route.text or summary,
+                    actions=tuple(allowed),
+                    executor=self.executor,
+                    owner=rulebook.owner,
                 )
                 for connector, ref in await self.store.escalations.prompt_refs(esc.id):
                     if connector == "cli" or self.executor.channel_types.get(connector) in MAIL_TYPES:

@@ -28,7 +28,7 @@ def learning_home(home: Home, monkeypatch: pytest.MonkeyPatch) -> Home:
     """Until app.py passes db_path itself (see the report), wire it here."""
     db_path = load(home.cfg).db_path
     monkeypatch.setattr(
-        "bot.app.RulebookSource", lambda rules_dir: RulebookSource(rules_dir, db_path=db_path)
+        "bot.app.RulebookSource", lambda rules_dir, **_: RulebookSource(rules_dir, db_path=db_path)
     )
     return home
 
@@ -38,7 +38,7 @@ async def escalations_from(deputy: Deputy, sender: str) -> list[int]:
 
 
 async def answer_and_propose(deputy: Deputy, sender: str, text: str, n: int) -> int | None:
-    """What the handler hook does: apply the answer, then propose in its transaction."""
+    """Answer with "always": the handler proposes a learned rule in the same transaction."""
     await deputy.emit(mail(sender, "Offer", n=n))
     await deputy.drain()
     (esc_id,) = await escalations_from(deputy, sender)
@@ -48,15 +48,9 @@ async def answer_and_propose(deputy: Deputy, sender: str, text: str, n: int) -> 
     await deputy.drain()
     reading = interpret_answer(text, options=esc.options, option_actions=esc.option_actions)
     assert reading.learn
-    async with deputy.store.db.transaction() as tx:
-        rule_id = await learned.propose_from_answer(
-            tx,
-            escalation=esc,
-            answer_text=text,
-            actions=reading.actions,
-            executor=deputy.executor,
-            owner=deputy.rules().owner,
-        )
+    # The handler's hook proposed it in the answer's own transaction.
+    found = [r.id for r in await learned.records(deputy.store) if r.escalation_id == esc_id]
+    rule_id = found[0] if found else None
     await deputy.drain()
     return rule_id
 
