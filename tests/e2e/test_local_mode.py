@@ -75,6 +75,9 @@ def test_sigterm_stops_cleanly_and_a_restart_sends_nothing_twice(deputy: Home) -
     deputy.send(mail(sender="ap9@acme-supplies.com", subject="Invoice 9", message_id="<inv-9@acme>"))
     wait_until(lambda: deputy.replies_to("<inv-9@acme>"), timeout=DEADLINE)
     wait_until(deputy.drained, timeout=DEADLINE)
+    # The retried copy of a mail that was already filed does not reappear in INBOX.
+    stray = [p for p in (deputy.mail / "INBOX").glob("*.eml") if b"<inv-0@acme>" in p.read_bytes()]
+    assert stray == []
     assert deputy.stop() == 0, deputy.last_log()
     after = sorted(p.name for p in deputy.outbox_new.iterdir())
     assert set(before) <= set(after) and len(after) == len(before) + 1
