@@ -53,10 +53,14 @@ class InstanceLock:
 
 
 class Database:
+    READERS = 2  # read-only connections: reads outside a transaction never queue behind writes
+
     def __init__(self, path: Path, *, synchronous: str = "NORMAL") -> None:
         self.path = path
         self.synchronous = synchronous
         self._conn: aiosqlite.Connection | None = None
+        self._readers: list[aiosqlite.Connection] = []
+        self._next_reader = 0
         self._lock = asyncio.Lock()
         self._owner: asyncio.Task[object] | None = None  # the task inside a transaction
 
@@ -78,6 +82,12 @@ class Database:
         await self._conn.execute("PRAGMA busy_timeout=10000")
         await self._conn.execute("PRAGMA foreign_keys=ON")
         await self.migrate()
+        for _ in range(self.READERS):
+            reader = await aiosqlite.connect(self.path, isolation_level=None)
+            reader.row_factory = sqlite3.Row
+            await reader.execute("PRAGMA busy_timeout=10000")
+            await reader.execute("PRAGMA query_only=ON")
+            self._readers.append(reader)
 
     async def migrate(self) -> None:
         async with self._lock:
@@ -96,6 +106,9 @@ class Database:
                     raise
 
     async def close(self) -> None:
+        readers, self._readers = self._readers, []
+        for reader in readers:
+            await reader.close()
         if self._conn is not None:
             conn, self._conn = self._conn, None
             await conn.close()
@@ -117,6 +130,17 @@ class Database:
             finally:
                 self._owner = None
 
+    def _reader(self) -> aiosqlite.Connection | None:
+        """A read-only connection for a read outside the caller's transaction.
+
+        In WAL mode a reader sees the last committed state, exactly what the writer
+        connection shows between transactions, so such reads need not wait for the write
+        lock (they used to queue behind every transaction of every worker)."""
+        if not self._readers or (self._owner is not None and self._owner is asyncio.current_task()):
+            return None
+        self._next_reader = (self._next_reader + 1) % len(self._readers)
+        return self._readers[self._next_reader]
+
     @asynccontextmanager
     async def _reading(self) -> AsyncIterator[None]:
         # A read inside the caller's own transaction must not wait for the lock it holds.
@@ -127,11 +151,20 @@ class Database:
             yield
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        reader = self._reader()
+        if reader is not None:
+            async with reader.execute(sql, tuple(params)) as cur:
+                return list(await cur.fetchall())
         async with self._reading():
             cur = await self.conn.execute(sql, tuple(params))
             return list(await cur.fetchall())
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
+        reader = self._reader()
+        if reader is not None:
+            async with reader.execute(sql, tuple(params)) as cur:
+                found: sqlite3.Row | None = await cur.fetchone()
+                return found
         async with self._reading():
             cur = await self.conn.execute(sql, tuple(params))
             row: sqlite3.Row | None = await cur.fetchone()

@@ -68,14 +68,16 @@ class Inbox:
         and only when nothing else of that thread is in flight or backing off."""
         now = time.time()
         async with self.db.transaction() as tx:
+            # The scan reads no bodies: only the picked events' JSON is loaded and parsed
+            # (a backlog of a thousand events made every claim read and parse all of them).
             cur = await tx.execute(
-                "SELECT seq, thread, body, attempts, next_at FROM inbox"
+                "SELECT seq, thread, attempts, next_at FROM inbox"
                 " WHERE state='pending' ORDER BY seq LIMIT ?",
                 (window,),
             )
             rows = await cur.fetchall()
             seen: set[str] = set()
-            picked: list[Claimed] = []
+            chosen = []
             for row in rows:
                 thread = row["thread"]
                 if thread in seen:
@@ -83,16 +85,25 @@ class Inbox:
                 seen.add(thread)
                 if thread in busy_threads or row["next_at"] > now:
                     continue
-                picked.append(
-                    Claimed(
-                        seq=row["seq"],
-                        event=Event.from_json(row["body"]),
-                        thread_key=thread,
-                        attempts=row["attempts"] + 1,
-                    )
-                )
-                if len(picked) >= limit:
+                chosen.append(row)
+                if len(chosen) >= limit:
                     break
+            picked: list[Claimed] = []
+            if chosen:
+                marks = ",".join("?" * len(chosen))
+                cur = await tx.execute(
+                    f"SELECT seq, body FROM inbox WHERE seq IN ({marks})", [r["seq"] for r in chosen]
+                )
+                bodies = {r["seq"]: r["body"] for r in await cur.fetchall()}
+                picked = [
+                    Claimed(
+                        seq=r["seq"],
+                        event=Event.from_json(bodies[r["seq"]]),
+                        thread_key=r["thread"],
+                        attempts=r["attempts"] + 1,
+                    )
+                    for r in chosen
+                ]
             if picked:
                 marks = ",".join("?" * len(picked))
                 await tx.execute(

@@ -116,7 +116,8 @@ class LocalConnector:
         assert self._emit is not None
         digest = hashlib.sha256(raw).hexdigest()[:32]
         path = self.mail_root / "INBOX" / f"{digest}.eml"
-        if not path.exists():
+        wrote = not path.exists()
+        if wrote:
             tmp = path.with_suffix(".tmp")
             tmp.write_bytes(raw)
             os.replace(tmp, path)
@@ -144,8 +145,15 @@ class LocalConnector:
                 subject="unreadable mail",
                 text=f"A message could not be read and was kept at {path}: {result.quarantine_reason}",
             )
-        await self._emit(event)
+        new = await self._emit(event)
+        if not new and wrote and self._filed_elsewhere(path):
+            # A client that never saw our 250 sent the same mail again after it had been
+            # handled and filed: the copy we just wrote would linger in INBOX forever.
+            path.unlink(missing_ok=True)
         return "250 OK: stored"
+
+    def _filed_elsewhere(self, path: Path) -> bool:
+        return any(p != path for p in self.mail_root.rglob(path.name))
 
     async def deliver(self, delivery: Delivery) -> Mapping[str, str]:
         if delivery.op == "send":
