@@ -70,8 +70,11 @@ _ALWAYS = re.compile(r"\b(?:always|from now on|every time|in future|in the futur
 def interpret_answer(
     text: str, *, options: tuple[str, ...], option_actions: tuple[tuple[Action, ...], ...]
 ) -> Interpretation:
-    """Deterministic reading: a number picks an option; "no"/"ignore" does nothing;
-    anything else is the reply the owner wants sent to the correspondent."""
+    """Deterministic reading: a number (or yes/no where the options make that plain)
+    picks an option; "no"/"ignore" does nothing; anything else is the reply the owner
+    wants sent, minus sentences that only instruct Deputy ("Always answer like this.")."""
+    from bot.learned import reply_text  # late: learned imports this module's neighbours
+
     stripped = text.strip()
     learn = bool(_ALWAYS.search(stripped))
     match = re.match(r"^#?(\d+)[.)]?(?:\s|$)", stripped)
@@ -80,10 +83,23 @@ def interpret_answer(
         if 0 <= index < len(options):
             acts = option_actions[index] if index < len(option_actions) else ()
             return Interpretation(actions=acts, summary=f"option {index + 1}: {options[index]}", learn=learn)
-    if _NOTHING.match(stripped) or not stripped:
-        return Interpretation(actions=(Ignore(reason="owner: do nothing"),), summary="do nothing")
+    if options and _YES.match(stripped) and option_actions and not _only_ignore(option_actions[0]):
+        return Interpretation(actions=option_actions[0], summary=f"option 1: {options[0]}", learn=learn)
+    body = reply_text(stripped) if learn else stripped
+    if not body or _NOTHING.match(body) or (learn and _IGNORE_WORDS.search(stripped) and not body.strip(" .")):
+        return Interpretation(actions=(Ignore(reason="owner: do nothing"),), summary="do nothing", learn=learn)
+    if learn and _IGNORE_WORDS.search(stripped) and len(body.split()) <= 4:
+        return Interpretation(actions=(Ignore(reason="owner: ignore"),), summary="ignore", learn=learn)
     return Interpretation(
-        actions=(Reply(text=stripped, auto_submitted=False),),
+        actions=(Reply(text=body, auto_submitted=False),),
         summary="reply with the owner's text",
         learn=learn,
     )
+
+
+_YES = re.compile(r"^(?:yes|y|ok|okay|approve[d]?|go ahead|do it|sure)[.!]?$", re.I)
+_IGNORE_WORDS = re.compile(r"\b(?:ignore|do nothing|skip|drop|no reply|don'?t (?:reply|answer))\b", re.I)
+
+
+def _only_ignore(actions: tuple[Action, ...]) -> bool:
+    return all(isinstance(a, Ignore) for a in actions)

@@ -50,6 +50,10 @@ class LocalSettings(BaseModel):
     relay_security: Literal["starttls", "tls", "none"] = "starttls"
     relay_username: str = ""
     relay_password_env: str = ""
+    # Owner verification (see the email channel): mail counts as the owner's only with a
+    # passing DKIM/DMARC result from this authserv-id, or when sent to deputy+SECRET@...
+    authserv_id: str = ""
+    owner_plus_secret_env: str = ""
 
 
 SETTINGS = LocalSettings
@@ -127,6 +131,8 @@ class LocalConnector:
             own_addresses=self.runtime.own_addresses,
             owner=self.runtime.owner,
             received_at=datetime.now(UTC),
+            authserv_id=self.settings.authserv_id or None,
+            owner_plus_secret=self._plus_secret(),
             extra_refs={
                 "path": str(path.relative_to(self.mail_root)),
                 "channel_type": "local",
@@ -154,6 +160,10 @@ class LocalConnector:
 
     def _filed_elsewhere(self, path: Path) -> bool:
         return any(p != path for p in self.mail_root.rglob(path.name))
+
+    def _plus_secret(self) -> str | None:
+        env = self.settings.owner_plus_secret_env
+        return self.runtime.secret(env, key="owner_plus_secret_env") if env else None
 
     async def deliver(self, delivery: Delivery) -> Mapping[str, str]:
         if delivery.op == "send":
