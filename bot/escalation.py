@@ -86,8 +86,9 @@ def interpret_answer(
     if options and _YES.match(stripped) and option_actions and not _only_ignore(option_actions[0]):
         return Interpretation(actions=option_actions[0], summary=f"option 1: {options[0]}", learn=learn)
     body = reply_text(stripped) if learn else stripped
-    if not body or _NOTHING.match(body) or (learn and _IGNORE_WORDS.search(stripped) and not body.strip(" .")):
-        return Interpretation(actions=(Ignore(reason="owner: do nothing"),), summary="do nothing", learn=learn)
+    nothing = (Ignore(reason="owner: do nothing"),)
+    if not body or _NOTHING.match(body):
+        return Interpretation(actions=nothing, summary="do nothing", learn=learn)
     if learn and _IGNORE_WORDS.search(stripped) and len(body.split()) <= 4:
         return Interpretation(actions=(Ignore(reason="owner: ignore"),), summary="ignore", learn=learn)
     return Interpretation(
