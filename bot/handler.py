@@ -8,6 +8,7 @@ so a crash at any point is repaired by simply handling the event again.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -37,7 +38,7 @@ from bot.learned import propose_from_answer
 from bot.policy import GateContext, PolicyGate
 from bot.router import Answer, Command, Drop, Instruction, Judge, Refuse, Router, Scheduled
 from bot.rules.model import Rulebook
-from bot.store import AuditEntry, Claimed, Store, thread_key
+from bot.store import AuditEntry, Claimed, Escalation, Store, thread_key
 
 log = logging.getLogger("deputy.handler")
 DAY = 86400.0
@@ -87,23 +88,7 @@ class EventHandler:
             case Command():
                 await self._command(claimed, rulebook, route, started)
             case Instruction(text):
-                actions: tuple[Action, ...] = (
-                    _notify_on(
-                        event,
-                        "I understood no command. I know: pending, pause, resume, digest, "
-                        "and '#N your answer' for question N. Free-text instructions need a "
-                        "model (see [llm] in config.toml).",
-                    ),
-                )
-                await self._finish(
-                    claimed,
-                    rulebook,
-                    actions,
-                    outcome="owner",
-                    reasons=(f"instruction: {text[:80]}",),
-                    started=started,
-                    autonomous=False,
-                )
+                await self._instruction(claimed, rulebook, text, started)
             case Judge():
                 await self._judge(claimed, rulebook, route, started)
             case Scheduled():
@@ -237,6 +222,9 @@ class EventHandler:
         else:
             reading = interpret_answer(route.text, options=esc.options, option_actions=esc.option_actions)
             actions, summary = reading.actions, reading.summary
+            understood = await self._read_answer_with_model(esc, route.text, rulebook)
+            if understood is not None:
+                actions, summary = understood
         decision = Decision(
             actions=tuple(actions), reasons=(f"owner answered #{esc.id}: {summary}",), rule=esc.rule
         )
@@ -309,6 +297,34 @@ class EventHandler:
                 )
             await self.store.inbox.finish_in(tx, claimed.seq)
 
+    async def _read_answer_with_model(
+        self, esc: Escalation, text: str, rulebook: Rulebook
+    ) -> tuple[tuple[Action, ...], str] | None:
+        """Free text such as "yes, but only 300": the model maps it onto an option, a
+        reply or a new price. Numbers and yes/no never reach the model; None = keep the
+        deterministic reading."""
+        client = getattr(self.agent, "client", None)
+        if client is None or re.match(r"^\s*#?\d+[.)]?\s*$", text) or not text.strip():
+            return None
+        from bot.agent.answer import interpret_answer as read_with_model
+
+        question = Escalate(question=esc.question, options=esc.options)
+        reading = await read_with_model(text, question, client=client)
+        if reading.option is not None and reading.option < len(esc.option_actions):
+            index = reading.option
+            return esc.option_actions[index], f"option {index + 1}: {esc.options[index]}"
+        if reading.amount is not None:
+            rule = rulebook.by_name(esc.rule)
+            mandate = rule.mandate if rule is not None else None
+            if mandate is not None:
+                offer = Offer(text=f"We can do {reading.amount:g} {mandate.currency}.",
+                              amount=reading.amount, currency=mandate.currency)
+                return (offer,), f"offer {reading.amount:g} {mandate.currency}"
+        if reading.reply_text:
+            reply = Reply(text=reading.reply_text, auto_submitted=False)
+            return (reply,), "reply written from the owner's answer"
+        return None
+
     async def _command(self, claimed: Claimed, rulebook: Rulebook, route: Command, started: float) -> None:
         event = claimed.event
         if route.name == "pending":
@@ -343,6 +359,57 @@ class EventHandler:
             started=started,
             autonomous=False,
         )
+
+    async def _instruction(self, claimed: Claimed, rulebook: Rulebook, text: str, started: float) -> None:
+        """A free-text instruction from the owner: the model picks the conversation and
+        drafts; code sends only into that conversation, with the owner's authority."""
+        event = claimed.event
+        client = getattr(self.agent, "client", None)
+        if client is None:
+            note = (
+                "I understood no command. I know: pending, pause, resume, digest, and "
+                "'#N your answer' for question N. Free-text instructions need a model "
+                "(see [llm] in config.toml)."
+            )
+            await self._finish(claimed, rulebook, (_notify_on(event, note),), outcome="owner",
+                               reasons=(f"instruction: {text[:80]}",), started=started, autonomous=False)
+            return
+        from bot.agent.instruction import plan_instruction
+
+        rows = await self.store.db.fetchall(
+            "SELECT body FROM inbox WHERE kind='message' AND state='done' ORDER BY seq DESC LIMIT 200"
+        )
+        recent: list[Event] = []
+        seen: set[str] = set()
+        for row in rows:
+            earlier = Event.from_json(row["body"])
+            if thread_key(earlier) not in seen:
+                seen.add(thread_key(earlier))
+                recent.append(earlier)
+            if len(recent) >= 12:
+                break
+        plan = await plan_instruction(client, instruction=text, recent=recent, owner_name=rulebook.owner.name)
+        decision = Decision(actions=(), llm_calls=1, tokens_in=plan.tokens_in, tokens_out=plan.tokens_out)
+        if plan.target is None:
+            await self._finish(claimed, rulebook, (_notify_on(event, plan.question),), outcome="owner",
+                               reasons=(f"instruction unclear: {text[:80]}",), started=started,
+                               autonomous=False, decision=decision)
+            return
+        target = plan.target
+        reply = Reply(text=plan.text, auto_submitted=False)
+        gate = GateContext(event=target, rule=None, participants=target.participants, owner_authorized=True)
+        allowed = self.gate.check(Decision(actions=(reply,)), gate).allowed
+        async with self.store.db.transaction() as tx:
+            applied = await self.executor.apply_in(
+                tx, event=target, actions=allowed, key_prefix=f"{event.id}:instruction", rule="",
+                owner=rulebook.owner, autonomous=False)
+            await self.executor.owner_notice_in(
+                tx, owner=rulebook.owner, key=f"{event.id}:done", event_id=event.id,
+                channel=self._reply_channel(event, rulebook),
+                text=f"Done: sent to {target.sender_name or target.sender}: {plan.text}")
+            await self._audit_in(tx, event, outcome="owner", reasons=(f"instruction: {text[:80]}",),
+                                 actions=applied.descriptions, started=started, decision=decision)
+            await self.store.inbox.finish_in(tx, claimed.seq)
 
     def _reply_channel(self, event: Event, rulebook: Rulebook) -> str | None:
         return event.channel if event.channel in self.executor.channel_types else None

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from bot.app import Deputy
 from bot.config import load
+from bot.events import Event
 from tests.core.conftest import RecordingChannel, make_home
 from tests.core.helpers import mail
 from tests.fakes.openai_api import FakeOpenAI, call, hijacked, text
@@ -113,3 +115,48 @@ async def test_llm_secret_never_reaches_db_or_prompt(llm_daemon, fake: FakeOpenA
     with sqlite3.connect(deputy.settings.db_path) as conn:
         dump = "\n".join(conn.iterdump())
     assert "sk-test-canary" not in dump and "buyer@client.com" in dump
+
+
+def owner_says(text: str, n: int, **refs: str) -> Event:
+    return Event(id=f"cli:owner{n}", channel="cli", kind="owner_answer" if refs else "owner_message",
+                 thread="cli", sender="owner", sender_verified_owner=True,
+                 received_at=datetime.now(UTC), text=text, refs=refs)
+
+
+async def test_owner_instruction_goes_into_the_named_conversation(llm_daemon, fake: FakeOpenAI) -> None:
+    deputy, channel = llm_daemon
+    await deputy.emit(mail(sender="carol@new.com", subject="Partnership?", text="Shall we?"))
+    await deputy.drain()
+    fake.push(call("send_message", {"conversation": 0, "text": "Hi Carol, yes, let's do it."}))
+    await deputy.emit(owner_says("tell Carol we accept the partnership", 1))
+    await deputy.drain()
+    sends = channel.sends()
+    assert [s.payload["to"] for s in sends] == [["carol@new.com"]]
+    assert "let's do it" in sends[0].payload["text"]
+
+
+async def test_instruction_draft_with_a_new_amount_is_not_sent(llm_daemon, fake: FakeOpenAI) -> None:
+    deputy, channel = llm_daemon
+    await deputy.emit(mail(sender="carol@new.com", subject="Partnership?", text="Shall we?"))
+    await deputy.drain()
+    fake.push(call("send_message", {"conversation": 0, "text": "Yes, and we pay you 9000 EUR."}))
+    await deputy.emit(owner_says("tell Carol yes", 2))
+    await deputy.drain()
+    assert channel.sends() == []
+    notes = await deputy.store.db.fetchall("SELECT payload FROM outbox WHERE connector='cli'")
+    assert any("9000" in n[0] and "did not" in n[0] for n in notes)
+
+
+async def test_free_text_answer_with_a_price_becomes_an_offer(llm_daemon, fake: FakeOpenAI) -> None:
+    deputy, channel = llm_daemon
+    fake.push(call("offer", {"text": "We can do 300 EUR.", "amount": 300, "currency": "EUR"}), text("done"))
+    await deputy.emit(mail(sender="buyer@client.com", subject="Price for the package?",
+                           text="Too high. We offer 250 EUR."))
+    await deputy.drain()
+    esc = (await deputy.store.escalations.open())[0]
+    fake.push(call("counter_offer", {"amount": 450}))
+    await deputy.emit(owner_says("yes, but only 450", 3, escalation_id=str(esc.id)))
+    await deputy.drain()
+    sends = channel.sends()
+    assert len(sends) == 1 and "450" in sends[0].payload["text"]
+    assert sends[0].payload["to"] == ["buyer@client.com"]
