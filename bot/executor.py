@@ -34,6 +34,7 @@ from bot.delivery import OutboundMessage, message_id_for
 from bot.escalation import prompt_buttons, render_prompt
 from bot.events import Event
 from bot.owner import OwnerProfile
+from bot.quiet_hours import quiet_until
 from bot.store import Escalations, Memory, Outbox, OutboxRow, Timers, thread_key
 
 MAIL_TYPES = frozenset({"email", "local"})
@@ -76,6 +77,9 @@ class Executor:
     ) -> OutboxRow:
         name = channel or self.owner_channel(owner)
         kind = self.channel_types.get(name, "cli")
+        # Unsolicited questions and notices wait out the quiet hours; an answer on the
+        # channel the owner just used does not (the owner is evidently awake).
+        hold = quiet_until(owner, now=time.time()) if channel is None and kind != "cli" else 0.0
         if kind in MAIL_TYPES and owner.emails:
             message = OutboundMessage(
                 to=(owner.emails[0],),
@@ -95,6 +99,7 @@ class Executor:
                 recipient=owner.emails[0],
                 autonomous=False,
                 escalation_id=escalation_id,
+                not_before=hold,
             )
         if kind not in PROMPT_TYPES and kind not in MAIL_TYPES:
             name = "cli"
@@ -114,6 +119,7 @@ class Executor:
             recipient="owner",
             autonomous=False,
             escalation_id=escalation_id,
+            not_before=hold,
         )
 
     # ----- the main entry -------------------------------------------------------------

@@ -28,6 +28,7 @@ class OutboxRow:
     recipient: str = ""
     autonomous: bool = True
     escalation_id: int | None = None
+    not_before: float = 0.0  # hold delivery until then (the owner's quiet hours)
 
 
 class Outbox:
@@ -38,7 +39,7 @@ class Outbox:
     async def add_in(tx: aiosqlite.Connection, row: OutboxRow) -> bool:
         cur = await tx.execute(
             "INSERT OR IGNORE INTO outbox (key, event_id, connector, op, payload, thread,"
-            " recipient, autonomous, escalation_id, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            " recipient, autonomous, escalation_id, created_at, next_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (
                 row.key,
                 row.event_id,
@@ -50,6 +51,7 @@ class Outbox:
                 int(row.autonomous),
                 row.escalation_id,
                 time.time(),
+                row.not_before,
             ),
         )
         return cur.rowcount == 1
