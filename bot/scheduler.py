@@ -1,6 +1,9 @@
 """Time, turned into events. The scheduler never acts: it only inserts ``digest_due``
 and ``timer_due`` events into the inbox, and the workers handle them like any other.
 
+It polls its table once a second at most (a cheap indexed query), so a timer written
+by any transaction is seen promptly without coupling writers to the scheduler.
+
 Exactly one digest per day falls out of the inbox key ``scheduler:digest:<local date>``:
 downtime over the digest hour is caught up at the next tick, a restart inserts nothing
 new, and DST changes cannot make a local date happen twice. A plain loop over one
@@ -54,7 +57,7 @@ class Scheduler:
         wake_workers: Callable[[], None],
         digest_enabled: bool = True,
         clock: Callable[[], float] = time.time,
-        max_sleep: float = 20.0,
+        max_sleep: float = 1.0,
     ) -> None:
         self.store = store
         self.rulebook = rulebook
