@@ -161,6 +161,8 @@ class Router:
                     "message_id": refs.get("forwarded_message_id", ""),
                     "references": refs.get("forwarded_message_id", ""),
                     "forwarded_by_owner": "1",
+                    # Filing acts on the message we hold: the owner's forward.
+                    **{k: v for k, v in refs.items() if k in ("path", "uid", "mailbox", "uidvalidity")},
                 },
             )
             return Judge(

@@ -110,7 +110,8 @@ class RulesOnlyAgent:
 
 def no_rule_decision(event: Event) -> Decision:
     """Sieve's implicit keep (RFC 5228 2.10.2): no rule covers it, so never guess."""
-    who = event.sender_name or event.sender or event.channel
+    # Always show the address: a display name alone is exactly what a forger controls.
+    who = f"{event.sender_name} <{event.sender}>" if event.sender_name else (event.sender or event.channel)
     what = f"'{event.subject}'" if event.subject else "a message"
     return Decision(
         actions=(
