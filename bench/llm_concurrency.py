@@ -11,6 +11,7 @@ Run from the repository root:  /work/venv/bin/python bench/llm_concurrency.py
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import statistics
 import sys
 import time
@@ -29,7 +30,7 @@ N = 200
 LATENCY = 1.0
 
 
-async def floor(fake: FakeOpenAI) -> float:
+async def floor(fake: FakeOpenAI | _Remote) -> float:
     sdk = AsyncOpenAI(base_url=fake.base_url, api_key="x", max_retries=0)
     started = time.perf_counter()
     await asyncio.gather(*(sdk.chat.completions.create(
@@ -39,7 +40,27 @@ async def floor(fake: FakeOpenAI) -> float:
     return elapsed
 
 
-async def run_agents(fake: FakeOpenAI, concurrency: int) -> tuple[float, list[int], list[int],
+class _Remote:
+    """The stub model in its own process, as a real model server would be: its CPU time
+    must not be charged to the client being measured (2 cores on the project machine)."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+
+
+def _serve(latency: float, queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    async def run() -> None:
+        fake = FakeOpenAI()
+        fake.handler = lambda body: call("reply", {"text": "Thanks, it will be paid this week."},
+                                         delay=latency)
+        await fake.start()
+        queue.put(fake.base_url)
+        await asyncio.Event().wait()
+
+    asyncio.run(run())
+
+
+async def run_agents(fake: FakeOpenAI | _Remote, concurrency: int) -> tuple[float, list[int], list[int],
                                                                   list[int]]:
     client = LLMClient(base_url=fake.base_url, model="fake", timeout_seconds=30,
                        max_concurrency=concurrency)
@@ -67,15 +88,44 @@ async def deterministic_paths() -> tuple[float, int]:
     return elapsed, sum(d.llm_calls for d in decisions)
 
 
+async def through_the_daemon(base_url: str) -> tuple[float, int]:
+    """The same 200 events through the whole pipeline: inbox, workers, agent, gate, outbox."""
+    import tempfile
+
+    from bot.app import Deputy
+    from bot.config import load
+    from tests.core.conftest import RecordingChannel, make_home
+    from tests.core.helpers import mail
+
+    home = Path(tempfile.mkdtemp(prefix="deputy-bench-"))
+    cfg = make_home(
+        home, workers=200, extra_config=f'[llm]\nenabled = true\nbase_url = "{base_url}"\nmodel = "stub"\n'
+    )
+    channel = RecordingChannel()
+    deputy = Deputy(load(cfg), extra_connectors={"local": ("local", channel)})
+    await deputy.start()
+    try:
+        events = [mail(sender=f"buyer{i}@client.com", subject=f"Price for the package {i}?",
+                       text="What would the package cost?", thread=f"bench-{i}") for i in range(N)]
+        started = time.perf_counter()
+        for e in events:
+            await deputy.emit(e)
+        await deputy.drain(timeout=120)
+        elapsed = time.perf_counter() - started
+        rows = await deputy.store.db.fetchone("SELECT SUM(llm_calls) FROM audit")
+        return elapsed, int(rows[0] or 0) if rows else 0
+    finally:
+        await deputy.stop()
+
+
 async def main() -> None:
-    fake = FakeOpenAI()
-    fake.handler = lambda body: call("reply", {"text": "Thanks, it will be paid this week."},
-                                     delay=LATENCY)
-    await fake.start()
+    queue: multiprocessing.Queue[str] = multiprocessing.get_context("spawn").Queue()
+    server = multiprocessing.get_context("spawn").Process(target=_serve, args=(LATENCY, queue), daemon=True)
+    server.start()
+    fake = _Remote(queue.get(timeout=30))
     try:
         raw = await floor(fake)
-        fake.requests.clear()
-        print(f"model latency per call: {LATENCY:.1f} s; events: {N}")
+        print(f"model latency per call: {LATENCY:.1f} s; events: {N} (stub model in its own process)")
         print(f"serial estimate:                         {N * LATENCY:7.2f} s")
         print(f"floor: {N} raw concurrent openai calls:   {raw:7.2f} s")
         for concurrency in (N, 32):
@@ -84,12 +134,15 @@ async def main() -> None:
                   f"({N * LATENCY / elapsed:5.1f}x faster than serial)")
             print(f"  per event: llm_calls={statistics.mean(calls):.2f}, "
                   f"tokens_in={statistics.mean(tin):.0f}, tokens_out={statistics.mean(tout):.0f}")
+        daemon_s, daemon_calls = await through_the_daemon(fake.base_url)
+        print(f"{N} events through the daemon (defaults): {daemon_s:7.2f} s, LLM calls {daemon_calls}")
         det, det_calls = await deterministic_paths()
         print(f"negotiation escalated by code x{N}:     {det:7.3f} s, LLM calls: {det_calls}")
         print("rules-only (template) rules: the core does not call the LLM agent at all for "
               "them; their cost is the gate and the outbox only.")
     finally:
-        await fake.stop()
+        server.terminate()
+        server.join(5)
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ class DeputySettings(Strict):
     addresses: list[str] = Field(default_factory=lambda: ["deputy@localhost"])
     # Domain for generated Message-IDs (RFC 5322 3.6.4).
     message_id_domain: str = "deputy.localhost"
-    workers: int = Field(default=8, ge=1, le=256)
+    workers: int = Field(default=200, ge=1, le=1000)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # Autonomy can be paused by the owner; this is the state at first start.
     paused: bool = False
@@ -57,7 +57,7 @@ class LLMSettings(Strict):
     timeout_seconds: float = Field(default=60.0, gt=0)
     max_retries: int = Field(default=2, ge=0, le=10)
     max_steps: int = Field(default=6, ge=1, le=50)
-    max_concurrency: int = Field(default=32, ge=1)
+    max_concurrency: int = Field(default=200, ge=1)
     # Circuit breaker: after this many consecutive failures fall back to rules-only.
     breaker_failures: int = Field(default=5, ge=1)
     breaker_reset_seconds: float = Field(default=300.0, gt=0)

@@ -43,12 +43,12 @@ class RecordingChannel:
         return [d for d in self.delivered if d.op == "send"]
 
 
-def make_home(tmp_path: Path, *, extra_config: str = "") -> Path:
+def make_home(tmp_path: Path, *, extra_config: str = "", workers: int = 4) -> Path:
     shutil.copytree(ROOT / "rules", tmp_path / "rules")
     cfg = tmp_path / "config.toml"
     cfg.write_text(
         '[deputy]\ndata_dir = "data"\nrules_dir = "rules"\naddresses = ["deputy@localhost"]\n'
-        "workers = 4\n[digest]\nenabled = false\n" + extra_config,
+        f"workers = {workers}\n[digest]\nenabled = false\n" + extra_config,
         encoding="utf-8",
     )
     return cfg
