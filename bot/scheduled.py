@@ -160,21 +160,61 @@ class ScheduledHandler:
         return [f"reminded the owner of #{esc.id}"]
 
     async def _follow_up(self, tx, event, rulebook: Rulebook) -> list[str]:  # type: ignore[no-untyped-def]
+        """Nobody answered since we wrote: nudge (up to the rule's follow_up.max), then
+        tell the owner the thread went cold."""
         thread = f"{event.refs.get('channel', '')}:{event.refs.get('thread', '')}"
-        origin = event.refs.get("event_id", "")
+        origin_id = event.refs.get("event_id", "")
         cur = await tx.execute(
-            "SELECT COUNT(*) FROM inbox WHERE thread=? AND seq > (SELECT seq FROM inbox WHERE id=?)",
-            (thread, origin),
+            "SELECT COUNT(*) FROM inbox WHERE thread=? AND kind='message'"
+            " AND seq > (SELECT seq FROM inbox WHERE id=?)",
+            (thread, origin_id),
         )
         row = await cur.fetchone()
         if row and row[0]:
             return ["follow-up not needed: the thread has an answer"]
+        rule = rulebook.by_name(event.refs.get("rule", ""))
+        spec = rule.header.follow_up if rule is not None else None
+        nudges = int(event.refs.get("n", "0"))
+        cur = await tx.execute("SELECT body FROM inbox WHERE id=?", (origin_id,))
+        origin_row = await cur.fetchone()
+        if rule is not None and spec is not None and nudges < spec.max and origin_row is not None:
+            from bot.actions import Decision, Reply
+            from bot.agent.base import AgentContext
+            from bot.agent.rules_only import render_template
+            from bot.events import Event
+            from bot.rules.model import parse_duration_hours
+
+            origin = Event.from_json(origin_row[0])
+            template = spec.template or (
+                "Hello $first_name,\n\njust following up on my previous message. "
+                "I would be glad to hear from you.\n\n$signature"
+            )
+            text = render_template(template, event=origin, ctx=AgentContext(event=origin, rules=(rule,),
+                                                                             rulebook=rulebook))
+            nudge = Reply(text=text)
+            gate = GateContext(event=origin, rule=rule, participants=origin.participants,
+                               replies_per_thread_cap=self.settings.limits.replies_per_thread,
+                               trusted_text=text)
+            allowed = self.gate.check(Decision(actions=(nudge,), rule=rule.name), gate).allowed
+            if allowed:
+                applied = await self.executor.apply_in(
+                    tx, event=origin, actions=allowed, key_prefix=f"{event.id}:nudge", rule=rule.name,
+                    owner=rulebook.owner, autonomous=True)
+                from bot.store import Timers
+
+                await Timers.add_in(
+                    tx, key=f"{event.refs.get('timer_key', event.id)}:n{nudges + 1}",
+                    due_at=time.time() + parse_duration_hours(spec.after) * 3600, kind="follow_up",
+                    payload={**{k: v for k, v in event.refs.items()
+                                if k in ("channel", "thread", "event_id", "note", "rule")},
+                             "n": str(nudges + 1)})
+                return [f"nudged ({nudges + 1} of {spec.max})", *applied.descriptions]
         await self.executor.owner_notice_in(
             tx,
             owner=rulebook.owner,
             key=f"{event.id}:cold",
             event_id=event.id,
-            text=f"No answer yet in {thread} (rule {event.refs.get('rule', '')}). "
-            "The thread has gone quiet; tell me if I should nudge.",
+            text=f"No answer in {thread} after {nudges} nudge(s) (rule {event.refs.get('rule', '')}): "
+            "the thread has gone quiet.",
         )
-        return ["told the owner the thread went quiet"]
+        return ["told the owner the thread went cold"]

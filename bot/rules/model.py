@@ -100,7 +100,9 @@ class ForwardSpec(Strict):
 
 class FollowUpSpec(Strict):
     after: str = "3d"  # "12h", "3d", "1w"
-    max: int = Field(default=1, ge=0)
+    max: int = Field(default=1, ge=0)  # nudges before the owner is told the thread went cold
+    # The nudge (string.Template, like reply.template); "" = a short polite default.
+    template: str = ""
 
     @field_validator("after")
     @classmethod
