@@ -115,12 +115,12 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
                 )
             return 0
         if command == "answer":
-            esc = await store.escalations.get(args.id)
-            if esc is None:
+            found = await store.escalations.get(args.id)
+            if found is None:
                 print(f"no question #{args.id}", file=sys.stderr)
                 return 1
-            if esc.state != "open":
-                print(f"question #{args.id} is already {esc.state} ({esc.answer})", file=sys.stderr)
+            if found.state != "open":
+                print(f"question #{args.id} is already {found.state} ({found.answer})", file=sys.stderr)
                 return 1
             event = Event(
                 id=f"cli:answer:{uuid.uuid4().hex}",

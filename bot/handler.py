@@ -503,7 +503,7 @@ def _hold_for_approval(actions: list[Action], rule: str) -> list[Action]:
     outgoing = tuple(a for a in actions if isinstance(a, EXTERNAL))
     if not outgoing:
         return actions
-    kept = [a for a in actions if not isinstance(a, EXTERNAL)]
+    kept: list[Action] = [a for a in actions if not isinstance(a, EXTERNAL)]
     preview = "; ".join(f"{type(a).__name__}: {action_to_dict(a).get('text', '')[:120]}" for a in outgoing)
     kept.append(
         Escalate(

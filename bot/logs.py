@@ -60,9 +60,9 @@ def setup(level: str, *, secrets: Iterable[str] = ()) -> Redactor:
     root = logging.getLogger()
     root.setLevel(level)
     if not root.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        root.addHandler(handler)
+        stream = logging.StreamHandler()
+        stream.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(stream)
     for handler in root.handlers:
         handler.addFilter(redactor)
     for name in NOISY:

@@ -101,7 +101,8 @@ async def try_event(settings: Settings, args: argparse.Namespace) -> int:
         print(json.dumps(report, indent=2, ensure_ascii=False))
         return 0
     print(f"message: from {event.sender} subject {event.subject!r} on {event.channel}")
-    print(f"matching rules: {', '.join(report['matching_rules']) or 'none (Deputy would ask you)'}")
+    names = [r.name for r in rules]
+    print(f"matching rules: {', '.join(names) or 'none (Deputy would ask you)'}")
     if no_reply:
         print(f"no automatic reply: {no_reply}")
     for reason in decision.reasons:
@@ -111,6 +112,6 @@ async def try_event(settings: Settings, args: argparse.Namespace) -> int:
         kind = d.pop("type")
         detail = d.get("text") or d.get("question") or d.get("folder") or d.get("to") or d.get("reason") or ""
         print(f"would: {kind}: {str(detail)[:500]}")
-    for item in report["blocked"]:
-        print(f"blocked: {item['action']['type']}: {item['why']}")
+    for action, why in gate.blocked:
+        print(f"blocked: {type(action).__name__}: {why}")
     return 0
