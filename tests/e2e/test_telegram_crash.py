@@ -84,7 +84,7 @@ def test_each_update_answered_exactly_once_across_kills(home: Home, tg: Threaded
     def doubted(i: int) -> bool:
         return any(f"telegram:{update_ids[i]}:" in n for n in in_doubt)
 
-    for i, (user, kind, text) in enumerate(plan):
+    for i, (user, kind, _text) in enumerate(plan):
         tag = f"#T{i:03d}"
         asked = sum(tag in p for p in prompts)
         replies = to_chat[user]
