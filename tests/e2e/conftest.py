@@ -65,6 +65,7 @@ class Home:
     proc: subprocess.Popen[bytes] | None = None
     log_files: list[Path] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)  # extra environment (secrets)
+    module: str = "bot.cli"  # what ``python -m`` runs for the daemon
 
     @property
     def config(self) -> Path:
@@ -93,7 +94,7 @@ class Home:
         self.log_files.append(log_path)
         out = log_path.open("wb")
         proc = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run", "--config", str(self.config)],
+            [sys.executable, "-m", self.module, "run", "--config", str(self.config)],
             cwd=ROOT,
             env=child_env(self.env),
             stdout=out,
