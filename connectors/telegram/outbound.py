@@ -59,27 +59,44 @@ class TelegramOutbound:
                 message_id=int(reply_to), allow_sending_without_reply=True
             )
         ids = await self._send_parts(
-            key=delivery.key, chat_id=chat_id, text=message.text, extra=extra
+            delivery, chat_id=chat_id, text=message.text, extra=extra
         )
         return {"chat_id": str(chat_id), "message_id": ids[-1], "message_ids": ",".join(ids)}
 
     async def _send_parts(
         self,
+        delivery: Delivery,
         *,
-        key: str,
         chat_id: str | int,
         text: str,
         extra: Mapping[str, Any],
         markup: InlineKeyboardMarkup | None = None,
     ) -> list[str]:
+        """Send the parts not yet confirmed. Telegram has no idempotency key for
+        sendMessage, so each part is at-most-once: an attempt marker is stored before the
+        call and the message id after it. A delivery in doubt (the daemon died during an
+        earlier attempt) whose marker shows an unconfirmed part is not resent: the part
+        may already be on the recipient's screen. It fails permanently instead, and the
+        sender tells the owner."""
+        key = delivery.key
         parts = split_text(text, limit=MAX_TEXT, measure="utf16")
-        progress_key = f"sent:{key}"
+        progress_key, attempt_key = f"sent:{key}", f"attempt:{key}"
         done = await self._state.get(progress_key)
         ids = done.split(",") if done else []
+        if len(ids) < len(parts) and delivery.in_doubt:
+            attempted = await self._state.get(attempt_key)
+            if attempted is not None and int(attempted) >= len(ids):
+                raise PermanentError(
+                    f"telegram sendMessage to chat {chat_id} was interrupted by a stop or "
+                    f"crash: it may or may not have arrived, and it is not sent again to "
+                    f"avoid a duplicate ({len(ids) + 1}/{len(parts)}: "
+                    f"{truncate(parts[len(ids)], limit=200)!r}; key {key})"
+                )
         for index, part in enumerate(parts):
             if index < len(ids):
                 continue  # sent by an earlier attempt
             last = index == len(parts) - 1
+            await self._state.set(attempt_key, str(index))
             try:
                 sent = await self._bot.send_message(
                     chat_id=chat_id,
@@ -91,8 +108,7 @@ class TelegramOutbound:
             except TelegramError as exc:
                 raise translate(exc, what="sendMessage") from None
             ids.append(str(sent.message_id))
-            if not last:
-                await self._state.set(progress_key, ",".join(ids))
+            await self._state.set(progress_key, ",".join(ids))
         return ids
 
     async def _prompt(self, delivery: Delivery) -> Mapping[str, str]:
@@ -101,7 +117,7 @@ class TelegramOutbound:
         payload = delivery.payload
         markup = keyboard(payload.get("buttons", ()))
         ids = await self._send_parts(
-            key=delivery.key,
+            delivery,
             chat_id=self._owner_chat_id,
             text=str(payload.get("text", "")),
             extra={},

@@ -191,3 +191,32 @@ async def test_unknown_chat_is_permanent(make_telegram: MakeTelegram) -> None:
     connector = await make_telegram()
     with pytest.raises(PermanentError):
         await connector.deliver(send("hi", chat_id=123))
+
+
+async def test_in_doubt_delivery_is_at_most_once(
+    fake_tg: FakeTelegram, make_telegram: MakeTelegram, tg_state
+) -> None:
+    """Telegram has no idempotency for sendMessage. A delivery that was confirmed
+    before the crash is not sent again; one whose attempt started but was never
+    confirmed is not resent either (it fails, and the core tells the owner); one whose
+    attempt never started is sent normally."""
+    import dataclasses
+
+    connector = await make_telegram()
+    # 1. confirmed, then the crash hit before the outbox recorded "sent"
+    first = send("hello", chat_id=OWNER_TG, key="confirmed")
+    receipt = await connector.deliver(first)
+    again = await connector.deliver(dataclasses.replace(first, in_doubt=True))
+    assert again["message_id"] == receipt["message_id"]
+    # 2. attempt started, outcome unknown: not resent
+    tg_state.values["attempt:unknown"] = "0"
+    with pytest.raises(PermanentError, match="not sent again"):
+        await connector.deliver(
+            dataclasses.replace(send("maybe", chat_id=OWNER_TG, key="unknown"), in_doubt=True)
+        )
+    # 3. in doubt, but no attempt was ever made: sent once
+    await connector.deliver(
+        dataclasses.replace(send("never tried", chat_id=OWNER_TG, key="fresh"), in_doubt=True)
+    )
+    texts = [str(c.params["text"]) for c in fake_tg.calls_to("sendMessage")]
+    assert texts == ["hello", "never tried"]

@@ -35,10 +35,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def child_env() -> dict[str, str]:
+def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env.pop("DEPUTY_LLM_API_KEY", None)
+    env.update(extra or {})
     return env
 
 
@@ -63,6 +64,8 @@ class Home:
     procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
     proc: subprocess.Popen[bytes] | None = None
     log_files: list[Path] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)  # extra environment (secrets)
+    module: str = "bot.cli"  # what ``python -m`` runs for the daemon
 
     @property
     def config(self) -> Path:
@@ -91,9 +94,9 @@ class Home:
         self.log_files.append(log_path)
         out = log_path.open("wb")
         proc = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run", "--config", str(self.config)],
+            [sys.executable, "-m", self.module, "run", "--config", str(self.config)],
             cwd=ROOT,
-            env=child_env(),
+            env=child_env(self.env),
             stdout=out,
             stderr=subprocess.STDOUT,
         )
@@ -156,7 +159,7 @@ class Home:
         return subprocess.run(
             [sys.executable, "-m", "bot.cli", *args, "--config", str(config or self.config)],
             cwd=ROOT,
-            env=child_env(),
+            env=child_env(self.env),
             capture_output=True,
             text=True,
             timeout=timeout,
@@ -268,3 +271,28 @@ def deputy(home: Home) -> Iterator[Home]:
     yield home
     if home.proc is not None and home.proc.poll() is None:
         home.stop()
+
+
+# ----- chat channels for the real daemon ------------------------------------------------
+TG_OWNER = 4242
+
+
+def add_telegram(home: Home, base_url: str, *, owner_id: int = TG_OWNER, extra: str = "") -> None:
+    """Configure [channels.telegram] against a fake Bot API and make the owner's
+    Telegram account the preferred channel."""
+    with home.config.open("a", encoding="utf-8") as f:
+        f.write(
+            "[channels.telegram]\n"
+            'type = "telegram"\n'
+            f'base_url = "{base_url}"\n'
+            "poll_timeout = 1\n"
+            "backoff_initial = 0.05\n"
+            "backoff_max = 0.5\n" + extra
+        )
+    owner_md = home.root / "rules" / "owner.md"
+    owner_md.write_text(
+        owner_md.read_text(encoding="utf-8")
+        .replace('preferred_channel = "cli"', 'preferred_channel = "telegram"')
+        .replace("# telegram_user_id = 123456789", f"telegram_user_id = {owner_id}"),
+        encoding="utf-8",
+    )

@@ -81,6 +81,9 @@ class FakeTelegram:
     messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
     known_chats: set[int] = field(default_factory=set)
     webhook_url: str = ""
+    # Seconds between taking a sendMessage and answering it (a slow network): widens
+    # the window in which a crash leaves a delivered message unconfirmed.
+    send_delay: float = 0.0
 
     def __post_init__(self) -> None:
         self._failures: dict[str, list[Failure | None]] = {}
@@ -324,6 +327,8 @@ class FakeTelegram:
         message["raw_text"] = params.get("text", "")
         message["parse_mode"] = params.get("parse_mode", "")
         self.messages[(chat_id, message["message_id"])] = message
+        if self.send_delay:
+            await asyncio.sleep(self.send_delay)
         return {k: v for k, v in message.items() if k not in ("raw_text", "parse_mode")}
 
     async def _m_editMessageText(self, params: dict[str, Any]) -> Any:
