@@ -28,5 +28,10 @@ class PermanentError(DeputyError):
     """This delivery can never succeed as it is (bad address, message too large)."""
 
 
+class InDoubt(PermanentError):
+    """A send may or may not have happened and the platform cannot tell us which
+    (Telegram has no idempotency): it is not repeated, and the owner is told."""
+
+
 class AlreadyRunning(DeputyError):
     """Another daemon holds the single-instance lock on this database."""

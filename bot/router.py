@@ -128,7 +128,9 @@ class Router:
         esc = None
         if refs.get("escalation_id") and event.channel == "cli":
             esc = await self.escalations.get(int(refs["escalation_id"]))
-        if esc is None and refs.get("reply_to"):
+        # A chat reply counts as an answer only from the verified owner: message ids are
+        # unique per chat only, so a stranger's reply must never be mistaken for one.
+        if esc is None and refs.get("reply_to") and event.sender_verified_owner:
             esc = await self.escalations.by_prompt_ref(event.channel, refs["reply_to"])
         if esc is None and refs.get("in_reply_to"):
             esc = await self.escalations.by_prompt_ref_any(refs["in_reply_to"])

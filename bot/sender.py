@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Mapping
 
 from bot.connector import Connector
 from bot.delivery import Delivery
-from bot.errors import AuthFailed, PermanentError, TransientError
+from bot.errors import AuthFailed, InDoubt, PermanentError, TransientError
 from bot.store import Escalations, Store
 
 log = logging.getLogger("deputy.sender")
@@ -105,6 +105,14 @@ class Sender:
                     f"auth-failed:{delivery.connector}",
                     f"Channel {delivery.connector} rejected my credentials: {exc}. "
                     "Messages for it wait until this is fixed.",
+                )
+                return
+            except InDoubt as exc:
+                await self.store.outbox.mark_failed(delivery.key, error=f"in doubt: {exc}")
+                await self.notice(
+                    f"in-doubt:{delivery.key}",
+                    f"A message through {delivery.connector} may or may not have been delivered before "
+                    f"a crash; I did not send it again to avoid a duplicate. {exc}",
                 )
                 return
             except PermanentError as exc:

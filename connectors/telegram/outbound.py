@@ -15,7 +15,7 @@ from telegram.error import TelegramError
 
 from bot.connector import StateStore
 from bot.delivery import Delivery, OutboundMessage
-from bot.errors import PermanentError
+from bot.errors import InDoubt, PermanentError
 from connectors.chat_text import split_text, telegram_html, truncate
 from connectors.telegram.errors import is_not_modified, translate
 
@@ -86,7 +86,7 @@ class TelegramOutbound:
         if len(ids) < len(parts) and delivery.in_doubt:
             attempted = await self._state.get(attempt_key)
             if attempted is not None and int(attempted) >= len(ids):
-                raise PermanentError(
+                raise InDoubt(
                     f"telegram sendMessage to chat {chat_id} was interrupted by a stop or "
                     f"crash: it may or may not have arrived, and it is not sent again to "
                     f"avoid a duplicate ({len(ids) + 1}/{len(parts)}: "
