@@ -68,6 +68,9 @@ async def build_digest(store: Store, *, owner: OwnerProfile, since: float) -> Di
     if quarantined:
         sections.append(("Could not process", [f"{r['id']}: {r['last_error']}" for r in quarantined]))
     summary = ", ".join(f"{n} {k}" for k, n in sorted(outcomes.items())) or "no activity"
+    money = await _money(store, since=since)
+    if money:
+        sections.append(("Money and commitments", money))
     sections.append(("Numbers", [summary, f"LLM: {calls} calls, {tokens_in} tokens in, {tokens_out} out"]))
     text_lines = [f"Deputy digest for {owner.name}, {day}", ""]
     html_parts = [f"<h2>Deputy digest for {html.escape(owner.name)}, {html.escape(day)}</h2>"]
@@ -85,3 +88,30 @@ async def build_digest(store: Store, *, owner: OwnerProfile, since: float) -> Di
 
 def _when(at: float, tz: ZoneInfo) -> str:
     return datetime.fromtimestamp(at, tz).strftime("%d %b %H:%M")
+
+
+async def _money(store: Store, *, since: float) -> list[str]:
+    """Offers made and received (negotiations) and amounts named in what Deputy sent."""
+    import json
+
+    from bot.policy import amounts_in
+
+    lines = []
+    for row in await store.db.fetchall(
+        "SELECT thread, state FROM negotiations WHERE updated_at>=? ORDER BY updated_at", (since,)
+    ):
+        state = json.loads(row["state"])
+        ours = ", ".join(f"{a:g}" for a in state.get("our_offers", [])) or "none"
+        theirs = ", ".join(f"{a:g}" for a in state.get("their_offers", [])) or "none"
+        status = "deal closed" if state.get("closed") else f"round {state.get('rounds', 0)}"
+        lines.append(f"{row['thread']}: we offered {ours}; they offered {theirs} ({status})")
+    for row in await store.db.fetchall(
+        "SELECT recipient, payload FROM outbox WHERE op='send' AND autonomous=1 AND created_at>=?"
+        " ORDER BY seq",
+        (since,),
+    ):
+        text = str(json.loads(row["payload"]).get("text", ""))
+        amounts = amounts_in(text)
+        if amounts:
+            lines.append(f"to {row['recipient']}: named {', '.join(f'{a:g}' for a in amounts)}")
+    return lines
