@@ -128,18 +128,20 @@ class Router:
         esc = None
         if refs.get("escalation_id") and event.channel == "cli":
             esc = await self.escalations.get(int(refs["escalation_id"]))
-        # A chat reply counts as an answer only from the verified owner: message ids are
-        # unique per chat only, so a stranger's reply must never be mistaken for one.
-        if esc is None and refs.get("reply_to") and event.sender_verified_owner:
-            esc = await self.escalations.by_prompt_ref(event.channel, refs["reply_to"])
-        if esc is None and refs.get("in_reply_to"):
-            esc = await self.escalations.by_prompt_ref_any(refs["in_reply_to"])
+        # "#N answer" names the question explicitly: it wins over reply threading, which
+        # for a batched reminder points at only one of the questions.
         if esc is None and event.sender_verified_owner:
             match = re.match(r"^\s*(?:answer\s+)?#(\d+)\s*[:.-]?\s*(.*)$", event.text, re.S | re.I)
             if match:
                 esc = await self.escalations.get(int(match[1]))
                 if esc is not None:
                     return Answer(esc, text=match[2].strip(), option=None, via=event.channel)
+        # A chat reply counts as an answer only from the verified owner: message ids are
+        # unique per chat only, so a stranger's reply must never be mistaken for one.
+        if esc is None and refs.get("reply_to") and event.sender_verified_owner:
+            esc = await self.escalations.by_prompt_ref(event.channel, refs["reply_to"])
+        if esc is None and refs.get("in_reply_to"):
+            esc = await self.escalations.by_prompt_ref_any(refs["in_reply_to"])
         if esc is None:
             return None
         return Answer(esc, text=_strip_quoted(event.text), option=None, via=event.channel)

@@ -3,6 +3,7 @@ and follow-ups on threads that went quiet."""
 
 from __future__ import annotations
 
+import json
 import time
 
 from bot.actions import Action, Escalate, Ignore
@@ -145,9 +146,39 @@ class ScheduledHandler:
         # Each reminder climbs the ladder: preferred channel first, then the fallbacks.
         ladder = [owner.preferred_channel, *owner.fallback_channels]
         channel = ladder[min(n + 1, len(ladder) - 1)] if len(ladder) > 1 else ladder[0]
-        text = "Reminder: " + render_prompt(
-            esc.id, Escalate(question=esc.question, options=esc.options), esc.event
+        # Batch: other open questions whose reminders fall due within the hour go along
+        # in this one message, and their own reminders are dropped (DESIGN: batching).
+        if esc.reminders_sent > n:
+            return [f"#{esc.id} was already reminded in a batch"]
+        batch = [esc]
+        cur = await tx.execute(
+            "SELECT key, payload, state FROM timers WHERE kind='escalation_reminder'"
+            " AND state IN ('pending', 'fired') AND due_at <= ? ORDER BY due_at",
+            (time.time() + 3600,),
         )
+        for row in await cur.fetchall():
+            payload = json.loads(row["payload"])
+            if payload.get("n") != str(n):
+                continue
+            other = await self.store.escalations.get(int(payload.get("escalation_id", "0")))
+            if other is None or other.state != "open" or other.reminders_sent > n:
+                continue
+            if other.id not in {e.id for e in batch}:
+                batch.append(other)
+            if row["state"] == "pending":
+                await tx.execute("UPDATE timers SET state='cancelled' WHERE key=?", (row["key"],))
+        marks = ",".join("?" * len(batch))
+        await tx.execute(
+            f"UPDATE escalations SET reminders_sent=? WHERE id IN ({marks})", (n + 1, *[e.id for e in batch])
+        )
+        prompts = [
+            render_prompt(e.id, Escalate(question=e.question, options=e.options), e.event) for e in batch
+        ]
+        if len(batch) == 1:
+            text = "Reminder: " + prompts[0]
+        else:
+            text = (f"Reminder: {len(batch)} questions wait for you. Answer each with '#N your answer'.\n\n"
+                    + "\n\n---\n\n".join(prompts))
         await self.executor.owner_notice_in(
             tx,
             owner=owner,
@@ -155,9 +186,9 @@ class ScheduledHandler:
             event_id=event.id,
             text=text,
             channel=channel if channel in self.executor.channel_types else None,
-            escalation_id=esc.id,
+            escalation_id=esc.id if len(batch) == 1 else None,
         )
-        return [f"reminded the owner of #{esc.id}"]
+        return [f"reminded the owner of {', '.join(f'#{e.id}' for e in batch)}"]
 
     async def _follow_up(self, tx, event, rulebook: Rulebook) -> list[str]:  # type: ignore[no-untyped-def]
         """Nobody answered since we wrote: nudge (up to the rule's follow_up.max), then
