@@ -242,9 +242,9 @@ def check_invariants(home: Home, tg: TelegramThread, samples: list[Any], talk: l
 
     # Chat answers, as the Telegram server saw them (successful sendMessage calls).
     answered = Counter(c.params.get("chat_id") for c in tg.fake.calls_to("sendMessage") if c.status == 200)
-    in_doubt_chats = {
-        int(r["recipient"]) if str(r["recipient"]).lstrip("-").isdigit() else r["recipient"]
-        for r in home.query("SELECT recipient FROM outbox WHERE connector='telegram' AND in_doubt=1")
+    in_doubt_events = {
+        r["event_id"]
+        for r in home.query("SELECT event_id FROM outbox WHERE connector='telegram' AND in_doubt=1")
     }
     doubled = []
     for c in talk:
@@ -252,12 +252,14 @@ def check_invariants(home: Home, tg: TelegramThread, samples: list[Any], talk: l
         if c.kind == "faq":
             assert n >= 1, f"FAQ chat {c.user_id} never answered"
             if n > 1:
-                doubled.append(c.user_id)
+                doubled.append(f"telegram:{c.update_id}")
         else:
             assert n == 0, f"unmatched chat {c.user_id} got {n} messages"
-    unexplained = [u for u in doubled if u not in in_doubt_chats]
+    unexplained = [e for e in doubled if e not in in_doubt_events]
     assert unexplained == [], f"duplicate chat answers not explained by an in-doubt send: {unexplained}"
-    print(f"\nchat answers sent twice after an in-doubt crash (Bot API cannot check): {len(doubled)}")
+    refused = Counter(f"{c.method} {c.status}" for c in tg.fake.calls if c.status != 200)
+    print(f"\nchat server refusals: {dict(refused)}")
+    print(f"chat answers sent twice after an in-doubt crash (Bot API cannot check): {len(doubled)}")
 
     unsent = home.query("SELECT key, state, last_error FROM outbox WHERE state != 'sent'")
     assert [tuple(r) for r in unsent] == []
