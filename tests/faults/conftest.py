@@ -171,3 +171,28 @@ def cursor_ready(home: Home) -> bool:
     except Exception:
         return False
     return bool(rows)
+
+
+def ids_in_folder(server: Any, folder: str) -> dict[str, int]:
+    """Message-ID -> number of copies in ``folder``, as the IMAP server sees it."""
+    import re
+
+    conn = imap(server)
+    try:
+        typ, _ = conn.select(f'"{folder}"', readonly=True)
+        if typ != "OK":
+            return {}
+        typ, data = conn.fetch("1:*", "(BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])")
+        found: dict[str, int] = {}
+        if typ != "OK":
+            return found
+        for item in data:
+            if isinstance(item, tuple):
+                for mid in re.findall(rb"<[^>]+>", item[1]):
+                    key = mid.decode()
+                    found[key] = found.get(key, 0) + 1
+        return found
+    except imaplib.IMAP4.error:
+        return {}
+    finally:
+        conn.logout()
