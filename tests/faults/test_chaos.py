@@ -16,8 +16,12 @@ out?", so a send that was in flight at the moment of a kill (recorded as ``in_do
 the outbox) may reach Telegram twice. Such duplicates are counted and must each belong to
 an in-doubt delivery; any other duplicate fails the test.
 
-CI tier: 200 mails, 60 chat messages, 40 kills. Full soak (1,000 mails, 300 chat
-messages, 200 kills): DEPUTY_SOAK=1. DEPUTY_CHAOS_SEED varies the schedule.
+A second test does the same for the email channel against a real Dovecot (restarted
+twice mid-run, cutting every connection) and aiosmtpd.
+
+CI tier: 200 mails, 60 chat messages, 40 kills; email: 60 mails, 12 kills. Full soak
+(1,000 mails, 300 chat messages, 200 kills; email: 300 mails, 60 kills): DEPUTY_SOAK=1.
+DEPUTY_CHAOS_SEED varies the schedule.
 """
 
 from __future__ import annotations
