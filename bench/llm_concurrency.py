@@ -118,11 +118,17 @@ async def through_the_daemon(base_url: str) -> tuple[float, int]:
         await deputy.stop()
 
 
-async def main() -> None:
-    queue: multiprocessing.Queue[str] = multiprocessing.get_context("spawn").Queue()
-    server = multiprocessing.get_context("spawn").Process(target=_serve, args=(LATENCY, queue), daemon=True)
+def start_stub() -> tuple[_Remote, multiprocessing.process.BaseProcess]:
+    """The 1 s stub model in a process of its own; terminate the process when done."""
+    context = multiprocessing.get_context("spawn")
+    queue: multiprocessing.Queue[str] = context.Queue()
+    server = context.Process(target=_serve, args=(LATENCY, queue), daemon=True)
     server.start()
-    fake = _Remote(queue.get(timeout=30))
+    return _Remote(queue.get(timeout=30)), server
+
+
+async def main() -> None:
+    fake, server = start_stub()
     try:
         raw = await floor(fake)
         print(f"model latency per call: {LATENCY:.1f} s; events: {N} (stub model in its own process)")

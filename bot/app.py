@@ -24,6 +24,7 @@ from bot.config import (
 from bot.connector import Connector, ConnectorRuntime
 from bot.events import Event
 from bot.executor import Executor
+from bot.faults import fault
 from bot.handler import EventHandler
 from bot.logs import Redactor, secrets_from_env
 from bot.rulebook_source import RulebookSource
@@ -161,6 +162,7 @@ class Deputy:
     async def emit(self, event: Event) -> bool:
         """Commit an event to the inbox; connectors acknowledge their source after this."""
         new = await self.store.inbox.add(event)
+        fault("after_inbox_commit")
         if new:
             self.pool.wake()
         return new

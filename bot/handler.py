@@ -34,6 +34,7 @@ from bot.config import Settings
 from bot.escalation import interpret_answer
 from bot.events import Event
 from bot.executor import MAIL_TYPES, Executor
+from bot.faults import fault
 from bot.learned import propose_from_answer
 from bot.policy import GateContext, PolicyGate
 from bot.router import Answer, Command, Drop, Instruction, Judge, Refuse, Router, Scheduled
@@ -124,6 +125,7 @@ class EventHandler:
             extra={"owner_instruction": route.owner_note} if route.owner_note else {},
         )
         decision = await self._decide(ctx)
+        fault("after_llm_answer")
         if route.owner_note and rule is None and self.agent is None:
             decision = Decision(
                 actions=(
@@ -460,6 +462,7 @@ class EventHandler:
                 decision=decision,
             )
             await self.store.inbox.finish_in(tx, claimed.seq)
+        fault("after_outbox_commit")
 
     async def _audit_in(
         self,

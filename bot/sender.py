@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from bot.connector import Connector
 from bot.delivery import Delivery
 from bot.errors import AuthFailed, InDoubt, PermanentError, TransientError
+from bot.faults import fault
 from bot.store import Escalations, Store
 
 log = logging.getLogger("deputy.sender")
@@ -85,6 +86,7 @@ class Sender:
                 return
             try:
                 receipt = dict(await connector.deliver(delivery))
+                fault("after_250")
             except TransientError as exc:
                 if delivery.attempts >= self.max_attempts:
                     await self.store.outbox.mark_failed(delivery.key, error=str(exc))

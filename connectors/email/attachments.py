@@ -15,6 +15,7 @@ import re
 import unicodedata
 from pathlib import Path
 
+from bot.faults import fault
 from connectors.email.headers import SAFE_POLICY
 from connectors.email.mime import build_tree, filename, part_bytes
 
@@ -53,5 +54,6 @@ def save_attachments(raw: bytes, *, directory: Path, message_id: str) -> list[Pa
         tmp = target.with_name(target.name + ".part")
         tmp.write_bytes(part_bytes(node.part))
         os.replace(tmp, target)
+        fault("after_attachment_write")
         saved.append(target)
     return saved

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from bot.connector import Emit
 from bot.errors import AuthFailed, PermanentError, TransientError
 from bot.events import Event
+from bot.faults import fault
 from connectors.email.backoff import Backoff
 from connectors.email.imap_client import Fetched, ImapClient
 from connectors.email.parse import ParseLimits, ParseResult, parse_message
@@ -157,6 +158,7 @@ class FolderWatcher:
             for fetched in await client.fetch(batch):
                 if fetched.uid <= cursor.last_uid:
                     continue
+                fault("after_fetch")
                 await self._emit(self._event(fetched, cursor.uidvalidity))
                 cursor = Cursor(cursor.uidvalidity, fetched.uid)
                 await self._cursors.set(self.folder, cursor)

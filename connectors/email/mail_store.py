@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import PermanentError
+from bot.faults import fault
 from connectors.email.attachments import save_attachments
 from connectors.email.imap_client import ImapClient
 
@@ -115,6 +116,7 @@ class MailStore:
             await client.add_flags(uids, flags)
             if source != folder:
                 await client.move(uids, folder)
+                fault("after_imap_move")
             return {
                 "folder": folder,
                 "moved": str(len(uids) if source != folder else 0),

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 import aiosmtplib
 
 from bot.errors import AuthFailed, PermanentError, TransientError
+from bot.faults import fault
 from connectors.email.settings import Security
 
 
@@ -49,6 +50,7 @@ class SmtpSender:
             if self._username:
                 await client.login(self._username, self._password)
             errors, _ = await client.sendmail(sender, list(recipients), raw)
+            fault("after_smtp_data")
             if errors:
                 _raise_for_recipients(errors)
         except aiosmtplib.SMTPAuthenticationError as exc:

@@ -28,6 +28,7 @@ from bot.connector import ConnectorRuntime, Emit
 from bot.delivery import Delivery, OutboundMessage
 from bot.errors import PermanentError, TransientError
 from bot.events import Event
+from bot.faults import fault
 from connectors.email.compose import compose
 from connectors.email.parse import parse_message
 
@@ -139,6 +140,7 @@ class LocalConnector:
                 "envelope_to": " ".join(rcpt),
             },
         )
+        fault("after_fetch")
         event = result.event
         if event is None:
             event = Event(
@@ -186,6 +188,7 @@ class LocalConnector:
         tmp = self.outbox_root / "tmp" / name
         tmp.write_bytes(data)
         os.replace(tmp, self.outbox_root / "new" / name)
+        fault("after_smtp_data")
         return {"message_id": message.message_id, "path": str(self.outbox_root / "new" / name)}
 
     async def _relay(self, data: bytes, message: OutboundMessage) -> Mapping[str, str]:
@@ -214,6 +217,7 @@ class LocalConnector:
             raise PermanentError(f"relay: {exc.code} {exc.message}") from exc
         except (aiosmtplib.SMTPException, OSError) as exc:
             raise TransientError(f"relay: {exc}") from exc
+        fault("after_smtp_data")
         return {"message_id": message.message_id}
 
     def _file(self, payload: Mapping[str, Any]) -> Mapping[str, str]:
@@ -231,6 +235,7 @@ class LocalConnector:
             raise PermanentError(f"stored message {relative} is gone")
         target_dir.mkdir(parents=True, exist_ok=True)
         os.replace(source, target)
+        fault("after_imap_move")  # the local channel's move
         return {"path": str(target)}
 
 

@@ -1,0 +1,391 @@
+"""Chaos soak: mail and chat stream in while the daemon is SIGKILLed at random moments
+and the chat server answers 429/5xx for stretches. Checked from the servers' side.
+
+Mail arrives over SMTP on the local channel (a sender that retries until it sees a 250,
+like a real MTA); chat arrives as Telegram updates from FakeTelegram (tests/fakes), which
+runs in this test process. Kills come at seeded random moments (some during start-up);
+after every kill the database is checked with PRAGMA integrity_check before the restart.
+
+Then, from outside: every accepted mail and every chat update is in the inbox and done
+(0 lost); each invoice has exactly one reply in the outbox Maildir and one filed copy;
+each FAQ chat has exactly one answer on the Telegram server; each unmatched message has
+exactly one escalation; no mail is filed twice or left in INBOX.
+
+One limit is reported, not hidden: the Bot API has no way to ask "did this message go
+out?", so a send that was in flight at the moment of a kill (recorded as ``in_doubt`` in
+the outbox) may reach Telegram twice. Such duplicates are counted and must each belong to
+an in-doubt delivery; any other duplicate fails the test.
+
+A second test does the same for the email channel against a real Dovecot (restarted
+twice mid-run, cutting every connection) and aiosmtpd.
+
+CI tier: 200 mails, 60 chat messages, 40 kills; email: 60 mails, 12 kills. Full soak
+(1,000 mails, 300 chat messages, 200 kills; email: 300 mails, 60 kills): DEPUTY_SOAK=1.
+DEPUTY_CHAOS_SEED varies the schedule.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import re
+import sqlite3
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import Home, make_home, wait_until
+from tests.e2e.test_crash import MTA, corpus
+from tests.fakes.telegram_api import FakeTelegram
+
+SEED = int(os.environ.get("DEPUTY_CHAOS_SEED", "20261125"))
+TOKEN = "424242:chaos-test-token"
+DRAIN_TIMEOUT = 300.0  # only to avoid hanging; never asserted
+
+
+class TelegramThread:
+    """FakeTelegram on its own event loop in a thread, callable from the test thread."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.fake = FakeTelegram(token=TOKEN)
+        self.call(self.fake.start())
+
+    def call(self, coro: Any) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=30)
+
+    def fail(self, method: str, **kw: Any) -> None:
+        self.loop.call_soon_threadsafe(lambda: self.fake.fail(method, **kw))
+
+    def close(self) -> None:
+        self.call(self.fake.stop())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=10)
+
+
+@dataclass
+class Chat:
+    kind: str  # faq | other
+    user_id: int
+    text: str
+    update_id: int = 0
+
+
+@dataclass
+class Chatter:
+    tg: TelegramThread
+    chats: list[Chat]
+    errors: list[BaseException] = field(default_factory=list)
+
+    def run(self, seed: int, spread: float) -> None:
+        rng = random.Random(seed)
+        try:
+            for chat in self.chats:
+                user = self.tg.fake.user(chat.user_id, first_name=f"U{chat.user_id}")
+                chat.update_id = self.tg.call(self.tg.fake.private_message(user, chat.text))
+                time.sleep(rng.uniform(0.0, spread))
+        except BaseException as exc:  # reported by the test
+            self.errors.append(exc)
+
+
+def chat_corpus(n: int, rng: random.Random) -> list[Chat]:
+    out = []
+    for i in range(n):
+        if rng.random() < 0.6:
+            out.append(Chat("faq", 900_000 + i, f"Hi! What are your opening hours? ({i})"))
+        else:
+            out.append(Chat("other", 900_000 + i, f"Can you send me the contract draft? ({i})"))
+    return out
+
+
+@pytest.fixture
+def telegram(monkeypatch: pytest.MonkeyPatch) -> Iterator[TelegramThread]:
+    monkeypatch.setenv("DEPUTY_TELEGRAM_TOKEN", TOKEN)
+    tg = TelegramThread()
+    try:
+        yield tg
+    finally:
+        tg.close()
+
+
+def integrity(db: Path) -> str:
+    if not db.exists():
+        return "ok"
+    conn = sqlite3.connect(db, timeout=30)
+    try:
+        return str(conn.execute("PRAGMA integrity_check").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def run_chaos(root: Path, tg: TelegramThread, *, mails: int, chats: int, kills: int) -> None:
+    rng = random.Random(SEED)
+    home: Home = make_home(root)
+    with home.config.open("a", encoding="utf-8") as f:
+        f.write(
+            '[channels.telegram]\ntype = "telegram"\n'
+            f'base_url = "{tg.fake.base_url}"\npoll_timeout = 1\n'
+            "backoff_initial = 0.2\nbackoff_max = 2.0\n"
+        )
+    samples = corpus(mails, rng)
+    talk = chat_corpus(chats, rng)
+    mta = MTA(home, samples, rng)
+    chatter = Chatter(tg, talk)
+    try:
+        home.start()
+        senders = 3
+        threads = [
+            threading.Thread(target=mta.run, args=(samples[k::senders], SEED + k), daemon=True)
+            for k in range(senders)
+        ]
+        # Spread chat over roughly the same span as the mail stream.
+        spread = 0.36 * mails / max(1, chats) / senders * 1.5
+        threads.append(threading.Thread(target=chatter.run, args=(SEED + 99, spread), daemon=True))
+        for t in threads:
+            t.start()
+
+        done_kills = 0
+        bad_integrity: list[tuple[int, str]] = []
+        while done_kills < kills or any(t.is_alive() for t in threads):
+            if rng.random() < 0.15:
+                time.sleep(rng.uniform(0.0, 0.3))  # during start-up and recovery
+            else:
+                time.sleep(rng.uniform(0.2, 1.2))
+            roll = rng.random()
+            if roll < 0.2:
+                # A stretch of rate limits, then of server errors, on the chat server.
+                tg.fail("sendMessage", status=429, retry_after=1, times=rng.randint(1, 4))
+            elif roll < 0.35:
+                tg.fail("sendMessage", status=rng.choice([500, 502]), times=rng.randint(1, 3))
+            elif roll < 0.45:
+                tg.fail("getUpdates", status=rng.choice([500, 502, 429]), times=rng.randint(1, 3))
+            home.kill()
+            done_kills += 1
+            check = integrity(home.db_path)
+            if check != "ok":
+                bad_integrity.append((done_kills, check))
+            home.start()
+        for t in threads:
+            t.join(timeout=DRAIN_TIMEOUT)
+        assert not mta.errors, mta.errors
+        assert not chatter.errors, chatter.errors
+        assert bad_integrity == []
+
+        wait_until(home.drained, timeout=DRAIN_TIMEOUT, interval=0.2)
+        # The chat stream is drained once every update is in the inbox and nothing is pending.
+        wanted = {f"telegram:{c.update_id}" for c in talk}
+        wait_until(
+            lambda: (
+                wanted <= {r[0] for r in home.query("SELECT id FROM inbox WHERE id LIKE 'telegram:%'")}
+                and home.drained()
+            ),
+            timeout=DRAIN_TIMEOUT,
+            interval=0.2,
+        )
+        assert home.stop() == 0, home.last_log()
+        assert integrity(home.db_path) == "ok"
+        check_invariants(home, tg, samples, talk)
+        print(
+            f"\nchaos: {mails} mails, {chats} chat messages, {done_kills} kills, "
+            f"{mta.retries} SMTP retries, seed {SEED}"
+        )
+    finally:
+        home.cleanup()
+
+
+def check_invariants(home: Home, tg: TelegramThread, samples: list[Any], talk: list[Chat]) -> None:
+    rows = {r["id"]: r for r in home.query("SELECT id, state, last_error FROM inbox")}
+    quarantined = [(i, r["last_error"]) for i, r in rows.items() if r["state"] == "quarantined"]
+    assert quarantined == []
+    for s in samples:
+        row = rows.get(f"local:{s.message_id}")
+        assert row is not None, f"accepted mail {s.message_id} is lost"
+        assert row["state"] == "done", (s.message_id, row["state"], row["last_error"])
+    for c in talk:
+        row = rows.get(f"telegram:{c.update_id}")
+        assert row is not None, f"chat update {c.update_id} is lost"
+        assert row["state"] == "done", (c.update_id, row["state"], row["last_error"])
+
+    # Mail replies: the local Maildir writer checks in-doubt sends, so exactly one each.
+    replies = Counter((m["In-Reply-To"] or "").strip() for m in home.outbox())
+    for s in samples:
+        assert replies[s.message_id] == (1 if s.kind == "invoice" else 0), (s.kind, s.message_id)
+
+    # Escalations: exactly one per unmatched mail and per unmatched chat message.
+    escalations = Counter(r["event_id"] for r in home.query("SELECT event_id FROM escalations"))
+    assert all(n == 1 for n in escalations.values()), [e for e, n in escalations.items() if n > 1]
+    for s in samples:
+        want = 1 if s.kind == "unmatched" else 0
+        assert escalations[f"local:{s.message_id}"] == want, (s.kind, s.message_id)
+    for c in talk:
+        assert escalations[f"telegram:{c.update_id}"] == (1 if c.kind == "other" else 0), c
+
+    # Filing: each invoice-like mail filed exactly once, never left in INBOX.
+    def ids_in(folder: str) -> Counter[str]:
+        found: Counter[str] = Counter()
+        for path in (home.mail / folder).glob("*.eml"):
+            head = path.read_bytes().split(b"\n\n", 1)[0].decode(errors="replace")
+            found.update(re.findall(r"<crash-[^>]+>", head))
+        return found
+
+    filed, left = ids_in("Invoices"), ids_in("INBOX")
+    for s in samples:
+        invoice_like = "Invoice" in str(s.msg["Subject"])
+        assert filed[s.message_id] == int(invoice_like), (s.kind, s.message_id)
+        if invoice_like:
+            assert left[s.message_id] == 0
+
+    # Chat answers, as the Telegram server saw them (successful sendMessage calls).
+    answered = Counter(c.params.get("chat_id") for c in tg.fake.calls_to("sendMessage") if c.status == 200)
+    in_doubt_events = {
+        r["event_id"]
+        for r in home.query("SELECT event_id FROM outbox WHERE connector='telegram' AND in_doubt=1")
+    }
+    doubled = []
+    for c in talk:
+        n = answered[c.user_id]
+        if c.kind == "faq":
+            assert n >= 1, f"FAQ chat {c.user_id} never answered"
+            if n > 1:
+                doubled.append(f"telegram:{c.update_id}")
+        else:
+            assert n == 0, f"unmatched chat {c.user_id} got {n} messages"
+    unexplained = [e for e in doubled if e not in in_doubt_events]
+    assert unexplained == [], f"duplicate chat answers not explained by an in-doubt send: {unexplained}"
+    refused = Counter(f"{c.method} {c.status}" for c in tg.fake.calls if c.status != 200)
+    print(f"\nchat server refusals: {dict(refused)}")
+    print(f"chat answers sent twice after an in-doubt crash (Bot API cannot check): {len(doubled)}")
+
+    unsent = home.query("SELECT key, state, last_error FROM outbox WHERE state != 'sent'")
+    assert [tuple(r) for r in unsent] == []
+
+
+def test_chaos_ci_tier(tmp_path: Path, telegram: TelegramThread) -> None:
+    run_chaos(tmp_path / "deputy", telegram, mails=200, chats=60, kills=40)
+
+
+@pytest.mark.skipif(
+    os.environ.get("DEPUTY_SOAK") != "1",
+    reason="full chaos soak (1,000 mails, 300 chat messages, 200 kills) runs only with DEPUTY_SOAK=1",
+)
+def test_chaos_full_soak(tmp_path: Path, telegram: TelegramThread) -> None:
+    run_chaos(tmp_path / "deputy", telegram, mails=1000, chats=300, kills=200)
+
+
+# ----- the email channel: Dovecot restarts and cut connections under SIGKILLs -----------------
+
+
+def test_chaos_email_channel(tmp_path: Path, dovecot: Any, smtp: Any) -> None:
+    """Mail APPENDed to a real Dovecot while the daemon is SIGKILLed; Dovecot itself is
+    restarted twice (every IMAP connection, mid-IDLE or mid-MOVE, is cut). Checked on the
+    IMAP and SMTP servers: each message handled once, filed once, answered once."""
+    from tests.faults.conftest import append, cursor_ready, email_home, ids_in_folder
+
+    mails, kills = (300, 60) if os.environ.get("DEPUTY_SOAK") == "1" else (60, 12)
+    rng = random.Random(SEED + 7)
+    home = email_home(tmp_path / "deputy", dovecot, smtp)
+    samples = corpus(mails, rng)
+    errors: list[BaseException] = []
+
+    def appender() -> None:
+        try:
+            for s in samples:
+                deadline = time.monotonic() + DRAIN_TIMEOUT
+                while True:
+                    try:
+                        append(dovecot, bytes(s.msg))
+                        break
+                    except Exception:  # refused or cut: Dovecot is restarting
+                        if time.monotonic() > deadline:
+                            raise
+                        time.sleep(0.1)
+                time.sleep(rng.uniform(0.0, 0.25))
+        except BaseException as exc:
+            errors.append(exc)
+
+    try:
+        home.start()
+        wait_until(lambda: cursor_ready(home), timeout=DRAIN_TIMEOUT)
+        feeder = threading.Thread(target=appender, daemon=True)
+        feeder.start()
+        bad_integrity = []
+        done = 0
+        while done < kills or feeder.is_alive():
+            time.sleep(rng.uniform(0.0, 0.3) if rng.random() < 0.15 else rng.uniform(0.3, 1.5))
+            if done in (kills // 3, 2 * kills // 3):
+                dovecot.restart()  # cuts every connection, whatever command is running
+            home.kill()
+            done += 1
+            check = integrity(home.db_path)
+            if check != "ok":
+                bad_integrity.append((done, check))
+            home.start()
+        feeder.join(timeout=DRAIN_TIMEOUT)
+        assert not errors, errors
+        assert bad_integrity == []
+
+        wanted = {f"email:{s.message_id}" for s in samples}
+        wait_until(
+            lambda: (
+                wanted <= {r[0] for r in home.query("SELECT id FROM inbox WHERE id LIKE 'email:%'")}
+                and home.drained()
+            ),
+            timeout=DRAIN_TIMEOUT,
+            interval=0.2,
+        )
+        assert home.stop() == 0, home.last_log()
+        assert integrity(home.db_path) == "ok"
+
+        rows = {r["id"]: r for r in home.query("SELECT id, state, last_error FROM inbox")}
+        for s in samples:
+            row = rows[f"email:{s.message_id}"]
+            assert row["state"] == "done", (s.message_id, row["state"], row["last_error"])
+
+        filed = ids_in_folder(dovecot, "Invoices")
+        news = ids_in_folder(dovecot, "Newsletters")
+        left = ids_in_folder(dovecot, "INBOX")
+        for s in samples:
+            invoice_like = "Invoice" in str(s.msg["Subject"])
+            newsletter = not invoice_like and s.kind == "bulk"
+            assert filed.get(s.message_id, 0) == int(invoice_like), (s.kind, s.message_id, "Invoices")
+            assert news.get(s.message_id, 0) == int(newsletter), (s.kind, s.message_id, "Newsletters")
+            assert left.get(s.message_id, 0) == int(not (invoice_like or newsletter)), (s.kind, s.message_id)
+
+        escalations = Counter(r["event_id"] for r in home.query("SELECT event_id FROM escalations"))
+        for s in samples:
+            assert escalations[f"email:{s.message_id}"] == (1 if s.kind == "unmatched" else 0), s
+
+        # Replies, as the SMTP server received them. A reply in flight between the server's
+        # 250 to DATA and the copy in Sent at the moment of a kill is resent (the known gap
+        # in docs/RELIABILITY.md): such duplicates must belong to an in-doubt outbox row.
+        in_doubt = {r["event_id"] for r in home.query("SELECT event_id FROM outbox WHERE in_doubt=1")}
+        replies = Counter((m["In-Reply-To"] or "").strip() for m in smtp.recorder.messages)
+        doubled = []
+        for s in samples:
+            n = replies[s.message_id]
+            if s.kind == "invoice":
+                assert n >= 1, f"invoice {s.message_id} never answered"
+                if n > 1:
+                    doubled.append(f"email:{s.message_id}")
+            else:
+                assert n == 0, (s.kind, s.message_id, n)
+        assert [e for e in doubled if e not in in_doubt] == []
+        sent = ids_in_folder(dovecot, "Sent")
+        assert all(n == 1 for n in sent.values()), "a reply was copied to Sent twice"
+        unsent = home.query("SELECT key, state, last_error FROM outbox WHERE state != 'sent'")
+        assert [tuple(r) for r in unsent] == []
+        print(
+            f"\nemail chaos: {mails} mails, {done} kills, 2 Dovecot restarts; "
+            f"replies resent after an in-doubt crash: {len(doubled)}"
+        )
+    finally:
+        home.cleanup()
