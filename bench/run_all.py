@@ -43,7 +43,6 @@ from aiosmtpd.controller import Controller  # noqa: E402
 from conftest import DovecotServer, _write_config, free_port  # noqa: E402
 from email_helpers import imap_login, message  # noqa: E402
 
-from tests.fakes.openai_api import FakeOpenAI, call  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
 
 TOKEN = "424242:bench-token"
