@@ -58,7 +58,9 @@ class Tasks:
         row = await self.db.fetchone("SELECT * FROM tasks WHERE id=?", (task_id,))
         if row is None:
             return None
-        contacts = await self.db.fetchall("SELECT * FROM task_contacts WHERE task_id=? ORDER BY n", (task_id,))
+        contacts = await self.db.fetchall(
+            "SELECT * FROM task_contacts WHERE task_id=? ORDER BY n", (task_id,)
+        )
         return _task(row, tuple(_contact(c) for c in contacts))
 
     async def all(self, *, states: tuple[str, ...] = ()) -> list[Task]:
@@ -131,7 +133,14 @@ class Tasks:
 
     @staticmethod
     async def add_contact_in(
-        tx: aiosqlite.Connection, *, task_id: int, n: int, address: str, channel: str, thread: str, status: str
+        tx: aiosqlite.Connection,
+        *,
+        task_id: int,
+        n: int,
+        address: str,
+        channel: str,
+        thread: str,
+        status: str,
     ) -> None:
         await tx.execute(
             "INSERT OR IGNORE INTO task_contacts (task_id, n, address, channel, thread, status, updated_at)"
