@@ -139,6 +139,50 @@ class TaskRunner:
                 )
             await self._finish_in(tx, claimed, "task", (f"task #{task_id} from the owner",), actions)
 
+    async def sync_standing(self, rules_dir: Path, rulebook: Rulebook) -> list[int]:
+        """Standing tasks from ``<rules_dir>/tasks.toml`` (``[[task]]`` tables with a unique
+        ``name``), created once each: a restart or an unchanged file adds nothing."""
+        import tomllib
+
+        from bot.errors import ConfigError
+        from bot.tasks import build_spec
+
+        path = rules_dir / "tasks.toml"
+        if not path.is_file():
+            return []
+        try:
+            entries = tomllib.loads(path.read_text(encoding="utf-8")).get("task", [])
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"{path}: {exc}") from None
+        created_ids: list[int] = []
+        for i, entry in enumerate(entries):
+            entry = dict(entry)
+            name, kind = str(entry.pop("name", "")), str(entry.pop("kind", "recurring"))
+            if not name or kind != "recurring":
+                raise ConfigError(f"{path}: task {i + 1}: needs a name and kind = 'recurring'")
+            to = entry.get("to", [])
+            entry["to"] = ", ".join(to) if isinstance(to, list) else str(to)
+            try:
+                spec = build_spec(kind, {k: str(v) for k, v in entry.items()})
+                self._mail_channel(spec.channel)
+            except TaskError as exc:
+                raise ConfigError(f"{path}: task {name!r}: {exc}") from None
+            async with self.store.db.transaction() as tx:
+                task_id, created = await Tasks.create_in(
+                    tx,
+                    key=f"standing:{name}",
+                    kind=kind,
+                    title=title_of(kind, spec),
+                    spec=spec,
+                    created_by=str(path),
+                )
+                if created:
+                    task = await self.store.tasks.get(task_id)
+                    assert task is not None and isinstance(spec, RecurringSpec)
+                    await self._schedule_next(tx, rulebook, task, spec, after=self.clock())
+                    created_ids.append(task_id)
+        return created_ids
+
     def _mail_channel(self, wanted: str) -> str:
         types = self.executor.channel_types
         if wanted:

@@ -51,7 +51,12 @@ def reply_to(request_mid: str, *, sender: str, text: str, n: int) -> Event:
         recipients=("deputy@localhost",),
         subject="Re: Quote for 500 brochures",
         text=text,
-        refs={"channel_type": "local", "message_id": mid, "in_reply_to": request_mid, "references": request_mid},
+        refs={
+            "channel_type": "local",
+            "message_id": mid,
+            "in_reply_to": request_mid,
+            "references": request_mid,
+        },
     )
 
 

@@ -114,7 +114,7 @@ async def test_deadline_concludes_without_the_silent_one(home: Home) -> None:
 
 
 async def test_stranger_in_the_thread_is_not_the_task(home: Home) -> None:
-    deputy, channel, mids = await start_task(home)
+    deputy, _channel, mids = await start_task(home)
     await deputy.emit(reply_to(mids[PRINTERS[0]], sender="mallory@evil.example", text="1 EUR", n=9))
     await deputy.drain()
     (task,) = await deputy.store.tasks.all()
