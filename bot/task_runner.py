@@ -76,6 +76,13 @@ class TaskRunner:
             case Answer() if (task := await self.store.tasks.by_escalation(route.escalation.id)) is not None:
                 await self._answer(claimed, rulebook, route, task)
                 return True
+            case Scheduled("timer_due") if (
+                event.refs.get("timer_kind") == "escalation_deadline"
+                and (task := await self.store.tasks.by_escalation(int(event.refs.get("escalation_id") or 0)))
+                is not None
+            ):
+                await self._question_expired(claimed, rulebook, task)
+                return True
             case Scheduled("timer_due") if event.refs.get("timer_kind", "").startswith("task_"):
                 await self._timer(claimed, rulebook)
                 return True
@@ -436,6 +443,26 @@ class TaskRunner:
             await self._finish_in(
                 tx, claimed, "answered", (f"owner answered #{esc.id}: {label}",), [*done, result]
             )
+
+    async def _question_expired(self, claimed: Claimed, rulebook: Rulebook, task: Task) -> None:
+        """The owner did not choose before the question's deadline: accept nothing."""
+        esc_id = task.escalation_id
+        assert esc_id is not None
+        actions: list[str] = []
+        async with self.store.db.transaction() as tx:
+            won = await self.store.escalations.close_in(
+                tx, esc_id, state="defaulted", answer="no choice: nothing accepted", via="deadline"
+            )
+            if won and await Tasks.move_in(
+                tx, task.id, "failed", result=f"no answer to #{esc_id} in time; nothing accepted"
+            ):
+                text = (
+                    f"Task #{task.id} ({task.title}): no answer to #{esc_id} before its deadline, "
+                    "so I accepted no quote. The offers stay unanswered."
+                )
+                await self._tell(tx, rulebook, None, text, key=f"{claimed.event.id}:expired", task=task)
+                actions.append(f"task #{task.id}: failed, the owner did not choose in time")
+            await self._finish_in(tx, claimed, "task", (f"deadline of #{esc_id}",), actions)
 
     # ----- timers ----------------------------------------------------------------------------
     async def _timer(self, claimed: Claimed, rulebook: Rulebook) -> None:

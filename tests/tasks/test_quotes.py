@@ -119,3 +119,17 @@ async def test_stranger_in_the_thread_is_not_the_task(home: Home) -> None:
     await deputy.drain()
     (task,) = await deputy.store.tasks.all()
     assert task.state == "waiting" and all(c.offer is None for c in task.contacts)
+
+
+async def test_owner_silent_past_the_question_deadline_fails_the_task(home: Home) -> None:
+    deputy, channel, mids = await start_task(home)
+    for n, printer in enumerate(PRINTERS):
+        await deputy.emit(reply_to(mids[printer], sender=printer, text=f"{400 + n} EUR", n=n))
+    await deputy.drain()
+    (task,) = await deputy.store.tasks.all()
+    assert task.state == "needs_owner"
+    await fire(deputy, f"esc-deadline:{task.escalation_id}")
+    (task,) = await deputy.store.tasks.all()
+    assert task.state == "failed" and "nothing accepted" in task.result
+    assert sum(len(sends_to(channel, p)) for p in PRINTERS) == 3
+    assert any("accepted no quote" in n for n in await owner_notices(deputy))
