@@ -68,7 +68,8 @@ class EventHandler:
         # ----- tasks (issue 7): see bot/task_runner.py -----
         from bot.task_runner import TaskRunner
 
-        self.tasks = TaskRunner(store=store, settings=settings, executor=executor, gate=self.gate)
+        llm = getattr(agent, "client", None)  # free-text tasks -> structured, when a model is configured
+        self.tasks = TaskRunner(store=store, settings=settings, executor=executor, gate=self.gate, llm=llm)
 
     async def handle(self, claimed: Claimed) -> None:
         started = time.perf_counter()

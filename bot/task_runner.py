@@ -12,12 +12,14 @@ Each is handled in one transaction with its outbox rows, so a crash redoes it wh
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import aiosqlite
 
@@ -26,25 +28,60 @@ from bot.config import Settings
 from bot.delivery import message_id_for
 from bot.events import Event
 from bot.executor import MAIL_TYPES, Executor
-from bot.policy import GateContext, PolicyGate, money_in
+from bot.policy import GateContext, PolicyGate, addresses_in, money_in
 from bot.router import Answer, Instruction, Judge, Route, Scheduled
 from bot.rules.model import Limits, Money, Rule, Rulebook, RuleHeader
 from bot.store import AuditEntry, Claimed, Store, Timers, thread_key
 from bot.store.tasks import Tasks
 from bot.tasks import (
+    KINDS,
     MODEL_NEEDED,
     Contact,
     QuotesSpec,
     RecurringSpec,
+    Spec,
     Task,
     TaskError,
+    build_spec,
+    form_of,
     is_task_text,
     next_occurrence,
     parse,
     title_of,
 )
 
+if TYPE_CHECKING:
+    from bot.agent.llm_client import LLMClient
+
 log = logging.getLogger("deputy.tasks")
+PLAN_PROMPT = (
+    "You turn the owner's task into exactly one structured task by calling make_task. "
+    "Kinds: 'quotes' (ask recipients for a price, accept the cheapest within budget: needs to, "
+    "request, budget like '300 EUR'; optional subject, deadline and follow_up like '7d', '3d', note) "
+    "and 'recurring' (send text to recipients on a schedule: needs to, text, every like "
+    "'monday 09:00' or 'day 09:00'; optional subject, note). Use only addresses the owner wrote. "
+    "Write the request or text as the message the recipients will read. If the task fits "
+    "neither kind, do not call the tool; say why in one sentence."
+)
+_FIELD = {"type": "string"}
+PLAN_TOOL: dict[str, Any] = {
+    "type": "function",
+    "function": {
+        "name": "make_task",
+        "description": "The structured form of the owner's task.",
+        "parameters": {
+            "type": "object",
+            "properties": {
+                "kind": {"type": "string", "enum": list(("quotes", "recurring"))},
+                "to": {"type": "array", "items": {"type": "string"}},
+                **{k: _FIELD for k in ("subject", "request", "budget", "deadline", "follow_up")},
+                **{k: _FIELD for k in ("text", "every", "note")},
+            },
+            "required": ["kind", "to"],
+            "additionalProperties": False,
+        },
+    },
+}
 DAY = 86400.0
 _ACCEPT_TAG = re.compile(r"^task:(\d+):accept:(\d+)$")
 
@@ -58,7 +95,9 @@ class TaskRunner:
         executor: Executor,
         gate: PolicyGate | None = None,
         clock: Callable[[], float] = time.time,
+        llm: LLMClient | None = None,
     ) -> None:
+        self.llm = llm  # only to turn free-text tasks into structured ones
         self.store = store
         self.settings = settings
         self.executor = executor
@@ -113,14 +152,11 @@ class TaskRunner:
         assert event.sender_verified_owner, "the router lets only the verified owner give instructions"
         actions: list[str] = []
         try:
-            kind, spec, _free = parse(text)
+            kind, spec, free = parse(text)
             if spec is None:
-                raise TaskError(
-                    MODEL_NEEDED
-                    if not self.settings.llm.enabled
-                    else "Free-text tasks are not planned by the model yet: please write the task "
-                    "in a structured form ('task: quotes' or 'task: recurring')."
-                )
+                if self.llm is None:
+                    raise TaskError(MODEL_NEEDED)
+                kind, spec = await self._plan(free)
             channel = self._mail_channel(spec.channel)
         except TaskError as exc:
             async with self.store.db.transaction() as tx:
@@ -141,9 +177,8 @@ class TaskRunner:
                     assert isinstance(spec, RecurringSpec)
                     actions += await self._schedule_next(tx, rulebook, task, spec, after=self.clock())
                     summary = actions[-1]
-                await self._tell(
-                    tx, rulebook, event, f"Task #{task_id} taken: {task.title}. {summary}", key="taken"
-                )
+                text = f"Task #{task_id} taken: {task.title}. {summary}\n\n{form_of(kind, spec)}"
+                await self._tell(tx, rulebook, event, text, key="taken")
             await self._finish_in(tx, claimed, "task", (f"task #{task_id} from the owner",), actions)
 
     async def sync_standing(self, rules_dir: Path, rulebook: Rulebook) -> list[int]:
@@ -189,6 +224,42 @@ class TaskRunner:
                     await self._schedule_next(tx, rulebook, task, spec, after=self.clock())
                     created_ids.append(task_id)
         return created_ids
+
+    async def _plan(self, free: str) -> tuple[str, Spec]:
+        """A free-text task -> one structured task, by the model. The model only fills in
+        the form: the result is validated like a typed one, and it may name no recipient
+        the owner did not write (the owner's words are the only source of addresses)."""
+        from bot.agent.llm_client import LLMUnavailable
+
+        assert self.llm is not None
+        messages = [
+            {"role": "system", "content": PLAN_PROMPT},
+            {"role": "user", "content": free},
+        ]
+        try:
+            result = await self.llm.chat(messages, tools=[PLAN_TOOL], tool_choice="auto")
+        except LLMUnavailable as exc:
+            raise TaskError(
+                f"the model is unavailable ({exc}); write the task in a structured form"
+            ) from None
+        call = next((c for c in result.tool_calls if c.name == "make_task"), None)
+        if call is None:
+            why = (result.content or "").strip()[:300]
+            raise TaskError(f"the model could not turn this into a quotes or recurring task. {why}".strip())
+        try:
+            args = json.loads(call.arguments)
+            kind = str(args.pop("kind"))
+        except (ValueError, KeyError, AttributeError):
+            raise TaskError("the model's plan was malformed") from None
+        if kind not in KINDS:
+            raise TaskError(f"the model proposed a task of kind {kind!r}, which I cannot carry out")
+        if isinstance(args.get("to"), list):
+            args["to"] = ", ".join(str(a) for a in args["to"])
+        spec = build_spec(kind, {k: str(v) for k, v in args.items() if v not in (None, "")})
+        strangers = sorted(set(spec.to) - addresses_in(free))
+        if strangers:
+            raise TaskError(f"the model proposed {strangers[0]}, who is not named in your task")
+        return kind, spec
 
     def _mail_channel(self, wanted: str) -> str:
         types = self.executor.channel_types

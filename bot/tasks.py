@@ -274,3 +274,21 @@ def title_of(kind: str, spec: Spec) -> str:
 
 def _fmt(at: float, tz: ZoneInfo | None) -> str:
     return datetime.fromtimestamp(at, tz).strftime("%d %b %H:%M")
+
+
+def form_of(kind: str, spec: Spec) -> str:
+    """The structured form of a task, as the owner would write it (shown back to them)."""
+    if isinstance(spec, QuotesSpec):
+        fields = {
+            "to": ", ".join(spec.to),
+            "subject": spec.subject,
+            "request": spec.request,
+            "budget": f"{spec.budget_max:g} {spec.currency}",
+            "deadline": f"{spec.deadline_hours:g}h",
+            "follow_up": f"{spec.follow_up_hours:g}h",
+            "note": spec.note,
+        }
+    else:
+        fields = {"to": ", ".join(spec.to), "subject": spec.subject, "text": spec.text, "every": spec.every}
+        fields["note"] = spec.note
+    return to_text(kind, fields)
