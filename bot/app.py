@@ -93,6 +93,7 @@ class Deputy:
             agent=self._build_agent(),
             scheduled=scheduled,
         )
+        await self.handler.tasks.sync_standing(s.rules_dir, self.rules())  # standing tasks (issue 7)
         self.pool = WorkerPool(
             store=self.store,
             handle=self.handler.handle,

@@ -1,4 +1,4 @@
-"""deputy run | check | try | inbox | answer | log | memory | digest | rules
+"""deputy run | check | try | inbox | answer | log | memory | digest | rules | task add | tasks
 
 Every command takes ``--config PATH`` (default ./config.toml). Commands other than
 ``run`` work beside a running daemon: SQLite in WAL mode lets them read, and an answer
@@ -60,6 +60,27 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument("id", type=int)
     q = rules_sub.add_parser("rollback", parents=[sub_common], help="deactivate learned rule ID")
     q.add_argument("id", type=int)
+    # ----- tasks (issue 7: bot/tasks.py) -----
+    p = sub.add_parser("task", parents=[common], help="give Deputy a task (task add ...)")
+    task_sub = p.add_subparsers(dest="task_command", required=True)
+    q = task_sub.add_parser(
+        "add",
+        parents=[sub_common],
+        help="add a task (the daemon carries it out)",
+        description="KIND is 'quotes' or 'recurring'; anything else is free text (needs a model).",
+    )
+    q.add_argument("kind", nargs="+", help="quotes | recurring | free text")
+    q.add_argument("--to", action="append", default=[], help="a recipient address (repeatable)")
+    q.add_argument("--subject", default="")
+    q.add_argument("--request", default="", help="quotes: the request text")
+    q.add_argument("--budget", default="", help="quotes: most you pay, e.g. '300 EUR'")
+    q.add_argument("--deadline", default="", help="quotes: decide after this long (default 7d)")
+    q.add_argument("--follow-up", dest="follow_up", default="", help="quotes: nudge the slow ones after (3d)")
+    q.add_argument("--text", default="", help="recurring: the message")
+    q.add_argument("--every", default="", help="recurring: 'monday 09:00' or 'day 09:00'")
+    q.add_argument("--note", default="", help="your comments")
+    q.add_argument("--channel", default="", help="the mail channel to write from")
+    sub.add_parser("tasks", parents=[common], help="tasks and their state")
     return parser
 
 
@@ -175,6 +196,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             owner = load_rulebook(settings.rules_dir).owner
             print((await build_digest(store, owner=owner, since=time.time() - 86400)).text)
             return 0
+        if command in ("task", "tasks"):
+            return await _task_command(store, settings, args)
         if command == "rules":
             sub = getattr(args, "rules_command", None)
             if sub is not None:
@@ -211,6 +234,64 @@ async def _learned_command(store: Any, sub: str, args: argparse.Namespace) -> in
     changed, message = await (learned.confirm if sub == "confirm" else learned.rollback)(store, args.id)
     print(message, file=sys.stdout if changed else sys.stderr)
     return 0 if changed else 1
+
+
+async def _task_command(store: Any, settings: Settings, args: argparse.Namespace) -> int:
+    """deputy task add KIND ... | deputy tasks: a task is an owner message the daemon picks up."""
+    from zoneinfo import ZoneInfo
+
+    from bot import tasks
+    from bot.rules import load_rulebook
+
+    if args.command == "tasks":
+        tz = ZoneInfo(load_rulebook(settings.rules_dir).owner.timezone)
+        found = await store.tasks.all()
+        if not found:
+            print("No tasks.")
+        for task in found:
+            print(task.status_line(tz))
+            for c in task.contacts:
+                offer = f", {c.offer:g} {c.currency}" if c.offer is not None else ""
+                print(f"      {c.address}: {c.status}{offer}")
+        return 0
+    kind = " ".join(args.kind).strip()
+    if kind.lower() in tasks.KINDS:
+        fields = {
+            "to": ", ".join(args.to),
+            "subject": args.subject,
+            "request": args.request,
+            "budget": args.budget,
+            "deadline": args.deadline,
+            "follow_up": args.follow_up,
+            "text": args.text,
+            "every": args.every,
+            "note": args.note,
+            "channel": args.channel,
+        }
+        text = tasks.to_text(kind.lower(), fields)
+        try:
+            tasks.parse(text)
+        except tasks.TaskError as exc:
+            print(f"task not added: {exc}", file=sys.stderr)
+            return 1
+    else:
+        if not settings.llm.enabled:
+            print(tasks.MODEL_NEEDED, file=sys.stderr)
+            return 1
+        text = f"task: {kind}"
+    event = Event(
+        id=f"cli:task:{uuid.uuid4().hex}",
+        channel="cli",
+        kind="owner_message",
+        thread="cli-task",
+        sender="owner",
+        sender_verified_owner=True,
+        received_at=datetime.now(UTC),
+        text=text,
+    )
+    await store.inbox.add(event)
+    print("task recorded; the daemon will carry it out (see `deputy tasks`).")
+    return 0
 
 
 def _entry_dict(entry: Any) -> dict[str, Any]:

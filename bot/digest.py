@@ -65,6 +65,10 @@ async def build_digest(store: Store, *, owner: OwnerProfile, since: float) -> Di
             [f"{_when(t.due_at, tz)} {t.payload.get('thread', '')}" for t in timers] or ["None."],
         )
     )
+    # ----- tasks (issue 7) -----
+    tasks = [t for t in await store.tasks.all() if t.state not in ("done", "failed") or t.updated_at >= since]
+    if tasks:
+        sections.append(("Tasks", [t.status_line(tz) for t in tasks]))
     if quarantined:
         sections.append(("Could not process", [f"{r['id']}: {r['last_error']}" for r in quarantined]))
     summary = ", ".join(f"{n} {k}" for k, n in sorted(outcomes.items())) or "no activity"

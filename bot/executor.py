@@ -429,7 +429,8 @@ class Executor:
             return OutboundMessage(
                 to=target,
                 cc=cc,
-                subject=reply_subject(event.subject),
+                # A conversation a task opens (bot/task_runner.py) starts with its own subject.
+                subject=event.subject if event.refs.get("task_opening") else reply_subject(event.subject),
                 text=body,
                 thread=event.thread,
                 message_id=message_id_for(key, domain=self.settings.deputy.message_id_domain),

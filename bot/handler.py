@@ -67,6 +67,11 @@ class EventHandler:
         own = frozenset(a.lower() for a in settings.deputy.addresses)
         self.router = Router(escalations=store.escalations, own_addresses=own)
         self.scheduled = scheduled
+        # ----- tasks (issue 7): see bot/task_runner.py -----
+        from bot.task_runner import TaskRunner
+
+        llm = getattr(agent, "client", None)  # free-text tasks -> structured, when a model is configured
+        self.tasks = TaskRunner(store=store, settings=settings, executor=executor, gate=self.gate, llm=llm)
 
     async def handle(self, claimed: Claimed) -> None:
         started = time.perf_counter()
@@ -74,6 +79,10 @@ class EventHandler:
         rulebook = self.rulebook()
         today = datetime.now(ZoneInfo(rulebook.owner.timezone)).date()
         route = await self.router.route(event, rulebook, today=today)
+        # ----- tasks (issue 7): "task:" orders, replies in task threads, task answers/timers -----
+        if await self.tasks.intercept(claimed, rulebook, route):
+            return
+        # ----- end tasks -----
         match route:
             case Drop(reason):
                 await self._finish(

@@ -151,3 +151,41 @@ MIGRATIONS.append(
     CREATE INDEX learned_rules_confirm ON learned_rules(confirm_escalation_id)
     """
 )
+
+# ----- 3: tasks from the owner (bot/tasks.py, bot/task_runner.py) ------------------------
+MIGRATIONS.append(
+    """
+    CREATE TABLE tasks (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        key TEXT NOT NULL UNIQUE,               -- the event (or standing-task name) it came from
+        kind TEXT NOT NULL,                     -- quotes | recurring
+        title TEXT NOT NULL,
+        spec TEXT NOT NULL,                     -- JSON, the structured form
+        state TEXT NOT NULL DEFAULT 'planned',  -- planned | waiting | done | failed | needs_owner
+        waiting_on TEXT NOT NULL DEFAULT '[]',  -- JSON list of addresses
+        since REAL NOT NULL,                    -- when the current state began
+        result TEXT NOT NULL DEFAULT '',
+        escalation_id INTEGER,                  -- the open question, when needs_owner
+        created_by TEXT NOT NULL DEFAULT '',
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    CREATE INDEX tasks_state ON tasks(state);
+    CREATE INDEX tasks_escalation ON tasks(escalation_id);
+
+    CREATE TABLE task_contacts (
+        task_id INTEGER NOT NULL REFERENCES tasks(id),
+        n INTEGER NOT NULL,                     -- position in the task's recipient list
+        address TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        thread TEXT NOT NULL,                   -- conversation key inside the channel
+        status TEXT NOT NULL DEFAULT 'requested',
+        offer REAL,
+        currency TEXT NOT NULL DEFAULT '',
+        reply_event TEXT NOT NULL DEFAULT '',   -- the last reply, Event JSON
+        updated_at REAL NOT NULL,
+        PRIMARY KEY (task_id, n)
+    );
+    CREATE UNIQUE INDEX task_contacts_thread ON task_contacts(channel, thread)
+    """
+)

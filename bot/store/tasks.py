@@ -1,0 +1,166 @@
+"""Tasks and the conversations opened for them (migration 3).
+
+Writes take the caller's transaction (``*_in``) so that a task's state changes commit
+together with the outbox rows and the inbox event that caused them.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+
+import aiosqlite
+
+from bot.store.db import Database
+from bot.tasks import Contact, Spec, Task, can_move, spec_from_dict, spec_to_dict
+
+
+def _task(row: sqlite3.Row, contacts: tuple[Contact, ...] = ()) -> Task:
+    return Task(
+        id=row["id"],
+        kind=row["kind"],
+        title=row["title"],
+        state=row["state"],
+        spec=spec_from_dict(row["kind"], json.loads(row["spec"])),
+        waiting_on=tuple(json.loads(row["waiting_on"])),
+        since=row["since"],
+        result=row["result"],
+        escalation_id=row["escalation_id"],
+        created_by=row["created_by"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        contacts=contacts,
+    )
+
+
+def _contact(row: sqlite3.Row) -> Contact:
+    return Contact(
+        task_id=row["task_id"],
+        n=row["n"],
+        address=row["address"],
+        channel=row["channel"],
+        thread=row["thread"],
+        status=row["status"],
+        offer=row["offer"],
+        currency=row["currency"],
+        reply_event=row["reply_event"],
+        updated_at=row["updated_at"],
+    )
+
+
+class Tasks:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # ----- reads (outside or inside the caller's transaction) --------------------------
+    async def get(self, task_id: int) -> Task | None:
+        row = await self.db.fetchone("SELECT * FROM tasks WHERE id=?", (task_id,))
+        if row is None:
+            return None
+        contacts = await self.db.fetchall(
+            "SELECT * FROM task_contacts WHERE task_id=? ORDER BY n", (task_id,)
+        )
+        return _task(row, tuple(_contact(c) for c in contacts))
+
+    async def all(self, *, states: tuple[str, ...] = ()) -> list[Task]:
+        sql = "SELECT id FROM tasks"
+        if states:
+            sql += f" WHERE state IN ({','.join('?' * len(states))})"
+        rows = await self.db.fetchall(sql + " ORDER BY id", states)
+        return [t for r in rows if (t := await self.get(r["id"])) is not None]
+
+    async def by_thread(self, channel: str, thread: str) -> Contact | None:
+        row = await self.db.fetchone(
+            "SELECT * FROM task_contacts WHERE channel=? AND thread=?", (channel, thread)
+        )
+        return _contact(row) if row else None
+
+    async def by_escalation(self, escalation_id: int) -> Task | None:
+        row = await self.db.fetchone("SELECT id FROM tasks WHERE escalation_id=?", (escalation_id,))
+        return await self.get(row["id"]) if row else None
+
+    # ----- writes in the caller's transaction --------------------------------------------
+    @staticmethod
+    async def create_in(
+        tx: aiosqlite.Connection, *, key: str, kind: str, title: str, spec: Spec, created_by: str
+    ) -> tuple[int, bool]:
+        """(task id, created): a second create with the same key returns the first task."""
+        now = time.time()
+        cur = await tx.execute(
+            "INSERT OR IGNORE INTO tasks (key, kind, title, spec, since, created_by, created_at,"
+            " updated_at) VALUES (?,?,?,?,?,?,?,?)",
+            (key, kind, title, json.dumps(spec_to_dict(spec), sort_keys=True), now, created_by, now, now),
+        )
+        created = cur.rowcount == 1
+        cur = await tx.execute("SELECT id FROM tasks WHERE key=?", (key,))
+        row = await cur.fetchone()
+        assert row is not None
+        return int(row[0]), created
+
+    @staticmethod
+    async def move_in(
+        tx: aiosqlite.Connection,
+        task_id: int,
+        state: str,
+        *,
+        waiting_on: tuple[str, ...] | None = None,
+        result: str | None = None,
+        escalation_id: int | None = None,
+    ) -> bool:
+        cur = await tx.execute("SELECT state, waiting_on FROM tasks WHERE id=?", (task_id,))
+        row = await cur.fetchone()
+        if row is None or not can_move(row[0], state):
+            return False
+        now = time.time()
+        same = row[0] == state and (waiting_on is None or json.loads(row[1]) == list(waiting_on))
+        await tx.execute(
+            "UPDATE tasks SET state=?, waiting_on=COALESCE(?, waiting_on), result=COALESCE(?, result),"
+            " escalation_id=COALESCE(?, escalation_id), since=CASE WHEN ? THEN since ELSE ? END,"
+            " updated_at=? WHERE id=?",
+            (
+                state,
+                None if waiting_on is None else json.dumps(list(waiting_on)),
+                result,
+                escalation_id,
+                int(same),
+                now,
+                now,
+                task_id,
+            ),
+        )
+        return True
+
+    @staticmethod
+    async def add_contact_in(
+        tx: aiosqlite.Connection,
+        *,
+        task_id: int,
+        n: int,
+        address: str,
+        channel: str,
+        thread: str,
+        status: str,
+    ) -> None:
+        await tx.execute(
+            "INSERT OR IGNORE INTO task_contacts (task_id, n, address, channel, thread, status, updated_at)"
+            " VALUES (?,?,?,?,?,?,?)",
+            (task_id, n, address, channel, thread, status, time.time()),
+        )
+
+    @staticmethod
+    async def update_contact_in(
+        tx: aiosqlite.Connection,
+        task_id: int,
+        n: int,
+        *,
+        status: str,
+        offer: float | None = None,
+        currency: str | None = None,
+        reply_event: str | None = None,
+    ) -> None:
+        await tx.execute(
+            "UPDATE task_contacts SET status=?, offer=COALESCE(?, offer), currency=COALESCE(?, currency),"
+            " reply_event=COALESCE(?, reply_event), updated_at=? WHERE task_id=? AND n=?",
+            (status, offer, currency, reply_event, time.time(), task_id, n),
+        )
