@@ -98,7 +98,7 @@ async def _money(store: Store, *, since: float) -> list[str]:
     """Offers made and received (negotiations) and amounts named in what Deputy sent."""
     import json
 
-    from bot.policy import amounts_in
+    from bot.textscan import amounts_in
 
     lines = []
     for row in await store.db.fetchall(

@@ -32,8 +32,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.policy import is_address
 from bot.rules.model import parse_duration_hours
+from bot.textscan import is_address
 
 KINDS = ("quotes", "recurring")
 # planned -> waiting -> done | failed | needs_owner ; needs_owner -> done | failed

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from bot.actions import Escalate
 from bot.agent.llm_client import LLMClient, LLMUnavailable, Usage
 from bot.agent.prompt import wrap
-from bot.policy import money_in
+from bot.textscan import money_in
 
 Source = Literal["number", "label", "keyword", "amount", "llm", "unclear"]
 

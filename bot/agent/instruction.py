@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from bot.agent.llm_client import LLMClient, LLMUnavailable
 from bot.agent.prompt import wrap
 from bot.events import Event
-from bot.policy import amounts_in
+from bot.textscan import amounts_in
 
 
 @dataclass(frozen=True, slots=True)

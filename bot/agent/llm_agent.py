@@ -21,8 +21,8 @@ from bot.agent.negotiation import Plan
 from bot.agent.prompt import build_messages, render_history, render_memory
 from bot.agent.tools import ParsedCall, offered_tools, parse_call, tool_schemas
 from bot.config import LLMSettings
-from bot.policy import bare_numbers_in, money_in
 from bot.rules.model import Mandate
+from bot.textscan import bare_numbers_in, money_in
 
 BreakerHook = Callable[[str], Awaitable[None] | None]
 

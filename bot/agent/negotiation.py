@@ -19,8 +19,8 @@ from typing import Literal, TypedDict
 
 from bot.actions import Action, Escalate, Ignore, Offer, Reply
 from bot.agent.base import NegotiationState
-from bot.policy import money_in
 from bot.rules.model import Mandate
+from bot.textscan import money_in
 
 PlanKind = Literal["counter", "accept", "escalate", "hold"]
 
