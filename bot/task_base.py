@@ -1,0 +1,247 @@
+"""What every part of the task runner shares: acting through the gate and outbox,
+telling the owner, finishing an event. Split from the runner to keep modules small."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import aiosqlite
+
+if TYPE_CHECKING:
+    from bot.agent.llm_client import LLMClient
+
+from bot.actions import Action, Decision, Escalate, Ignore, Notify, Reply
+from bot.config import Settings
+from bot.events import Event
+from bot.executor import MAIL_TYPES, Executor
+from bot.policy import GateContext, PolicyGate, money_in
+from bot.rules.model import Limits, Money, Rule, Rulebook, RuleHeader
+from bot.store import AuditEntry, Claimed, Store, thread_key
+from bot.tasks import (
+    Contact,
+    QuotesSpec,
+    RecurringSpec,
+    Task,
+    TaskError,
+)
+
+log = logging.getLogger("deputy.tasks")
+DAY = 86400.0
+
+
+class TaskBase:
+    store: Store
+    settings: Settings
+    executor: Executor
+    gate: PolicyGate
+    clock: Callable[[], float]
+    llm: LLMClient | None
+
+    def _mail_channel(self, wanted: str) -> str:
+        types = self.executor.channel_types
+        if wanted:
+            if types.get(wanted) not in MAIL_TYPES:
+                raise TaskError(f"channel {wanted!r} is not a configured mail channel")
+            return wanted
+        for name, kind in types.items():
+            if kind in MAIL_TYPES:
+                return name
+        raise TaskError("no mail channel is configured, so I cannot write to anyone")
+
+    # Implemented by the quotes and recurring flows; declared here so each part type-checks.
+    async def _start_quotes(
+        self, tx: aiosqlite.Connection, rulebook: Rulebook, task: Task, spec: QuotesSpec, channel: str
+    ) -> list[str]:
+        raise NotImplementedError
+
+    async def _schedule_next(
+        self, tx: aiosqlite.Connection, rulebook: Rulebook, task: Task, spec: RecurringSpec, *, after: float
+    ) -> list[str]:
+        raise NotImplementedError
+
+    async def _contact_for(self, event: Event) -> Contact | None:
+        contact = await self.store.tasks.by_thread(event.channel, event.thread)
+        if contact is None:
+            for ref in (event.refs.get("in_reply_to", ""), *event.refs.get("references", "").split()):
+                if ref and (contact := await self.store.tasks.by_thread(event.channel, ref)) is not None:
+                    break
+        if contact is not None and event.sender.lower() != contact.address:
+            return None  # someone else wrote into the thread: not the task's counterpart
+        return contact
+
+    # ----- creating a task ----------------------------------------------------------------
+    def _opening(self, task: Task, *, channel: str, address: str, thread: str, subject: str, n: int) -> Event:
+        """A conversation Deputy opens for a task: the recipient as counterpart, no parent."""
+        return Event(
+            id=f"task:{task.id}:{n}",
+            channel=channel,
+            kind="message",
+            thread=thread,
+            sender=address,
+            received_at=datetime.now(UTC),
+            recipients=tuple(self.settings.deputy.addresses[:1]),
+            subject=subject,
+            refs={"channel_type": self.executor.channel_types.get(channel, ""), "task_opening": "1"},
+        )
+
+    def rule_for(self, task: Task) -> Rule:
+        spec = task.spec
+        amount = Money(max=spec.budget_max, currency=spec.currency) if isinstance(spec, QuotesSpec) else None
+        header = RuleHeader(
+            name=f"task:{task.id}",
+            description=f"task #{task.id}: {task.title}",
+            may=["reply"],
+            limits=Limits(amount=amount, replies_per_thread=4),
+        )
+        owner_words = spec.request if isinstance(spec, QuotesSpec) else spec.text
+        return Rule(
+            name=f"task:{task.id}",
+            path=Path(f"<task {task.id}>"),
+            header=header,
+            instructions="\n".join((owner_words, spec.note)),
+        )
+
+    async def _act(
+        self,
+        tx: aiosqlite.Connection,
+        rulebook: Rulebook,
+        task: Task,
+        event: Event,
+        actions: list[Action],
+        *,
+        key_prefix: str,
+        owner_ok: bool = False,
+    ) -> list[str]:
+        rule = self.rule_for(task)
+        now = time.time()
+        thread = thread_key(event)
+        ctx = GateContext(
+            event=event,
+            rule=rule,
+            participants=frozenset(task.spec.to),  # the task grants exactly its recipients
+            replies_in_thread_24h=await self.store.outbox.autonomous_replies(thread, since=now - DAY),
+            sends_to_correspondent_24h=await self.store.outbox.sends_to(event.sender, since=now - DAY),
+            replies_per_thread_cap=self.settings.limits.replies_per_thread,
+            sends_per_correspondent_cap=self.settings.limits.sends_per_correspondent,
+            owner_addresses=frozenset(rulebook.owner.emails),
+            trusted_text="\n".join((rule.instructions, *(await self.store.outbox.sent_texts(thread)))),
+            owner_authorized=owner_ok,
+        )
+        decision = Decision(actions=tuple(actions), rule=rule.name)
+        result = self.gate.check(decision, ctx)
+        allowed: list[Action] = list(result.allowed)
+        escalation = result.escalation(decision)
+        if escalation is not None:
+            allowed.append(escalation)
+        if not owner_ok and await self.store.kv.get("paused") == "1":
+            outgoing = tuple(a for a in allowed if isinstance(a, Reply))
+            if outgoing:
+                allowed = [a for a in allowed if not isinstance(a, Reply)]
+                preview = "; ".join(a.text[:120] for a in outgoing)
+                allowed.append(
+                    Escalate(
+                        question=f"Autonomy is paused. For task #{task.id} I would write to {event.sender}: "
+                        f"{preview}. Go ahead?",
+                        reason="paused",
+                        options=("Yes, do it", "No"),
+                        option_actions=(outgoing, (Ignore(reason="owner: no"),)),
+                        default_option=1,
+                        blocked_by=rule.name,
+                    )
+                )
+        applied = await self.executor.apply_in(
+            tx,
+            event=event,
+            actions=tuple(allowed),
+            key_prefix=key_prefix,
+            rule=rule.name,
+            owner=rulebook.owner,
+            autonomous=not owner_ok,
+        )
+        return [*applied.descriptions, *(f"blocked {type(a).__name__}: {why}" for a, why in result.blocked)]
+
+    async def _tell(
+        self,
+        tx: aiosqlite.Connection,
+        rulebook: Rulebook,
+        event: Event | None,
+        text: str,
+        *,
+        key: str,
+        task: Task | None = None,
+    ) -> None:
+        """Tell the owner: on the channel they wrote from, or their preferred one."""
+        channel = (
+            event.channel if event is not None and event.channel in self.executor.channel_types else None
+        )
+        if event is not None and event.kind not in ("owner_message", "owner_answer"):
+            channel = None
+        await self.executor.apply_in(
+            tx,
+            event=event or _task_event(task),
+            actions=(Notify(text=text, channel=channel or ""),),
+            key_prefix=f"{(event.id if event else 'task')}:{key}",
+            rule="",
+            owner=rulebook.owner,
+            autonomous=False,
+        )
+
+    async def _finish_in(
+        self,
+        tx: aiosqlite.Connection,
+        claimed: Claimed,
+        outcome: str,
+        reasons: tuple[str, ...],
+        actions: list[str],
+    ) -> None:
+        event = claimed.event
+        await self.store.audit.add_in(
+            tx,
+            AuditEntry(
+                event_id=event.id,
+                channel=event.channel,
+                sender=event.sender,
+                subject=event.subject or (reasons[0] if reasons else ""),
+                outcome=outcome,
+                reasons=reasons,
+                actions=tuple(actions),
+            ),
+        )
+        await self.store.inbox.finish_in(tx, claimed.seq)
+
+
+def _price(text: str, currency: str) -> tuple[float | None, str]:
+    """The quoted price: the first amount in the task's currency, else the first with any."""
+    found = [(amount, cur) for amount, cur in money_in(text) if cur]
+    for amount, cur in found:
+        if cur == currency:
+            return amount, cur
+    return found[0] if found else (None, "")
+
+
+def _offer_text(c: Contact) -> str:
+    return f"{c.offer:g} {c.currency}" if c.offer is not None else "no price"
+
+
+def _task_event(task: Task | None) -> Event:
+    tid = task.id if task else 0
+    return Event(
+        id=f"task:{tid}:report",
+        channel="scheduler",
+        kind="notice",
+        thread=f"task-{tid}",
+        sender="",
+        received_at=datetime.now(UTC),
+        subject=task.title if task else "task",
+    )
+
+
+def _tz(rulebook: Rulebook):  # type: ignore[no-untyped-def]
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(rulebook.owner.timezone)

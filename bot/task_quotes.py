@@ -1,0 +1,268 @@
+"""The quotes task: ask for prices, follow up on the slow, accept the cheapest within
+budget, decline the others, or ask the owner when every offer is over budget."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import aiosqlite
+
+from bot.actions import Escalate, Ignore, Reply
+from bot.delivery import message_id_for
+from bot.events import Event
+from bot.router import Answer
+from bot.rules.model import Rulebook
+from bot.store import Claimed, Timers
+from bot.store.tasks import Tasks
+from bot.task_base import TaskBase, _offer_text, _price, _task_event, _tz  # noqa: F401
+from bot.tasks import (
+    Contact,
+    QuotesSpec,
+    Task,
+)
+
+_ACCEPT_TAG = re.compile(r"^task:(\d+):accept:(\d+)$")
+
+
+class QuotesFlow(TaskBase):
+    async def _start_quotes(
+        self, tx: aiosqlite.Connection, rulebook: Rulebook, task: Task, spec: QuotesSpec, channel: str
+    ) -> list[str]:
+        done: list[str] = []
+        for n, address in enumerate(spec.to):
+            prefix = f"task:{task.id}:request:{n}"
+            mid = message_id_for(f"{prefix}:0:reply", domain=self.settings.deputy.message_id_domain)
+            await Tasks.add_contact_in(
+                tx, task_id=task.id, n=n, address=address, channel=channel, thread=mid, status="requested"
+            )
+            opening = self._opening(
+                task, channel=channel, address=address, thread=mid, subject=spec.subject, n=n
+            )
+            done += await self._act(
+                tx, rulebook, task, opening, [Reply(text=spec.request)], key_prefix=prefix
+            )
+        now = self.clock()
+        for what, hours in (("follow_up", spec.follow_up_hours), ("deadline", spec.deadline_hours)):
+            await Timers.add_in(
+                tx,
+                key=f"task:{task.id}:{what}",
+                due_at=now + hours * 3600,
+                kind=f"task_{what}",
+                payload={"task_id": str(task.id), "channel": "scheduler", "thread": f"task-{task.id}"},
+            )
+        await Tasks.move_in(tx, task.id, "waiting", waiting_on=spec.to)
+        return done
+
+    async def _reply(self, claimed: Claimed, rulebook: Rulebook, contact: Contact) -> None:
+        event = claimed.event
+        actions: list[str] = []
+        async with self.store.db.transaction() as tx:
+            task = await self.store.tasks.get(contact.task_id)
+            assert task is not None
+            spec = task.spec
+            offer, currency = _price(event.text, spec.currency if isinstance(spec, QuotesSpec) else "")
+            status = (
+                "replied" if contact.status in ("requested", "followed_up", "replied") else contact.status
+            )
+            await Tasks.update_contact_in(
+                tx,
+                task.id,
+                contact.n,
+                status=status,
+                offer=offer,
+                currency=currency if offer is not None else None,
+                reply_event=event.to_json(),
+            )
+            price = f"{offer:g} {currency}" if offer is not None else "no price I could read"
+            actions.append(f"task #{task.id}: reply from {contact.address} ({price})")
+            task = await self.store.tasks.get(task.id)
+            assert task is not None
+            if task.state == "waiting" and isinstance(spec, QuotesSpec):
+                pending = tuple(c.address for c in task.contacts if c.status in ("requested", "followed_up"))
+                if pending:
+                    await Tasks.move_in(tx, task.id, "waiting", waiting_on=pending)
+                else:
+                    actions += await self._conclude(tx, rulebook, task, spec, key=event.id)
+            elif task.state == "needs_owner":
+                await self._tell(
+                    tx,
+                    rulebook,
+                    event,
+                    f"Task #{task.id}: {contact.address} wrote again ({price}) while I wait for your "
+                    f"answer to #{task.escalation_id}.",
+                    key="late-reply",
+                )
+            await self._finish_in(tx, claimed, "task", (f"reply in task #{task.id}",), actions)
+
+    async def _conclude(
+        self, tx: aiosqlite.Connection, rulebook: Rulebook, task: Task, spec: QuotesSpec, *, key: str
+    ) -> list[str]:
+        """All answered or the deadline passed: accept the cheapest within budget, or ask."""
+        offers = sorted(
+            (c for c in task.contacts if c.offer is not None and c.currency == spec.currency),
+            key=lambda c: (c.offer, c.n),
+        )
+        fitting = [c for c in offers if c.offer is not None and c.offer <= spec.budget_max]
+        silent = [c.address for c in task.contacts if c.reply_event == ""]
+        await Timers.cancel_in(tx, key_prefix=f"task:{task.id}:follow_up")
+        await Timers.cancel_in(tx, key_prefix=f"task:{task.id}:deadline")
+        if fitting:
+            winner = fitting[0]
+            done = await self._close_deal(tx, rulebook, task, spec, winner, key=key, owner_ok=False)
+            result = f"accepted {winner.address} at {winner.offer:g} {spec.currency}"
+            lines = [
+                f"Task #{task.id} done: {task.title}.",
+                f"I accepted {winner.address}: {winner.offer:g} {spec.currency}.",
+            ]
+            lines += [
+                f"Declined {c.address}: {_offer_text(c)}."
+                for c in task.contacts
+                if c is not winner and c.reply_event
+            ]
+            lines += [f"No answer from {a}." for a in silent]
+            await Tasks.move_in(tx, task.id, "done", waiting_on=(), result=result)
+            await self._tell(tx, rulebook, None, "\n".join(lines), key=f"{key}:report", task=task)
+            return [*done, f"task #{task.id}: {result}"]
+        if not offers:
+            await Tasks.move_in(tx, task.id, "failed", waiting_on=(), result="no usable quote")
+            text = f"Task #{task.id} failed: {task.title}. No usable quote arrived" + (
+                f"; no answer from {', '.join(silent)}." if silent else "."
+            )
+            await self._tell(tx, rulebook, None, text, key=f"{key}:report", task=task)
+            return [f"task #{task.id}: failed, no usable quote"]
+        labels = (*tuple(f"Accept {c.address} at {c.offer:g} {spec.currency}" for c in offers), "Decline all")
+        groups = (
+            *tuple((Ignore(reason=f"task:{task.id}:accept:{c.n}"),) for c in offers),
+            (Ignore(reason=f"task:{task.id}:decline"),),
+        )
+        question = (
+            f"Task #{task.id} ({task.title}): every quote is over the budget of {spec.budget_max:g} "
+            f"{spec.currency}: "
+            + "; ".join(f"{c.address} {c.offer:g}" for c in offers)
+            + (f"; no answer from {', '.join(silent)}" if silent else "")
+            + ". Which one should I accept?"
+        )
+        ask = Escalate(question=question, reason="quotes over budget", options=labels, option_actions=groups)
+        subject = Event(
+            id=f"task:{task.id}:ask",
+            channel="scheduler",
+            kind="notice",
+            thread=f"task-{task.id}",
+            sender="",
+            received_at=datetime.now(UTC),
+            subject=task.title,
+        )
+        applied = await self.executor.apply_in(
+            tx,
+            event=subject,
+            actions=(ask,),
+            key_prefix=f"{key}:task-ask",
+            rule=f"task:{task.id}",
+            owner=rulebook.owner,
+            autonomous=False,
+        )
+        esc_id = applied.escalation_ids[0] if applied.escalation_ids else None
+        await Tasks.move_in(tx, task.id, "needs_owner", waiting_on=(), escalation_id=esc_id)
+        return list(applied.descriptions)
+
+    async def _close_deal(
+        self,
+        tx: aiosqlite.Connection,
+        rulebook: Rulebook,
+        task: Task,
+        spec: QuotesSpec,
+        winner: Contact | None,
+        *,
+        key: str,
+        owner_ok: bool,
+    ) -> list[str]:
+        done: list[str] = []
+        for c in task.contacts:
+            if not c.reply_event:
+                continue
+            their = Event.from_json(c.reply_event)
+            if winner is not None and c.n == winner.n:
+                text = (
+                    f"Thank you for your quote. We accept your offer of {c.offer:g} {spec.currency} "
+                    "and look forward to working with you."
+                )
+                status = "accepted"
+            else:
+                text = "Thank you for your quote. We have decided to go with another offer this time."
+                status = "declined"
+            done += await self._act(
+                tx,
+                rulebook,
+                task,
+                their,
+                [Reply(text=text)],
+                key_prefix=f"{key}:task:{c.n}",
+                owner_ok=owner_ok,
+            )
+            await Tasks.update_contact_in(tx, task.id, c.n, status=status)
+        return done
+
+    # ----- the owner's answer to a task's question ---------------------------------------------
+    async def _answer(self, claimed: Claimed, rulebook: Rulebook, route: Answer, task: Task) -> None:
+        event = claimed.event
+        esc = route.escalation
+        index = route.option
+        if index is None:
+            m = re.match(r"^\s*#?(\d+)[.)]?(?:\s|$)", route.text)
+            if m:
+                index = int(m[1]) - 1
+            elif re.match(r"(?i)^\s*(none|no|decline|nothing)\b", route.text):
+                index = len(esc.options) - 1
+        async with self.store.db.transaction() as tx:
+            if index is None or not 0 <= index < len(esc.options):
+                text = f"Task #{task.id}: please answer #{esc.id} with a number from 1 to {len(esc.options)}."
+                await self._tell(tx, rulebook, event, text, key="unclear")
+                await self._finish_in(tx, claimed, "owner", ("unclear answer to a task",), ["told the owner"])
+                return
+            label = esc.options[index]
+            won = await self.store.escalations.close_in(
+                tx, esc.id, state="answered", answer=label, via=route.via
+            )
+            if not won:
+                await self._tell(tx, rulebook, event, f"Question #{esc.id} was already closed.", key="late")
+                await self._finish_in(tx, claimed, "late answer", (f"#{esc.id} already closed",), [])
+                return
+            spec = task.spec
+            assert isinstance(spec, QuotesSpec)
+            tag = next((a.reason for a in esc.option_actions[index] if isinstance(a, Ignore)), "")
+            m = _ACCEPT_TAG.match(tag)
+            winner = next((c for c in task.contacts if m and c.n == int(m[2])), None)
+            done = await self._close_deal(tx, rulebook, task, spec, winner, key=event.id, owner_ok=True)
+            result = (
+                f"accepted {winner.address} at {winner.offer:g} {spec.currency} (your choice)"
+                if winner is not None
+                else "declined all quotes (your choice)"
+            )
+            await Tasks.move_in(tx, task.id, "done", result=result)
+            await self._tell(tx, rulebook, event, f"Task #{task.id} done: {result}.", key="done")
+            await self._finish_in(
+                tx, claimed, "answered", (f"owner answered #{esc.id}: {label}",), [*done, result]
+            )
+
+    async def _question_expired(self, claimed: Claimed, rulebook: Rulebook, task: Task) -> None:
+        """The owner did not choose before the question's deadline: accept nothing."""
+        esc_id = task.escalation_id
+        assert esc_id is not None
+        actions: list[str] = []
+        async with self.store.db.transaction() as tx:
+            won = await self.store.escalations.close_in(
+                tx, esc_id, state="defaulted", answer="no choice: nothing accepted", via="deadline"
+            )
+            if won and await Tasks.move_in(
+                tx, task.id, "failed", result=f"no answer to #{esc_id} in time; nothing accepted"
+            ):
+                text = (
+                    f"Task #{task.id} ({task.title}): no answer to #{esc_id} before its deadline, "
+                    "so I accepted no quote. The offers stay unanswered."
+                )
+                await self._tell(tx, rulebook, None, text, key=f"{claimed.event.id}:expired", task=task)
+                actions.append(f"task #{task.id}: failed, the owner did not choose in time")
+            await self._finish_in(tx, claimed, "task", (f"deadline of #{esc_id}",), actions)
+
+    # ----- timers ----------------------------------------------------------------------------

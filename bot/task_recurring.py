@@ -1,0 +1,70 @@
+"""Standing tasks on a schedule: one timer per period, keyed by the local date, so
+each occurrence fires exactly once across restarts and downtime."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+import aiosqlite
+
+from bot.actions import Reply
+from bot.delivery import message_id_for
+from bot.events import Event
+from bot.rules.model import Rulebook
+from bot.store import Timers
+from bot.store.tasks import Tasks
+from bot.task_base import TaskBase, _offer_text, _price, _task_event, _tz  # noqa: F401
+from bot.tasks import (
+    RecurringSpec,
+    Task,
+    next_occurrence,
+)
+
+
+class RecurringFlow(TaskBase):
+    async def _schedule_next(
+        self, tx: aiosqlite.Connection, rulebook: Rulebook, task: Task, spec: RecurringSpec, *, after: float
+    ) -> list[str]:
+        tz = _tz(rulebook)
+        period, due = next_occurrence(spec.every, after=max(after, self.clock()), tz=tz)
+        await Timers.add_in(
+            tx,
+            key=f"task:{task.id}:occurrence:{period}",  # one timer per period: fires once
+            due_at=due,
+            kind="task_occurrence",
+            payload={
+                "task_id": str(task.id),
+                "period": period,
+                "due": repr(due),
+                "channel": "scheduler",
+                "thread": f"task-{task.id}",
+            },
+        )
+        if task.state == "planned":
+            await Tasks.move_in(tx, task.id, "waiting", waiting_on=())
+        when = datetime.fromtimestamp(due, tz).strftime("%a %d %b %H:%M")
+        return [f"next run {when}"]
+
+    # ----- replies in a task's conversations -------------------------------------------------
+    async def _occurrence(
+        self, tx: aiosqlite.Connection, rulebook: Rulebook, task: Task, spec: RecurringSpec, event: Event
+    ) -> list[str]:
+        period = event.refs.get("period", "")
+        channel = self._mail_channel(spec.channel)
+        done: list[str] = []
+        for n, address in enumerate(spec.to):
+            prefix = f"task:{task.id}:occurrence:{period}:{n}"
+            mid = message_id_for(f"{prefix}:0:reply", domain=self.settings.deputy.message_id_domain)
+            opening = self._opening(
+                task, channel=channel, address=address, thread=mid, subject=spec.subject, n=n
+            )
+            done += await self._act(tx, rulebook, task, opening, [Reply(text=spec.text)], key_prefix=prefix)
+        await tx.execute(
+            "UPDATE tasks SET result=?, updated_at=? WHERE id=?", (f"last run {period}", time.time(), task.id)
+        )
+        due = float(event.refs.get("due", "0") or 0)
+        done += await self._schedule_next(tx, rulebook, task, spec, after=due)
+        return done
+
+    # ----- the gate and the executor ------------------------------------------------------------
