@@ -194,7 +194,12 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             from bot.rules import load_rulebook
 
             owner = load_rulebook(settings.rules_dir).owner
-            print((await build_digest(store, owner=owner, since=time.time() - 86400)).text)
+            prices = (settings.llm.price_in_per_mtok, settings.llm.price_out_per_mtok)
+            print(
+                (
+                    await build_digest(store, owner=owner, since=time.time() - 86400, prices_per_mtok=prices)
+                ).text
+            )
             return 0
         if command in ("task", "tasks"):
             return await _task_command(store, settings, args)

@@ -24,7 +24,9 @@ class Digest:
     subject: str
 
 
-async def build_digest(store: Store, *, owner: OwnerProfile, since: float) -> Digest:
+async def build_digest(
+    store: Store, *, owner: OwnerProfile, since: float, prices_per_mtok: tuple[float, float] = (0.0, 0.0)
+) -> Digest:
     tz = ZoneInfo(owner.timezone)
     entries = await store.audit.recent(limit=500, since=since)
     pending = await store.escalations.open()
@@ -72,10 +74,27 @@ async def build_digest(store: Store, *, owner: OwnerProfile, since: float) -> Di
     if quarantined:
         sections.append(("Could not process", [f"{r['id']}: {r['last_error']}" for r in quarantined]))
     summary = ", ".join(f"{n} {k}" for k, n in sorted(outcomes.items())) or "no activity"
+    filed = await store.db.fetchall(
+        "SELECT seq, payload FROM outbox WHERE op='file' AND state='sent' AND created_at>=? ORDER BY seq",
+        (since,),
+    )
+    if filed:
+        import json
+
+        sections.append(
+            (
+                "Filed (undo with 'undo N' in any of your channels)",
+                [f"#{r['seq']} into {json.loads(r['payload']).get('folder', '?')}" for r in filed],
+            )
+        )
     money = await _money(store, since=since)
     if money:
         sections.append(("Money and commitments", money))
-    sections.append(("Numbers", [summary, f"LLM: {calls} calls, {tokens_in} tokens in, {tokens_out} out"]))
+    cost = (tokens_in * prices_per_mtok[0] + tokens_out * prices_per_mtok[1]) / 1_000_000
+    spend = f"LLM: {calls} calls, {tokens_in} tokens in, {tokens_out} out" + (
+        f", about {cost:.2f} in your configured prices" if any(prices_per_mtok) else ""
+    )
+    sections.append(("Numbers", [summary, spend]))
     text_lines = [f"Deputy digest for {owner.name}, {day}", ""]
     html_parts = [f"<h2>Deputy digest for {html.escape(owner.name)}, {html.escape(day)}</h2>"]
     for title, lines in sections:

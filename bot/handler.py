@@ -336,6 +336,31 @@ class EventHandler:
             return (reply,), "reply written from the owner's answer"
         return None
 
+    async def _undo(self, event: Event, seq: int, rulebook: Rulebook) -> str:
+        """Undo a filing: move the message back to the inbox. Sent messages cannot be
+        unsent, so only filing is undoable; the digest lists the numbers."""
+        row = await self.store.db.fetchone(
+            "SELECT connector, payload, receipt, state FROM outbox WHERE seq=? AND op='file'", (seq,)
+        )
+        if row is None or row["state"] != "sent":
+            return f"There is no completed filing #{seq} to undo."
+        import json
+
+        payload = json.loads(row["payload"])
+        receipt = json.loads(row["receipt"] or "{}")
+        back: dict[str, object] = {"folder": "INBOX", "flags": [], "save_attachments": False,
+                                   "message_id": payload.get("message_id", ""),
+                                   "mailbox": payload.get("folder", "")}
+        if receipt.get("relative_path"):  # local mode: where the filed message lies now
+            back["path"] = receipt["relative_path"]
+        async with self.store.db.transaction() as tx:
+            from bot.store import OutboxRow
+
+            await self.store.outbox.add_in(tx, OutboxRow(
+                key=f"undo:{seq}", event_id=event.id, connector=row["connector"], op="file",
+                payload=back, thread=f"undo:{seq}", autonomous=False))
+        return f"Moving the message of filing #{seq} back to the inbox."
+
     async def _command(self, claimed: Claimed, rulebook: Rulebook, route: Command, started: float) -> None:
         event = claimed.event
         if route.name == "pending":
@@ -352,10 +377,16 @@ class EventHandler:
                 if route.name == "pause"
                 else "Resumed: I act on my rules again."
             )
+        elif route.name == "undo":
+            text = await self._undo(event, int(route.arg), rulebook)
         elif route.name == "digest":
             from bot.digest import build_digest
 
-            text = (await build_digest(self.store, owner=rulebook.owner, since=time.time() - DAY)).text
+            llm = self.settings.llm
+            prices = (llm.price_in_per_mtok, llm.price_out_per_mtok)
+            since = time.time() - DAY
+            digest = await build_digest(self.store, owner=rulebook.owner, since=since, prices_per_mtok=prices)
+            text = digest.text
         else:
             text = (
                 "Commands: pending, pause, resume, digest, help. "

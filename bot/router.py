@@ -178,6 +178,9 @@ class Router:
         command = _COMMANDS.get(text.lower().rstrip("?!. "))
         if command:
             return Command(command)
+        undo = re.fullmatch(r"/?undo\s+#?(\d+)", text, re.I)
+        if undo:
+            return Command("undo", undo[1])
         return Instruction(text)
 
 

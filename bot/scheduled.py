@@ -37,7 +37,13 @@ class ScheduledHandler:
                 )
                 row = await last.fetchone()
                 since = float(row[0]) if row and row[0] else time.time() - DAY
-                digest = await build_digest(self.store, owner=owner, since=since)
+                llm = self.settings.llm
+                digest = await build_digest(
+                    self.store,
+                    owner=owner,
+                    since=since,
+                    prices_per_mtok=(llm.price_in_per_mtok, llm.price_out_per_mtok),
+                )
                 await self.executor.owner_notice_in(
                     tx, owner=owner, key=f"{event.id}:owner", event_id=event.id, text=digest.text
                 )
@@ -71,8 +77,12 @@ class ScheduledHandler:
             elif event.kind == "notice":
                 # A connector could not read something (e.g. unparseable mail): tell the owner once.
                 await self.executor.owner_notice_in(
-                    tx, owner=owner, key=f"{event.id}:notice", event_id=event.id,
-                    text=event.text or f"{event.channel}: {event.subject}")
+                    tx,
+                    owner=owner,
+                    key=f"{event.id}:notice",
+                    event_id=event.id,
+                    text=event.text or f"{event.channel}: {event.subject}",
+                )
                 actions_done.append("told the owner")
             elif event.kind == "timer_due":
                 kind = event.refs.get("timer_kind", "")
@@ -177,8 +187,10 @@ class ScheduledHandler:
         if len(batch) == 1:
             text = "Reminder: " + prompts[0]
         else:
-            text = (f"Reminder: {len(batch)} questions wait for you. Answer each with '#N your answer'.\n\n"
-                    + "\n\n---\n\n".join(prompts))
+            text = (
+                f"Reminder: {len(batch)} questions wait for you. Answer each with '#N your answer'.\n\n"
+                + "\n\n---\n\n".join(prompts)
+            )
         await self.executor.owner_notice_in(
             tx,
             owner=owner,
@@ -220,25 +232,44 @@ class ScheduledHandler:
                 "Hello $first_name,\n\njust following up on my previous message. "
                 "I would be glad to hear from you.\n\n$signature"
             )
-            text = render_template(template, event=origin, ctx=AgentContext(event=origin, rules=(rule,),
-                                                                             rulebook=rulebook))
+            text = render_template(
+                template, event=origin, ctx=AgentContext(event=origin, rules=(rule,), rulebook=rulebook)
+            )
             nudge = Reply(text=text)
-            gate = GateContext(event=origin, rule=rule, participants=origin.participants,
-                               replies_per_thread_cap=self.settings.limits.replies_per_thread,
-                               trusted_text=text)
+            gate = GateContext(
+                event=origin,
+                rule=rule,
+                participants=origin.participants,
+                replies_per_thread_cap=self.settings.limits.replies_per_thread,
+                trusted_text=text,
+            )
             allowed = self.gate.check(Decision(actions=(nudge,), rule=rule.name), gate).allowed
             if allowed:
                 applied = await self.executor.apply_in(
-                    tx, event=origin, actions=allowed, key_prefix=f"{event.id}:nudge", rule=rule.name,
-                    owner=rulebook.owner, autonomous=True)
+                    tx,
+                    event=origin,
+                    actions=allowed,
+                    key_prefix=f"{event.id}:nudge",
+                    rule=rule.name,
+                    owner=rulebook.owner,
+                    autonomous=True,
+                )
                 from bot.store import Timers
 
                 await Timers.add_in(
-                    tx, key=f"{event.refs.get('timer_key', event.id)}:n{nudges + 1}",
-                    due_at=time.time() + parse_duration_hours(spec.after) * 3600, kind="follow_up",
-                    payload={**{k: v for k, v in event.refs.items()
-                                if k in ("channel", "thread", "event_id", "note", "rule")},
-                             "n": str(nudges + 1)})
+                    tx,
+                    key=f"{event.refs.get('timer_key', event.id)}:n{nudges + 1}",
+                    due_at=time.time() + parse_duration_hours(spec.after) * 3600,
+                    kind="follow_up",
+                    payload={
+                        **{
+                            k: v
+                            for k, v in event.refs.items()
+                            if k in ("channel", "thread", "event_id", "note", "rule")
+                        },
+                        "n": str(nudges + 1),
+                    },
+                )
                 return [f"nudged ({nudges + 1} of {spec.max})", *applied.descriptions]
         await self.executor.owner_notice_in(
             tx,

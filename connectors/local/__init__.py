@@ -230,13 +230,13 @@ class LocalConnector:
         target_dir = _folder(self.mail_root, str(payload["folder"]))
         target = target_dir / source.name
         if target.exists():
-            return {"path": str(target)}  # already filed: idempotent
+            return {"path": str(target), "relative_path": str(target.relative_to(self.mail_root))}
         if not source.exists():
             raise PermanentError(f"stored message {relative} is gone")
         target_dir.mkdir(parents=True, exist_ok=True)
         os.replace(source, target)
         fault("after_imap_move")  # the local channel's move
-        return {"path": str(target)}
+        return {"path": str(target), "relative_path": str(target.relative_to(self.mail_root))}
 
 
 def create(*, name: str, settings: BaseModel, runtime: ConnectorRuntime) -> LocalConnector:
