@@ -367,7 +367,7 @@ class EventHandler:
         target = event or claimed.event
         async with self.store.db.transaction() as tx:
             if negotiation_state is not None:
-                await tx.execute(
+                tx.defer(
                     "INSERT INTO negotiations (thread, state, updated_at) VALUES (?,?,?)"
                     " ON CONFLICT(thread) DO UPDATE SET state=excluded.state, updated_at=excluded.updated_at",
                     (*negotiation_state, time.time()),

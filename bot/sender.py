@@ -128,7 +128,7 @@ class Sender:
                         tx, connector=delivery.connector, ref=str(ref), escalation_id=escalation_id
                     )
                     # Editing the prompt later needs its address (chat id, Slack channel).
-                    await tx.execute(
+                    tx.defer(
                         "INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)",
                         (f"prompt:{delivery.connector}:{ref}", json.dumps(receipt, sort_keys=True)),
                     )

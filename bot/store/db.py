@@ -1,7 +1,13 @@
 """One SQLite database in WAL mode, one writer connection, one daemon.
 
-Every write goes through ``transaction()``, which holds an asyncio lock for the whole
-BEGIN..COMMIT so that coroutines sharing the connection never interleave statements.
+Every write goes through ``transaction()`` (or ``write()``). aiosqlite runs each call on
+the connection's own thread, and every call is a round trip, so a transaction costs as
+few of them as it can: statements whose result nobody reads are deferred and sent with
+the next one that is read, or with COMMIT; a transaction that only deferred is handed to
+the group writer, which commits the transactions of all waiting coroutines together in
+one BEGIN..COMMIT, each in its own savepoint. A transaction that reads holds an asyncio
+lock from its first statement to its COMMIT, so coroutines sharing the connection never
+interleave statements. Nobody is told "done" before the COMMIT that contains its work.
 The single-instance lock is an OS file lock beside the database: the kernel releases it
 when the process dies, even by SIGKILL, so a crashed daemon never blocks its successor.
 """
@@ -12,15 +18,19 @@ import asyncio
 import fcntl
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
 from bot.errors import AlreadyRunning
 from bot.store.schema import MIGRATIONS
+
+T = TypeVar("T")
+Statement = tuple[str, tuple[Any, ...]]
+Work = tuple[Callable[..., Any], tuple[Any, ...]]
 
 
 class InstanceLock:
@@ -52,6 +62,139 @@ class InstanceLock:
             self._fd = None
 
 
+class Result:
+    """What a statement returned, read on the database thread in the same hop.
+
+    Quacks like the aiosqlite cursor the callers used: ``rowcount``, ``lastrowid``,
+    ``await fetchone()`` / ``await fetchall()``."""
+
+    __slots__ = ("_next", "_rows", "lastrowid", "rowcount")
+
+    def __init__(self, rows: list[sqlite3.Row], rowcount: int, lastrowid: int | None) -> None:
+        self._rows = rows
+        self._next = 0
+        self.rowcount = rowcount
+        self.lastrowid = lastrowid
+
+    async def fetchone(self) -> sqlite3.Row | None:
+        if self._next >= len(self._rows):
+            return None
+        self._next += 1
+        return self._rows[self._next - 1]
+
+    async def fetchall(self) -> list[sqlite3.Row]:
+        rows, self._next = self._rows[self._next :], len(self._rows)
+        return rows
+
+    async def close(self) -> None:
+        if self._flusher is not None:
+            await asyncio.wait([self._flusher])
+        return None
+
+
+# ----- functions that run on a connection's own thread (one hop per call) ----------------
+def _run(conn: sqlite3.Connection, statements: list[Statement]) -> Result:
+    cur = None
+    for sql, params in statements:
+        cur = conn.execute(sql, params)
+    assert cur is not None
+    rows = cur.fetchall()
+    return Result(rows, cur.rowcount, cur.lastrowid)
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
+
+
+def _commit(conn: sqlite3.Connection, statements: list[Statement]) -> None:
+    try:
+        for sql, params in statements:
+            conn.execute(sql, params)
+        conn.execute("COMMIT")
+    except BaseException:
+        _rollback(conn)
+        raise
+
+
+def _run_group(conn: sqlite3.Connection, items: list[Work]) -> list[tuple[bool, Any]]:
+    """Group commit: every item in its own savepoint inside ONE transaction.
+
+    An item that fails is rolled back to its savepoint alone (its caller gets the
+    exception); the others commit together. Nothing is reported before COMMIT."""
+    outcomes: list[tuple[bool, Any]] = []
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for fn, args in items:
+            conn.execute("SAVEPOINT item")
+            try:
+                value = fn(conn, *args)
+            except Exception as exc:
+                if not conn.in_transaction:  # SQLite gave up the whole transaction
+                    raise
+                conn.execute("ROLLBACK TO item")
+                conn.execute("RELEASE item")
+                outcomes.append((False, exc))
+            else:
+                conn.execute("RELEASE item")
+                outcomes.append((True, value))
+        conn.execute("COMMIT")
+    except BaseException:
+        _rollback(conn)
+        raise
+    return outcomes
+
+
+def _statements_fn(conn: sqlite3.Connection, statements: list[Statement]) -> None:
+    for sql, params in statements:
+        conn.execute(sql, params)
+
+
+def _fetchall(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...]) -> list[sqlite3.Row]:
+    return conn.execute(sql, params).fetchall()
+
+
+def _fetchone(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...]) -> sqlite3.Row | None:
+    row: sqlite3.Row | None = conn.execute(sql, params).fetchone()
+    return row
+
+
+async def _hop(conn: aiosqlite.Connection, fn: Callable[..., T], *args: Any) -> T:
+    """Run ``fn(sqlite3_connection, *args)`` on the connection's thread: one round trip.
+
+    aiosqlite queues every call for its thread with ``_execute``; a whole batch of
+    statements (or a small function) costs one hop instead of one per statement and
+    one per fetch. This is the only place that uses that aiosqlite internal."""
+    result: T = await conn._execute(fn, conn._conn, *args)
+    return result
+
+
+class Tx:
+    """One write transaction on the writer connection.
+
+    ``execute`` runs now (with everything queued before it, BEGIN included) and returns
+    its result; ``defer`` queues a statement whose result nobody needs. A transaction
+    that only deferred is committed by the group writer together with others', each in
+    its own savepoint; one that executed holds the write lock until its COMMIT, which
+    carries the remaining deferred statements in the same hop."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._pending: list[Statement] = []
+        self.begun = False  # BEGIN has been sent: the write lock is held
+
+    async def execute(self, sql: str, params: Iterable[Any] = ()) -> Result:
+        if not self.begun:
+            await self._db._lock.acquire()
+            self.begun = True
+            self._pending.insert(0, ("BEGIN IMMEDIATE", ()))
+        statements, self._pending = [*self._pending, (sql, tuple(params))], []
+        return await _hop(self._db.conn, _run, statements)
+
+    def defer(self, sql: str, params: Iterable[Any] = ()) -> None:
+        self._pending.append((sql, tuple(params)))
+
+
 class Database:
     READERS = 2  # read-only connections: reads outside a transaction never queue behind writes
 
@@ -61,8 +204,10 @@ class Database:
         self._conn: aiosqlite.Connection | None = None
         self._readers: list[aiosqlite.Connection] = []
         self._next_reader = 0
-        self._lock = asyncio.Lock()
-        self._owner: asyncio.Task[object] | None = None  # the task inside a transaction
+        self._lock = asyncio.Lock()  # held by one hop or one reading transaction at a time
+        self._active: dict[asyncio.Task[Any], Tx] = {}  # the tasks inside a transaction
+        self._group: list[tuple[Work, asyncio.Future[Any]]] = []  # waiting for group commit
+        self._flusher: asyncio.Task[None] | None = None
 
     @property
     def conn(self) -> aiosqlite.Connection:
@@ -106,6 +251,8 @@ class Database:
                     raise
 
     async def close(self) -> None:
+        if self._flusher is not None:
+            await asyncio.wait([self._flusher])
         readers, self._readers = self._readers, []
         for reader in readers:
             await reader.close()
@@ -113,22 +260,77 @@ class Database:
             conn, self._conn = self._conn, None
             await conn.close()
 
+    def _current(self) -> Tx | None:
+        task = asyncio.current_task()
+        return self._active.get(task) if task is not None else None
+
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        if self._owner is not None and self._owner is asyncio.current_task():
+    async def transaction(self) -> AsyncIterator[Tx]:
+        task = asyncio.current_task()
+        if task is None:
+            raise RuntimeError("transaction outside a task")
+        if task in self._active:
             raise RuntimeError("nested transaction")
-        async with self._lock:
-            self._owner = asyncio.current_task()
+        tx = Tx(self)
+        self._active[task] = tx
+        try:
             try:
-                await self.conn.execute("BEGIN IMMEDIATE")
-                try:
-                    yield self.conn
-                except BaseException:
-                    await self.conn.execute("ROLLBACK")
-                    raise
-                await self.conn.execute("COMMIT")
-            finally:
-                self._owner = None
+                yield tx
+            except BaseException:
+                if tx.begun:
+                    await _hop(self.conn, _rollback)
+                raise
+            if tx.begun:
+                await _hop(self.conn, _commit, tx._pending)
+            elif tx._pending:
+                await self.write(_statements_fn, tx._pending)
+        finally:
+            del self._active[task]
+            if tx.begun:
+                self._lock.release()
+
+    async def write(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(sqlite3_connection, *args)`` on the database thread in a committed
+        transaction, grouped with whatever other writes are waiting (group commit).
+
+        Returns after the COMMIT that contains it; if ``fn`` raises, only its own writes
+        are rolled back (a savepoint) and the exception is raised here."""
+        if self._current() is not None and self._current().begun:  # type: ignore[union-attr]
+            raise RuntimeError("write() inside an open transaction")
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._group.append(((fn, args), future))
+        if self._flusher is None:
+            self._flusher = asyncio.create_task(self._flush(), name="db-group-commit")
+        result: T = await asyncio.shield(future)
+        return result
+
+    async def _flush(self) -> None:
+        try:
+            while self._group:
+                async with self._lock:
+                    batch, self._group = self._group, []
+                    try:
+                        outcomes = await _hop(self.conn, _run_group, [work for work, _ in batch])
+                    except Exception as exc:  # the group's COMMIT failed: none of it happened
+                        for _, future in batch:
+                            if not future.done():
+                                future.set_exception(exc)
+                        continue
+                for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
+                    if future.done():
+                        continue
+                    if ok:
+                        future.set_result(value)
+                    else:
+                        future.set_exception(value)
+        except BaseException as exc:  # cancelled (loop shutdown): nobody waits forever
+            waiting, self._group = self._group, []
+            for _, future in waiting:
+                if not future.done():
+                    future.set_exception(RuntimeError(f"database writer stopped: {exc!r}"))
+            raise
+        finally:
+            self._flusher = None
 
     def _reader(self) -> aiosqlite.Connection | None:
         """A read-only connection for a read outside the caller's transaction.
@@ -136,39 +338,30 @@ class Database:
         In WAL mode a reader sees the last committed state, exactly what the writer
         connection shows between transactions, so such reads need not wait for the write
         lock (they used to queue behind every transaction of every worker)."""
-        if not self._readers or (self._owner is not None and self._owner is asyncio.current_task()):
+        if not self._readers:
             return None
         self._next_reader = (self._next_reader + 1) % len(self._readers)
         return self._readers[self._next_reader]
 
-    @asynccontextmanager
-    async def _reading(self) -> AsyncIterator[None]:
-        # A read inside the caller's own transaction must not wait for the lock it holds.
-        if self._owner is not None and self._owner is asyncio.current_task():
-            yield
-            return
-        async with self._lock:
-            yield
-
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        tx = self._current()
+        if tx is not None:  # inside the caller's own transaction: see its own writes
+            return await (await tx.execute(sql, params)).fetchall()
         reader = self._reader()
         if reader is not None:
-            async with reader.execute(sql, tuple(params)) as cur:
-                return list(await cur.fetchall())
-        async with self._reading():
-            cur = await self.conn.execute(sql, tuple(params))
-            return list(await cur.fetchall())
+            return await _hop(reader, _fetchall, sql, tuple(params))
+        async with self._lock:
+            return await _hop(self.conn, _fetchall, sql, tuple(params))
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
+        tx = self._current()
+        if tx is not None:
+            return await (await tx.execute(sql, params)).fetchone()
         reader = self._reader()
         if reader is not None:
-            async with reader.execute(sql, tuple(params)) as cur:
-                found: sqlite3.Row | None = await cur.fetchone()
-                return found
-        async with self._reading():
-            cur = await self.conn.execute(sql, tuple(params))
-            row: sqlite3.Row | None = await cur.fetchone()
-            return row
+            return await _hop(reader, _fetchone, sql, tuple(params))
+        async with self._lock:
+            return await _hop(self.conn, _fetchone, sql, tuple(params))
 
     async def integrity_check(self) -> str:
         row = await self.fetchone("PRAGMA integrity_check")

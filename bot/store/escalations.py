@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import json
 import secrets
+import sqlite3
 import time
 from dataclasses import dataclass
 
-import aiosqlite
-
 from bot.actions import Action, Escalate, action_from_dict, action_to_dict
 from bot.events import Event
-from bot.store.db import Database
+from bot.store.db import Database, Tx
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -39,7 +38,7 @@ class Escalation:
     answered_via: str
 
 
-def _from_row(row: aiosqlite.Row) -> Escalation:
+def _from_row(row: sqlite3.Row) -> Escalation:
     return Escalation(
         id=row["id"],
         event_id=row["event_id"],
@@ -69,7 +68,7 @@ class Escalations:
 
     @staticmethod
     async def create_in(
-        tx: aiosqlite.Connection,
+        tx: Tx,
         *,
         key: str,
         action: Escalate,
@@ -132,9 +131,9 @@ class Escalations:
 
     @staticmethod
     async def add_prompt_ref_in(
-        tx: aiosqlite.Connection, *, connector: str, ref: str, escalation_id: int
+        tx: Tx, *, connector: str, ref: str, escalation_id: int
     ) -> None:
-        await tx.execute(
+        tx.defer(
             "INSERT OR IGNORE INTO prompt_refs (connector, ref, escalation_id) VALUES (?,?,?)",
             (connector, ref, escalation_id),
         )
@@ -147,7 +146,7 @@ class Escalations:
 
     @staticmethod
     async def close_in(
-        tx: aiosqlite.Connection, escalation_id: int, *, state: str, answer: str, via: str
+        tx: Tx, escalation_id: int, *, state: str, answer: str, via: str
     ) -> bool:
         """True only for the first close: the first verified answer wins."""
         cur = await tx.execute(

@@ -15,7 +15,7 @@ class KeyValue:
 
     async def set(self, key: str, value: str) -> None:
         async with self.db.transaction() as tx:
-            await tx.execute(
+            tx.defer(
                 "INSERT INTO kv (key, value) VALUES (?, ?)"
                 " ON CONFLICT(key) DO UPDATE SET value=excluded.value",
                 (key, value),

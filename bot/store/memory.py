@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import time
 
-import aiosqlite
-
-from bot.store.db import Database
+from bot.store.db import Database, Tx
 
 
 class Memory:
@@ -14,8 +12,8 @@ class Memory:
         self.db = db
 
     @staticmethod
-    async def add_in(tx: aiosqlite.Connection, *, subject: str, fact: str, source: str) -> None:
-        await tx.execute(
+    async def add_in(tx: Tx, *, subject: str, fact: str, source: str) -> None:
+        tx.defer(
             "INSERT OR IGNORE INTO memory (subject, fact, source, created_at) VALUES (?,?,?,?)",
             (subject.lower(), fact[:1000], source, time.time()),
         )

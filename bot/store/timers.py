@@ -7,10 +7,8 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import aiosqlite
-
 from bot.events import Event
-from bot.store.db import Database
+from bot.store.db import Database, Tx
 from bot.store.inbox import Inbox
 
 
@@ -28,16 +26,16 @@ class Timers:
 
     @staticmethod
     async def add_in(
-        tx: aiosqlite.Connection, *, key: str, due_at: float, kind: str, payload: dict[str, str]
+        tx: Tx, *, key: str, due_at: float, kind: str, payload: dict[str, str]
     ) -> None:
-        await tx.execute(
+        tx.defer(
             "INSERT OR IGNORE INTO timers (key, due_at, kind, payload) VALUES (?,?,?,?)",
             (key, due_at, kind, json.dumps(payload, sort_keys=True)),
         )
 
     @staticmethod
-    async def cancel_in(tx: aiosqlite.Connection, *, key_prefix: str) -> None:
-        await tx.execute(
+    async def cancel_in(tx: Tx, *, key_prefix: str) -> None:
+        tx.defer(
             "UPDATE timers SET state='cancelled' WHERE state='pending' AND key LIKE ?",
             (key_prefix + "%",),
         )
