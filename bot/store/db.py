@@ -31,6 +31,7 @@ from bot.store.schema import MIGRATIONS
 T = TypeVar("T")
 Statement = tuple[str, tuple[Any, ...]]
 Work = tuple[Callable[..., Any], tuple[Any, ...]]
+Read = tuple[str, tuple[Any, ...], bool]  # sql, parameters, only the first row
 
 
 class InstanceLock:
@@ -154,9 +155,16 @@ def _fetchall(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...]) -> li
     return conn.execute(sql, params).fetchall()
 
 
-def _fetchone(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...]) -> sqlite3.Row | None:
-    row: sqlite3.Row | None = conn.execute(sql, params).fetchone()
-    return row
+def _read_batch(conn: sqlite3.Connection, queries: list[Read]) -> list[tuple[bool, Any]]:
+    """Several independent reads (of several coroutines) in one hop; each its own outcome."""
+    outcomes: list[tuple[bool, Any]] = []
+    for sql, params, one in queries:
+        try:
+            cur = conn.execute(sql, params)
+            outcomes.append((True, cur.fetchone() if one else cur.fetchall()))
+        except Exception as exc:
+            outcomes.append((False, exc))
+    return outcomes
 
 
 async def _hop(conn: aiosqlite.Connection, fn: Callable[..., T], *args: Any) -> T:
@@ -208,6 +216,9 @@ class Database:
         self._active: dict[asyncio.Task[Any], Tx] = {}  # the tasks inside a transaction
         self._group: list[tuple[Work, asyncio.Future[Any]]] = []  # waiting for group commit
         self._flusher: asyncio.Task[None] | None = None
+        self._reads: list[tuple[Read, asyncio.Future[Any]]] = []  # waiting for a reader
+        self._reading_now = 0  # reader slots busy (at most one hop per reader)
+        self._read_tasks: set[asyncio.Task[None]] = set()
 
     @property
     def conn(self) -> aiosqlite.Connection:
@@ -332,36 +343,71 @@ class Database:
         finally:
             self._flusher = None
 
-    def _reader(self) -> aiosqlite.Connection | None:
-        """A read-only connection for a read outside the caller's transaction.
-
-        In WAL mode a reader sees the last committed state, exactly what the writer
-        connection shows between transactions, so such reads need not wait for the write
-        lock (they used to queue behind every transaction of every worker)."""
-        if not self._readers:
-            return None
-        self._next_reader = (self._next_reader + 1) % len(self._readers)
-        return self._readers[self._next_reader]
-
-    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+    async def _read(self, sql: str, params: Iterable[Any], one: bool) -> Any:
         tx = self._current()
         if tx is not None:  # inside the caller's own transaction: see its own writes
-            return await (await tx.execute(sql, params)).fetchall()
-        reader = self._reader()
-        if reader is not None:
-            return await _hop(reader, _fetchall, sql, tuple(params))
-        async with self._lock:
-            return await _hop(self.conn, _fetchall, sql, tuple(params))
+            result = await tx.execute(sql, params)
+            return await (result.fetchone() if one else result.fetchall())
+        if not self._readers:
+            async with self._lock:
+                found = await _hop(self.conn, _read_batch, [(sql, tuple(params), one)])
+        else:
+            # Reads outside a transaction see the last committed state (WAL), exactly what
+            # the writer shows between transactions, so they need not wait for the write
+            # lock. The reads of all coroutines that arrive together share one hop.
+            future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+            self._reads.append(((sql, tuple(params), one), future))
+            if self._reading_now < len(self._readers):
+                self._reading_now += 1
+                asyncio.get_running_loop().call_soon(self._start_reads)
+            return await future
+        ok, value = found[0]
+        if not ok:
+            raise value
+        return value
+
+    def _start_reads(self) -> None:
+        if not self._reads:
+            self._reading_now -= 1
+            return
+        batch, self._reads = self._reads, []
+        reader = self._readers[self._next_reader]
+        self._next_reader = (self._next_reader + 1) % len(self._readers)
+        task = asyncio.get_running_loop().create_task(self._run_reads(reader, batch))
+        self._read_tasks.add(task)
+        task.add_done_callback(self._read_tasks.discard)
+
+    async def _run_reads(
+        self, reader: aiosqlite.Connection, batch: list[tuple[Read, asyncio.Future[Any]]]
+    ) -> None:
+        try:
+            outcomes = await _hop(reader, _read_batch, [query for query, _ in batch])
+        except BaseException as exc:
+            outcomes = [(False, exc if isinstance(exc, Exception) else RuntimeError(repr(exc)))] * len(batch)
+            if not isinstance(exc, Exception):
+                self._settle(batch, outcomes)
+                self._reading_now -= 1
+                raise
+        self._settle(batch, outcomes)
+        self._start_reads()  # whatever arrived meanwhile, on this reader slot
+
+    @staticmethod
+    def _settle(batch: list[tuple[Read, asyncio.Future[Any]]], outcomes: list[tuple[bool, Any]]) -> None:
+        for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
+            if future.done():
+                continue
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(value)
+
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        rows: list[sqlite3.Row] = await self._read(sql, params, False)
+        return rows
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
-        tx = self._current()
-        if tx is not None:
-            return await (await tx.execute(sql, params)).fetchone()
-        reader = self._reader()
-        if reader is not None:
-            return await _hop(reader, _fetchone, sql, tuple(params))
-        async with self._lock:
-            return await _hop(self.conn, _fetchone, sql, tuple(params))
+        row: sqlite3.Row | None = await self._read(sql, params, True)
+        return row
 
     async def integrity_check(self) -> str:
         row = await self.fetchone("PRAGMA integrity_check")

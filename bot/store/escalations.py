@@ -130,9 +130,7 @@ class Escalations:
         return _from_row(row) if row else None
 
     @staticmethod
-    async def add_prompt_ref_in(
-        tx: Tx, *, connector: str, ref: str, escalation_id: int
-    ) -> None:
+    async def add_prompt_ref_in(tx: Tx, *, connector: str, ref: str, escalation_id: int) -> None:
         tx.defer(
             "INSERT OR IGNORE INTO prompt_refs (connector, ref, escalation_id) VALUES (?,?,?)",
             (connector, ref, escalation_id),
@@ -145,9 +143,7 @@ class Escalations:
         return [(r["connector"], r["ref"]) for r in rows]
 
     @staticmethod
-    async def close_in(
-        tx: Tx, escalation_id: int, *, state: str, answer: str, via: str
-    ) -> bool:
+    async def close_in(tx: Tx, escalation_id: int, *, state: str, answer: str, via: str) -> bool:
         """True only for the first close: the first verified answer wins."""
         cur = await tx.execute(
             "UPDATE escalations SET state=?, answer=?, answered_via=?, answered_at=?"

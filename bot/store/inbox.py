@@ -148,8 +148,6 @@ def _claim(
         return []
     marks = ",".join("?" * len(chosen))
     seqs = [r["seq"] for r in chosen]
-    bodies = {
-        r[0]: r[1] for r in conn.execute(f"SELECT seq, body FROM inbox WHERE seq IN ({marks})", seqs)
-    }
+    bodies = {r[0]: r[1] for r in conn.execute(f"SELECT seq, body FROM inbox WHERE seq IN ({marks})", seqs)}
     conn.execute(f"UPDATE inbox SET state='processing', attempts=attempts+1 WHERE seq IN ({marks})", seqs)
     return [(r, bodies[r["seq"]]) for r in chosen]

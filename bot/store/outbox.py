@@ -94,9 +94,7 @@ class Outbox:
 
     async def mark_failed(self, key: str, *, error: str) -> None:
         async with self.db.transaction() as tx:
-            tx.defer(
-                "UPDATE outbox SET state='failed', last_error=? WHERE key=?", (error[:2000], key)
-            )
+            tx.defer("UPDATE outbox SET state='failed', last_error=? WHERE key=?", (error[:2000], key))
 
     async def autonomous_replies(self, thread: str, *, since: float) -> int:
         row = await self.db.fetchone(

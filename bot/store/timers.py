@@ -25,9 +25,7 @@ class Timers:
         self.db = db
 
     @staticmethod
-    async def add_in(
-        tx: Tx, *, key: str, due_at: float, kind: str, payload: dict[str, str]
-    ) -> None:
+    async def add_in(tx: Tx, *, key: str, due_at: float, kind: str, payload: dict[str, str]) -> None:
         tx.defer(
             "INSERT OR IGNORE INTO timers (key, due_at, kind, payload) VALUES (?,?,?,?)",
             (key, due_at, kind, json.dumps(payload, sort_keys=True)),
