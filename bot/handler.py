@@ -7,6 +7,7 @@ so a crash at any point is repaired by simply handling the event again.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -127,15 +128,22 @@ class EventHandler:
                 event=event,
             )
             return
-        history = tuple(await self.store.inbox.history(thread, before_seq=claimed.seq))
+        # Independent reads, issued together: the store runs them in one round trip.
+        earlier, sent, memory, negotiation_state = await asyncio.gather(
+            self.store.inbox.history(thread, before_seq=claimed.seq),
+            self.store.outbox.sent_texts(thread),
+            self.store.memory.about(event.sender),
+            self._negotiation(thread),
+        )
+        history = tuple(earlier)
         ctx = AgentContext(
             event=event,
             rules=route.rules,
             rulebook=rulebook,
             history=history,
-            sent=tuple(await self.store.outbox.sent_texts(thread)),
-            memory=tuple(await self.store.memory.about(event.sender)),
-            negotiation=await self._negotiation(thread),
+            sent=tuple(sent),
+            memory=tuple(memory),
+            negotiation=negotiation_state,
             extra={"owner_instruction": route.owner_note} if route.owner_note else {},
         )
         decision = await self._decide(ctx)
@@ -162,15 +170,22 @@ class EventHandler:
                 negotiation.gate_fields(ctx.negotiation, mandate=mandate, their_text=event.text)
             )
         participants = set(event.participants)
-        for earlier in history:
-            participants |= earlier.participants
+        for before in history:
+            participants |= before.participants
+        # Read together after the decision, as before: the gate check between them and the
+        # "paused" flag is synchronous, so this reads the same state.
+        replies_24h, sends_24h, paused = await asyncio.gather(
+            self.store.outbox.autonomous_replies(thread, since=now - DAY),
+            self.store.outbox.sends_to(event.sender, since=now - DAY),
+            self.store.kv.get("paused"),
+        )
         gate_ctx = GateContext(
             event=event,
             rule=rule,
             participants=frozenset(participants),
             thread_text="\n".join(e.text for e in (*history, event)),
-            replies_in_thread_24h=await self.store.outbox.autonomous_replies(thread, since=now - DAY),
-            sends_to_correspondent_24h=await self.store.outbox.sends_to(event.sender, since=now - DAY),
+            replies_in_thread_24h=replies_24h,
+            sends_to_correspondent_24h=sends_24h,
             replies_per_thread_cap=self.settings.limits.replies_per_thread,
             sends_per_correspondent_cap=self.settings.limits.sends_per_correspondent,
             owner_addresses=frozenset(rulebook.owner.emails),
@@ -192,7 +207,7 @@ class EventHandler:
         escalation = result.escalation(decision)
         if escalation is not None:
             allowed.append(escalation)
-        if await self.store.kv.get("paused") == "1":
+        if paused == "1":
             allowed = _hold_for_approval(allowed, rule.name if rule else "")
         outcome = "escalated" if any(isinstance(a, Escalate) for a in allowed) else "handled"
         await self._finish(
