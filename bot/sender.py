@@ -51,6 +51,9 @@ class Sender:
 
     async def run(self) -> None:
         while not self._stopping:
+            # Cleared before the claim: a wake while claiming runs the loop again, and
+            # a claim that found less than it could take is not repeated for nothing.
+            self._wake.clear()
             free = self.concurrency - len(self._tasks)
             claimed = []
             if free > 0:
@@ -60,9 +63,8 @@ class Sender:
                 task = asyncio.create_task(self._deliver(delivery, thread, escalation_id))
                 self._tasks.add(task)
                 task.add_done_callback(self._done)
-            if claimed and len(self._tasks) < self.concurrency:
-                continue
-            self._wake.clear()
+            if self._wake.is_set():
+                continue  # new work or a free slot arrived meanwhile
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=self.idle_poll_seconds)
             except TimeoutError:
