@@ -167,6 +167,16 @@ def _read_batch(conn: sqlite3.Connection, queries: list[Read]) -> list[tuple[boo
     return outcomes
 
 
+def _settle(batch: list[tuple[Any, asyncio.Future[Any]]], outcomes: list[tuple[bool, Any]]) -> None:
+    for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
+        if future.done():
+            continue
+        if ok:
+            future.set_result(value)
+        else:
+            future.set_exception(value)
+
+
 async def _hop(conn: aiosqlite.Connection, fn: Callable[..., T], *args: Any) -> T:
     """Run ``fn(sqlite3_connection, *args)`` on the connection's thread: one round trip.
 
@@ -316,6 +326,7 @@ class Database:
         return result
 
     async def _flush(self) -> None:
+        batch: list[tuple[Work, asyncio.Future[Any]]] = []
         try:
             while self._group:
                 async with self._lock:
@@ -323,22 +334,13 @@ class Database:
                     try:
                         outcomes = await _hop(self.conn, _run_group, [work for work, _ in batch])
                     except Exception as exc:  # the group's COMMIT failed: none of it happened
-                        for _, future in batch:
-                            if not future.done():
-                                future.set_exception(exc)
-                        continue
-                for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
-                    if future.done():
-                        continue
-                    if ok:
-                        future.set_result(value)
-                    else:
-                        future.set_exception(value)
+                        outcomes = [(False, exc)] * len(batch)
+                _settle(batch, outcomes)
+                batch = []
         except BaseException as exc:  # cancelled (loop shutdown): nobody waits forever
-            waiting, self._group = self._group, []
-            for _, future in waiting:
-                if not future.done():
-                    future.set_exception(RuntimeError(f"database writer stopped: {exc!r}"))
+            waiting, self._group = [*batch, *self._group], []
+            stopped = RuntimeError(f"database writer stopped: {exc!r}")
+            _settle(waiting, [(False, stopped)] * len(waiting))
             raise
         finally:
             self._flusher = None
@@ -385,21 +387,11 @@ class Database:
         except BaseException as exc:
             outcomes = [(False, exc if isinstance(exc, Exception) else RuntimeError(repr(exc)))] * len(batch)
             if not isinstance(exc, Exception):
-                self._settle(batch, outcomes)
+                _settle(batch, outcomes)
                 self._reading_now -= 1
                 raise
-        self._settle(batch, outcomes)
+        _settle(batch, outcomes)
         self._start_reads()  # whatever arrived meanwhile, on this reader slot
-
-    @staticmethod
-    def _settle(batch: list[tuple[Read, asyncio.Future[Any]]], outcomes: list[tuple[bool, Any]]) -> None:
-        for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
-            if future.done():
-                continue
-            if ok:
-                future.set_result(value)
-            else:
-                future.set_exception(value)
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
         rows: list[sqlite3.Row] = await self._read(sql, params, False)
