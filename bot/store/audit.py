@@ -8,7 +8,9 @@ import sqlite3
 import time
 from dataclasses import dataclass
 
-from bot.store.db import Database, Tx
+import aiosqlite
+
+from bot.store.db import Database, defer
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -34,8 +36,9 @@ class Audit:
         self.db = db
 
     @staticmethod
-    async def add_in(tx: Tx, entry: AuditEntry) -> None:
-        tx.defer(
+    async def add_in(tx: aiosqlite.Connection, entry: AuditEntry) -> None:
+        await defer(
+            tx,
             "INSERT INTO audit (at, event_id, channel, sender, subject, rule, outcome, reasons,"
             " actions, blocked, llm_calls, tokens_in, tokens_out, duration_ms)"
             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",

@@ -21,7 +21,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import aiosqlite
 
@@ -63,6 +63,14 @@ class InstanceLock:
             self._fd = None
 
 
+async def defer(tx: aiosqlite.Connection, sql: str, params: Iterable[Any] = ()) -> None:
+    """A write whose result nobody reads: sent with the transaction's next round trip."""
+    if isinstance(tx, Tx):
+        tx.defer(sql, params)
+    else:
+        await tx.execute(sql, tuple(params))
+
+
 class Result:
     """What a statement returned, read on the database thread in the same hop.
 
@@ -88,8 +96,6 @@ class Result:
         return rows
 
     async def close(self) -> None:
-        if self._flusher is not None:
-            await asyncio.wait([self._flusher])
         return None
 
 
@@ -187,7 +193,16 @@ async def _hop(conn: aiosqlite.Connection, fn: Callable[..., T], *args: Any) -> 
     return result
 
 
-class Tx:
+if TYPE_CHECKING:
+    # Modules outside the store annotate their transaction parameter as the aiosqlite
+    # connection it used to be; for the type checker a Tx still is one (it offers the
+    # part they use: execute, and fetchone/fetchall/rowcount/lastrowid on the result).
+    _TxBase = aiosqlite.Connection
+else:
+    _TxBase = object
+
+
+class Tx(_TxBase):
     """One write transaction on the writer connection.
 
     ``execute`` runs now (with everything queued before it, BEGIN included) and returns
@@ -201,7 +216,7 @@ class Tx:
         self._pending: list[Statement] = []
         self.begun = False  # BEGIN has been sent: the write lock is held
 
-    async def execute(self, sql: str, params: Iterable[Any] = ()) -> Result:
+    async def execute(self, sql: str, params: Iterable[Any] = ()) -> Result:  # type: ignore[override]
         if not self.begun:
             await self._db._lock.acquire()
             self.begun = True

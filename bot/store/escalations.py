@@ -12,9 +12,11 @@ import sqlite3
 import time
 from dataclasses import dataclass
 
+import aiosqlite
+
 from bot.actions import Action, Escalate, action_from_dict, action_to_dict
 from bot.events import Event
-from bot.store.db import Database, Tx
+from bot.store.db import Database, defer
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -68,7 +70,7 @@ class Escalations:
 
     @staticmethod
     async def create_in(
-        tx: Tx,
+        tx: aiosqlite.Connection,
         *,
         key: str,
         action: Escalate,
@@ -130,8 +132,11 @@ class Escalations:
         return _from_row(row) if row else None
 
     @staticmethod
-    async def add_prompt_ref_in(tx: Tx, *, connector: str, ref: str, escalation_id: int) -> None:
-        tx.defer(
+    async def add_prompt_ref_in(
+        tx: aiosqlite.Connection, *, connector: str, ref: str, escalation_id: int
+    ) -> None:
+        await defer(
+            tx,
             "INSERT OR IGNORE INTO prompt_refs (connector, ref, escalation_id) VALUES (?,?,?)",
             (connector, ref, escalation_id),
         )
@@ -143,7 +148,9 @@ class Escalations:
         return [(r["connector"], r["ref"]) for r in rows]
 
     @staticmethod
-    async def close_in(tx: Tx, escalation_id: int, *, state: str, answer: str, via: str) -> bool:
+    async def close_in(
+        tx: aiosqlite.Connection, escalation_id: int, *, state: str, answer: str, via: str
+    ) -> bool:
         """True only for the first close: the first verified answer wins."""
         cur = await tx.execute(
             "UPDATE escalations SET state=?, answer=?, answered_via=?, answered_at=?"

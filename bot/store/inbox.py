@@ -10,8 +10,10 @@ import sqlite3
 import time
 from dataclasses import dataclass
 
+import aiosqlite
+
 from bot.events import Event
-from bot.store.db import Database, Tx
+from bot.store.db import Database, defer
 
 INSERT = (
     "INSERT OR IGNORE INTO inbox (id, channel, kind, thread, sender, body, created_at)"
@@ -40,7 +42,7 @@ class Inbox:
         return await self.db.write(_insert, _row(event))
 
     @staticmethod
-    async def add_in(tx: Tx, event: Event) -> bool:
+    async def add_in(tx: aiosqlite.Connection, event: Event) -> bool:
         cur = await tx.execute(INSERT, _row(event))
         return cur.rowcount == 1
 
@@ -72,19 +74,23 @@ class Inbox:
         ]
 
     @staticmethod
-    async def finish_in(tx: Tx, seq: int) -> None:
-        tx.defer("UPDATE inbox SET state='done', done_at=?, last_error='' WHERE seq=?", (time.time(), seq))
+    async def finish_in(tx: aiosqlite.Connection, seq: int) -> None:
+        await defer(
+            tx, "UPDATE inbox SET state='done', done_at=?, last_error='' WHERE seq=?", (time.time(), seq)
+        )
 
     async def retry_later(self, seq: int, *, error: str, delay: float) -> None:
         async with self.db.transaction() as tx:
-            tx.defer(
+            await defer(
+                tx,
                 "UPDATE inbox SET state='pending', last_error=?, next_at=? WHERE seq=?",
                 (error[:2000], time.time() + delay, seq),
             )
 
     @staticmethod
-    async def quarantine_in(tx: Tx, seq: int, *, error: str) -> None:
-        tx.defer(
+    async def quarantine_in(tx: aiosqlite.Connection, seq: int, *, error: str) -> None:
+        await defer(
+            tx,
             "UPDATE inbox SET state='quarantined', last_error=?, done_at=? WHERE seq=?",
             (error[:2000], time.time(), seq),
         )

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import time
 
-from bot.store.db import Database, Tx
+import aiosqlite
+
+from bot.store.db import Database, defer
 
 
 class Memory:
@@ -12,8 +14,9 @@ class Memory:
         self.db = db
 
     @staticmethod
-    async def add_in(tx: Tx, *, subject: str, fact: str, source: str) -> None:
-        tx.defer(
+    async def add_in(tx: aiosqlite.Connection, *, subject: str, fact: str, source: str) -> None:
+        await defer(
+            tx,
             "INSERT OR IGNORE INTO memory (subject, fact, source, created_at) VALUES (?,?,?,?)",
             (subject.lower(), fact[:1000], source, time.time()),
         )

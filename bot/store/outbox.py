@@ -12,8 +12,10 @@ import sqlite3
 import time
 from dataclasses import dataclass
 
+import aiosqlite
+
 from bot.delivery import Delivery
-from bot.store.db import Database, Tx
+from bot.store.db import Database, defer
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -34,9 +36,10 @@ class Outbox:
         self.db = db
 
     @staticmethod
-    async def add_in(tx: Tx, row: OutboxRow) -> None:
+    async def add_in(tx: aiosqlite.Connection, row: OutboxRow) -> None:
         """Sent with the transaction's COMMIT (``INSERT OR IGNORE``: a rerun adds nothing)."""
-        tx.defer(
+        await defer(
+            tx,
             "INSERT OR IGNORE INTO outbox (key, event_id, connector, op, payload, thread,"
             " recipient, autonomous, escalation_id, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
             (
@@ -79,22 +82,24 @@ class Outbox:
             for row, thread, payload in chosen
         ]
 
-    async def mark_sent(self, key: str, receipt: dict[str, str], *, tx: Tx) -> None:
-        tx.defer(
+    async def mark_sent(self, key: str, receipt: dict[str, str], *, tx: aiosqlite.Connection) -> None:
+        await defer(
+            tx,
             "UPDATE outbox SET state='sent', sent_at=?, receipt=?, last_error='' WHERE key=?",
             (time.time(), json.dumps(receipt, sort_keys=True), key),
         )
 
     async def mark_retry(self, key: str, *, error: str, delay: float) -> None:
         async with self.db.transaction() as tx:
-            tx.defer(
+            await defer(
+                tx,
                 "UPDATE outbox SET state='pending', last_error=?, next_at=? WHERE key=?",
                 (error[:2000], time.time() + delay, key),
             )
 
     async def mark_failed(self, key: str, *, error: str) -> None:
         async with self.db.transaction() as tx:
-            tx.defer("UPDATE outbox SET state='failed', last_error=? WHERE key=?", (error[:2000], key))
+            await defer(tx, "UPDATE outbox SET state='failed', last_error=? WHERE key=?", (error[:2000], key))
 
     async def autonomous_replies(self, thread: str, *, since: float) -> int:
         row = await self.db.fetchone(

@@ -7,8 +7,10 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import aiosqlite
+
 from bot.events import Event
-from bot.store.db import Database, Tx
+from bot.store.db import Database, defer
 from bot.store.inbox import Inbox
 
 
@@ -25,15 +27,19 @@ class Timers:
         self.db = db
 
     @staticmethod
-    async def add_in(tx: Tx, *, key: str, due_at: float, kind: str, payload: dict[str, str]) -> None:
-        tx.defer(
+    async def add_in(
+        tx: aiosqlite.Connection, *, key: str, due_at: float, kind: str, payload: dict[str, str]
+    ) -> None:
+        await defer(
+            tx,
             "INSERT OR IGNORE INTO timers (key, due_at, kind, payload) VALUES (?,?,?,?)",
             (key, due_at, kind, json.dumps(payload, sort_keys=True)),
         )
 
     @staticmethod
-    async def cancel_in(tx: Tx, *, key_prefix: str) -> None:
-        tx.defer(
+    async def cancel_in(tx: aiosqlite.Connection, *, key_prefix: str) -> None:
+        await defer(
+            tx,
             "UPDATE timers SET state='cancelled' WHERE state='pending' AND key LIKE ?",
             (key_prefix + "%",),
         )
