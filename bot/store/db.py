@@ -125,10 +125,24 @@ def _commit(conn: sqlite3.Connection, statements: list[Statement]) -> None:
 
 
 def _run_group(conn: sqlite3.Connection, items: list[Work]) -> list[tuple[bool, Any]]:
-    """Group commit: every item in its own savepoint inside ONE transaction.
+    """Group commit: the items of several coroutines in ONE transaction.
 
-    An item that fails is rolled back to its savepoint alone (its caller gets the
-    exception); the others commit together. Nothing is reported before COMMIT."""
+    Fast path: all items, then COMMIT. If anything fails, the whole transaction is rolled
+    back and the group runs again with every item in its own savepoint, so a failing item
+    is rolled back alone (its caller gets the exception) and the others commit together.
+    Items only touch the database, so running one again after a rollback is harmless.
+    Nothing is reported before the COMMIT that contains it."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        values = [fn(conn, *args) for fn, args in items]
+        conn.execute("COMMIT")
+    except Exception:
+        _rollback(conn)  # and run again, item by item
+    except BaseException:
+        _rollback(conn)
+        raise
+    else:
+        return [(True, value) for value in values]
     outcomes: list[tuple[bool, Any]] = []
     conn.execute("BEGIN IMMEDIATE")
     try:
