@@ -221,8 +221,8 @@ class Tx(_TxBase):
 
     ``execute`` runs now (with everything queued before it, BEGIN included) and returns
     its result; ``defer`` queues a statement whose result nobody needs. A transaction
-    that only deferred is committed by the group writer together with others', each in
-    its own savepoint; one that executed holds the write lock until its COMMIT, which
+    that only deferred is committed by the group writer together with others' (see
+    ``_run_group``); one that executed holds the write lock until its COMMIT, which
     carries the remaining deferred statements in the same hop."""
 
     def __init__(self, db: Database) -> None:
@@ -344,7 +344,7 @@ class Database:
         transaction, grouped with whatever other writes are waiting (group commit).
 
         Returns after the COMMIT that contains it; if ``fn`` raises, only its own writes
-        are rolled back (a savepoint) and the exception is raised here."""
+        are rolled back and the exception is raised here (``_run_group``)."""
         if self._current() is not None and self._current().begun:  # type: ignore[union-attr]
             raise RuntimeError("write() inside an open transaction")
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
