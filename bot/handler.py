@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -129,12 +129,19 @@ class EventHandler:
             )
             return
         # Independent reads, issued together: the store runs them in one round trip.
-        earlier, sent, memory, negotiation_state = await asyncio.gather(
+        # Memory is read only by a model, the negotiation state by a model or a mandate.
+        reads: list[Awaitable[Any]] = [
             self.store.inbox.history(thread, before_seq=claimed.seq),
             self.store.outbox.sent_texts(thread),
-            self.store.memory.about(event.sender),
-            self._negotiation(thread),
-        )
+        ]
+        if self.agent is not None:
+            reads.append(self.store.memory.about(event.sender))
+        if self.agent is not None or (rule is not None and rule.mandate is not None):
+            reads.append(self._negotiation(thread))
+        found = await asyncio.gather(*reads)
+        earlier, sent = found[0], found[1]
+        memory = found[2] if self.agent is not None else []
+        negotiation_state = found[-1] if len(found) > 2 + (self.agent is not None) else None
         history = tuple(earlier)
         ctx = AgentContext(
             event=event,
