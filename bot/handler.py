@@ -7,10 +7,11 @@ so a crash at any point is repaired by simply handling the event again.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -122,15 +123,29 @@ class EventHandler:
                 event=event,
             )
             return
-        history = tuple(await self.store.inbox.history(thread, before_seq=claimed.seq))
+        # Independent reads, issued together: the store runs them in one round trip.
+        # Memory is read only by a model, the negotiation state by a model or a mandate.
+        reads: list[Awaitable[Any]] = [
+            self.store.inbox.history(thread, before_seq=claimed.seq),
+            self.store.outbox.sent_texts(thread),
+        ]
+        if self.agent is not None:
+            reads.append(self.store.memory.about(event.sender))
+        if self.agent is not None or (rule is not None and rule.mandate is not None):
+            reads.append(self._negotiation(thread))
+        found = await asyncio.gather(*reads)
+        earlier, sent = found[0], found[1]
+        memory = found[2] if self.agent is not None else []
+        negotiation_state = found[-1] if len(found) > 2 + (self.agent is not None) else None
+        history = tuple(earlier)
         ctx = AgentContext(
             event=event,
             rules=route.rules,
             rulebook=rulebook,
             history=history,
-            sent=tuple(await self.store.outbox.sent_texts(thread)),
-            memory=tuple(await self.store.memory.about(event.sender)),
-            negotiation=await self._negotiation(thread),
+            sent=tuple(sent),
+            memory=tuple(memory),
+            negotiation=negotiation_state,
             extra={"owner_instruction": route.owner_note} if route.owner_note else {},
         )
         decision = await self._decide(ctx)
@@ -158,15 +173,22 @@ class EventHandler:
                 negotiation.gate_fields(ctx.negotiation, mandate=mandate, their_text=event.text)
             )
         participants = set(event.participants)
-        for earlier in history:
-            participants |= earlier.participants
+        for before in history:
+            participants |= before.participants
+        # Read together after the decision, as before: the gate check between them and the
+        # "paused" flag is synchronous, so this reads the same state.
+        replies_24h, sends_24h, paused = await asyncio.gather(
+            self.store.outbox.autonomous_replies(thread, since=now - DAY),
+            self.store.outbox.sends_to(event.sender, since=now - DAY),
+            self.store.kv.get("paused"),
+        )
         gate_ctx = GateContext(
             event=event,
             rule=rule,
             participants=frozenset(participants),
             thread_text="\n".join(e.text for e in (*history, event)),
-            replies_in_thread_24h=await self.store.outbox.autonomous_replies(thread, since=now - DAY),
-            sends_to_correspondent_24h=await self.store.outbox.sends_to(event.sender, since=now - DAY),
+            replies_in_thread_24h=replies_24h,
+            sends_to_correspondent_24h=sends_24h,
             replies_per_thread_cap=self.settings.limits.replies_per_thread,
             sends_per_correspondent_cap=self.settings.limits.sends_per_correspondent,
             owner_addresses=frozenset(rulebook.owner.emails),
@@ -188,7 +210,7 @@ class EventHandler:
         escalation = result.escalation(decision)
         if escalation is not None:
             allowed.append(escalation)
-        if await self.store.kv.get("paused") == "1":
+        if paused == "1":
             allowed = _hold_for_approval(allowed, rule.name if rule else "")
         outcome = "escalated" if any(isinstance(a, Escalate) for a in allowed) else "handled"
         await self._finish(
@@ -476,7 +498,7 @@ class EventHandler:
         target = event or claimed.event
         async with self.store.db.transaction() as tx:
             if negotiation_state is not None:
-                await tx.execute(
+                tx.defer(
                     "INSERT INTO negotiations (thread, state, updated_at) VALUES (?,?,?)"
                     " ON CONFLICT(thread) DO UPDATE SET state=excluded.state, updated_at=excluded.updated_at",
                     (*negotiation_state, time.time()),

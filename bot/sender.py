@@ -52,6 +52,9 @@ class Sender:
 
     async def run(self) -> None:
         while not self._stopping:
+            # Cleared before the claim: a wake while claiming runs the loop again, and
+            # a claim that found less than it could take is not repeated for nothing.
+            self._wake.clear()
             free = self.concurrency - len(self._tasks)
             claimed = []
             if free > 0:
@@ -61,9 +64,8 @@ class Sender:
                 task = asyncio.create_task(self._deliver(delivery, thread, escalation_id))
                 self._tasks.add(task)
                 task.add_done_callback(self._done)
-            if claimed and len(self._tasks) < self.concurrency:
-                continue
-            self._wake.clear()
+            if self._wake.is_set():
+                continue  # new work or a free slot arrived meanwhile
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=self.idle_poll_seconds)
             except TimeoutError:
@@ -138,7 +140,7 @@ class Sender:
                         tx, connector=delivery.connector, ref=str(ref), escalation_id=escalation_id
                     )
                     # Editing the prompt later needs its address (chat id, Slack channel).
-                    await tx.execute(
+                    tx.defer(
                         "INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)",
                         (f"prompt:{delivery.connector}:{ref}", json.dumps(receipt, sort_keys=True)),
                     )

@@ -51,6 +51,9 @@ class WorkerPool:
 
     async def run(self) -> None:
         while not self._stopping:
+            # Cleared before the claim: a wake while claiming runs the loop again, and
+            # a claim that found less than it could take is not repeated for nothing.
+            self._wake.clear()
             free = self.concurrency - len(self._tasks)
             claimed = []
             if free > 0:
@@ -61,9 +64,8 @@ class WorkerPool:
                 self._tasks.add(task)
                 self._idle.clear()
                 task.add_done_callback(self._done)
-            if claimed and len(self._tasks) < self.concurrency:
-                continue  # there may be more ready work right away
-            self._wake.clear()
+            if self._wake.is_set():
+                continue  # new work or a free slot arrived meanwhile
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=self.idle_poll_seconds)
             except TimeoutError:

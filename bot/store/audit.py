@@ -4,12 +4,13 @@ and what it cost. ``deputy log`` and the digest read it."""
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from dataclasses import dataclass
 
 import aiosqlite
 
-from bot.store.db import Database
+from bot.store.db import Database, defer
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -36,7 +37,8 @@ class Audit:
 
     @staticmethod
     async def add_in(tx: aiosqlite.Connection, entry: AuditEntry) -> None:
-        await tx.execute(
+        await defer(
+            tx,
             "INSERT INTO audit (at, event_id, channel, sender, subject, rule, outcome, reasons,"
             " actions, blocked, llm_calls, tokens_in, tokens_out, duration_ms)"
             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -65,7 +67,7 @@ class Audit:
         return [_entry(r) for r in reversed(rows)]
 
 
-def _entry(row: aiosqlite.Row) -> AuditEntry:
+def _entry(row: sqlite3.Row) -> AuditEntry:
     return AuditEntry(
         at=row["at"],
         event_id=row["event_id"],

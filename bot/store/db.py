@@ -1,7 +1,13 @@
 """One SQLite database in WAL mode, one writer connection, one daemon.
 
-Every write goes through ``transaction()``, which holds an asyncio lock for the whole
-BEGIN..COMMIT so that coroutines sharing the connection never interleave statements.
+Every write goes through ``transaction()`` (or ``write()``). aiosqlite runs each call on
+the connection's own thread, and every call is a round trip, so a transaction costs as
+few of them as it can: statements whose result nobody reads are deferred and sent with
+the next one that is read, or with COMMIT; a transaction that only deferred is handed to
+the group writer, which commits the transactions of all waiting coroutines together in
+one BEGIN..COMMIT, each in its own savepoint. A transaction that reads holds an asyncio
+lock from its first statement to its COMMIT, so coroutines sharing the connection never
+interleave statements. Nobody is told "done" before the COMMIT that contains its work.
 The single-instance lock is an OS file lock beside the database: the kernel releases it
 when the process dies, even by SIGKILL, so a crashed daemon never blocks its successor.
 """
@@ -12,15 +18,20 @@ import asyncio
 import fcntl
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import aiosqlite
 
 from bot.errors import AlreadyRunning
 from bot.store.schema import MIGRATIONS
+
+T = TypeVar("T")
+Statement = tuple[str, tuple[Any, ...]]
+Work = tuple[Callable[..., Any], tuple[Any, ...]]
+Read = tuple[str, tuple[Any, ...], bool]  # sql, parameters, only the first row
 
 
 class InstanceLock:
@@ -52,6 +63,185 @@ class InstanceLock:
             self._fd = None
 
 
+async def defer(tx: aiosqlite.Connection, sql: str, params: Iterable[Any] = ()) -> None:
+    """A write whose result nobody reads: sent with the transaction's next round trip."""
+    if isinstance(tx, Tx):
+        tx.defer(sql, params)
+    else:
+        await tx.execute(sql, tuple(params))
+
+
+class Result:
+    """What a statement returned, read on the database thread in the same hop.
+
+    Quacks like the aiosqlite cursor the callers used: ``rowcount``, ``lastrowid``,
+    ``await fetchone()`` / ``await fetchall()``."""
+
+    __slots__ = ("_next", "_rows", "lastrowid", "rowcount")
+
+    def __init__(self, rows: list[sqlite3.Row], rowcount: int, lastrowid: int | None) -> None:
+        self._rows = rows
+        self._next = 0
+        self.rowcount = rowcount
+        self.lastrowid = lastrowid
+
+    async def fetchone(self) -> sqlite3.Row | None:
+        if self._next >= len(self._rows):
+            return None
+        self._next += 1
+        return self._rows[self._next - 1]
+
+    async def fetchall(self) -> list[sqlite3.Row]:
+        rows, self._next = self._rows[self._next :], len(self._rows)
+        return rows
+
+    async def close(self) -> None:
+        return None
+
+
+# ----- functions that run on a connection's own thread (one hop per call) ----------------
+def _run(conn: sqlite3.Connection, statements: list[Statement]) -> Result:
+    cur = None
+    for sql, params in statements:
+        cur = conn.execute(sql, params)
+    assert cur is not None
+    rows = cur.fetchall()
+    return Result(rows, cur.rowcount, cur.lastrowid)
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
+
+
+def _commit(conn: sqlite3.Connection, statements: list[Statement]) -> None:
+    try:
+        for sql, params in statements:
+            conn.execute(sql, params)
+        conn.execute("COMMIT")
+    except BaseException:
+        _rollback(conn)
+        raise
+
+
+def _run_group(conn: sqlite3.Connection, items: list[Work]) -> list[tuple[bool, Any]]:
+    """Group commit: the items of several coroutines in ONE transaction.
+
+    Fast path: all items, then COMMIT. If anything fails, the whole transaction is rolled
+    back and the group runs again with every item in its own savepoint, so a failing item
+    is rolled back alone (its caller gets the exception) and the others commit together.
+    Items only touch the database, so running one again after a rollback is harmless.
+    Nothing is reported before the COMMIT that contains it."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        values = [fn(conn, *args) for fn, args in items]
+        conn.execute("COMMIT")
+    except Exception:
+        _rollback(conn)  # and run again, item by item
+    except BaseException:
+        _rollback(conn)
+        raise
+    else:
+        return [(True, value) for value in values]
+    outcomes: list[tuple[bool, Any]] = []
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for fn, args in items:
+            conn.execute("SAVEPOINT item")
+            try:
+                value = fn(conn, *args)
+            except Exception as exc:
+                if not conn.in_transaction:  # SQLite gave up the whole transaction
+                    raise
+                conn.execute("ROLLBACK TO item")
+                conn.execute("RELEASE item")
+                outcomes.append((False, exc))
+            else:
+                conn.execute("RELEASE item")
+                outcomes.append((True, value))
+        conn.execute("COMMIT")
+    except BaseException:
+        _rollback(conn)
+        raise
+    return outcomes
+
+
+def _statements_fn(conn: sqlite3.Connection, statements: list[Statement]) -> None:
+    for sql, params in statements:
+        conn.execute(sql, params)
+
+
+def _fetchall(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...]) -> list[sqlite3.Row]:
+    return conn.execute(sql, params).fetchall()
+
+
+def _read_batch(conn: sqlite3.Connection, queries: list[Read]) -> list[tuple[bool, Any]]:
+    """Several independent reads (of several coroutines) in one hop; each its own outcome."""
+    outcomes: list[tuple[bool, Any]] = []
+    for sql, params, one in queries:
+        try:
+            cur = conn.execute(sql, params)
+            outcomes.append((True, cur.fetchone() if one else cur.fetchall()))
+        except Exception as exc:
+            outcomes.append((False, exc))
+    return outcomes
+
+
+def _settle(batch: list[tuple[Any, asyncio.Future[Any]]], outcomes: list[tuple[bool, Any]]) -> None:
+    for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
+        if future.done():
+            continue
+        if ok:
+            future.set_result(value)
+        else:
+            future.set_exception(value)
+
+
+async def _hop(conn: aiosqlite.Connection, fn: Callable[..., T], *args: Any) -> T:
+    """Run ``fn(sqlite3_connection, *args)`` on the connection's thread: one round trip.
+
+    aiosqlite queues every call for its thread with ``_execute``; a whole batch of
+    statements (or a small function) costs one hop instead of one per statement and
+    one per fetch. This is the only place that uses that aiosqlite internal."""
+    result: T = await conn._execute(fn, conn._conn, *args)
+    return result
+
+
+if TYPE_CHECKING:
+    # Modules outside the store annotate their transaction parameter as the aiosqlite
+    # connection it used to be; for the type checker a Tx still is one (it offers the
+    # part they use: execute, and fetchone/fetchall/rowcount/lastrowid on the result).
+    _TxBase = aiosqlite.Connection
+else:
+    _TxBase = object
+
+
+class Tx(_TxBase):
+    """One write transaction on the writer connection.
+
+    ``execute`` runs now (with everything queued before it, BEGIN included) and returns
+    its result; ``defer`` queues a statement whose result nobody needs. A transaction
+    that only deferred is committed by the group writer together with others' (see
+    ``_run_group``); one that executed holds the write lock until its COMMIT, which
+    carries the remaining deferred statements in the same hop."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._pending: list[Statement] = []
+        self.begun = False  # BEGIN has been sent: the write lock is held
+
+    async def execute(self, sql: str, params: Iterable[Any] = ()) -> Result:  # type: ignore[override]
+        if not self.begun:
+            await self._db._lock.acquire()
+            self.begun = True
+            self._pending.insert(0, ("BEGIN IMMEDIATE", ()))
+        statements, self._pending = [*self._pending, (sql, tuple(params))], []
+        return await _hop(self._db.conn, _run, statements)
+
+    def defer(self, sql: str, params: Iterable[Any] = ()) -> None:
+        self._pending.append((sql, tuple(params)))
+
+
 class Database:
     READERS = 2  # read-only connections: reads outside a transaction never queue behind writes
 
@@ -61,8 +251,13 @@ class Database:
         self._conn: aiosqlite.Connection | None = None
         self._readers: list[aiosqlite.Connection] = []
         self._next_reader = 0
-        self._lock = asyncio.Lock()
-        self._owner: asyncio.Task[object] | None = None  # the task inside a transaction
+        self._lock = asyncio.Lock()  # held by one hop or one reading transaction at a time
+        self._active: dict[asyncio.Task[Any], Tx] = {}  # the tasks inside a transaction
+        self._group: list[tuple[Work, asyncio.Future[Any]]] = []  # waiting for group commit
+        self._flusher: asyncio.Task[None] | None = None
+        self._reads: list[tuple[Read, asyncio.Future[Any]]] = []  # waiting for a reader
+        self._reading_now = 0  # reader slots busy (at most one hop per reader)
+        self._read_tasks: set[asyncio.Task[None]] = set()
 
     @property
     def conn(self) -> aiosqlite.Connection:
@@ -106,6 +301,8 @@ class Database:
                     raise
 
     async def close(self) -> None:
+        if self._flusher is not None:
+            await asyncio.wait([self._flusher])
         readers, self._readers = self._readers, []
         for reader in readers:
             await reader.close()
@@ -113,62 +310,125 @@ class Database:
             conn, self._conn = self._conn, None
             await conn.close()
 
+    def _current(self) -> Tx | None:
+        task = asyncio.current_task()
+        return self._active.get(task) if task is not None else None
+
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        if self._owner is not None and self._owner is asyncio.current_task():
+    async def transaction(self) -> AsyncIterator[Tx]:
+        task = asyncio.current_task()
+        if task is None:
+            raise RuntimeError("transaction outside a task")
+        if task in self._active:
             raise RuntimeError("nested transaction")
-        async with self._lock:
-            self._owner = asyncio.current_task()
+        tx = Tx(self)
+        self._active[task] = tx
+        try:
             try:
-                await self.conn.execute("BEGIN IMMEDIATE")
-                try:
-                    yield self.conn
-                except BaseException:
-                    await self.conn.execute("ROLLBACK")
-                    raise
-                await self.conn.execute("COMMIT")
-            finally:
-                self._owner = None
+                yield tx
+            except BaseException:
+                if tx.begun:
+                    await _hop(self.conn, _rollback)
+                raise
+            if tx.begun:
+                await _hop(self.conn, _commit, tx._pending)
+            elif tx._pending:
+                await self.write(_statements_fn, tx._pending)
+        finally:
+            del self._active[task]
+            if tx.begun:
+                self._lock.release()
 
-    def _reader(self) -> aiosqlite.Connection | None:
-        """A read-only connection for a read outside the caller's transaction.
+    async def write(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(sqlite3_connection, *args)`` on the database thread in a committed
+        transaction, grouped with whatever other writes are waiting (group commit).
 
-        In WAL mode a reader sees the last committed state, exactly what the writer
-        connection shows between transactions, so such reads need not wait for the write
-        lock (they used to queue behind every transaction of every worker)."""
-        if not self._readers or (self._owner is not None and self._owner is asyncio.current_task()):
-            return None
-        self._next_reader = (self._next_reader + 1) % len(self._readers)
-        return self._readers[self._next_reader]
+        Returns after the COMMIT that contains it; if ``fn`` raises, only its own writes
+        are rolled back and the exception is raised here (``_run_group``)."""
+        if self._current() is not None and self._current().begun:  # type: ignore[union-attr]
+            raise RuntimeError("write() inside an open transaction")
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._group.append(((fn, args), future))
+        if self._flusher is None:
+            self._flusher = asyncio.create_task(self._flush(), name="db-group-commit")
+        result: T = await asyncio.shield(future)
+        return result
 
-    @asynccontextmanager
-    async def _reading(self) -> AsyncIterator[None]:
-        # A read inside the caller's own transaction must not wait for the lock it holds.
-        if self._owner is not None and self._owner is asyncio.current_task():
-            yield
+    async def _flush(self) -> None:
+        batch: list[tuple[Work, asyncio.Future[Any]]] = []
+        try:
+            while self._group:
+                async with self._lock:
+                    batch, self._group = self._group, []
+                    try:
+                        outcomes = await _hop(self.conn, _run_group, [work for work, _ in batch])
+                    except Exception as exc:  # the group's COMMIT failed: none of it happened
+                        outcomes = [(False, exc)] * len(batch)
+                _settle(batch, outcomes)
+                batch = []
+        except BaseException as exc:  # cancelled (loop shutdown): nobody waits forever
+            waiting, self._group = [*batch, *self._group], []
+            stopped = RuntimeError(f"database writer stopped: {exc!r}")
+            _settle(waiting, [(False, stopped)] * len(waiting))
+            raise
+        finally:
+            self._flusher = None
+
+    async def _read(self, sql: str, params: Iterable[Any], one: bool) -> Any:
+        tx = self._current()
+        if tx is not None:  # inside the caller's own transaction: see its own writes
+            result = await tx.execute(sql, params)
+            return await (result.fetchone() if one else result.fetchall())
+        if not self._readers:
+            async with self._lock:
+                found = await _hop(self.conn, _read_batch, [(sql, tuple(params), one)])
+        else:
+            # Reads outside a transaction see the last committed state (WAL), exactly what
+            # the writer shows between transactions, so they need not wait for the write
+            # lock. The reads of all coroutines that arrive together share one hop.
+            future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+            self._reads.append(((sql, tuple(params), one), future))
+            if self._reading_now < len(self._readers):
+                self._reading_now += 1
+                asyncio.get_running_loop().call_soon(self._start_reads)
+            return await future
+        ok, value = found[0]
+        if not ok:
+            raise value
+        return value
+
+    def _start_reads(self) -> None:
+        if not self._reads:
+            self._reading_now -= 1
             return
-        async with self._lock:
-            yield
+        batch, self._reads = self._reads, []
+        reader = self._readers[self._next_reader]
+        self._next_reader = (self._next_reader + 1) % len(self._readers)
+        task = asyncio.get_running_loop().create_task(self._run_reads(reader, batch))
+        self._read_tasks.add(task)
+        task.add_done_callback(self._read_tasks.discard)
+
+    async def _run_reads(
+        self, reader: aiosqlite.Connection, batch: list[tuple[Read, asyncio.Future[Any]]]
+    ) -> None:
+        try:
+            outcomes = await _hop(reader, _read_batch, [query for query, _ in batch])
+        except BaseException as exc:
+            outcomes = [(False, exc if isinstance(exc, Exception) else RuntimeError(repr(exc)))] * len(batch)
+            if not isinstance(exc, Exception):
+                _settle(batch, outcomes)
+                self._reading_now -= 1
+                raise
+        _settle(batch, outcomes)
+        self._start_reads()  # whatever arrived meanwhile, on this reader slot
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
-        reader = self._reader()
-        if reader is not None:
-            async with reader.execute(sql, tuple(params)) as cur:
-                return list(await cur.fetchall())
-        async with self._reading():
-            cur = await self.conn.execute(sql, tuple(params))
-            return list(await cur.fetchall())
+        rows: list[sqlite3.Row] = await self._read(sql, params, False)
+        return rows
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
-        reader = self._reader()
-        if reader is not None:
-            async with reader.execute(sql, tuple(params)) as cur:
-                found: sqlite3.Row | None = await cur.fetchone()
-                return found
-        async with self._reading():
-            cur = await self.conn.execute(sql, tuple(params))
-            row: sqlite3.Row | None = await cur.fetchone()
-            return row
+        row: sqlite3.Row | None = await self._read(sql, params, True)
+        return row
 
     async def integrity_check(self) -> str:
         row = await self.fetchone("PRAGMA integrity_check")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import sqlite3
 import time
 from dataclasses import dataclass
 
@@ -15,7 +16,7 @@ import aiosqlite
 
 from bot.actions import Action, Escalate, action_from_dict, action_to_dict
 from bot.events import Event
-from bot.store.db import Database
+from bot.store.db import Database, defer
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -39,7 +40,7 @@ class Escalation:
     answered_via: str
 
 
-def _from_row(row: aiosqlite.Row) -> Escalation:
+def _from_row(row: sqlite3.Row) -> Escalation:
     return Escalation(
         id=row["id"],
         event_id=row["event_id"],
@@ -134,7 +135,8 @@ class Escalations:
     async def add_prompt_ref_in(
         tx: aiosqlite.Connection, *, connector: str, ref: str, escalation_id: int
     ) -> None:
-        await tx.execute(
+        await defer(
+            tx,
             "INSERT OR IGNORE INTO prompt_refs (connector, ref, escalation_id) VALUES (?,?,?)",
             (connector, ref, escalation_id),
         )

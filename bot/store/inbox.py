@@ -6,13 +6,19 @@ Telegram update, a Slack retry, an IMAP re-fetch after a reconnect all hit the s
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from dataclasses import dataclass
 
 import aiosqlite
 
 from bot.events import Event
-from bot.store.db import Database
+from bot.store.db import Database, defer
+
+INSERT = (
+    "INSERT OR IGNORE INTO inbox (id, channel, kind, thread, sender, body, created_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,24 +38,12 @@ class Inbox:
         self.db = db
 
     async def add(self, event: Event) -> bool:
-        async with self.db.transaction() as tx:
-            return await self.add_in(tx, event)
+        """Committed when this returns; concurrent adds share one COMMIT (group commit)."""
+        return await self.db.write(_insert, _row(event))
 
     @staticmethod
     async def add_in(tx: aiosqlite.Connection, event: Event) -> bool:
-        cur = await tx.execute(
-            "INSERT OR IGNORE INTO inbox (id, channel, kind, thread, sender, body, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                event.id,
-                event.channel,
-                event.kind,
-                thread_key(event),
-                event.sender,
-                event.to_json(),
-                time.time(),
-            ),
-        )
+        cur = await tx.execute(INSERT, _row(event))
         return cur.rowcount == 1
 
     async def recover(self) -> int:
@@ -66,68 +60,37 @@ class Inbox:
 
         Strict order inside a thread: only a thread's first pending event is eligible,
         and only when nothing else of that thread is in flight or backing off."""
-        now = time.time()
-        async with self.db.transaction() as tx:
-            # The scan reads no bodies: only the picked events' JSON is loaded and parsed
-            # (a backlog of a thousand events made every claim read and parse all of them).
-            cur = await tx.execute(
-                "SELECT seq, thread, attempts, next_at FROM inbox"
-                " WHERE state='pending' ORDER BY seq LIMIT ?",
-                (window,),
+        # One round trip: the scan, the bodies and the UPDATE run on the database thread,
+        # committed before this returns. Events are parsed here, outside it.
+        chosen = await self.db.write(_claim, limit, frozenset(busy_threads), window, time.time())
+        return [
+            Claimed(
+                seq=r["seq"],
+                event=Event.from_json(body),
+                thread_key=r["thread"],
+                attempts=r["attempts"] + 1,
             )
-            rows = await cur.fetchall()
-            seen: set[str] = set()
-            chosen = []
-            for row in rows:
-                thread = row["thread"]
-                if thread in seen:
-                    continue
-                seen.add(thread)
-                if thread in busy_threads or row["next_at"] > now:
-                    continue
-                chosen.append(row)
-                if len(chosen) >= limit:
-                    break
-            picked: list[Claimed] = []
-            if chosen:
-                marks = ",".join("?" * len(chosen))
-                cur = await tx.execute(
-                    f"SELECT seq, body FROM inbox WHERE seq IN ({marks})", [r["seq"] for r in chosen]
-                )
-                bodies = {r["seq"]: r["body"] for r in await cur.fetchall()}
-                picked = [
-                    Claimed(
-                        seq=r["seq"],
-                        event=Event.from_json(bodies[r["seq"]]),
-                        thread_key=r["thread"],
-                        attempts=r["attempts"] + 1,
-                    )
-                    for r in chosen
-                ]
-            if picked:
-                marks = ",".join("?" * len(picked))
-                await tx.execute(
-                    f"UPDATE inbox SET state='processing', attempts=attempts+1 WHERE seq IN ({marks})",
-                    [c.seq for c in picked],
-                )
-            return picked
+            for r, body in chosen
+        ]
 
     @staticmethod
     async def finish_in(tx: aiosqlite.Connection, seq: int) -> None:
-        await tx.execute(
-            "UPDATE inbox SET state='done', done_at=?, last_error='' WHERE seq=?", (time.time(), seq)
+        await defer(
+            tx, "UPDATE inbox SET state='done', done_at=?, last_error='' WHERE seq=?", (time.time(), seq)
         )
 
     async def retry_later(self, seq: int, *, error: str, delay: float) -> None:
         async with self.db.transaction() as tx:
-            await tx.execute(
+            await defer(
+                tx,
                 "UPDATE inbox SET state='pending', last_error=?, next_at=? WHERE seq=?",
                 (error[:2000], time.time() + delay, seq),
             )
 
     @staticmethod
     async def quarantine_in(tx: aiosqlite.Connection, seq: int, *, error: str) -> None:
-        await tx.execute(
+        await defer(
+            tx,
             "UPDATE inbox SET state='quarantined', last_error=?, done_at=? WHERE seq=?",
             (error[:2000], time.time(), seq),
         )
@@ -146,3 +109,51 @@ class Inbox:
     async def counts(self) -> dict[str, int]:
         rows = await self.db.fetchall("SELECT state, COUNT(*) AS n FROM inbox GROUP BY state")
         return {r["state"]: r["n"] for r in rows}
+
+
+def _row(event: Event) -> tuple[object, ...]:
+    return (
+        event.id,
+        event.channel,
+        event.kind,
+        thread_key(event),
+        event.sender,
+        event.to_json(),
+        time.time(),
+    )
+
+
+def _insert(conn: sqlite3.Connection, row: tuple[object, ...]) -> bool:
+    return conn.execute(INSERT, row).rowcount == 1
+
+
+def _claim(
+    conn: sqlite3.Connection, limit: int, busy_threads: frozenset[str], window: int, now: float
+) -> list[tuple[sqlite3.Row, str]]:
+    """Runs on the database thread, inside a transaction (Database.write).
+
+    The scan reads no bodies: only the picked events' JSON is loaded (a backlog of a
+    thousand events made every claim read and parse all of them)."""
+    rows = conn.execute(
+        "SELECT seq, thread, attempts, next_at FROM inbox WHERE state='pending' ORDER BY seq LIMIT ?",
+        (window,),
+    ).fetchall()
+    seen: set[str] = set()
+    chosen = []
+    for row in rows:
+        thread = row["thread"]
+        if thread in seen:
+            continue
+        seen.add(thread)
+        if thread in busy_threads or row["next_at"] > now:
+            continue
+        chosen.append(row)
+        if len(chosen) >= limit:
+            break
+    if not chosen:
+        return []
+    marks = ",".join("?" * len(chosen))
+    seqs = [r["seq"] for r in chosen]
+    bodies = {r[0]: r[1] for r in conn.execute(f"SELECT seq, body FROM inbox WHERE seq IN ({marks})", seqs)}
+    conn.execute(f"UPDATE inbox SET state='processing', attempts=attempts+1 WHERE seq IN ({marks})", seqs)
+    return [(r, bodies[r["seq"]]) for r in chosen]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.store.db import Database
+from bot.store.db import Database, defer
 
 
 class KeyValue:
@@ -15,7 +15,8 @@ class KeyValue:
 
     async def set(self, key: str, value: str) -> None:
         async with self.db.transaction() as tx:
-            await tx.execute(
+            await defer(
+                tx,
                 "INSERT INTO kv (key, value) VALUES (?, ?)"
                 " ON CONFLICT(key) DO UPDATE SET value=excluded.value",
                 (key, value),

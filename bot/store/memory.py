@@ -6,7 +6,7 @@ import time
 
 import aiosqlite
 
-from bot.store.db import Database
+from bot.store.db import Database, defer
 
 
 class Memory:
@@ -15,7 +15,8 @@ class Memory:
 
     @staticmethod
     async def add_in(tx: aiosqlite.Connection, *, subject: str, fact: str, source: str) -> None:
-        await tx.execute(
+        await defer(
+            tx,
             "INSERT OR IGNORE INTO memory (subject, fact, source, created_at) VALUES (?,?,?,?)",
             (subject.lower(), fact[:1000], source, time.time()),
         )

@@ -8,13 +8,14 @@ marked ``in_doubt`` and the connector checks before sending again (DESIGN.md, 5)
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from dataclasses import dataclass
 
 import aiosqlite
 
 from bot.delivery import Delivery
-from bot.store.db import Database
+from bot.store.db import Database, defer
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -36,8 +37,10 @@ class Outbox:
         self.db = db
 
     @staticmethod
-    async def add_in(tx: aiosqlite.Connection, row: OutboxRow) -> bool:
-        cur = await tx.execute(
+    async def add_in(tx: aiosqlite.Connection, row: OutboxRow) -> None:
+        """Sent with the transaction's COMMIT (``INSERT OR IGNORE``: a rerun adds nothing)."""
+        await defer(
+            tx,
             "INSERT OR IGNORE INTO outbox (key, event_id, connector, op, payload, thread,"
             " recipient, autonomous, escalation_id, created_at, next_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (
@@ -54,7 +57,6 @@ class Outbox:
                 row.not_before,
             ),
         )
-        return cur.rowcount == 1
 
     async def recover(self) -> int:
         async with self.db.transaction() as tx:
@@ -63,59 +65,43 @@ class Outbox:
 
     async def claim(self, *, limit: int, busy_threads: set[str]) -> list[tuple[Delivery, str, int | None]]:
         """Due rows, oldest first, one per thread so a thread's messages keep their order."""
-        now = time.time()
-        async with self.db.transaction() as tx:
-            cur = await tx.execute(
-                "SELECT key, connector, op, payload, attempts, in_doubt, thread, escalation_id,"
-                " next_at FROM outbox WHERE state='pending' ORDER BY seq LIMIT 500"
-            )
-            rows = await cur.fetchall()
-            seen: set[str] = set()
-            picked = []
-            for row in rows:
-                thread = row["thread"] or row["key"]
-                if thread in seen:
-                    continue
-                seen.add(thread)
-                if thread in busy_threads or row["next_at"] > now:
-                    continue
-                delivery = Delivery(
+        # One round trip; ``sending`` is committed before this returns, so before any
+        # connector is called.
+        chosen = await self.db.write(_claim, limit, frozenset(busy_threads), time.time())
+        return [
+            (
+                Delivery(
                     key=row["key"],
                     connector=row["connector"],
                     op=row["op"],
-                    payload=json.loads(row["payload"]),
+                    payload=json.loads(payload),
                     attempts=row["attempts"] + 1,
                     in_doubt=bool(row["in_doubt"]),
-                )
-                picked.append((delivery, thread, row["escalation_id"]))
-                if len(picked) >= limit:
-                    break
-            if picked:
-                marks = ",".join("?" * len(picked))
-                await tx.execute(
-                    f"UPDATE outbox SET state='sending', attempts=attempts+1 WHERE key IN ({marks})",
-                    [d.key for d, _, _ in picked],
-                )
-            return picked
+                ),
+                thread,
+                row["escalation_id"],
+            )
+            for row, thread, payload in chosen
+        ]
 
     async def mark_sent(self, key: str, receipt: dict[str, str], *, tx: aiosqlite.Connection) -> None:
-        await tx.execute(
+        await defer(
+            tx,
             "UPDATE outbox SET state='sent', sent_at=?, receipt=?, last_error='' WHERE key=?",
             (time.time(), json.dumps(receipt, sort_keys=True), key),
         )
 
     async def mark_retry(self, key: str, *, error: str, delay: float) -> None:
         async with self.db.transaction() as tx:
-            await tx.execute(
+            await defer(
+                tx,
                 "UPDATE outbox SET state='pending', last_error=?, next_at=? WHERE key=?",
                 (error[:2000], time.time() + delay, key),
             )
 
     async def mark_failed(self, key: str, *, error: str) -> None:
         async with self.db.transaction() as tx:
-            await tx.execute(
-                "UPDATE outbox SET state='failed', last_error=? WHERE key=?", (error[:2000], key)
-            )
+            await defer(tx, "UPDATE outbox SET state='failed', last_error=? WHERE key=?", (error[:2000], key))
 
     async def autonomous_replies(self, thread: str, *, since: float) -> int:
         row = await self.db.fetchone(
@@ -146,3 +132,34 @@ class Outbox:
     async def counts(self) -> dict[str, int]:
         rows = await self.db.fetchall("SELECT state, COUNT(*) AS n FROM outbox GROUP BY state")
         return {r["state"]: r["n"] for r in rows}
+
+
+def _claim(
+    conn: sqlite3.Connection, limit: int, busy_threads: frozenset[str], now: float
+) -> list[tuple[sqlite3.Row, str, str]]:
+    """Runs on the database thread, inside a transaction (Database.write). Only the
+    picked rows' payloads are read (the scan of 500 used to parse all of them)."""
+    rows = conn.execute(
+        "SELECT seq, key, connector, op, attempts, in_doubt, thread, escalation_id,"
+        " next_at FROM outbox WHERE state='pending' ORDER BY seq LIMIT 500"
+    ).fetchall()
+    seen: set[str] = set()
+    picked: list[tuple[sqlite3.Row, str]] = []
+    for row in rows:
+        thread = row["thread"] or row["key"]
+        if thread in seen:
+            continue
+        seen.add(thread)
+        if thread in busy_threads or row["next_at"] > now:
+            continue
+        picked.append((row, thread))
+        if len(picked) >= limit:
+            break
+    if not picked:
+        return []
+    marks = ",".join("?" * len(picked))
+    seqs = [row["seq"] for row, _ in picked]
+    found = conn.execute(f"SELECT seq, payload FROM outbox WHERE seq IN ({marks})", seqs)
+    payloads = {r[0]: r[1] for r in found}
+    conn.execute(f"UPDATE outbox SET state='sending', attempts=attempts+1 WHERE seq IN ({marks})", seqs)
+    return [(row, thread, payloads[row["seq"]]) for row, thread in picked]

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import aiosqlite
 
 from bot.events import Event
-from bot.store.db import Database
+from bot.store.db import Database, defer
 from bot.store.inbox import Inbox
 
 
@@ -30,14 +30,16 @@ class Timers:
     async def add_in(
         tx: aiosqlite.Connection, *, key: str, due_at: float, kind: str, payload: dict[str, str]
     ) -> None:
-        await tx.execute(
+        await defer(
+            tx,
             "INSERT OR IGNORE INTO timers (key, due_at, kind, payload) VALUES (?,?,?,?)",
             (key, due_at, kind, json.dumps(payload, sort_keys=True)),
         )
 
     @staticmethod
     async def cancel_in(tx: aiosqlite.Connection, *, key_prefix: str) -> None:
-        await tx.execute(
+        await defer(
+            tx,
             "UPDATE timers SET state='cancelled' WHERE state='pending' AND key LIKE ?",
             (key_prefix + "%",),
         )
