@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 DeliveryOp = Literal["send", "file", "prompt", "update_prompt"]
@@ -43,7 +43,22 @@ class OutboundMessage:
     attach_original: bool = False  # forward: attach the original as message/rfc822
 
     def to_payload(self) -> dict[str, Any]:
-        return asdict(self)
+        # By hand rather than dataclasses.asdict (a deep copy): this is on the hot path.
+        return {
+            "to": list(self.to),
+            "text": self.text,
+            "subject": self.subject,
+            "cc": list(self.cc),
+            "html": self.html,
+            "thread": self.thread,
+            "message_id": self.message_id,
+            "in_reply_to": self.in_reply_to,
+            "references": list(self.references),
+            "auto_submitted": self.auto_submitted,
+            "refs": dict(self.refs),
+            "buttons": [{"label": b.label, "data": b.data} for b in self.buttons],
+            "attach_original": self.attach_original,
+        }
 
     @classmethod
     def from_payload(cls, data: dict[str, Any]) -> OutboundMessage:
