@@ -40,7 +40,6 @@ class OutboundMessage:
     # Chat addressing (chat_id, thread_ts, reply_to_message_id): copied from Event.refs.
     refs: dict[str, str] = field(default_factory=dict)
     buttons: tuple[Button, ...] = ()
-    attach_original: bool = False  # forward: attach the original as message/rfc822
 
     def to_payload(self) -> dict[str, Any]:
         # By hand rather than dataclasses.asdict (a deep copy): this is on the hot path.
@@ -57,12 +56,12 @@ class OutboundMessage:
             "auto_submitted": self.auto_submitted,
             "refs": dict(self.refs),
             "buttons": [{"label": b.label, "data": b.data} for b in self.buttons],
-            "attach_original": self.attach_original,
         }
 
     @classmethod
     def from_payload(cls, data: dict[str, Any]) -> OutboundMessage:
-        data = dict(data)
+        # Unknown keys are dropped: rows written by an older version must still deliver.
+        data = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         for key in ("to", "cc", "references"):
             data[key] = tuple(data.get(key, ()))
         data["buttons"] = tuple(Button(**b) for b in data.get("buttons", ()))
