@@ -1,14 +1,14 @@
 """Time, turned into events. The scheduler never acts: it only inserts ``digest_due``
 and ``timer_due`` events into the inbox, and the workers handle them like any other.
 
-It polls its table once a second at most (a cheap indexed query), so a timer written
+An interval job polls the timers table once a second (a cheap indexed query), so a timer written
 by any transaction is seen promptly without coupling writers to the scheduler.
 
 Exactly one digest per day falls out of the inbox key ``scheduler:digest:<local date>``:
 downtime over the digest hour is caught up at the next tick, a restart inserts nothing
-new, and DST changes cannot make a local date happen twice. A plain loop over one
-durable table is all this needs; APScheduler's in-memory jobs would add a second source
-of truth for timers that must survive restarts.
+new, and DST changes cannot make a local date happen twice. APScheduler only drives the clock;
+the durable timers table stays the one source of truth, so nothing depends on
+APScheduler's in-memory job store surviving a restart.
 """
 
 from __future__ import annotations
@@ -81,21 +81,34 @@ class Scheduler:
         return emitted
 
     async def run(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                await self.tick()
-            except Exception:
-                log.exception("scheduler tick failed")
-            next_due = await self.store.timers.next_due_at()
-            sleep = (
-                self.max_sleep
-                if next_due is None
-                else max(0.05, min(self.max_sleep, next_due - self.clock()))
-            )
-            try:
-                await asyncio.wait_for(self._stopping.wait(), timeout=sleep)
-            except TimeoutError:
-                pass
+        """APScheduler drives the clock: a cron job at the owner's digest time (in the
+        owner's time zone, DST-aware) and a short interval job for durable timers. Both
+        only call ``tick``, which only inserts events; ``tick`` on start catches up
+        whatever fell due while Deputy was down."""
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler
+        from apscheduler.triggers.cron import CronTrigger
+        from apscheduler.triggers.interval import IntervalTrigger
+
+        scheduler = AsyncIOScheduler()
+        common = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
+        scheduler.add_job(self._safe_tick, IntervalTrigger(seconds=self.max_sleep), id="timers", **common)
+        if self.digest_enabled:
+            owner = self.rulebook().owner
+            hour, minute = (int(x) for x in owner.digest_time.split(":"))
+            trigger = CronTrigger(hour=hour, minute=minute, timezone=ZoneInfo(owner.timezone))
+            scheduler.add_job(self._safe_tick, trigger, id="digest", **common)
+        await self._safe_tick()
+        scheduler.start()
+        try:
+            await self._stopping.wait()
+        finally:
+            scheduler.shutdown(wait=False)
+
+    async def _safe_tick(self) -> None:
+        try:
+            await self.tick()
+        except Exception:
+            log.exception("scheduler tick failed")
 
     async def stop(self) -> None:
         self._stopping.set()
