@@ -45,6 +45,8 @@ class FakeSlack:
     calls: list[Call] = field(default_factory=list)
     messages: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     channels: set[str] = field(default_factory=lambda: {"C0GENERAL"})
+    app_token: str = ""  # xapp-...: Socket Mode (apps.connections.open + a websocket)
+    socket_acks: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._failures: dict[str, list[Failure | None]] = {}
@@ -55,6 +57,9 @@ class FakeSlack:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_post("/api/{method}", self._dispatch)
+        app.router.add_get("/socket", self._socket)
+        self._sockets: list[web.WebSocketResponse] = []
+        self._envelopes = itertools.count(1)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -96,7 +101,8 @@ class FakeSlack:
         params = await self._params(request)
         call = Call(method, params)
         self.calls.append(call)
-        if request.headers.get("Authorization", "") != f"Bearer {self.token}":
+        token = self.app_token if method == "apps.connections.open" else self.token
+        if not token or request.headers.get("Authorization", "") != f"Bearer {token}":
             return self._error(call, "invalid_auth")
         queued = self._failures.get(method)
         failure = queued.pop(0) if queued else None
@@ -129,6 +135,52 @@ class FakeSlack:
         if status >= 500:
             return web.Response(status=status, text="upstream error")
         return web.json_response({"ok": False, "error": error}, status=status, headers=headers)
+
+    # -- Socket Mode: https://api.slack.com/apis/socket-mode ------------------------------
+
+    def _m_apps_connections_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"url": f"ws://127.0.0.1:{self.port}/socket"}
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._sockets.append(ws)
+        await ws.send_json(
+            {
+                "type": "hello",
+                "num_connections": 1,
+                "connection_info": {"app_id": "A0APP"},
+                "debug_info": {"host": "fake"},
+            }
+        )
+        async for message in ws:
+            if message.type == aiohttp.WSMsgType.TEXT:
+                data = json.loads(message.data)
+                if "envelope_id" in data:
+                    self.socket_acks.append(str(data["envelope_id"]))
+        self._sockets.remove(ws)
+        return ws
+
+    @property
+    def socket_connected(self) -> bool:
+        return any(not ws.closed for ws in self._sockets)
+
+    async def socket_push(self, kind: str, payload: dict[str, Any]) -> str:
+        """Send an envelope (``events_api`` or ``interactive``); returns its envelope_id,
+        which appears in ``socket_acks`` once the app acknowledged it."""
+        envelope_id = f"env-{next(self._envelopes)}"
+        envelope = {
+            "envelope_id": envelope_id,
+            "type": kind,
+            "payload": payload,
+            "accepts_response_payload": False,
+            "retry_attempt": 0,
+            "retry_reason": "",
+        }
+        for ws in self._sockets:
+            if not ws.closed:
+                await ws.send_json(envelope)
+        return envelope_id
 
     def _next_ts(self) -> str:
         return f"{int(time.time())}.{next(self._ts):06d}"
