@@ -51,7 +51,7 @@ async def deputy(tmp_path: Path, slack: FakeSlack) -> AsyncIterator[Deputy]:
     await daemon.stop()
 
 
-async def until(predicate, limit: float = 20.0) -> None:  # noqa: ANN001
+async def until(predicate, limit: float = 20.0) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + limit
     while not predicate():
