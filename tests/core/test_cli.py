@@ -1,0 +1,84 @@
+"""The command line, in-process: `try` has no side effect, and the read-only commands
+work on a fresh home."""
+
+from __future__ import annotations
+
+import json
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from bot import cli
+from tests.core.conftest import make_home
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = cli.main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_try_text_shows_rule_and_actions_without_side_effects(tmp_path: Path, capsys) -> None:
+    cfg = make_home(tmp_path)
+    code, out, _ = run(
+        capsys,
+        "try",
+        "--config",
+        str(cfg),
+        "--from",
+        "ap@acme-supplies.com",
+        "--subject",
+        "Invoice 5",
+        "--text",
+        "see attached",
+        "--json",
+    )
+    assert code == 0
+    report = json.loads(out)
+    assert report["governing_rule"] == "invoices"
+    assert [a["type"] for a in report["allowed"]] == ["File", "Reply"]
+    assert not (tmp_path / "data").exists()  # no database, no outbox: nothing happened
+
+
+def test_try_eml_file_with_bulk_headers_suppresses_the_reply(tmp_path: Path, capsys) -> None:
+    cfg = make_home(tmp_path)
+    msg = EmailMessage()
+    msg["From"] = "ap@acme-supplies.com"
+    msg["To"] = "deputy@localhost"
+    msg["Subject"] = "Invoice 6"
+    msg["Precedence"] = "bulk"
+    msg["Message-ID"] = "<t6@acme-supplies.com>"
+    msg.set_content("automatic invoice")
+    eml = tmp_path / "m.eml"
+    eml.write_bytes(msg.as_bytes())
+    code, out, _ = run(capsys, "try", str(eml), "--config", str(cfg), "--json")
+    report = json.loads(out)
+    assert code == 0 and report["no_reply_reason"].startswith("Precedence: bulk")
+    assert [a["type"] for a in report["allowed"]] == ["File"]
+    assert [a["type"] for a in report["suppressed_by_etiquette"]] == ["Reply"]
+
+
+def test_try_unmatched_says_it_would_ask(tmp_path: Path, capsys) -> None:
+    cfg = make_home(tmp_path)
+    code, out, _ = run(capsys, "try", "--config", str(cfg), "--from", "x@y.com", "--subject", "Hello")
+    assert code == 0 and "none (Deputy would ask you)" in out and "Escalate" in out
+
+
+def test_read_only_commands_on_a_fresh_home(tmp_path: Path, capsys) -> None:
+    cfg = make_home(tmp_path)
+    assert run(capsys, "check", "--config", str(cfg))[0] == 0
+    code, out, _ = run(capsys, "inbox", "--config", str(cfg))
+    assert code == 0 and "Nothing is waiting" in out
+    code, out, _ = run(capsys, "rules", "--config", str(cfg))
+    assert code == 0 and "invoices" in out
+    code, out, _ = run(capsys, "log", "--config", str(cfg), "--json")
+    assert code == 0 and json.loads(out) == []
+    code, _, err = run(capsys, "answer", "--config", str(cfg), "99", "hello")
+    assert code == 1 and "no question #99" in err
+
+
+def test_bad_config_exits_2_naming_the_key(tmp_path: Path, capsys) -> None:
+    cfg = make_home(tmp_path, extra_config="[llm]\nmodle = 'x'\n")
+    code, _, err = run(capsys, "check", "--config", str(cfg))
+    assert code == 2 and "llm.modle: unknown key" in err
