@@ -66,6 +66,7 @@ class Scheduler:
         self.clock = clock
         self.max_sleep = max_sleep
         self._stopping = asyncio.Event()
+        self._last_digest_id = ""
 
     async def tick(self) -> int:
         now = self.clock()
@@ -73,9 +74,13 @@ class Scheduler:
         if self.digest_enabled:
             owner = self.rulebook().owner
             event = digest_event(now, timezone=owner.timezone, digest_time=owner.digest_time)
-            if event is not None and await self.store.inbox.add(event):
-                log.info("digest for %s is due", event.refs["date"])
-                emitted += 1
+            # The inbox key makes the insert idempotent; remembering the date only saves a
+            # write transaction per tick for the rest of the day.
+            if event is not None and event.id != self._last_digest_id:
+                if await self.store.inbox.add(event):
+                    log.info("digest for %s is due", event.refs["date"])
+                    emitted += 1
+                self._last_digest_id = event.id
         if emitted:
             self.wake_workers()
         return emitted
