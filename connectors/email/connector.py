@@ -22,6 +22,7 @@ from connectors.email.mail_store import MailStore
 from connectors.email.settings import EmailSettings
 from connectors.email.smtp_sender import SmtpSender
 from connectors.email.state import CursorStore
+from connectors.email.tls import client_context
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,8 @@ class EmailConnector:
             if settings.owner_plus_secret_env
             else None
         )
+        # Built once (and a bad tls_ca_file is a ConfigError at start, not at first use).
+        self._tls = client_context(settings.tls_ca_file, channel=name)
         smtp_password = ""
         if settings.smtp_username:
             env = settings.smtp_password_env or settings.password_env
@@ -48,6 +51,7 @@ class EmailConnector:
             username=settings.smtp_username,
             password=smtp_password,
             timeout=settings.smtp_timeout_seconds,
+            tls_context=self._tls,
         )
         attachments = settings.attachments_dir
         if not attachments.is_absolute():
@@ -67,6 +71,7 @@ class EmailConnector:
             password=self._password,
             timeout=s.command_timeout_seconds,
             chunk=s.fetch_chunk,
+            ssl_context=self._tls,
         )
 
     async def start(self, emit: Emit) -> None:

@@ -145,7 +145,10 @@ class ImapClient:
         transport ourselves and forget every capability learned in clear text."""
         assert self._imap is not None
         protocol = self._imap.protocol
-        response = await protocol.simple_command("STARTTLS")
+        # Not simple_command(): aioimaplib refuses STARTTLS there (NotImplementedError).
+        response = await protocol.execute(
+            aioimaplib.aioimaplib.Command("STARTTLS", protocol.new_tag(), loop=protocol.loop)
+        )
         if response.result != "OK":
             raise PermanentError(f"IMAP STARTTLS refused: {_text(response)}")
         loop = asyncio.get_running_loop()

@@ -41,6 +41,9 @@ class EmailSettings(BaseModel):
     smtp_username: str = ""
     smtp_password_env: str = ""
     smtp_timeout_seconds: float = Field(default=60.0, gt=0)
+    # A CA bundle (PEM) trusted for IMAP and SMTP in addition to the system store, for
+    # a private CA. Certificates are always verified and host names always checked.
+    tls_ca_file: Path | None = None
     address: str  # our From
     from_name: str = ""
     sent_folder: str = ""  # "" = do not keep a copy (and cannot check sends in doubt)

@@ -66,6 +66,12 @@ class SmtpSender:
                 raise PermanentError(f"SMTP certificate verification failed: {exc}") from exc
             raise TransientError(f"SMTP connect: {exc}") from exc
         except aiosmtplib.SMTPException as exc:
+            if self._security == "starttls" and "STARTTLS" in str(exc):
+                # Not offered (or stripped on the way): never fall back to clear text.
+                raise PermanentError(
+                    f"SMTP server {self._host}:{self._port} does not offer STARTTLS "
+                    "(smtp_security = starttls); refusing to send in clear text"
+                ) from exc
             raise TransientError(f"SMTP: {type(exc).__name__}: {exc}") from exc
         except ssl.SSLCertVerificationError as exc:
             raise PermanentError(f"SMTP certificate verification failed: {exc}") from exc

@@ -89,7 +89,14 @@ class DovecotServer:
         return path.read_text(errors="replace")[-3000:] if path.exists() else ""
 
 
-def _write_config(root: Path, port: int) -> Path:
+def _write_config(
+    root: Path,
+    port: int,
+    *,
+    ssl_settings: str = "ssl = no\ndisable_plaintext_auth = no",
+    imaps_port: int = 0,
+) -> Path:
+    """``ssl_settings`` and ``imaps_port`` are for the TLS tests (test_email_tls.py)."""
     mail = root / "mail"
     mail.mkdir(mode=0o1777)
     os.chmod(mail, 0o1777)
@@ -103,8 +110,7 @@ state_dir = {root}/state
 log_path = {root}/dovecot.log
 protocols = imap
 listen = 127.0.0.1
-ssl = no
-disable_plaintext_auth = no
+{ssl_settings}
 auth_mechanisms = plain login
 mail_location = maildir:{mail}/%u
 passdb {{
@@ -121,7 +127,8 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {imaps_port}
   }}
 }}
 """
