@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Coroutine
+import time
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from bot.agent.base import Agent
@@ -143,6 +144,7 @@ class Deputy:
             state=NamespacedState(self.store.kv, name),
             own_addresses=tuple(a.lower() for a in s.deputy.addresses),
             spawn=self.spawn,
+            on_auth_failed=self._channel_failed(name),
         )
         if self.redactor is not None:
             for key, value in conf.model_dump().items():
@@ -193,6 +195,16 @@ class Deputy:
                 ),
             )
         self.sender.wake()
+
+    def _channel_failed(self, name: str) -> Callable[[str], Awaitable[None]]:
+        async def tell(reason: str) -> None:
+            day = time.strftime("%Y-%m-%d")
+            await self._notice(
+                f"channel-failed:{name}:{day}",  # at most once a day per channel
+                f"Channel {name} cannot work: {reason}. Check its settings and credentials.",
+            )
+
+        return tell
 
     async def _notice(self, key: str, text: str) -> None:
         async with self.store.db.transaction() as tx:

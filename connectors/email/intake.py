@@ -75,7 +75,15 @@ class FolderWatcher:
                     if asyncio.iscoroutine(result):
                         await result
                 return
-            except (TransientError, PermanentError) as exc:
+            except PermanentError as exc:
+                # e.g. a certificate that fails verification: retrying may help after the
+                # server is fixed, but the owner must hear about it (the core says it once a day).
+                log.error("%s/%s: %s; retrying with backoff", self.connector, self.folder, exc)
+                if self._on_auth_failed is not None:
+                    result = self._on_auth_failed(str(exc))
+                    if asyncio.iscoroutine(result):
+                        await result
+            except TransientError as exc:
                 log.warning("%s/%s: %s; reconnecting", self.connector, self.folder, exc)
             except asyncio.CancelledError:
                 raise
