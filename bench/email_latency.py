@@ -1,6 +1,6 @@
 """Email connector figures, each beside its floor measured in the same run.
 
-  /work/venv/bin/python bench/email_latency.py [N]
+  .venv/bin/python bench/email_latency.py [N]
 
 1. APPEND -> emit latency through our connector (IDLE), p50/p99, beside Dovecot's
    own IDLE push delay seen by a raw aioimaplib client (hard-coded ~0.5 s).

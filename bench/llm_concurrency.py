@@ -5,7 +5,7 @@ beside the serial estimate (200 x 1 s) and the floor measured in the same run (2
 concurrent openai calls to the same stub), then per-event LLM calls and tokens, and the
 deterministic paths that make no model call at all.
 
-Run from the repository root:  /work/venv/bin/python bench/llm_concurrency.py
+Run from the repository root:  .venv/bin/python bench/llm_concurrency.py
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ same durable workload with stdlib sqlite3 (WAL, synchronous=NORMAL, one commit p
 insert the event; claim it; write outbox row + audit row and mark it done) and prints the
 ratio. No assertions: figures only.
 
-    /work/venv/bin/python bench/pipeline.py [--events 5000] [--profile]
+    .venv/bin/python bench/pipeline.py [--events 5000] [--profile]
 
 Writes bench/results/pipeline.json.
 """

@@ -1,7 +1,7 @@
 # ruff: noqa: E501  (the table rows read better unwrapped)
 """One benchmark command: every figure beside its floor measured in the same run.
 
-  /work/venv/bin/python bench/run_all.py [--append N] [--events N]
+  .venv/bin/python bench/run_all.py [--append N] [--events N]
 
 Starts the loopback stand-ins (Dovecot for IMAP, aiosmtpd for SMTP, the fake Telegram
 Bot API and the fake OpenAI API), runs the existing benches (bench/email_latency.py,
