@@ -1,7 +1,7 @@
 """Our one wrapper around aioimaplib.
 
 Why a wrapper: aioimaplib has no timeout on most commands, no STARTTLS, raises a
-mix of its own and asyncio exceptions, and has traps (see /work/shared/TESTING.md):
+mix of its own and asyncio exceptions, and has traps (see the project's TESTING.md notes):
 a read holding ~1,000 response lines hits a RecursionError inside the protocol
 (upstream issue 118) and FETCH parsing is quadratic in the batch size. So: every
 command runs under a timeout, FETCH/MOVE/STORE go in chunks of ~50 UIDs, and
