@@ -8,7 +8,6 @@ crash mid-call is detected on restart and the connector is told the send is in d
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import random
@@ -16,6 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping
 
 from bot.connector import Connector
 from bot.delivery import Delivery
+from bot.dispatcher import Dispatcher
 from bot.errors import AuthFailed, InDoubt, PermanentError, TransientError
 from bot.faults import fault
 from bot.store import Escalations, Store
@@ -25,7 +25,7 @@ log = logging.getLogger("deputy.sender")
 Notice = Callable[[str, str], Awaitable[None]]  # (key, text) -> tell the owner once
 
 
-class Sender:
+class Sender(Dispatcher[tuple[Delivery, str, "int | None"]]):
     def __init__(
         self,
         *,
@@ -36,119 +36,87 @@ class Sender:
         max_attempts: int = 8,
         idle_poll_seconds: float = 0.25,
     ) -> None:
+        super().__init__(concurrency=concurrency, idle_poll_seconds=idle_poll_seconds)
         self.store = store
         self.connectors = connectors
         self.notice = notice
-        self.concurrency = concurrency
         self.max_attempts = max_attempts
-        self.idle_poll_seconds = idle_poll_seconds
-        self._busy: set[str] = set()
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._wake = asyncio.Event()
-        self._stopping = False
 
-    def wake(self) -> None:
-        self._wake.set()
+    async def claim(self, *, limit: int, busy_threads: set[str]) -> list[tuple[Delivery, str, int | None]]:
+        return await self.store.outbox.claim(limit=limit, busy_threads=busy_threads)
 
-    async def run(self) -> None:
-        while not self._stopping:
-            # Cleared before the claim: a wake while claiming runs the loop again, and
-            # a claim that found less than it could take is not repeated for nothing.
-            self._wake.clear()
-            free = self.concurrency - len(self._tasks)
-            claimed = []
-            if free > 0:
-                claimed = await self.store.outbox.claim(limit=free, busy_threads=self._busy)
-            for delivery, thread, escalation_id in claimed:
-                self._busy.add(thread)
-                task = asyncio.create_task(self._deliver(delivery, thread, escalation_id))
-                self._tasks.add(task)
-                task.add_done_callback(self._done)
-            if self._wake.is_set():
-                continue  # new work or a free slot arrived meanwhile
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self.idle_poll_seconds)
-            except TimeoutError:
-                pass
+    def thread_of(self, item: tuple[Delivery, str, int | None]) -> str:
+        return item[1]
 
-    def _done(self, task: asyncio.Task[None]) -> None:
-        self._tasks.discard(task)
-        self._wake.set()
+    async def work(self, item: tuple[Delivery, str, int | None]) -> None:
+        delivery, _, escalation_id = item
+        await self._deliver(delivery, escalation_id)
 
     def _backoff(self, attempts: int) -> float:
         return min(300.0, 1.0 * 2 ** (attempts - 1)) * random.uniform(0.5, 1.0)
 
-    async def _deliver(self, delivery: Delivery, thread: str, escalation_id: int | None) -> None:
+    async def _deliver(self, delivery: Delivery, escalation_id: int | None) -> None:
+        connector = self.connectors.get(delivery.connector)
+        if connector is None:
+            await self.store.outbox.mark_failed(
+                delivery.key, error=f"no enabled channel named {delivery.connector!r}"
+            )
+            return
         try:
-            connector = self.connectors.get(delivery.connector)
-            if connector is None:
-                await self.store.outbox.mark_failed(
-                    delivery.key, error=f"no enabled channel named {delivery.connector!r}"
-                )
-                return
-            try:
-                receipt = dict(await connector.deliver(delivery))
-                fault("after_250")
-            except TransientError as exc:
-                if delivery.attempts >= self.max_attempts:
-                    await self.store.outbox.mark_failed(delivery.key, error=str(exc))
-                    await self.notice(
-                        f"delivery-failed:{delivery.key}",
-                        f"I could not deliver a message through {delivery.connector} after "
-                        f"{delivery.attempts} attempts: {exc}",
-                    )
-                    return
-                delay = exc.retry_after if exc.retry_after is not None else self._backoff(delivery.attempts)
-                log.warning("delivery %s: transient error, retry in %.1fs: %s", delivery.key, delay, exc)
-                await self.store.outbox.mark_retry(delivery.key, error=str(exc), delay=delay)
-                return
-            except AuthFailed as exc:
-                log.error("channel %s: authentication failed: %s", delivery.connector, exc)
-                await self.store.outbox.mark_retry(delivery.key, error=str(exc), delay=300.0)
-                await self.notice(
-                    f"auth-failed:{delivery.connector}",
-                    f"Channel {delivery.connector} rejected my credentials: {exc}. "
-                    "Messages for it wait until this is fixed.",
-                )
-                return
-            except InDoubt as exc:
-                await self.store.outbox.mark_failed(delivery.key, error=f"in doubt: {exc}")
-                await self.notice(
-                    f"in-doubt:{delivery.key}",
-                    f"A message through {delivery.connector} may or may not have been delivered before "
-                    f"a crash; I did not send it again to avoid a duplicate. {exc}",
-                )
-                return
-            except PermanentError as exc:
+            receipt = dict(await connector.deliver(delivery))
+            fault("after_250")
+        except TransientError as exc:
+            if delivery.attempts >= self.max_attempts:
                 await self.store.outbox.mark_failed(delivery.key, error=str(exc))
                 await self.notice(
                     f"delivery-failed:{delivery.key}",
-                    f"A message through {delivery.connector} cannot be delivered: {exc}",
+                    f"I could not deliver a message through {delivery.connector} after "
+                    f"{delivery.attempts} attempts: {exc}",
                 )
                 return
-            except Exception as exc:  # a connector bug: keep the row, retry later
-                log.exception("delivery %s: unexpected error", delivery.key)
-                await self.store.outbox.mark_retry(
-                    delivery.key, error=f"{type(exc).__name__}: {exc}", delay=self._backoff(delivery.attempts)
+            delay = exc.retry_after if exc.retry_after is not None else self._backoff(delivery.attempts)
+            log.warning("delivery %s: transient error, retry in %.1fs: %s", delivery.key, delay, exc)
+            await self.store.outbox.mark_retry(delivery.key, error=str(exc), delay=delay)
+            return
+        except AuthFailed as exc:
+            log.error("channel %s: authentication failed: %s", delivery.connector, exc)
+            await self.store.outbox.mark_retry(delivery.key, error=str(exc), delay=300.0)
+            await self.notice(
+                f"auth-failed:{delivery.connector}",
+                f"Channel {delivery.connector} rejected my credentials: {exc}. "
+                "Messages for it wait until this is fixed.",
+            )
+            return
+        except InDoubt as exc:
+            await self.store.outbox.mark_failed(delivery.key, error=f"in doubt: {exc}")
+            await self.notice(
+                f"in-doubt:{delivery.key}",
+                f"A message through {delivery.connector} may or may not have been delivered before "
+                f"a crash; I did not send it again to avoid a duplicate. {exc}",
+            )
+            return
+        except PermanentError as exc:
+            await self.store.outbox.mark_failed(delivery.key, error=str(exc))
+            await self.notice(
+                f"delivery-failed:{delivery.key}",
+                f"A message through {delivery.connector} cannot be delivered: {exc}",
+            )
+            return
+        except Exception as exc:  # a connector bug: keep the row, retry later
+            log.exception("delivery %s: unexpected error", delivery.key)
+            await self.store.outbox.mark_retry(
+                delivery.key, error=f"{type(exc).__name__}: {exc}", delay=self._backoff(delivery.attempts)
+            )
+            return
+        async with self.store.db.transaction() as tx:
+            await self.store.outbox.mark_sent(delivery.key, receipt, tx=tx)
+            ref = receipt.get("prompt_ref") or receipt.get("message_id")
+            if escalation_id is not None and ref:
+                await Escalations.add_prompt_ref_in(
+                    tx, connector=delivery.connector, ref=str(ref), escalation_id=escalation_id
                 )
-                return
-            async with self.store.db.transaction() as tx:
-                await self.store.outbox.mark_sent(delivery.key, receipt, tx=tx)
-                ref = receipt.get("prompt_ref") or receipt.get("message_id")
-                if escalation_id is not None and ref:
-                    await Escalations.add_prompt_ref_in(
-                        tx, connector=delivery.connector, ref=str(ref), escalation_id=escalation_id
-                    )
-                    # Editing the prompt later needs its address (chat id, Slack channel).
-                    tx.defer(
-                        "INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)",
-                        (f"prompt:{delivery.connector}:{ref}", json.dumps(receipt, sort_keys=True)),
-                    )
-        finally:
-            self._busy.discard(thread)
-
-    async def stop(self) -> None:
-        self._stopping = True
-        self._wake.set()
-        if self._tasks:
-            await asyncio.wait(set(self._tasks))
+                # Editing the prompt later needs its address (chat id, Slack channel).
+                tx.defer(
+                    "INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)",
+                    (f"prompt:{delivery.connector}:{ref}", json.dumps(receipt, sort_keys=True)),
+                )

@@ -1,0 +1,81 @@
+"""The claim loop that the worker pool and the sender share: claim what is due for idle
+threads, run each item in its own task, keep a thread busy until its item is done (so
+one conversation stays in order), and sleep until woken or a short poll passes (a CLI
+process may have written work into the database)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Generic, TypeVar
+
+Item = TypeVar("Item")
+
+
+class Dispatcher(Generic[Item]):
+    def __init__(self, *, concurrency: int, idle_poll_seconds: float = 0.25) -> None:
+        self.concurrency = concurrency
+        self.idle_poll_seconds = idle_poll_seconds
+        self._busy: set[str] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    # ----- what a subclass provides -----------------------------------------------------
+    async def claim(self, *, limit: int, busy_threads: set[str]) -> list[Item]:
+        raise NotImplementedError
+
+    def thread_of(self, item: Item) -> str:
+        raise NotImplementedError
+
+    async def work(self, item: Item) -> None:
+        raise NotImplementedError
+
+    # ----- the loop ---------------------------------------------------------------------
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        while not self._stopping:
+            # Cleared before the claim: a wake while claiming runs the loop again, and
+            # a claim that found less than it could take is not repeated for nothing.
+            self._wake.clear()
+            free = self.concurrency - len(self._tasks)
+            claimed = await self.claim(limit=free, busy_threads=self._busy) if free > 0 else []
+            for item in claimed:
+                thread = self.thread_of(item)
+                self._busy.add(thread)
+                task = asyncio.create_task(self._run(item, thread))
+                self._tasks.add(task)
+                self._idle.clear()
+                task.add_done_callback(self._done)
+            if self._wake.is_set():
+                continue  # new work or a free slot arrived meanwhile
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self.idle_poll_seconds)
+            except TimeoutError:
+                pass
+
+    async def _run(self, item: Item, thread: str) -> None:
+        try:
+            await self.work(item)
+        finally:
+            self._busy.discard(thread)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not self._tasks:
+            self._idle.set()
+        self._wake.set()
+
+    async def drain(self) -> None:
+        """Wait until nothing is in flight (used by shutdown and by tests)."""
+        await self._idle.wait()
+
+    async def stop(self) -> None:
+        """Stop claiming; what is in flight finishes (idempotent)."""
+        self._stopping = True
+        self._wake.set()
+        if self._tasks:
+            await asyncio.wait(set(self._tasks))
