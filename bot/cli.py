@@ -324,10 +324,20 @@ def _check(settings: Settings) -> int:
         f"rules OK: {len(book.rules)} rules from {settings.rules_dir}; owner {book.owner.name} "
         f"(preferred channel {book.owner.preferred_channel})"
     )
+    standing = _check_standing_tasks(settings.rules_dir / "tasks.toml")
+    if standing is not None:
+        print(f"standing tasks OK: {standing} in {settings.rules_dir / 'tasks.toml'}")
     print(f"channels: {', '.join(channels) or 'none'} (+ cli)")
     llm = settings.llm
     print(f"model: {f'{llm.model} at {llm.base_url}' if llm.enabled else 'none (rules-only)'}")
     return 0
+
+
+def _check_standing_tasks(path: Path) -> int | None:
+    """None when there is no rules/tasks.toml; raises ConfigError when it is broken."""
+    from bot.tasks import read_standing_tasks
+
+    return len(read_standing_tasks(path)) if path.is_file() else None
 
 
 if __name__ == "__main__":

@@ -93,28 +93,14 @@ class TaskIntake(TaskBase):
     async def sync_standing(self, rules_dir: Path, rulebook: Rulebook) -> list[int]:
         """Standing tasks from ``<rules_dir>/tasks.toml`` (``[[task]]`` tables with a unique
         ``name``), created once each: a restart or an unchanged file adds nothing."""
-        import tomllib
-
         from bot.errors import ConfigError
-        from bot.tasks import build_spec
+        from bot.tasks import read_standing_tasks
 
         path = rules_dir / "tasks.toml"
-        if not path.is_file():
-            return []
-        try:
-            entries = tomllib.loads(path.read_text(encoding="utf-8")).get("task", [])
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigError(f"{path}: {exc}") from None
         created_ids: list[int] = []
-        for i, entry in enumerate(entries):
-            entry = dict(entry)
-            name, kind = str(entry.pop("name", "")), str(entry.pop("kind", "recurring"))
-            if not name or kind != "recurring":
-                raise ConfigError(f"{path}: task {i + 1}: needs a name and kind = 'recurring'")
-            to = entry.get("to", [])
-            entry["to"] = ", ".join(to) if isinstance(to, list) else str(to)
+        for name, spec in read_standing_tasks(path):
+            kind = "recurring"
             try:
-                spec = build_spec(kind, {k: str(v) for k, v in entry.items()})
                 self._mail_channel(spec.channel)
             except TaskError as exc:
                 raise ConfigError(f"{path}: task {name!r}: {exc}") from None

@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -292,3 +293,33 @@ def form_of(kind: str, spec: Spec) -> str:
         fields = {"to": ", ".join(spec.to), "subject": spec.subject, "text": spec.text, "every": spec.every}
         fields["note"] = spec.note
     return to_text(kind, fields)
+
+
+def read_standing_tasks(path: Path) -> list[tuple[str, RecurringSpec]]:
+    """``rules/tasks.toml``: ``[[task]]`` tables with a unique ``name``, read the same way
+    by ``deputy check`` and the daemon. Errors name the file and the task."""
+    import tomllib
+
+    from bot.errors import ConfigError
+
+    if not path.is_file():
+        return []
+    try:
+        entries = tomllib.loads(path.read_text(encoding="utf-8")).get("task", [])
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    found: list[tuple[str, RecurringSpec]] = []
+    for i, raw in enumerate(entries):
+        entry = dict(raw)
+        name, kind = str(entry.pop("name", "")), str(entry.pop("kind", "recurring"))
+        if not name or kind != "recurring":
+            raise ConfigError(f"{path}: task {i + 1}: needs a name and kind = 'recurring'")
+        to = entry.get("to", [])
+        entry["to"] = ", ".join(to) if isinstance(to, list) else str(to)
+        try:
+            spec = build_spec(kind, {k: str(v) for k, v in entry.items()})
+        except TaskError as exc:
+            raise ConfigError(f"{path}: task {name!r}: {exc}") from None
+        assert isinstance(spec, RecurringSpec)
+        found.append((name, spec))
+    return found

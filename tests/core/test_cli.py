@@ -82,3 +82,14 @@ def test_bad_config_exits_2_naming_the_key(tmp_path: Path, capsys) -> None:
     cfg = make_home(tmp_path, extra_config="[llm]\nmodle = 'x'\n")
     code, _, err = run(capsys, "check", "--config", str(cfg))
     assert code == 2 and "llm.modle: unknown key" in err
+
+
+def test_check_validates_standing_tasks(tmp_path: Path, capsys) -> None:
+    cfg = make_home(tmp_path)
+    tasks = tmp_path / "rules" / "tasks.toml"
+    tasks.write_text('[[task]]\nname = "weekly"\nto = ["a@b.com"]\ntext = "Hi"\nevery = "monday 09:00"\n')
+    code, out, _ = run(capsys, "check", "--config", str(cfg))
+    assert code == 0 and "standing tasks OK: 1" in out
+    tasks.write_text('[[task]]\nname = "weekly"\nto = ["a@b.com"]\ntext = "Hi"\nevery = "someday"\n')
+    code, _, err = run(capsys, "check", "--config", str(cfg))
+    assert code == 2 and "tasks.toml: task 'weekly'" in err
