@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
 # Installs what the tests need on a fresh Debian machine, then runs them.
-# Dovecot (IMAP) comes from Debian's packages; everything else from PyPI into .venv.
+# Dovecot (IMAP) and openssl come from Debian's packages; everything else from PyPI into .venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v dovecot >/dev/null 2>&1 && [ ! -x /usr/sbin/dovecot ]; then
+need=""
+if ! command -v dovecot >/dev/null 2>&1 && [ ! -x /usr/sbin/dovecot ]; then need="$need dovecot-imapd"; fi
+# The TLS tests make a throwaway CA with the openssl CLI.
+if ! command -v openssl >/dev/null 2>&1; then need="$need openssl"; fi
+if [ -n "$need" ]; then
     SUDO=""
     [ "$(id -u)" -ne 0 ] && SUDO="sudo"
     # Keep the package from starting a system-wide daemon: tests run their own.
     printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
     $SUDO chmod +x /usr/sbin/policy-rc.d
     $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends dovecot-imapd >/dev/null
+    # shellcheck disable=SC2086  # $need is a list of package names
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $need >/dev/null
     $SUDO rm -f /usr/sbin/policy-rc.d
 fi
 
