@@ -11,13 +11,18 @@ if ! command -v openssl >/dev/null 2>&1; then need="$need openssl"; fi
 if [ -n "$need" ]; then
     SUDO=""
     [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-    # Keep the package from starting a system-wide daemon: tests run their own.
-    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
-    $SUDO chmod +x /usr/sbin/policy-rc.d
+    # Keep the package from starting a system-wide daemon: tests run their own. A policy
+    # the machine already has is left as it is.
+    made_policy=""
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+        $SUDO chmod +x /usr/sbin/policy-rc.d
+        made_policy=1
+    fi
     $SUDO apt-get update -qq
     # shellcheck disable=SC2086  # $need is a list of package names
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $need >/dev/null
-    $SUDO rm -f /usr/sbin/policy-rc.d
+    if [ -n "$made_policy" ]; then $SUDO rm -f /usr/sbin/policy-rc.d; fi
 fi
 
 python3 -m venv .venv
