@@ -15,8 +15,6 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import aiosqlite
-
 from bot.actions import (
     Action,
     Decision,
@@ -32,14 +30,13 @@ from bot.agent import negotiation
 from bot.agent.base import Agent, AgentContext, NegotiationState
 from bot.agent.rules_only import RulesOnlyAgent
 from bot.config import Settings
-from bot.events import Event
 from bot.executor import Executor
 from bot.faults import fault
 from bot.owner_desk import OwnerDesk
 from bot.policy import GateContext, PolicyGate
 from bot.router import Answer, Command, Drop, Instruction, Judge, Refuse, Router, Scheduled
 from bot.rules.model import Rulebook
-from bot.store import AuditEntry, Claimed, Store, thread_key
+from bot.store import Claimed, Store, thread_key
 
 log = logging.getLogger("deputy.handler")
 DAY = 86400.0
@@ -243,84 +240,6 @@ class EventHandler(OwnerDesk):
         return negotiation.state_from_json(row[0]) if row else None
 
     # ----- the owner's answers and commands ----------------------------------------
-    async def _finish(
-        self,
-        claimed: Claimed,
-        rulebook: Rulebook,
-        actions: tuple[Action, ...],
-        *,
-        outcome: str,
-        reasons: tuple[str, ...],
-        started: float,
-        event: Event | None = None,
-        rule: str = "",
-        blocked: tuple[str, ...] = (),
-        autonomous: bool = True,
-        decision: Decision | None = None,
-        negotiation_state: tuple[str, str] | None = None,
-    ) -> None:
-        target = event or claimed.event
-        async with self.store.db.transaction() as tx:
-            if negotiation_state is not None:
-                tx.defer(
-                    "INSERT INTO negotiations (thread, state, updated_at) VALUES (?,?,?)"
-                    " ON CONFLICT(thread) DO UPDATE SET state=excluded.state, updated_at=excluded.updated_at",
-                    (*negotiation_state, time.time()),
-                )
-            applied = await self.executor.apply_in(
-                tx,
-                event=target,
-                actions=actions,
-                key_prefix=claimed.event.id,
-                rule=rule,
-                owner=rulebook.owner,
-                autonomous=autonomous,
-            )
-            await self._audit_in(
-                tx,
-                target,
-                outcome=outcome,
-                reasons=reasons,
-                actions=applied.descriptions,
-                rule=rule,
-                blocked=blocked,
-                started=started,
-                decision=decision,
-            )
-            await self.store.inbox.finish_in(tx, claimed.seq)
-        fault("after_outbox_commit")
-
-    async def _audit_in(
-        self,
-        tx: aiosqlite.Connection,
-        event: Event,
-        *,
-        outcome: str,
-        reasons: tuple[str, ...],
-        started: float,
-        actions: tuple[str, ...] = (),
-        rule: str = "",
-        blocked: tuple[str, ...] = (),
-        decision: Decision | None = None,
-    ) -> None:
-        await self.store.audit.add_in(
-            tx,
-            AuditEntry(
-                event_id=event.id,
-                channel=event.channel,
-                sender=event.sender,
-                subject=event.subject,
-                rule=rule,
-                outcome=outcome,
-                reasons=reasons,
-                actions=actions,
-                blocked=blocked,
-                llm_calls=decision.llm_calls if decision else 0,
-                tokens_in=decision.tokens_in if decision else 0,
-                tokens_out=decision.tokens_out if decision else 0,
-                duration_ms=(time.perf_counter() - started) * 1000,
-            ),
-        )
 
 
 def _hold_for_approval(actions: list[Action], rule: str) -> list[Action]:

@@ -9,8 +9,6 @@ import logging
 import re
 import time
 
-import aiosqlite
-
 from bot.actions import (
     Action,
     Decision,
@@ -19,62 +17,22 @@ from bot.actions import (
     Offer,
     Reply,
 )
-from bot.agent.base import Agent
-from bot.config import Settings
 from bot.escalation import interpret_answer
 from bot.events import Event
-from bot.executor import MAIL_TYPES, Executor
+from bot.executor import MAIL_TYPES
+from bot.handler_base import HandlerBase
 from bot.learned import propose_from_answer
-from bot.policy import GateContext, PolicyGate
+from bot.policy import GateContext
 from bot.router import Answer, Command
 from bot.rules.model import Rulebook
-from bot.store import Claimed, Escalation, Store, thread_key
+from bot.store import Claimed, Escalation, thread_key
 
 log = logging.getLogger("deputy.handler")
 DAY = 86400.0
 
 
-class OwnerDesk:
-    """Mixed into EventHandler, which provides the attributes and the commit helpers."""
-
-    store: Store
-    settings: Settings
-    executor: Executor
-    gate: PolicyGate
-    agent: Agent | None
-
-    async def _finish(
-        self,
-        claimed: Claimed,
-        rulebook: Rulebook,
-        actions: tuple[Action, ...],
-        *,
-        outcome: str,
-        reasons: tuple[str, ...],
-        started: float,
-        event: Event | None = None,
-        rule: str = "",
-        blocked: tuple[str, ...] = (),
-        autonomous: bool = True,
-        decision: Decision | None = None,
-        negotiation_state: tuple[str, str] | None = None,
-    ) -> None:
-        raise NotImplementedError
-
-    async def _audit_in(
-        self,
-        tx: aiosqlite.Connection,
-        event: Event,
-        *,
-        outcome: str,
-        reasons: tuple[str, ...],
-        started: float,
-        actions: tuple[str, ...] = (),
-        rule: str = "",
-        blocked: tuple[str, ...] = (),
-        decision: Decision | None = None,
-    ) -> None:
-        raise NotImplementedError
+class OwnerDesk(HandlerBase):
+    """Mixed into EventHandler, which sets the collaborators."""
 
     async def _answer(self, claimed: Claimed, rulebook: Rulebook, route: Answer, started: float) -> None:
         event = claimed.event

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
+import aioimaplib
+
+from bot.connector import ConnectorRuntime
 from bot.events import Event
 from bot.owner import OwnerProfile
+from connectors.email import EmailConnector, EmailSettings, create
 from connectors.email.parse import ParseResult, parse_message
 
 AUTHSERV = "mx.deputy.test"
@@ -39,17 +48,6 @@ def event(data: bytes, **kw: object) -> Event:
 
 
 # --- integration helpers --------------------------------------------------------
-
-import asyncio  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Awaitable, Callable  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
-
-import aioimaplib  # noqa: E402
-
-from bot.connector import ConnectorRuntime  # noqa: E402
-from connectors.email import EmailConnector, EmailSettings, create  # noqa: E402
 
 
 class MemoryState:
@@ -161,7 +159,5 @@ def make_connector(
         spawn=spawn,
         on_auth_failed=on_auth_failed,
     )
-    connector = create(
-        name="email", settings=EmailSettings.model_validate(settings), runtime=runtime
-    )
+    connector = create(name="email", settings=EmailSettings.model_validate(settings), runtime=runtime)
     return connector, state
