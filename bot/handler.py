@@ -7,10 +7,9 @@ so a crash at any point is repaired by simply handling the event again.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,7 +26,7 @@ from bot.actions import (
     action_to_dict,
 )
 from bot.agent import negotiation
-from bot.agent.base import Agent, AgentContext, NegotiationState
+from bot.agent.base import Agent, AgentContext
 from bot.agent.rules_only import RulesOnlyAgent
 from bot.config import Settings
 from bot.executor import Executor
@@ -37,6 +36,7 @@ from bot.policy import GateContext, PolicyGate
 from bot.router import Answer, Command, Drop, Instruction, Judge, Refuse, Router, Scheduled
 from bot.rules.model import Rulebook
 from bot.store import Claimed, Store, thread_key
+from bot.store.thread_context import read_limits, read_thread_context
 
 log = logging.getLogger("deputy.handler")
 DAY = 86400.0
@@ -119,32 +119,30 @@ class EventHandler(OwnerDesk):
                 event=event,
             )
             return
-        # Independent reads, issued together: the store runs them in one round trip.
         # Memory is read only by a model, the negotiation state by a model or a mandate.
-        reads: list[Awaitable[Any]] = [
-            self.store.inbox.history(thread, before_seq=claimed.seq),
-            self.store.outbox.sent_texts(thread),
-        ]
-        if self.agent is not None:
-            reads.append(self.store.memory.about(event.sender))
-        if self.agent is not None or (rule is not None and rule.mandate is not None):
-            reads.append(self._negotiation(thread))
-        found = await asyncio.gather(*reads)
-        earlier, sent = found[0], found[1]
-        memory = found[2] if self.agent is not None else []
-        negotiation_state = found[-1] if len(found) > 2 + (self.agent is not None) else None
-        history = tuple(earlier)
+        now = time.time()
+        known = await read_thread_context(
+            self.store.db,
+            thread=thread,
+            before_seq=claimed.seq,
+            sender=event.sender,
+            since=now - DAY,
+            with_memory=self.agent is not None,
+            with_negotiation=self.agent is not None or (rule is not None and rule.mandate is not None),
+        )
+        history = known.history
+        negotiation_state = negotiation.state_from_json(known.negotiation) if known.negotiation else None
         ctx = AgentContext(
             event=event,
             rules=route.rules,
             rulebook=rulebook,
             history=history,
-            sent=tuple(sent),
-            memory=tuple(memory),
+            sent=known.sent,
+            memory=known.memory,
             negotiation=negotiation_state,
             extra={"owner_instruction": route.owner_note} if route.owner_note else {},
         )
-        decision = await self._decide(ctx)
+        decision, asked_model = await self._decide(ctx)
         fault("after_llm_answer")
         if route.owner_note and rule is None and self.agent is None:
             decision = Decision(
@@ -161,7 +159,10 @@ class EventHandler(OwnerDesk):
                 reasons=("owner forward, no rule",),
                 rule="",
             )
-        now = time.time()
+        limits = known.limits
+        if asked_model:  # a model call takes seconds: count again what may have changed meanwhile
+            now = time.time()
+            limits = await read_limits(self.store.db, thread=thread, sender=event.sender, since=now - DAY)
         mandate = rule.mandate if rule is not None else None
         negotiation_fields: dict[str, Any] = {}
         if mandate is not None:
@@ -171,20 +172,13 @@ class EventHandler(OwnerDesk):
         participants = set(event.participants)
         for before in history:
             participants |= before.participants
-        # Read together after the decision, as before: the gate check between them and the
-        # "paused" flag is synchronous, so this reads the same state.
-        replies_24h, sends_24h, paused = await asyncio.gather(
-            self.store.outbox.autonomous_replies(thread, since=now - DAY),
-            self.store.outbox.sends_to(event.sender, since=now - DAY),
-            self.store.kv.get("paused"),
-        )
         gate_ctx = GateContext(
             event=event,
             rule=rule,
             participants=frozenset(participants),
             thread_text="\n".join(e.text for e in (*history, event)),
-            replies_in_thread_24h=replies_24h,
-            sends_to_correspondent_24h=sends_24h,
+            replies_in_thread_24h=limits.replies_in_thread_24h,
+            sends_to_correspondent_24h=limits.sends_to_correspondent_24h,
             replies_per_thread_cap=self.settings.limits.replies_per_thread,
             sends_per_correspondent_cap=self.settings.limits.sends_per_correspondent,
             owner_addresses=frozenset(rulebook.owner.emails),
@@ -206,7 +200,7 @@ class EventHandler(OwnerDesk):
         escalation = result.escalation(decision)
         if escalation is not None:
             allowed.append(escalation)
-        if paused == "1":
+        if limits.paused:
             allowed = _hold_for_approval(allowed, rule.name if rule else "")
         outcome = "escalated" if any(isinstance(a, Escalate) for a in allowed) else "handled"
         await self._finish(
@@ -223,23 +217,19 @@ class EventHandler(OwnerDesk):
             negotiation_state=(thread, negotiation.state_to_json(new_state)) if new_state else None,
         )
 
-    async def _decide(self, ctx: AgentContext) -> Decision:
-        """Rules first: what a rule spells out completely never costs a model call."""
+    async def _decide(self, ctx: AgentContext) -> tuple[Decision, bool]:
+        """Rules first: what a rule spells out completely never costs a model call.
+
+        Also says whether the model was asked (the caps are then read again)."""
         planned = await self.rules_only.decide(ctx)
         needs_judgment = any(isinstance(a, Escalate) for a in planned.actions)
         if self.agent is None or ctx.rule is None or not needs_judgment:
-            return planned
+            return planned, False
         try:
-            return await self.agent.decide(ctx)
+            return await self.agent.decide(ctx), True
         except Exception as exc:  # the model is down: rules-only is the safe fallback
             log.warning("agent failed, falling back to rules-only: %s", exc)
-            return planned
-
-    async def _negotiation(self, thread: str) -> NegotiationState | None:
-        row = await self.store.db.fetchone("SELECT state FROM negotiations WHERE thread=?", (thread,))
-        return negotiation.state_from_json(row[0]) if row else None
-
-    # ----- the owner's answers and commands ----------------------------------------
+            return planned, True
 
 
 def _hold_for_approval(actions: list[Action], rule: str) -> list[Action]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from bot.actions import (
     Action,
@@ -221,12 +222,17 @@ class PolicyGate:
         foreign = self._foreign(text, ctx)
         if foreign:
             return foreign
-        trusted = _trusted_text(rule, ctx)
+        rule_text = _rule_text(rule)
         if not rule.header.limits.allow_links:
-            new_links = links_in(text) - links_in(trusted)
+            new_links = links_in(text) - _links_of(rule_text) - links_in(ctx.trusted_text)
             if new_links:
                 return f"link {sorted(new_links)[0]} does not come from the rule or the owner"
-        known_addresses = ctx.participants | ctx.owner_addresses | addresses_in(trusted)
+        known_addresses = (
+            ctx.participants
+            | ctx.owner_addresses
+            | _addresses_of(rule_text)
+            | addresses_in(ctx.trusted_text)
+        )
         strangers = addresses_in(text) - known_addresses
         if strangers:
             return f"address {sorted(strangers)[0]} in the text is not part of this conversation"
@@ -347,9 +353,22 @@ def _headers_safe(action: Action) -> str | None:
     return None
 
 
-def _trusted_text(rule: Rule, ctx: GateContext) -> str:
+def _rule_text(rule: Rule) -> str:
+    """What the owner wrote in a rule: links and addresses in it are theirs to use."""
     template = rule.header.reply.template if rule.header.reply else None
-    return "\n".join([template or "", rule.instructions, ctx.trusted_text])
+    return "\n".join([template or "", rule.instructions])
+
+
+# A rule's text is the same for every event it handles: scan it once (issue 3: these two
+# regex scans of the rule's instructions were a fifth of the time spent per event).
+@lru_cache(maxsize=256)
+def _links_of(text: str) -> frozenset[str]:
+    return frozenset(links_in(text))
+
+
+@lru_cache(maxsize=256)
+def _addresses_of(text: str) -> frozenset[str]:
+    return addresses_in(text)
 
 
 def _price_like(value: float, mandate: Mandate) -> bool:

@@ -29,6 +29,7 @@ PAY_RE = re.compile(
     rf"\s+(?P<n>{_NUM})\b(?!\s?(?:%|{_CUR}))"
 )
 BARE_NUM_RE = re.compile(rf"(?<![\w.,])(?:{_NUM})(?![\w])")
+_DIGIT = re.compile(r"\d")
 HEADER_UNSAFE = re.compile(r"[\r\n\x00\u2028\u2029\x85]")
 ADDRESS_RE = re.compile(r"(?i)\b[a-z0-9._%+\-]+@(?:[a-z0-9-]+\.)+[a-z]{2,}\b")
 PLAIN_ADDRESS_RE = re.compile(r"(?i)[a-z0-9._%+\-]+@(?:[a-z0-9-]+\.)+[a-z]{2,}")
@@ -84,6 +85,8 @@ def _parse_number(raw: str) -> float | None:
 def money_in(text: str) -> list[tuple[float, str]]:
     """Money in a text as (amount, ISO currency or "" when only a payment word marks it)."""
     found: list[tuple[float, str]] = []
+    if not _DIGIT.search(text):  # every amount has a digit; most texts are scanned for nothing
+        return found
     spans: list[tuple[int, int]] = []
     for match in AMOUNT_RE.finditer(text):
         value = _parse_number(match["a"] or match["b"] or "")
@@ -120,6 +123,8 @@ def links_in(text: str) -> set[str]:
 
 
 def addresses_in(text: str) -> frozenset[str]:
+    if "@" not in text:
+        return frozenset()
     return frozenset(a.lower() for a in ADDRESS_RE.findall(text))
 
 

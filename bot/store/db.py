@@ -31,7 +31,6 @@ from bot.store.schema import MIGRATIONS
 T = TypeVar("T")
 Statement = tuple[str, tuple[Any, ...]]
 Work = tuple[Callable[..., Any], tuple[Any, ...]]
-Read = tuple[str, tuple[Any, ...], bool]  # sql, parameters, only the first row
 
 
 class InstanceLock:
@@ -171,17 +170,26 @@ def _statements_fn(conn: sqlite3.Connection, statements: list[Statement]) -> Non
         conn.execute(sql, params)
 
 
-def _fetchall(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...]) -> list[sqlite3.Row]:
-    return conn.execute(sql, params).fetchall()
+def _query(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...], one: bool) -> Any:
+    cur = conn.execute(sql, params)
+    return cur.fetchone() if one else cur.fetchall()
 
 
-def _read_batch(conn: sqlite3.Connection, queries: list[Read]) -> list[tuple[bool, Any]]:
+def _run_then(
+    conn: sqlite3.Connection, statements: list[Statement], fn: Callable[..., T], args: tuple[Any, ...]
+) -> T:
+    """Inside a transaction: the queued statements, then a read that sees them."""
+    for sql, params in statements:
+        conn.execute(sql, params)
+    return fn(conn, *args)
+
+
+def _read_batch(conn: sqlite3.Connection, items: list[Work]) -> list[tuple[bool, Any]]:
     """Several independent reads (of several coroutines) in one hop; each its own outcome."""
     outcomes: list[tuple[bool, Any]] = []
-    for sql, params, one in queries:
+    for fn, args in items:
         try:
-            cur = conn.execute(sql, params)
-            outcomes.append((True, cur.fetchone() if one else cur.fetchall()))
+            outcomes.append((True, fn(conn, *args)))
         except Exception as exc:
             outcomes.append((False, exc))
     return outcomes
@@ -231,12 +239,23 @@ class Tx(_TxBase):
         self.begun = False  # BEGIN has been sent: the write lock is held
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> Result:  # type: ignore[override]
+        await self._begin()
+        statements, self._pending = [*self._pending, (sql, tuple(params))], []
+        return await _hop(self._db.conn, _run, statements)
+
+    async def call(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(sqlite3_connection, *args)`` inside this transaction (it sees the
+        transaction's own writes), with everything queued before it: one round trip."""
+        await self._begin()
+        statements, self._pending = self._pending, []
+        return await _hop(self._db.conn, _run_then, statements, fn, args)
+
+    async def _begin(self) -> None:
+        """The first statement whose result is read takes the write lock and sends BEGIN."""
         if not self.begun:
             await self._db._lock.acquire()
             self.begun = True
             self._pending.insert(0, ("BEGIN IMMEDIATE", ()))
-        statements, self._pending = [*self._pending, (sql, tuple(params))], []
-        return await _hop(self._db.conn, _run, statements)
 
     def defer(self, sql: str, params: Iterable[Any] = ()) -> None:
         self._pending.append((sql, tuple(params)))
@@ -255,7 +274,7 @@ class Database:
         self._active: dict[asyncio.Task[Any], Tx] = {}  # the tasks inside a transaction
         self._group: list[tuple[Work, asyncio.Future[Any]]] = []  # waiting for group commit
         self._flusher: asyncio.Task[None] | None = None
-        self._reads: list[tuple[Read, asyncio.Future[Any]]] = []  # waiting for a reader
+        self._reads: list[tuple[Work, asyncio.Future[Any]]] = []  # waiting for a reader
         self._reading_now = 0  # reader slots busy (at most one hop per reader)
         self._read_tasks: set[asyncio.Task[None]] = set()
 
@@ -374,28 +393,31 @@ class Database:
         finally:
             self._flusher = None
 
-    async def _read(self, sql: str, params: Iterable[Any], one: bool) -> Any:
+    async def read(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(sqlite3_connection, *args)`` as a read: several queries cost one
+        round trip (a snapshot of one moment, since a reader sees one WAL state per hop).
+
+        Inside the caller's own transaction it runs there and sees its writes; outside,
+        on a read-only connection, batched with the reads of other coroutines."""
         tx = self._current()
-        if tx is not None:  # inside the caller's own transaction: see its own writes
-            result = await tx.execute(sql, params)
-            return await (result.fetchone() if one else result.fetchall())
+        if tx is not None:
+            return await tx.call(fn, *args)
         if not self._readers:
             async with self._lock:
-                found = await _hop(self.conn, _read_batch, [(sql, tuple(params), one)])
-        else:
-            # Reads outside a transaction see the last committed state (WAL), exactly what
-            # the writer shows between transactions, so they need not wait for the write
-            # lock. The reads of all coroutines that arrive together share one hop.
-            future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-            self._reads.append(((sql, tuple(params), one), future))
-            if self._reading_now < len(self._readers):
-                self._reading_now += 1
-                asyncio.get_running_loop().call_soon(self._start_reads)
-            return await future
-        ok, value = found[0]
-        if not ok:
-            raise value
-        return value
+                found = await _hop(self.conn, _read_batch, [(fn, args)])
+            ok, value = found[0]
+            if not ok:
+                raise value
+            return value  # type: ignore[no-any-return]
+        # Reads outside a transaction see the last committed state (WAL), exactly what
+        # the writer shows between transactions, so they need not wait for the write
+        # lock. The reads of all coroutines that arrive together share one hop.
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._reads.append(((fn, args), future))
+        if self._reading_now < len(self._readers):
+            self._reading_now += 1
+            asyncio.get_running_loop().call_soon(self._start_reads)
+        return await future
 
     def _start_reads(self) -> None:
         if not self._reads:
@@ -409,7 +431,7 @@ class Database:
         task.add_done_callback(self._read_tasks.discard)
 
     async def _run_reads(
-        self, reader: aiosqlite.Connection, batch: list[tuple[Read, asyncio.Future[Any]]]
+        self, reader: aiosqlite.Connection, batch: list[tuple[Work, asyncio.Future[Any]]]
     ) -> None:
         try:
             outcomes = await _hop(reader, _read_batch, [query for query, _ in batch])
@@ -423,11 +445,11 @@ class Database:
         self._start_reads()  # whatever arrived meanwhile, on this reader slot
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
-        rows: list[sqlite3.Row] = await self._read(sql, params, False)
+        rows: list[sqlite3.Row] = await self.read(_query, sql, tuple(params), False)
         return rows
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
-        row: sqlite3.Row | None = await self._read(sql, params, True)
+        row: sqlite3.Row | None = await self.read(_query, sql, tuple(params), True)
         return row
 
     async def integrity_check(self) -> str:

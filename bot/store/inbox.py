@@ -96,11 +96,7 @@ class Inbox:
         )
 
     async def history(self, thread: str, *, before_seq: int, limit: int = 20) -> list[Event]:
-        rows = await self.db.fetchall(
-            "SELECT body FROM inbox WHERE thread=? AND seq<? ORDER BY seq DESC LIMIT ?",
-            (thread, before_seq, limit),
-        )
-        return [Event.from_json(r["body"]) for r in reversed(rows)]
+        return await self.db.read(history, thread, before_seq, limit)
 
     async def has_pending(self) -> bool:
         row = await self.db.fetchone("SELECT 1 FROM inbox WHERE state IN ('pending', 'processing') LIMIT 1")
@@ -109,6 +105,15 @@ class Inbox:
     async def counts(self) -> dict[str, int]:
         rows = await self.db.fetchall("SELECT state, COUNT(*) AS n FROM inbox GROUP BY state")
         return {r["state"]: r["n"] for r in rows}
+
+
+def history(conn: sqlite3.Connection, thread: str, before_seq: int, limit: int = 20) -> list[Event]:
+    """A thread's events before this one, oldest first (runs on a database thread)."""
+    rows = conn.execute(
+        "SELECT body FROM inbox WHERE thread=? AND seq<? ORDER BY seq DESC LIMIT ?",
+        (thread, before_seq, limit),
+    ).fetchall()
+    return [Event.from_json(r[0]) for r in reversed(rows)]
 
 
 def _row(event: Event) -> tuple[object, ...]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from bot.store.db import Database, defer
 
 
@@ -10,8 +12,7 @@ class KeyValue:
         self.db = db
 
     async def get(self, key: str) -> str | None:
-        row = await self.db.fetchone("SELECT value FROM kv WHERE key=?", (key,))
-        return str(row[0]) if row else None
+        return await self.db.read(get_value, key)
 
     async def set(self, key: str, value: str) -> None:
         async with self.db.transaction() as tx:
@@ -35,3 +36,8 @@ class NamespacedState:
 
     async def set(self, key: str, value: str) -> None:
         await self._kv.set(self._prefix + key, value)
+
+
+def get_value(conn: sqlite3.Connection, key: str) -> str | None:
+    row = conn.execute("SELECT value FROM kv WHERE key=?", (key,)).fetchone()
+    return str(row[0]) if row else None

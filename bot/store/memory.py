@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 
 import aiosqlite
@@ -22,8 +23,13 @@ class Memory:
         )
 
     async def about(self, subject: str, *, limit: int = 20) -> list[tuple[str, str]]:
-        rows = await self.db.fetchall(
-            "SELECT subject, fact FROM memory WHERE subject=? ORDER BY id DESC LIMIT ?",
-            (subject.lower(), limit),
-        )
-        return [(r["subject"], r["fact"]) for r in rows]
+        return await self.db.read(about, subject, limit)
+
+
+def about(conn: sqlite3.Connection, subject: str, limit: int = 20) -> list[tuple[str, str]]:
+    """The newest facts about one contact (runs on a database thread)."""
+    rows = conn.execute(
+        "SELECT subject, fact FROM memory WHERE subject=? ORDER BY id DESC LIMIT ?",
+        (subject.lower(), limit),
+    ).fetchall()
+    return [(r[0], r[1]) for r in rows]

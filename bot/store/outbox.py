@@ -104,26 +104,13 @@ class Outbox:
             await defer(tx, "UPDATE outbox SET state='failed', last_error=? WHERE key=?", (error[:2000], key))
 
     async def autonomous_replies(self, thread: str, *, since: float) -> int:
-        row = await self.db.fetchone(
-            "SELECT COUNT(*) FROM outbox WHERE thread=? AND autonomous=1 AND op='send'"
-            " AND escalation_id IS NULL AND created_at>=?",
-            (thread, since),
-        )
-        return int(row[0]) if row else 0
+        return await self.db.read(autonomous_replies, thread, since)
 
     async def sends_to(self, recipient: str, *, since: float) -> int:
-        row = await self.db.fetchone(
-            "SELECT COUNT(*) FROM outbox WHERE recipient=? AND autonomous=1 AND op='send' AND created_at>=?",
-            (recipient.lower(), since),
-        )
-        return int(row[0]) if row else 0
+        return await self.db.read(sends_to, recipient, since)
 
     async def sent_texts(self, thread: str, *, limit: int = 10) -> list[str]:
-        rows = await self.db.fetchall(
-            "SELECT payload FROM outbox WHERE thread=? AND op='send' ORDER BY seq DESC LIMIT ?",
-            (thread, limit),
-        )
-        return [str(json.loads(r["payload"]).get("text", "")) for r in reversed(rows)]
+        return await self.db.read(sent_texts, thread, limit)
 
     async def has_pending(self) -> bool:
         row = await self.db.fetchone("SELECT 1 FROM outbox WHERE state IN ('pending','sending') LIMIT 1")
@@ -132,6 +119,35 @@ class Outbox:
     async def counts(self) -> dict[str, int]:
         rows = await self.db.fetchall("SELECT state, COUNT(*) AS n FROM outbox GROUP BY state")
         return {r["state"]: r["n"] for r in rows}
+
+
+# ----- reads that run on a database thread (see Database.read) --------------------------
+def autonomous_replies(conn: sqlite3.Connection, thread: str, since: float) -> int:
+    """Replies Deputy sent on its own in a thread since a moment: the per-thread cap."""
+    row = conn.execute(
+        "SELECT COUNT(*) FROM outbox WHERE thread=? AND autonomous=1 AND op='send'"
+        " AND escalation_id IS NULL AND created_at>=?",
+        (thread, since),
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def sends_to(conn: sqlite3.Connection, recipient: str, since: float) -> int:
+    """Messages Deputy sent on its own to one correspondent since a moment: the send budget."""
+    row = conn.execute(
+        "SELECT COUNT(*) FROM outbox WHERE recipient=? AND autonomous=1 AND op='send' AND created_at>=?",
+        (recipient.lower(), since),
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def sent_texts(conn: sqlite3.Connection, thread: str, limit: int = 10) -> list[str]:
+    """What Deputy itself wrote in a thread, oldest first: trusted text for the gate."""
+    rows = conn.execute(
+        "SELECT payload FROM outbox WHERE thread=? AND op='send' ORDER BY seq DESC LIMIT ?",
+        (thread, limit),
+    ).fetchall()
+    return [str(json.loads(r[0]).get("text", "")) for r in reversed(rows)]
 
 
 def _claim(
