@@ -19,12 +19,16 @@ URL_RE = re.compile(
     | \b(?:[a-z0-9-]+\.)+(?:ru|cn|xyz|top|click|tk|ml|ga|cf|gq|pw|zip|mov|link|site|online)\b
     """
 )
-_CUR = r"(?:€|\$|£|EUR|USD|GBP|CHF|JPY|CAD|AUD|euros?|dollars?|pounds?)"
+CURRENCY_WORDS = ("€", "$", "£", "EUR", "USD", "GBP", "CHF", "JPY", "CAD", "AUD")
+CURRENCY_WORDS += ("euros", "euro", "dollars", "dollar", "pounds", "pound")
+PAY_WORDS = ("pay", "paid", "payment", "transfer", "wire", "refund", "owe", "price", "cost")
+PAY_WORDS += ("total", "amount", "sum")
+_CUR = "(?:" + "|".join(re.escape(w) for w in CURRENCY_WORDS) + ")"
 _NUM = r"\d{1,3}(?:[ ,.'’]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
 AMOUNT_RE = re.compile(rf"(?i)(?:(?P<ca>{_CUR})\s?(?P<a>{_NUM}))|(?:(?P<b>{_NUM})\s?(?P<cb>{_CUR})(?![a-z]))")
 # A number right after a payment word is money even without a currency.
 PAY_RE = re.compile(
-    rf"(?i)\b(?:pay|paid|payment|transfer|wire|refund|owe|price|cost|total|amount|sum)\w*"
+    rf"(?i)\b(?:{'|'.join(PAY_WORDS)})\w*"
     rf"(?:\s+(?:of|is|at|you|them|him|her|us|the|a|an|to|in|for|by|today|now|full)){{0,4}}"
     rf"\s+(?P<n>{_NUM})\b(?!\s?(?:%|{_CUR}))"
 )
@@ -85,7 +89,7 @@ def _parse_number(raw: str) -> float | None:
 def money_in(text: str) -> list[tuple[float, str]]:
     """Money in a text as (amount, ISO currency or "" when only a payment word marks it)."""
     found: list[tuple[float, str]] = []
-    if not _DIGIT.search(text):  # every amount has a digit; most texts are scanned for nothing
+    if not _may_hold_money(text):
         return found
     spans: list[tuple[int, int]] = []
     for match in AMOUNT_RE.finditer(text):
@@ -101,6 +105,21 @@ def money_in(text: str) -> list[tuple[float, str]]:
         if value is not None:
             found.append((value, ""))
     return found
+
+
+_MONEY_HINTS = tuple({w.casefold() for w in (*CURRENCY_WORDS, *PAY_WORDS)})
+
+
+def _may_hold_money(text: str) -> bool:
+    """A cheap test that lets most texts skip the two money regexes (issue 3: they were
+    the largest single cost per event). Every amount has a digit and a currency or a
+    payment word. The test must find whatever the (?i) regexes can match: casefold()
+    agrees with re's case-insensitive matching on every letter of those words except
+    the dotless i, which re matches as "i" (tests/core/test_textscan.py checks this)."""
+    if not _DIGIT.search(text):
+        return False
+    folded = text.casefold().replace("\u0131", "i")
+    return any(hint in folded for hint in _MONEY_HINTS)
 
 
 def amounts_in(text: str) -> list[float]:

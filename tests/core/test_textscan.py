@@ -1,0 +1,56 @@
+"""The money scanner's shortcut must never hide an amount the regexes would find."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from bot import textscan
+from bot.textscan import AMOUNT_RE, CURRENCY_WORDS, PAY_RE, PAY_WORDS, money_in
+
+
+def _regex_only(text: str) -> bool:
+    return bool(AMOUNT_RE.search(text) or PAY_RE.search(text))
+
+
+def test_every_letter_the_regexes_fold_is_folded_the_same_by_the_shortcut() -> None:
+    letters = {ch for word in (*CURRENCY_WORDS, *PAY_WORDS) for ch in word.casefold() if ch.isalpha()}
+    for letter in sorted(letters):
+        pattern = re.compile("(?i)" + re.escape(letter))
+        for code in range(0x110000):
+            char = chr(code)
+            if pattern.fullmatch(char):
+                folded = char.casefold().replace("\u0131", "i")
+                assert letter in folded, f"{char!r} (U+{code:04X}) matches {letter!r} but folds to {folded!r}"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Please pay 450 now", [(450.0, "")]),
+        ("PRıCE 100", [(100.0, "")]),  # dotless i: re's (?i) treats it as "i"
+        ("ſum 100", [(100.0, "")]),  # long s folds to "s"
+        ("€450", [(450.0, "EUR")]),
+        ("450 EUR", [(450.0, "EUR")]),
+        ("1.234,56 euros", [(1234.56, "EUR")]),
+        ("Invoice 1234 received, thanks", []),
+        ("no digits here at all, price and euro", []),
+    ],
+)
+def test_money_in(text: str, expected: list[tuple[float, str]]) -> None:
+    assert money_in(text) == expected
+
+
+def test_shortcut_agrees_with_the_regexes_on_random_text() -> None:
+    rng = random.Random(7)
+    alphabet = "0123456789 .,€$£ eurEURusdUSD payPAYsumSUMtotalprice ıſK abcxyz\n"
+    words = [*CURRENCY_WORDS, *PAY_WORDS, "invoice", "1,234.50", "450", "12", "ref"]
+    for _ in range(3000):
+        if rng.random() < 0.5:
+            text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        else:
+            text = " ".join(rng.choice(words) for _ in range(rng.randint(0, 8)))
+        if _regex_only(text):
+            assert textscan._may_hold_money(text), text
