@@ -19,10 +19,14 @@ URL_RE = re.compile(
     | \b(?:[a-z0-9-]+\.)+(?:ru|cn|xyz|top|click|tk|ml|ga|cf|gq|pw|zip|mov|link|site|online)\b
     """
 )
-CURRENCY_WORDS = ("€", "$", "£", "EUR", "USD", "GBP", "CHF", "JPY", "CAD", "AUD")
-CURRENCY_WORDS += ("euros", "euro", "dollars", "dollar", "pounds", "pound")
-PAY_WORDS = ("pay", "paid", "payment", "transfer", "wire", "refund", "owe", "price", "cost")
-PAY_WORDS += ("total", "amount", "sum")
+CURRENCY_WORDS: tuple[str, ...] = (
+    *("€", "$", "£", "EUR", "USD", "GBP", "CHF", "JPY", "CAD", "AUD"),
+    *("euros", "euro", "dollars", "dollar", "pounds", "pound"),
+)
+PAY_WORDS: tuple[str, ...] = (
+    *("pay", "paid", "payment", "transfer", "wire", "refund", "owe", "price", "cost"),
+    *("total", "amount", "sum"),
+)
 _CUR = "(?:" + "|".join(re.escape(w) for w in CURRENCY_WORDS) + ")"
 _NUM = r"\d{1,3}(?:[ ,.'’]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
 AMOUNT_RE = re.compile(rf"(?i)(?:(?P<ca>{_CUR})\s?(?P<a>{_NUM}))|(?:(?P<b>{_NUM})\s?(?P<cb>{_CUR})(?![a-z]))")
