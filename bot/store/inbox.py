@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import aiosqlite
 
 from bot.events import Event
-from bot.store.db import Database, defer
+from bot.store.db import Database, defer, pending_in_order
 
 INSERT = (
     "INSERT OR IGNORE INTO inbox (id, channel, kind, thread, sender, body, created_at)"
@@ -132,20 +132,22 @@ def _insert(conn: sqlite3.Connection, row: tuple[object, ...]) -> bool:
     return conn.execute(INSERT, row).rowcount == 1
 
 
+INBOX_SCAN = (
+    "SELECT seq, thread, attempts, next_at FROM inbox WHERE state='pending' AND seq>? ORDER BY seq LIMIT ?"
+)
+
+
 def _claim(
     conn: sqlite3.Connection, limit: int, busy_threads: frozenset[str], window: int, now: float
 ) -> list[tuple[sqlite3.Row, str]]:
     """Runs on the database thread, inside a transaction (Database.write).
 
     The scan reads no bodies: only the picked events' JSON is loaded (a backlog of a
-    thousand events made every claim read and parse all of them)."""
-    rows = conn.execute(
-        "SELECT seq, thread, attempts, next_at FROM inbox WHERE state='pending' ORDER BY seq LIMIT ?",
-        (window,),
-    ).fetchall()
-    seen: set[str] = set()
+    thousand events made every claim read and parse all of them); and it reads pages
+    only until it has enough (``pending_in_order``)."""
     chosen = []
-    for row in rows:
+    seen: set[str] = set()
+    for row in pending_in_order(conn, INBOX_SCAN, window=window):
         thread = row["thread"]
         if thread in seen:
             continue

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import aiosqlite
 
 from bot.delivery import Delivery
-from bot.store.db import Database, defer
+from bot.store.db import Database, defer, pending_in_order
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -150,18 +150,20 @@ def sent_texts(conn: sqlite3.Connection, thread: str, limit: int = 10) -> list[s
     return [str(json.loads(r[0]).get("text", "")) for r in reversed(rows)]
 
 
+OUTBOX_SCAN = (
+    "SELECT seq, key, connector, op, attempts, in_doubt, thread, escalation_id, next_at"
+    " FROM outbox WHERE state='pending' AND seq>? ORDER BY seq LIMIT ?"
+)
+
+
 def _claim(
     conn: sqlite3.Connection, limit: int, busy_threads: frozenset[str], now: float
 ) -> list[tuple[sqlite3.Row, str, str]]:
     """Runs on the database thread, inside a transaction (Database.write). Only the
     picked rows' payloads are read (the scan of 500 used to parse all of them)."""
-    rows = conn.execute(
-        "SELECT seq, key, connector, op, attempts, in_doubt, thread, escalation_id,"
-        " next_at FROM outbox WHERE state='pending' ORDER BY seq LIMIT 500"
-    ).fetchall()
-    seen: set[str] = set()
     picked: list[tuple[sqlite3.Row, str]] = []
-    for row in rows:
+    seen: set[str] = set()
+    for row in pending_in_order(conn, OUTBOX_SCAN, window=500):
         thread = row["thread"] or row["key"]
         if thread in seen:
             continue
