@@ -93,15 +93,14 @@ def _parse_number(raw: str) -> float | None:
 def money_in(text: str) -> list[tuple[float, str]]:
     """Money in a text as (amount, ISO currency or "" when only a payment word marks it)."""
     found: list[tuple[float, str]] = []
-    if not _may_hold_money(text):
-        return found
+    currency, pay_word = _hints(text)
     spans: list[tuple[int, int]] = []
-    for match in AMOUNT_RE.finditer(text):
+    for match in AMOUNT_RE.finditer(text) if currency else ():
         value = _parse_number(match["a"] or match["b"] or "")
         if value is not None:
             found.append((value, _currency_code(match["ca"] or match["cb"])))
             spans.append(match.span())
-    for match in PAY_RE.finditer(text):
+    for match in PAY_RE.finditer(text) if pay_word else ():
         start = match.start("n")
         if any(a <= start < b for a, b in spans):
             continue
@@ -111,19 +110,21 @@ def money_in(text: str) -> list[tuple[float, str]]:
     return found
 
 
-_MONEY_HINTS = tuple({w.casefold() for w in (*CURRENCY_WORDS, *PAY_WORDS)})
+_CURRENCY_HINTS = tuple({w.casefold() for w in CURRENCY_WORDS})
+_PAY_HINTS = tuple({w.casefold() for w in PAY_WORDS})
 
 
-def _may_hold_money(text: str) -> bool:
-    """A cheap test that lets most texts skip the two money regexes (issue 3: they were
-    the largest single cost per event). Every amount has a digit and a currency or a
-    payment word. The test must find whatever the (?i) regexes can match: casefold()
-    agrees with re's case-insensitive matching on every letter of those words except
-    the dotless i, which re matches as "i" (tests/core/test_textscan.py checks this)."""
+def _hints(text: str) -> tuple[bool, bool]:
+    """A cheap test that lets most texts skip the money regexes (issue 3: they were the
+    largest single cost per event): whether the text can hold an amount with a currency,
+    and one after a payment word. Both need a digit. The test must find whatever the
+    (?i) regexes can match: casefold() agrees with re's case-insensitive matching on
+    every letter of those words except the dotless i, which re matches as "i"
+    (tests/core/test_textscan.py checks this)."""
     if not _DIGIT.search(text):
-        return False
+        return False, False
     folded = text.casefold().replace("\u0131", "i")
-    return any(hint in folded for hint in _MONEY_HINTS)
+    return any(h in folded for h in _CURRENCY_HINTS), any(h in folded for h in _PAY_HINTS)
 
 
 def amounts_in(text: str) -> list[float]:

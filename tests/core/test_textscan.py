@@ -11,8 +11,8 @@ from bot import textscan
 from bot.textscan import AMOUNT_RE, CURRENCY_WORDS, PAY_RE, PAY_WORDS, money_in
 
 
-def _regex_only(text: str) -> bool:
-    return bool(AMOUNT_RE.search(text) or PAY_RE.search(text))
+def _regex_only(text: str) -> tuple[bool, bool]:
+    return bool(AMOUNT_RE.search(text)), bool(PAY_RE.search(text))
 
 
 def test_every_letter_the_regexes_fold_is_folded_the_same_by_the_shortcut() -> None:
@@ -47,10 +47,16 @@ def test_shortcut_agrees_with_the_regexes_on_random_text() -> None:
     rng = random.Random(7)
     alphabet = "0123456789 .,€$£ eurEURusdUSD payPAYsumSUMtotalprice ıſK abcxyz\n"
     words = [*CURRENCY_WORDS, *PAY_WORDS, "invoice", "1,234.50", "450", "12", "ref"]
+    matched = [0, 0]
     for _ in range(3000):
         if rng.random() < 0.5:
             text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
         else:
             text = " ".join(rng.choice(words) for _ in range(rng.randint(0, 8)))
-        if _regex_only(text):
-            assert textscan._may_hold_money(text), text
+        amount, pay = _regex_only(text)
+        currency_hint, pay_hint = textscan._hints(text)
+        assert currency_hint or not amount, text
+        assert pay_hint or not pay, text
+        matched[0] += amount
+        matched[1] += pay
+    assert min(matched) > 100, f"the sample exercised too few matches: {matched}"
