@@ -16,6 +16,10 @@ from typing import Any, Literal
 DeliveryOp = Literal["send", "file", "prompt", "update_prompt"]
 
 
+# Built once: json.dumps with options builds a new encoder on every call (issue 3).
+_ENCODE = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Button:
     label: str
@@ -82,7 +86,7 @@ class Delivery:
     in_doubt: bool = False
 
     def payload_json(self) -> str:
-        return json.dumps(self.payload, ensure_ascii=False, sort_keys=True)
+        return _ENCODE(self.payload)
 
 
 def message_id_for(key: str, *, domain: str) -> str:

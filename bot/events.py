@@ -26,6 +26,10 @@ EVENT_KINDS: frozenset[str] = frozenset(
 )
 
 
+# Built once: json.dumps with options builds a new encoder on every call (issue 3).
+_ENCODE = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Attachment:
     """Metadata only: content is fetched by the connector when an action needs it."""
@@ -99,7 +103,7 @@ class Event:
             ],
             "defects": list(self.defects),
         }
-        return json.dumps(data, ensure_ascii=False, sort_keys=True)
+        return _ENCODE(data)
 
     @classmethod
     def from_json(cls, raw: str) -> Event:

@@ -17,6 +17,10 @@ import aiosqlite
 from bot.delivery import Delivery
 from bot.store.db import Database, defer, pending_in_order
 
+# Built once: json.dumps with options builds a new encoder on every call (issue 3).
+_ENCODE_PAYLOAD = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+_ENCODE_RECEIPT = json.JSONEncoder(sort_keys=True).encode
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OutboxRow:
@@ -48,7 +52,7 @@ class Outbox:
                 row.event_id,
                 row.connector,
                 row.op,
-                json.dumps(row.payload, ensure_ascii=False, sort_keys=True),
+                _ENCODE_PAYLOAD(row.payload),
                 row.thread,
                 row.recipient.lower(),
                 int(row.autonomous),
@@ -88,7 +92,7 @@ class Outbox:
         await defer(
             tx,
             "UPDATE outbox SET state='sent', sent_at=?, receipt=?, last_error='' WHERE key=?",
-            (time.time(), json.dumps(receipt, sort_keys=True), key),
+            (time.time(), _ENCODE_RECEIPT(receipt), key),
         )
 
     async def mark_retry(self, key: str, *, error: str, delay: float) -> None:
