@@ -143,7 +143,16 @@ def bare_numbers_in(text: str) -> list[float]:
 
 
 def links_in(text: str) -> set[str]:
-    return {u.rstrip(".,;:!?").lower() for u in URL_RE.findall(text)}
+    """Every link-like thing in a text. No alternative of URL_RE matches whitespace, so
+    each match lies inside one whitespace-separated word, and each needs a "." or a ":";
+    scanning only such words finds the same links in a quarter of the time (issue 3;
+    tests/core/test_textscan.py compares it with a scan of the whole text)."""
+    return {
+        u.rstrip(".,;:!?").lower()
+        for word in text.split()
+        if "." in word or ":" in word
+        for u in URL_RE.findall(word)
+    }
 
 
 def addresses_in(text: str) -> frozenset[str]:

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from bot import textscan
-from bot.textscan import AMOUNT_RE, CURRENCY_WORDS, PAY_RE, PAY_WORDS, money_in
+from bot.textscan import AMOUNT_RE, CURRENCY_WORDS, PAY_RE, PAY_WORDS, URL_RE, links_in, money_in
 
 
 def _regex_only(text: str) -> tuple[bool, bool]:
@@ -60,3 +60,38 @@ def test_shortcut_agrees_with_the_regexes_on_random_text() -> None:
         matched[0] += amount
         matched[1] += pay
     assert min(matched) > 100, f"the sample exercised too few matches: {matched}"
+
+
+def test_links_in_finds_what_a_scan_of_the_whole_text_finds() -> None:
+    rng = random.Random(11)
+    pieces = [
+        "https://x.example/a?b=1",
+        "www.evil.xyz",
+        "evil.ru",
+        "pay.me/now",
+        "mailto:a@b.com",
+        "a.b.c",
+        "Example.COM/path",
+        "javascript:alert(1)",
+        "(see http://q.io/x).",
+        "x:y",
+        "\u00a0",
+        "\u2003",
+        "\u3000",
+        "\t",
+        "\n",
+        " ",
+        ",",
+        ".",
+        ":",
+        "/",
+        "ftp://h/",
+        "shop",
+    ]
+    found = 0
+    for _ in range(4000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        whole = {u.rstrip(".,;:!?").lower() for u in URL_RE.findall(text)}
+        assert links_in(text) == whole, text
+        found += bool(whole)
+    assert found > 1000
