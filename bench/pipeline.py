@@ -4,8 +4,8 @@ Pushes N rules-only events (supplier invoices: file + template reply) through th
 Deputy core in-process, with a recording channel at the far edge, and reports events/s
 and the latency from emit to "event done" (inbox created_at -> done_at). Then runs the
 same durable workload with stdlib sqlite3 (WAL, synchronous=NORMAL, one commit per step:
-insert the event; claim it; write outbox row + audit row and mark it done) and prints the
-ratio. No assertions: figures only.
+insert the event; claim it; write its two outbox rows (file, reply) + audit row and mark it
+done) and prints the ratio. No assertions: figures only.
 
 Events arrive the way the connectors hand them over: a page at a time (``--page``, 100
 by default: a Telegram getUpdates page; IMAP intake emits a FETCH chunk of 50 the same
@@ -173,10 +173,11 @@ def run_raw(root: Path, n: int) -> dict[str, float]:
         conn.execute("UPDATE inbox SET state='processing', attempts=attempts+1 WHERE seq=?", (seq,))
         conn.execute("COMMIT")
         conn.execute("BEGIN IMMEDIATE")
-        conn.execute(
-            "INSERT INTO outbox (key, event_id, payload, created_at) VALUES (?,?,?,?)",
-            (f"{event.id}:reply", event.id, json.dumps({"subject": f"Re: {event.subject}"}), time.time()),
-        )
+        for op in ("file", "reply"):  # the rule files the invoice and replies: two side effects
+            conn.execute(
+                "INSERT INTO outbox (key, event_id, payload, created_at) VALUES (?,?,?,?)",
+                (f"{event.id}:{op}", event.id, json.dumps({"op": op, "subject": event.subject}), time.time()),
+            )
         conn.execute(
             "INSERT INTO audit (at, event_id, outcome, reasons) VALUES (?,?,?,?)",
             (time.time(), event.id, "handled", "[]"),
@@ -216,10 +217,11 @@ async def run_raw_aiosqlite(root: Path, n: int) -> dict[str, float]:
         await conn.execute("UPDATE inbox SET state='processing', attempts=attempts+1 WHERE seq=?", (seq,))
         await conn.execute("COMMIT")
         await conn.execute("BEGIN IMMEDIATE")
-        await conn.execute(
-            "INSERT INTO outbox (key, event_id, payload, created_at) VALUES (?,?,?,?)",
-            (f"{event.id}:reply", event.id, json.dumps({"subject": f"Re: {event.subject}"}), time.time()),
-        )
+        for op in ("file", "reply"):
+            await conn.execute(
+                "INSERT INTO outbox (key, event_id, payload, created_at) VALUES (?,?,?,?)",
+                (f"{event.id}:{op}", event.id, json.dumps({"op": op, "subject": event.subject}), time.time()),
+            )
         await conn.execute(
             "INSERT INTO audit (at, event_id, outcome, reasons) VALUES (?,?,?,?)",
             (time.time(), event.id, "handled", "[]"),

@@ -388,7 +388,10 @@ class Database:
         self._group.append(((fn, args), future))
         if self._flusher is None:
             self._flusher = asyncio.create_task(self._flush(), name="db-group-commit")
-        result: T = await asyncio.shield(future)
+        # Not shielded: a caller cancelled while its work waits in the group leaves that
+        # work in the group (``_settle`` skips its cancelled future), exactly as a shield
+        # would, without a second future per write.
+        result: T = await future
         return result
 
     async def _flush(self) -> None:
