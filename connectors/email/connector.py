@@ -145,8 +145,8 @@ class EmailConnector:
             if await markers.has(key):
                 raise InDoubt(in_doubt_text(msg, recipients, key=key, sent_folder=s.sent_folder))
         elif await markers.has(key):
-            # Left by an earlier attempt whose outcome the outbox recorded (an SMTP error
-            # during DATA): it says nothing about this attempt, so it must not make a
+            # Left by an earlier attempt whose outcome the outbox recorded (a connection
+            # lost during DATA): it says nothing about this attempt, so it must not make a
             # later crash of this one look like a DATA in doubt.
             await markers.discard(key)
         try:
@@ -154,7 +154,11 @@ class EmailConnector:
         except ComposeError as exc:
             raise PermanentError(f"send: {exc}") from exc
         await self.sender.send(
-            raw, sender=s.address, recipients=recipients, before_data=lambda: markers.add(key)
+            raw,
+            sender=s.address,
+            recipients=recipients,
+            before_data=lambda: markers.add(key),
+            data_refused=lambda: self._forget(key),
         )
         receipt = {"message_id": msg.message_id}
         if s.sent_folder:
@@ -168,9 +172,13 @@ class EmailConnector:
         # Only now, with the Sent copy in place (it answers a later doubt), is the marker
         # no longer needed. Best effort: a leftover marker only matters if this row is
         # ever in doubt, and then the Sent copy is found first.
+        await self._forget(key)
+        return receipt
+
+    async def _forget(self, key: str) -> None:
+        """Clear a DATA marker, best effort (a leftover one errs towards not resending)."""
         try:
-            await markers.discard(key)
+            await self.data_markers.discard(key)
         except Exception:
             log.warning("%s: could not clear the DATA marker of %s", self.name, key, exc_info=True)
-        return receipt
 

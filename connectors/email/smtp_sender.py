@@ -53,10 +53,13 @@ class SmtpSender:
         sender: str,
         recipients: Sequence[str],
         before_data: BeforeData | None = None,
+        data_refused: BeforeData | None = None,
     ) -> None:
         """Send ``raw`` to ``recipients``. ``before_data`` is awaited once the envelope is
         accepted (at least one recipient) and before the DATA command: it must return only
-        when its record is durable, because after it the message may be delivered."""
+        when its record is durable, because after it the message may be delivered.
+        ``data_refused`` is awaited when the server answers DATA with an error: that reply
+        settles it (nothing was accepted), unlike a dropped connection or a timeout."""
         client = aiosmtplib.SMTP(
             hostname=self._host,
             port=self._port,
@@ -77,7 +80,14 @@ class SmtpSender:
                 _raise_for_recipients(errors, partial=False)
             if before_data is not None:
                 await before_data()
-            await client.data(raw)
+            try:
+                await client.data(raw)
+            except aiosmtplib.SMTPResponseException:
+                # An error reply to DATA or to the end of data: the server has not taken
+                # responsibility for the message (RFC 5321 3.3, 4.2.5).
+                if data_refused is not None:
+                    await data_refused()
+                raise
             fault("after_smtp_data")
             if errors:
                 _raise_for_recipients(errors, partial=True)

@@ -218,12 +218,22 @@ class LocalConnector:
             password=password,
             timeout=60.0,
         )
-        await relay.send(data, sender=s.address, recipients=recipients, before_data=lambda: markers.add(key))
+        await relay.send(
+            data,
+            sender=s.address,
+            recipients=recipients,
+            before_data=lambda: markers.add(key),
+            data_refused=lambda: self._forget(key),
+        )
+        await self._forget(key)
+        return {"message_id": message.message_id}
+
+    async def _forget(self, key: str) -> None:
+        """Clear a DATA marker, best effort (a leftover one errs towards not resending)."""
         try:
-            await markers.discard(key)
+            await self.data_markers.discard(key)
         except Exception:
             log.warning("local relay: could not clear the DATA marker of %s", key, exc_info=True)
-        return {"message_id": message.message_id}
 
     def _file(self, payload: Mapping[str, Any]) -> Mapping[str, str]:
         relative = str(payload.get("path", ""))

@@ -116,17 +116,19 @@ async def test_in_doubt_with_marker_and_sent_copy_is_found(
     assert not await DataMarkers(state).has(KEY)
 
 
+@pytest.mark.parametrize("in_doubt", [False, True])
 async def test_error_reply_to_data_then_retry_sends_once(
-    dovecot: DovecotServer, smtp_server: SmtpServer, tmp_path: Path
+    dovecot: DovecotServer, smtp_server: SmtpServer, tmp_path: Path, in_doubt: bool
 ) -> None:
-    """A 451 to DATA is an outcome the outbox records (retry, not in doubt): the next
-    attempt sends, and its marker is its own."""
+    """A 451 to DATA settles that attempt (nothing was accepted): its marker goes, so
+    the retry sends, even for a row that stays in doubt from an earlier crash."""
     conn, state = make_connector(dovecot, tmp_path, smtp=smtp_server, sent_folder="Sent")
     smtp_server.recorder.reply_code = "451 4.3.0 try later"
     with pytest.raises(TransientError):
-        await conn.deliver(send_delivery())
+        await conn.deliver(send_delivery(in_doubt=in_doubt))
+    assert not await DataMarkers(state).has(KEY)
     smtp_server.recorder.reply_code = ""
-    await conn.deliver(send_delivery())
+    await conn.deliver(send_delivery(in_doubt=in_doubt))
     await conn.stop()
     assert [m["parsed"]["Message-ID"] for m in smtp_server.recorder.messages] == [MID]
     assert not await DataMarkers(state).has(KEY)
