@@ -14,14 +14,14 @@ from typing import Any
 
 from bot.connector import ConnectorRuntime, Emit
 from bot.delivery import Delivery, OutboundMessage
-from bot.errors import PermanentError, TransientError
+from bot.errors import InDoubt, PermanentError, TransientError
 from connectors.email.compose import ComposeError, compose_bytes
 from connectors.email.imap_client import ImapClient
 from connectors.email.intake import FolderWatcher, make_parser
 from connectors.email.mail_store import MailStore
 from connectors.email.settings import EmailSettings
-from connectors.email.smtp_sender import SmtpSender
-from connectors.email.state import CursorStore
+from connectors.email.smtp_sender import SmtpSender, in_doubt_text
+from connectors.email.state import CursorStore, DataMarkers
 from connectors.email.tls import client_context
 
 log = logging.getLogger(__name__)
@@ -57,6 +57,7 @@ class EmailConnector:
         if not attachments.is_absolute():
             attachments = Path(runtime.data_dir) / attachments
         self.store = MailStore(client_factory=self.new_client, attachments_dir=attachments)
+        self.data_markers = DataMarkers(runtime.state)
         self.watchers: list[FolderWatcher] = []
         self._tasks: list[asyncio.Task[Any]] = []
         self._stopped = False
@@ -124,21 +125,41 @@ class EmailConnector:
         raise PermanentError(f"email connector cannot carry out {delivery.op!r}")
 
     async def _send(self, delivery: Delivery) -> Mapping[str, str]:
+        """Send at most once. A send in doubt (the daemon died during an earlier attempt)
+        is looked up in Sent first; if it is not there, the DATA marker tells whether the
+        earlier attempt got as far as DATA. If it did, the server may have accepted the
+        mail and SMTP cannot say (RFC 5321 has no idempotency), so it is not sent again:
+        InDoubt fails the row and the sender tells the owner."""
         s = self.settings
         try:
             msg = OutboundMessage.from_payload(delivery.payload)
         except (TypeError, ValueError) as exc:
             raise PermanentError(f"send: bad payload: {exc}") from exc
-        if delivery.in_doubt and s.sent_folder and msg.message_id:
+        recipients = [addr for _, addr in getaddresses([*msg.to, *msg.cc]) if addr]
+        markers, key = self.data_markers, delivery.key
+        if delivery.in_doubt:
             # A previous attempt may have gone out: look before sending again.
-            if await self.store.find(s.sent_folder, msg.message_id):
+            if s.sent_folder and msg.message_id and await self.store.find(s.sent_folder, msg.message_id):
+                await markers.discard(key)
                 return {"message_id": msg.message_id, "found_in_sent": "true"}
+            if await markers.has(key):
+                raise InDoubt(in_doubt_text(msg, recipients, key=key, sent_folder=s.sent_folder))
+        elif await markers.has(key):
+            # Left by an earlier attempt whose outcome the outbox recorded (a connection
+            # lost during DATA): it says nothing about this attempt, so it must not make a
+            # later crash of this one look like a DATA in doubt.
+            await markers.discard(key)
         try:
             raw = compose_bytes(msg, from_addr=s.address, from_name=s.from_name)
         except ComposeError as exc:
             raise PermanentError(f"send: {exc}") from exc
-        recipients = [addr for _, addr in getaddresses([*msg.to, *msg.cc]) if addr]
-        await self.sender.send(raw, sender=s.address, recipients=recipients)
+        await self.sender.send(
+            raw,
+            sender=s.address,
+            recipients=recipients,
+            before_data=lambda: markers.add(key),
+            data_refused=lambda: self._forget(key),
+        )
         receipt = {"message_id": msg.message_id}
         if s.sent_folder:
             try:
@@ -148,4 +169,16 @@ class EmailConnector:
                 log.warning("%s: sent %s but could not copy it to %s: %s",
                             self.name, msg.message_id, s.sent_folder, exc)  # fmt: skip
                 receipt["sent_copy"] = "failed"
+        # Only now, with the Sent copy in place (it answers a later doubt), is the marker
+        # no longer needed. Best effort: a leftover marker only matters if this row is
+        # ever in doubt, and then the Sent copy is found first.
+        await self._forget(key)
         return receipt
+
+    async def _forget(self, key: str) -> None:
+        """Clear a DATA marker, best effort (a leftover one errs towards not resending)."""
+        try:
+            await self.data_markers.discard(key)
+        except Exception:
+            log.warning("%s: could not clear the DATA marker of %s", self.name, key, exc_info=True)
+

@@ -4,18 +4,29 @@ TLS is either implicit (RFC 8314, port 465) or STARTTLS (RFC 3207), always with
 certificate verification; plain text only when configured "none" (loopback tests).
 SMTP replies are translated once: 4xx -> TransientError, 5xx -> PermanentError,
 rejected credentials -> AuthFailed (RFC 5321 4.2.1, RFC 4954 6).
+
+The mail transaction is driven step by step (MAIL, RCPT..., DATA: RFC 5321 3.3) rather
+than with ``sendmail`` so that the caller can durably note "DATA is about to start"
+(``before_data``): from that point the server may accept the message, and SMTP has no
+idempotency, so a send interrupted there must not be repeated blindly (RFC 5321 6.1
+leaves duplicates to the sender; RFC 1047 describes the window).
 """
 
 from __future__ import annotations
 
+import re
 import ssl
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 import aiosmtplib
 
+from bot.delivery import OutboundMessage
 from bot.errors import AuthFailed, PermanentError, TransientError
 from bot.faults import fault
 from connectors.email.settings import Security
+
+BeforeData = Callable[[], Awaitable[None]]
+_LINE_END = re.compile(rb"\r\n|\r|\n")
 
 
 class SmtpSender:
@@ -35,7 +46,20 @@ class SmtpSender:
         self._timeout = timeout
         self._tls = tls_context
 
-    async def send(self, raw: bytes, *, sender: str, recipients: Sequence[str]) -> None:
+    async def send(
+        self,
+        raw: bytes,
+        *,
+        sender: str,
+        recipients: Sequence[str],
+        before_data: BeforeData | None = None,
+        data_refused: BeforeData | None = None,
+    ) -> None:
+        """Send ``raw`` to ``recipients``. ``before_data`` is awaited once the envelope is
+        accepted (at least one recipient) and before the DATA command: it must return only
+        when its record is durable, because after it the message may be delivered.
+        ``data_refused`` is awaited when the server answers DATA with an error: that reply
+        settles it (nothing was accepted), unlike a dropped connection or a timeout."""
         client = aiosmtplib.SMTP(
             hostname=self._host,
             port=self._port,
@@ -49,14 +73,26 @@ class SmtpSender:
             await client.connect()
             if self._username:
                 await client.login(self._username, self._password)
-            errors, _ = await client.sendmail(sender, list(recipients), raw)
+            errors = await self._envelope(client, raw, sender=sender, recipients=recipients)
+            if len(errors) == len(recipients):
+                # Nobody accepted: no DATA, so nothing can have been delivered (this is
+                # also the "no recipients" case, as with aiosmtplib's sendmail).
+                _raise_for_recipients(errors, partial=False)
+            if before_data is not None:
+                await before_data()
+            try:
+                await client.data(raw)
+            except aiosmtplib.SMTPResponseException:
+                # An error reply to DATA or to the end of data: the server has not taken
+                # responsibility for the message (RFC 5321 3.3, 4.2.5).
+                if data_refused is not None:
+                    await data_refused()
+                raise
             fault("after_smtp_data")
             if errors:
-                _raise_for_recipients(errors)
+                _raise_for_recipients(errors, partial=True)
         except aiosmtplib.SMTPAuthenticationError as exc:
             raise AuthFailed(f"SMTP login refused: {exc.code} {exc.message}") from exc
-        except aiosmtplib.SMTPRecipientsRefused as exc:
-            _raise_for_recipients({r.recipient: (r.code, r.message) for r in exc.recipients})
         except aiosmtplib.SMTPResponseException as exc:
             raise _by_code(exc.code, f"SMTP {exc.code} {exc.message}") from exc
         except (aiosmtplib.SMTPTimeoutError, aiosmtplib.SMTPServerDisconnected) as exc:
@@ -84,6 +120,44 @@ class SmtpSender:
             except Exception:
                 client.close()
 
+    @staticmethod
+    async def _envelope(
+        client: aiosmtplib.SMTP, raw: bytes, *, sender: str, recipients: Sequence[str]
+    ) -> dict[str, tuple[int, str]]:
+        """MAIL FROM and one RCPT TO per recipient (RFC 5321 3.3); returns the refused
+        recipients. A refused MAIL raises (SMTPSenderRefused is a response exception)."""
+        if client.is_ehlo_or_helo_needed:
+            try:
+                await client.ehlo()
+            except aiosmtplib.SMTPHeloError:
+                await client.helo()
+        options: list[str] = []
+        if client.supports_extension("size"):
+            # RFC 1870: the size as transmitted, line endings as CRLF.
+            size = len(_LINE_END.sub(b"\r\n", raw))
+            options.append(f"SIZE={size}")
+        await client.mail(sender, options=options)
+        errors: dict[str, tuple[int, str]] = {}
+        for rcpt in recipients:
+            try:
+                await client.rcpt(rcpt)
+            except aiosmtplib.SMTPRecipientRefused as exc:
+                errors[rcpt] = (exc.code, exc.message)
+        return errors
+
+
+def in_doubt_text(msg: OutboundMessage, recipients: list[str], *, key: str, sent_folder: str = "") -> str:
+    """What the owner reads (after the sender's "may or may not have been delivered")."""
+    where = f" and there is no copy in {sent_folder}" if sent_folder else ""
+    subject = msg.subject or "(no subject)"
+    return (
+        f"The mail to {', '.join(recipients) or '(no recipients)'} with subject {subject!r} "
+        f"(Message-ID {msg.message_id or '-'}) was being handed to the SMTP server (DATA had "
+        f"started) when Deputy stopped{where}: it may or may not have gone out. Deputy will "
+        f"not resend it; check with the recipient and send it again yourself if it is "
+        f"missing (outbox key {key})."
+    )
+
 
 def _by_code(code: int, message: str) -> Exception:
     if 400 <= code < 500:
@@ -95,12 +169,12 @@ def _by_code(code: int, message: str) -> Exception:
     return TransientError(message)
 
 
-def _raise_for_recipients(errors: Mapping[str, tuple[int, str]]) -> None:
-    """Some recipients refused. Any 4xx makes the whole send transient (a retry would
-    resend to everyone, so only do it when nobody got it: aiosmtplib raises
-    RecipientsRefused only when all were refused); partial refusals are permanent."""
+def _raise_for_recipients(errors: Mapping[str, tuple[int, str]], *, partial: bool) -> None:
+    """Some recipients refused. When all were refused (nobody got it) and every refusal
+    is 4xx, the send is transient: a retry resends to everyone, which is only safe when
+    nobody got it. Partial refusals are permanent: the others already have the mail."""
     text = "; ".join(f"{rcpt}: {code} {msg}" for rcpt, (code, msg) in errors.items())
     codes = [code for code, _ in errors.values()]
-    if codes and all(400 <= c < 500 for c in codes):
+    if not partial and codes and all(400 <= c < 500 for c in codes):
         raise TransientError(f"SMTP recipients refused: {text}")
     raise PermanentError(f"SMTP recipients refused: {text}")

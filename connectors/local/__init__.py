@@ -17,20 +17,22 @@ import re
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from email.utils import getaddresses
 from pathlib import Path
 from typing import Any, Literal
 
-import aiosmtplib
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.connector import ConnectorRuntime, Emit
 from bot.delivery import Delivery, OutboundMessage
-from bot.errors import PermanentError, TransientError
+from bot.errors import InDoubt, PermanentError
 from bot.events import Event
 from bot.faults import fault
 from connectors.email.compose import compose
 from connectors.email.parse import parse_message
+from connectors.email.smtp_sender import SmtpSender, in_doubt_text
+from connectors.email.state import DataMarkers
 
 log = logging.getLogger("deputy.local")
 
@@ -90,6 +92,7 @@ class LocalConnector:
         self._server: asyncio.base_events.Server | None = None
         self._emit: Emit | None = None
         self.port = settings.listen_port
+        self.data_markers = DataMarkers(runtime.state)
 
     async def start(self, emit: Emit) -> None:
         self._emit = emit
@@ -179,7 +182,7 @@ class LocalConnector:
         email = compose(message, from_addr=self.settings.address, from_name=self.settings.from_name)
         data = email.as_bytes()
         if self.settings.relay_host:
-            return await self._relay(data, message)
+            return await self._relay(data, message, delivery)
         tag = hashlib.sha256(delivery.key.encode()).hexdigest()[:24]
         if delivery.in_doubt and any((self.outbox_root / "new").glob(f"*.{tag}.deputy*")):
             return {"message_id": message.message_id, "note": "already in the outbox Maildir"}
@@ -191,34 +194,46 @@ class LocalConnector:
         fault("after_smtp_data")
         return {"message_id": message.message_id, "path": str(self.outbox_root / "new" / name)}
 
-    async def _relay(self, data: bytes, message: OutboundMessage) -> Mapping[str, str]:
+    async def _relay(self, data: bytes, message: OutboundMessage, delivery: Delivery) -> Mapping[str, str]:
+        """Hand the mail to the relay at most once, like the email channel (which see):
+        there is no Sent folder to look in, so a send in doubt whose earlier attempt
+        reached DATA (its marker is there) is not repeated; InDoubt tells the owner."""
         s = self.settings
+        recipients = [addr for _, addr in getaddresses([*message.to, *message.cc]) if addr]
+        markers, key = self.data_markers, delivery.key
+        if await markers.has(key):
+            if delivery.in_doubt:
+                raise InDoubt(in_doubt_text(message, recipients, key=key))
+            await markers.discard(key)  # an earlier attempt's, whose outcome was recorded
         password = (
             self.runtime.secret(s.relay_password_env, key="relay_password_env")
             if s.relay_password_env
-            else None
+            else ""
         )
-        try:
-            await aiosmtplib.send(
-                data,
-                sender=s.address,
-                recipients=[*message.to, *message.cc],
-                hostname=s.relay_host,
-                port=s.relay_port,
-                use_tls=s.relay_security == "tls",
-                start_tls=s.relay_security == "starttls",
-                username=s.relay_username or None,
-                password=password,
-                timeout=60,
-            )
-        except aiosmtplib.SMTPResponseException as exc:
-            if 400 <= exc.code < 500:
-                raise TransientError(f"relay: {exc.code} {exc.message}") from exc
-            raise PermanentError(f"relay: {exc.code} {exc.message}") from exc
-        except (aiosmtplib.SMTPException, OSError) as exc:
-            raise TransientError(f"relay: {exc}") from exc
-        fault("after_smtp_data")
+        relay = SmtpSender(
+            host=s.relay_host,
+            port=s.relay_port,
+            security=s.relay_security,
+            username=s.relay_username,
+            password=password,
+            timeout=60.0,
+        )
+        await relay.send(
+            data,
+            sender=s.address,
+            recipients=recipients,
+            before_data=lambda: markers.add(key),
+            data_refused=lambda: self._forget(key),
+        )
+        await self._forget(key)
         return {"message_id": message.message_id}
+
+    async def _forget(self, key: str) -> None:
+        """Clear a DATA marker, best effort (a leftover one errs towards not resending)."""
+        try:
+            await self.data_markers.discard(key)
+        except Exception:
+            log.warning("local relay: could not clear the DATA marker of %s", key, exc_info=True)
 
     def _file(self, payload: Mapping[str, Any]) -> Mapping[str, str]:
         relative = str(payload.get("path", ""))

@@ -14,7 +14,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -163,8 +163,20 @@ class SmtpRecorder:
 
     messages: list[dict[str, Any]] = field(default_factory=list)
     reply_code: str = ""  # e.g. "451 try later" or "550 no such user"
+    refuse_rcpt: dict[str, str] = field(default_factory=dict)  # address -> RCPT reply
+    on_data: Callable[[], None] | None = None  # called when DATA's content has arrived
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
+    ) -> str:
+        if address in self.refuse_rcpt:
+            return self.refuse_rcpt[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.on_data is not None:
+            self.on_data()
         if self.reply_code:
             return self.reply_code
         content = bytes(envelope.original_content or envelope.content)
