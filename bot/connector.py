@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -25,6 +25,24 @@ from bot.events import Event
 from bot.owner import OwnerProfile
 
 Emit = Callable[[Event], Awaitable[bool]]  # True when the event was new
+
+
+async def emit_page(emit: Emit, events: Sequence[Event]) -> tuple[int, Exception | None]:
+    """Hand a page of events (an IMAP FETCH chunk, a getUpdates page) to the inbox at once.
+
+    The emits run concurrently, so the store's group commit puts the page in one
+    transaction instead of one commit per event (issue 3), and they join it in page order,
+    so inbox order is source order. Returns how many events, from the first, are
+    committed: the caller acknowledges exactly those (advances its cursor or offset). The
+    first failure, if any, is returned for the caller to raise or retry; events after it
+    may be committed too, and the inbox dedupes them when they come again."""
+    results = await asyncio.gather(*(emit(event) for event in events), return_exceptions=True)
+    for index, result in enumerate(results):
+        if isinstance(result, Exception):
+            return index, result
+        if isinstance(result, BaseException):  # cancelled: nothing after this is ours to count
+            raise result
+    return len(events), None
 
 
 @runtime_checkable

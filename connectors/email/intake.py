@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from bot.connector import Emit
+from bot.connector import Emit, emit_page
 from bot.errors import AuthFailed, PermanentError, TransientError
 from bot.events import Event
 from bot.faults import fault
@@ -163,13 +163,20 @@ class FolderWatcher:
     async def _process(self, client: ImapClient, uids: list[int], cursor: Cursor) -> Cursor:
         for start in range(0, len(uids), client.chunk):
             batch = uids[start : start + client.chunk]
-            for fetched in await client.fetch(batch):
-                if fetched.uid <= cursor.last_uid:
-                    continue
+            fetched = [f for f in await client.fetch(batch) if f.uid > cursor.last_uid]
+            fetched.sort(key=lambda f: f.uid)
+            events = []
+            for message in fetched:
                 fault("after_fetch")
-                await self._emit(self._event(fetched, cursor.uidvalidity))
-                cursor = Cursor(cursor.uidvalidity, fetched.uid)
+                events.append(self._event(message, cursor.uidvalidity))
+            # The chunk goes to the inbox in one commit; the cursor then moves past what
+            # was committed, and only that (a failure is raised after it moved).
+            committed, error = await emit_page(self._emit, events)
+            if committed:
+                cursor = Cursor(cursor.uidvalidity, fetched[committed - 1].uid)
                 await self._cursors.set(self.folder, cursor)
+            if error is not None:
+                raise error
             if self._stopping.is_set():
                 break
         return cursor

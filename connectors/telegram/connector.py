@@ -17,8 +17,9 @@ from telegram import Bot, Update
 from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
-from bot.connector import ConnectorRuntime, Emit
+from bot.connector import ConnectorRuntime, Emit, emit_page
 from bot.delivery import Delivery
+from bot.events import Event
 from connectors.chat_logging import protect_secrets, redactor
 from connectors.telegram.errors import retry_seconds
 from connectors.telegram.outbound import TelegramOutbound
@@ -40,9 +41,7 @@ class TelegramConnector:
         token = runtime.secret(settings.token_env, key="token_env")
         self._webhook_secret = ""
         if settings.mode == "webhook":
-            self._webhook_secret = runtime.secret(
-                settings.webhook_secret_env, key="webhook_secret_env"
-            )
+            self._webhook_secret = runtime.secret(settings.webhook_secret_env, key="webhook_secret_env")
         protect_secrets(token, self._webhook_secret)
         timeout = settings.request_timeout
         self._bot = Bot(
@@ -167,26 +166,57 @@ class TelegramConnector:
             finally:
                 self._fetch = None
             delay = self._settings.backoff_initial
-            for update in sorted(updates, key=lambda u: u.update_id):
-                if offset is not None and update.update_id < offset:
-                    continue  # a server that ignores offset: never reprocess
-                try:
-                    await self._handle(update)
-                except Exception:
-                    log.exception(
-                        "%s: update %s could not be committed; it will be fetched again",
-                        self.name,
-                        update.update_id,
-                    )
-                    delay = await self._backoff(delay, None)
-                    break
-                offset = update.update_id + 1
+            fresh = [
+                u
+                for u in sorted(updates, key=lambda u: u.update_id)
+                if offset is None or u.update_id >= offset
+            ]
+            if not fresh:
+                continue  # a server that ignores offset: never reprocess
+            done, error = await self._handle_page(fresh)
+            if done:
+                offset = fresh[done - 1].update_id + 1
                 await self._runtime.state.set(OFFSET_KEY, str(offset))
+            if error is not None:
+                log.error(
+                    "%s: update %s could not be committed; it will be fetched again: %s",
+                    self.name,
+                    fresh[done].update_id,
+                    error,
+                )
+                delay = await self._backoff(delay, None)
+
+    async def _handle_page(self, updates: list[Update]) -> tuple[int, Exception | None]:
+        """A getUpdates page: its events go to the inbox in one commit (``emit_page``),
+        then the acknowledgements Telegram expects (answering button presses) are done.
+        Returns how many updates, from the first, are handled, and the first failure."""
+        assert self._emit is not None
+        prepared = [(update, await self._event_of(update)) for update in updates]
+        committed, error = await emit_page(self._emit, [e for _, e in prepared if e is not None])
+        done = 0
+        for _, event in prepared:
+            if event is not None:
+                if committed == 0:
+                    break
+                committed -= 1
+            done += 1
+        for update, event in prepared[:done]:
+            if update.callback_query is not None:
+                await self._answer_callback(update.callback_query.id, ok=event is not None)
+        return done, error
 
     async def _handle(self, update: Update) -> None:
         """Emit one update (raises if the inbox did not take it), then do the
         acknowledgements Telegram expects (answering a button press)."""
         assert self._emit is not None
+        event = await self._event_of(update)
+        if event is not None:
+            await self._emit(event)
+        if update.callback_query is not None:
+            await self._answer_callback(update.callback_query.id, ok=event is not None)
+
+    async def _event_of(self, update: Update) -> Event | None:
+        """The Event an update stands for, or None (a forged button, an unhandled type)."""
         ident = Identity(
             connector=self.name,
             owner_id=self._runtime.owner.telegram_user_id,
@@ -196,16 +226,11 @@ class TelegramConnector:
             event = callback_event(update, ident=ident)
             if event is None:
                 log.warning("%s: %s", self.name, forged_callback(update.callback_query))
-            else:
-                await self._emit(event)
-            await self._answer_callback(update.callback_query.id, ok=event is not None)
-            return
+            return event
         if update.message is not None:
-            event = message_event(update, ident=ident, prompt_reply=await self._is_prompt(update))
-            if event is not None:
-                await self._emit(event)
-            return
+            return message_event(update, ident=ident, prompt_reply=await self._is_prompt(update))
         log.debug("%s: update %s of an unhandled type skipped", self.name, update.update_id)
+        return None
 
     async def _is_prompt(self, update: Update) -> bool:
         message = update.message

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from bot.connector import emit_page
+from bot.events import Event
 from bot.store import Store
+from bot.store import db as db_module
 
 
 @pytest.fixture
@@ -75,3 +79,44 @@ async def test_nested_transaction_is_refused(store: Store) -> None:
         async with store.db.transaction():
             async with store.db.transaction():
                 pass
+
+
+def _event(n: int) -> Event:
+    return Event(
+        id=f"test:{n}",
+        channel="test",
+        kind="message",
+        thread=f"t{n % 3}",
+        sender=f"s{n}@example.com",
+        received_at=datetime.now(UTC),
+        text=f"message {n}",
+    )
+
+
+async def test_a_page_of_emits_is_committed_together_in_source_order(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    groups: list[int] = []
+    run_group = db_module._run_group
+
+    def counting(conn: sqlite3.Connection, items: list) -> list:  # type: ignore[type-arg]
+        groups.append(len(items))
+        return run_group(conn, items)
+
+    monkeypatch.setattr(db_module, "_run_group", counting)
+    events = [_event(n) for n in range(50)]
+    assert await emit_page(store.inbox.add, events) == (50, None)
+    assert groups == [50]  # one transaction, one COMMIT, for the whole page
+    rows = await store.db.fetchall("SELECT id FROM inbox ORDER BY seq")
+    assert [r["id"] for r in rows] == [e.id for e in events]
+
+
+async def test_emit_page_counts_only_the_committed_prefix(store: Store) -> None:
+    async def emit(event: Event) -> bool:
+        if event.id == "test:3":
+            raise RuntimeError("the inbox refused it")
+        return await store.inbox.add(event)
+
+    committed, error = await emit_page(emit, [_event(n) for n in range(6)])
+    assert committed == 3
+    assert isinstance(error, RuntimeError)
