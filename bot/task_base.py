@@ -65,11 +65,12 @@ class TaskBase:
         raise NotImplementedError
 
     async def _contact_for(self, event: Event) -> Contact | None:
-        contact = await self.store.tasks.by_thread(event.channel, event.thread)
-        if contact is None:
-            for ref in (event.refs.get("in_reply_to", ""), *event.refs.get("references", "").split()):
-                if ref and (contact := await self.store.tasks.by_thread(event.channel, ref)) is not None:
-                    break
+        contact = await self.store.tasks.by_thread(
+            event.channel,
+            event.thread,
+            event.refs.get("in_reply_to", ""),
+            *event.refs.get("references", "").split(),
+        )
         if contact is not None and event.sender.lower() != contact.address:
             return None  # someone else wrote into the thread: not the task's counterpart
         return contact

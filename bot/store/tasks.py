@@ -49,6 +49,18 @@ def _contact(row: sqlite3.Row) -> Contact:
     )
 
 
+def _by_thread(conn: sqlite3.Connection, channel: str, threads: tuple[str, ...]) -> Contact | None:
+    if not threads:
+        return None
+    marks = ",".join("?" * len(threads))
+    rows = conn.execute(
+        f"SELECT * FROM task_contacts WHERE channel=? AND thread IN ({marks})", (channel, *threads)
+    ).fetchall()
+    found = {row["thread"]: row for row in rows}
+    first = next((found[t] for t in threads if t in found), None)  # in the caller's order
+    return _contact(first) if first is not None else None
+
+
 class Tasks:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -70,11 +82,11 @@ class Tasks:
         rows = await self.db.fetchall(sql + " ORDER BY id", states)
         return [t for r in rows if (t := await self.get(r["id"])) is not None]
 
-    async def by_thread(self, channel: str, thread: str) -> Contact | None:
-        row = await self.db.fetchone(
-            "SELECT * FROM task_contacts WHERE channel=? AND thread=?", (channel, thread)
-        )
-        return _contact(row) if row else None
+    async def by_thread(self, channel: str, *threads: str) -> Contact | None:
+        """The task conversation among ``threads`` (the event's own thread first, then
+        what it replies to), in one round trip."""
+        wanted = tuple(dict.fromkeys(t for t in threads if t))[:500]  # (SQLite's variable limit)
+        return await self.db.read(_by_thread, channel, wanted)
 
     async def by_escalation(self, escalation_id: int) -> Task | None:
         row = await self.db.fetchone("SELECT id FROM tasks WHERE escalation_id=?", (escalation_id,))
