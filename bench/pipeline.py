@@ -14,7 +14,7 @@ every emit still returns only after the commit that holds its event. The run wit
 ``--page 1`` (one emit at a time, each waiting for its own commit) is printed too: it is
 bounded by the latency of one commit, not by the pipeline's capacity.
 
-    .venv/bin/python bench/pipeline.py [--events 5000] [--page 100] [--profile]
+    .venv/bin/python bench/pipeline.py [--events 5000] [--page 100] [--loop uvloop|asyncio] [--profile]
 
 Writes bench/results/pipeline.json.
 """
@@ -40,6 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bot import event_loop  # noqa: E402
 from bot.app import Deputy  # noqa: E402
 from bot.config import load  # noqa: E402
 from bot.connector import Emit  # noqa: E402
@@ -237,6 +238,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--events", type=int, default=5000)
     parser.add_argument("--page", type=int, default=100, help="events handed over together")
+    parser.add_argument(
+        "--loop", choices=["uvloop", "asyncio"], default="uvloop", help="event loop, as [deputy] event_loop"
+    )
     parser.add_argument("--profile", action="store_true", help="cProfile the pipeline run")
     args = parser.parse_args()
 
@@ -244,31 +248,33 @@ def main() -> None:
         base = Path(tmp)
         (base / "raw").mkdir()
         raw = run_raw(base / "raw", args.events)
-        raw_aio = asyncio.run(run_raw_aiosqlite(base / "raw", args.events))
+        raw_aio = event_loop.run(run_raw_aiosqlite(base / "raw", args.events), kind=args.loop)
         (base / "pipe").mkdir()
         profiler = cProfile.Profile() if args.profile else None
         if profiler:
             profiler.enable()
-        ours = asyncio.run(run_pipeline(base / "pipe", args.events, page=args.page))
+        ours = event_loop.run(run_pipeline(base / "pipe", args.events, page=args.page), kind=args.loop)
         if profiler:
             profiler.disable()
         (base / "pipe1").mkdir()
-        one_by_one = asyncio.run(run_pipeline(base / "pipe1", args.events, page=1))
+        one_by_one = event_loop.run(run_pipeline(base / "pipe1", args.events, page=1), kind=args.loop)
 
     ratio = ours["events_per_s"] / raw["events_per_s"]
     result = {
         "benchmark": "pipeline",
         "python": sys.version.split()[0],
         "sqlite": sqlite3.sqlite_version,
+        "event_loop": event_loop.name(args.loop),
         "pipeline": ours,
         "raw_sqlite": raw,
         "raw_aiosqlite": raw_aio,
         "pipeline_one_at_a_time": one_by_one,
         "ratio_pipeline_to_raw": ratio,
     }
+    loop_name = event_loop.name(args.loop)
     print(
-        f"pipeline: {ours['events']} events in pages of {ours['page']}, {ours['events_done']} done,"
-        f" states {ours['states']}"
+        f"pipeline ({loop_name} loop): {ours['events']} events in pages of {ours['page']},"
+        f" {ours['events_done']} done, states {ours['states']}"
     )
     print(
         f"  {ours['events_per_s']:.0f} events/s to done "

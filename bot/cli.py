@@ -8,7 +8,6 @@ is just a new event in the inbox that the daemon picks up.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 import time
@@ -17,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bot import event_loop
 from bot.config import Settings, enabled_channels, load
 from bot.errors import AlreadyRunning, ConfigError
 from bot.events import Event
@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = load(args.config)
-        return int(asyncio.run(_dispatch(args, settings)) or 0)
+        return int(event_loop.run(_dispatch(args, settings), kind=settings.deputy.event_loop) or 0)
     except ConfigError as exc:
         print(f"configuration error:\n{exc}", file=sys.stderr)
         return 2

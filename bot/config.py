@@ -32,6 +32,7 @@ class DeputySettings(Strict):
     message_id_domain: str = "deputy.localhost"
     workers: int = Field(default=200, ge=1, le=1000)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    event_loop: Literal["uvloop", "asyncio"] = "uvloop"  # uvloop falls back to asyncio when absent
     # Autonomy can be paused by the owner; this is the state at first start.
     paused: bool = False
 
