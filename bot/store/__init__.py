@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.store.audit import Audit, AuditEntry
-from bot.store.db import Database, InstanceLock
+from bot.store.db import Database
 from bot.store.escalations import Escalation, Escalations
 from bot.store.inbox import Claimed, Inbox, thread_key
+from bot.store.instance_lock import InstanceLock
 from bot.store.kv import KeyValue, NamespacedState
 from bot.store.memory import Memory
 from bot.store.outbox import Outbox, OutboxRow

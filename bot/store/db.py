@@ -8,58 +8,38 @@ the group writer, which commits the transactions of all waiting coroutines toget
 one BEGIN..COMMIT, each in its own savepoint. A transaction that reads holds an asyncio
 lock from its first statement to its COMMIT, so coroutines sharing the connection never
 interleave statements. Nobody is told "done" before the COMMIT that contains its work.
-The single-instance lock is an OS file lock beside the database: the kernel releases it
-when the process dies, even by SIGKILL, so a crashed daemon never blocks its successor.
+What runs on the connections' threads is in ``db_thread.py``; the single-instance lock
+in ``instance_lock.py``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import fcntl
-import os
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import aiosqlite
 
-from bot.errors import AlreadyRunning
+from bot.store.db_thread import (
+    Result,
+    Statement,
+    Work,
+    commit,
+    hop,
+    query,
+    read_batch,
+    rollback,
+    run_and_read,
+    run_group,
+    run_statements,
+    run_then,
+)
 from bot.store.schema import MIGRATIONS
 
 T = TypeVar("T")
-Statement = tuple[str, tuple[Any, ...]]
-Work = tuple[Callable[..., Any], tuple[Any, ...]]
-
-
-class InstanceLock:
-    """``flock`` on ``<db>.lock``: two daemons on one database cannot both run."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._fd: int | None = None
-
-    def acquire(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            holder = self.path.read_text().strip() or "another process"
-            raise AlreadyRunning(
-                f"{self.path}: another Deputy (pid {holder}) is running on this database"
-            ) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
-        self._fd = fd
-
-    def release(self) -> None:
-        if self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-            os.close(self._fd)
-            self._fd = None
 
 
 async def defer(tx: aiosqlite.Connection, sql: str, params: Iterable[Any] = ()) -> None:
@@ -70,149 +50,6 @@ async def defer(tx: aiosqlite.Connection, sql: str, params: Iterable[Any] = ()) 
         await tx.execute(sql, tuple(params))
 
 
-class Result:
-    """What a statement returned, read on the database thread in the same hop.
-
-    Quacks like the aiosqlite cursor the callers used: ``rowcount``, ``lastrowid``,
-    ``await fetchone()`` / ``await fetchall()``."""
-
-    __slots__ = ("_next", "_rows", "lastrowid", "rowcount")
-
-    def __init__(self, rows: list[sqlite3.Row], rowcount: int, lastrowid: int | None) -> None:
-        self._rows = rows
-        self._next = 0
-        self.rowcount = rowcount
-        self.lastrowid = lastrowid
-
-    async def fetchone(self) -> sqlite3.Row | None:
-        if self._next >= len(self._rows):
-            return None
-        self._next += 1
-        return self._rows[self._next - 1]
-
-    async def fetchall(self) -> list[sqlite3.Row]:
-        rows, self._next = self._rows[self._next :], len(self._rows)
-        return rows
-
-    async def close(self) -> None:
-        return None
-
-
-# ----- functions that run on a connection's own thread (one hop per call) ----------------
-def _run(conn: sqlite3.Connection, statements: list[Statement]) -> Result:
-    cur = None
-    for sql, params in statements:
-        cur = conn.execute(sql, params)
-    assert cur is not None
-    rows = cur.fetchall()
-    return Result(rows, cur.rowcount, cur.lastrowid)
-
-
-def _rollback(conn: sqlite3.Connection) -> None:
-    if conn.in_transaction:
-        conn.execute("ROLLBACK")
-
-
-def _commit(conn: sqlite3.Connection, statements: list[Statement]) -> None:
-    try:
-        for sql, params in statements:
-            conn.execute(sql, params)
-        conn.execute("COMMIT")
-    except BaseException:
-        _rollback(conn)
-        raise
-
-
-def _run_group(conn: sqlite3.Connection, items: list[Work]) -> list[tuple[bool, Any]]:
-    """Group commit: the items of several coroutines in ONE transaction.
-
-    Fast path: all items, then COMMIT. If anything fails, the whole transaction is rolled
-    back and the group runs again with every item in its own savepoint, so a failing item
-    is rolled back alone (its caller gets the exception) and the others commit together.
-    Items only touch the database, so running one again after a rollback is harmless.
-    Nothing is reported before the COMMIT that contains it."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        values = [fn(conn, *args) for fn, args in items]
-        conn.execute("COMMIT")
-    except Exception:
-        _rollback(conn)  # and run again, item by item
-    except BaseException:
-        _rollback(conn)
-        raise
-    else:
-        return [(True, value) for value in values]
-    outcomes: list[tuple[bool, Any]] = []
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        for fn, args in items:
-            conn.execute("SAVEPOINT item")
-            try:
-                value = fn(conn, *args)
-            except Exception as exc:
-                if not conn.in_transaction:  # SQLite gave up the whole transaction
-                    raise
-                conn.execute("ROLLBACK TO item")
-                conn.execute("RELEASE item")
-                outcomes.append((False, exc))
-            else:
-                conn.execute("RELEASE item")
-                outcomes.append((True, value))
-        conn.execute("COMMIT")
-    except BaseException:
-        _rollback(conn)
-        raise
-    return outcomes
-
-
-def _statements_fn(conn: sqlite3.Connection, statements: list[Statement]) -> None:
-    for sql, params in statements:
-        conn.execute(sql, params)
-
-
-def _query(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...], one: bool) -> Any:
-    cur = conn.execute(sql, params)
-    return cur.fetchone() if one else cur.fetchall()
-
-
-def _run_then(
-    conn: sqlite3.Connection, statements: list[Statement], fn: Callable[..., T], args: tuple[Any, ...]
-) -> T:
-    """Inside a transaction: the queued statements, then a read that sees them."""
-    for sql, params in statements:
-        conn.execute(sql, params)
-    return fn(conn, *args)
-
-
-def _read_batch(conn: sqlite3.Connection, items: list[Work]) -> list[tuple[bool, Any]]:
-    """Several independent reads (of several coroutines) in one hop; each its own outcome."""
-    outcomes: list[tuple[bool, Any]] = []
-    for fn, args in items:
-        try:
-            outcomes.append((True, fn(conn, *args)))
-        except Exception as exc:
-            outcomes.append((False, exc))
-    return outcomes
-
-
-def pending_in_order(conn: sqlite3.Connection, sql: str, *, window: int) -> Iterator[sqlite3.Row]:
-    """Rows of a claim scan, oldest first, read in growing pages until the caller stops
-    iterating or ``window`` rows were seen. ``sql`` takes (after_seq, page_size).
-
-    A claim used to read its whole window every time; with a backlog that was a
-    millisecond per claim on the writer's thread, though a claim usually needs only the
-    first few rows (issue 3)."""
-    after, seen, page = -1, 0, 32
-    while seen < window:
-        rows = conn.execute(sql, (after, min(page, window - seen))).fetchall()
-        yield from rows
-        seen += len(rows)
-        if len(rows) < page:
-            return
-        after = rows[-1]["seq"]
-        page *= 2
-
-
 def _settle(batch: list[tuple[Any, asyncio.Future[Any]]], outcomes: list[tuple[bool, Any]]) -> None:
     for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
         if future.done():
@@ -221,16 +58,6 @@ def _settle(batch: list[tuple[Any, asyncio.Future[Any]]], outcomes: list[tuple[b
             future.set_result(value)
         else:
             future.set_exception(value)
-
-
-async def _hop(conn: aiosqlite.Connection, fn: Callable[..., T], *args: Any) -> T:
-    """Run ``fn(sqlite3_connection, *args)`` on the connection's thread: one round trip.
-
-    aiosqlite queues every call for its thread with ``_execute``; a whole batch of
-    statements (or a small function) costs one hop instead of one per statement and
-    one per fetch. This is the only place that uses that aiosqlite internal."""
-    result: T = await conn._execute(fn, conn._conn, *args)
-    return result
 
 
 if TYPE_CHECKING:
@@ -248,7 +75,7 @@ class Tx(_TxBase):
     ``execute`` runs now (with everything queued before it, BEGIN included) and returns
     its result; ``defer`` queues a statement whose result nobody needs. A transaction
     that only deferred is committed by the group writer together with others' (see
-    ``_run_group``); one that executed holds the write lock until its COMMIT, which
+    ``run_group``); one that executed holds the write lock until its COMMIT, which
     carries the remaining deferred statements in the same hop."""
 
     def __init__(self, db: Database) -> None:
@@ -259,14 +86,14 @@ class Tx(_TxBase):
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> Result:  # type: ignore[override]
         await self._begin()
         statements, self._pending = [*self._pending, (sql, tuple(params))], []
-        return await _hop(self._db.conn, _run, statements)
+        return await hop(self._db.conn, run_and_read, statements)
 
     async def call(self, fn: Callable[..., T], *args: Any) -> T:
         """Run ``fn(sqlite3_connection, *args)`` inside this transaction (it sees the
         transaction's own writes), with everything queued before it: one round trip."""
         await self._begin()
         statements, self._pending = self._pending, []
-        return await _hop(self._db.conn, _run_then, statements, fn, args)
+        return await hop(self._db.conn, run_then, statements, fn, args)
 
     async def _begin(self) -> None:
         """The first statement whose result is read takes the write lock and sends BEGIN."""
@@ -365,12 +192,12 @@ class Database:
                 yield tx
             except BaseException:
                 if tx.begun:
-                    await _hop(self.conn, _rollback)
+                    await hop(self.conn, rollback)
                 raise
             if tx.begun:
-                await _hop(self.conn, _commit, tx._pending)
+                await hop(self.conn, commit, tx._pending)
             elif tx._pending:
-                await self.write(_statements_fn, tx._pending)
+                await self.write(run_statements, tx._pending)
         finally:
             del self._active[task]
             if tx.begun:
@@ -381,7 +208,7 @@ class Database:
         transaction, grouped with whatever other writes are waiting (group commit).
 
         Returns after the COMMIT that contains it; if ``fn`` raises, only its own writes
-        are rolled back and the exception is raised here (``_run_group``)."""
+        are rolled back and the exception is raised here (``run_group``)."""
         if self._current() is not None and self._current().begun:  # type: ignore[union-attr]
             raise RuntimeError("write() inside an open transaction")
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
@@ -401,7 +228,7 @@ class Database:
                 async with self._lock:
                     batch, self._group = self._group, []
                     try:
-                        outcomes = await _hop(self.conn, _run_group, [work for work, _ in batch])
+                        outcomes = await hop(self.conn, run_group, [work for work, _ in batch])
                     except Exception as exc:  # the group's COMMIT failed: none of it happened
                         outcomes = [(False, exc)] * len(batch)
                 _settle(batch, outcomes)
@@ -425,7 +252,7 @@ class Database:
             return await tx.call(fn, *args)
         if not self._readers:
             async with self._lock:
-                found = await _hop(self.conn, _read_batch, [(fn, args)])
+                found = await hop(self.conn, read_batch, [(fn, args)])
             ok, value = found[0]
             if not ok:
                 raise value
@@ -455,7 +282,7 @@ class Database:
         self, reader: aiosqlite.Connection, batch: list[tuple[Work, asyncio.Future[Any]]]
     ) -> None:
         try:
-            outcomes = await _hop(reader, _read_batch, [query for query, _ in batch])
+            outcomes = await hop(reader, read_batch, [query for query, _ in batch])
         except BaseException as exc:
             outcomes = [(False, exc if isinstance(exc, Exception) else RuntimeError(repr(exc)))] * len(batch)
             if not isinstance(exc, Exception):
@@ -466,11 +293,11 @@ class Database:
         self._start_reads()  # whatever arrived meanwhile, on this reader slot
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
-        rows: list[sqlite3.Row] = await self.read(_query, sql, tuple(params), False)
+        rows: list[sqlite3.Row] = await self.read(query, sql, tuple(params), False)
         return rows
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
-        row: sqlite3.Row | None = await self.read(_query, sql, tuple(params), True)
+        row: sqlite3.Row | None = await self.read(query, sql, tuple(params), True)
         return row
 
     async def integrity_check(self) -> str:

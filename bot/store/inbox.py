@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import aiosqlite
 
 from bot.events import Event
-from bot.store.db import Database, defer, pending_in_order
+from bot.store.db import Database, defer
+from bot.store.db_thread import pending_in_order
 
 INSERT = (
     "INSERT OR IGNORE INTO inbox (id, channel, kind, thread, sender, body, created_at)"

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import aiosqlite
 
 from bot.delivery import Delivery
-from bot.store.db import Database, defer, pending_in_order
+from bot.store.db import Database, defer
+from bot.store.db_thread import pending_in_order
 
 # Built once: json.dumps with options builds a new encoder on every call (issue 3).
 _ENCODE_PAYLOAD = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode

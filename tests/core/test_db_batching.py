@@ -97,13 +97,13 @@ async def test_a_page_of_emits_is_committed_together_in_source_order(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     groups: list[int] = []
-    run_group = db_module._run_group
+    run_group = db_module.run_group
 
     def counting(conn: sqlite3.Connection, items: list) -> list:  # type: ignore[type-arg]
         groups.append(len(items))
         return run_group(conn, items)
 
-    monkeypatch.setattr(db_module, "_run_group", counting)
+    monkeypatch.setattr(db_module, "run_group", counting)  # as the writer looks it up
     events = [_event(n) for n in range(50)]
     assert await emit_page(store.inbox.add, events) == (50, None)
     assert groups == [50]  # one transaction, one COMMIT, for the whole page
