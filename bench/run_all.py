@@ -38,6 +38,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench"), str(ROOT / "tests" / "email")]
 
 import email_latency  # noqa: E402
 import llm_concurrency  # noqa: E402
+import mixed_mailbox  # noqa: E402
 import pipeline  # noqa: E402
 from aiosmtpd.controller import Controller  # noqa: E402
 from conftest import DovecotServer, _write_config, free_port  # noqa: E402
@@ -285,6 +286,7 @@ def pct(values: list[float], q: float) -> float:
 
 def build_rows(r: dict[str, Any]) -> list[dict[str, Any]]:
     e, llm, p, d = r["email"], r["llm"], r["pipeline"], r["daemon"]
+    m = r["mixed_mailbox"]["total"]
     n = llm["events"]
     agents_n = llm[f"agents_{n}_s"]
     ms = 1000.0
@@ -340,6 +342,14 @@ def build_rows(r: dict[str, Any]) -> list[dict[str, Any]]:
             "figure": "LLM calls / tokens in / tokens out per judged event",
             "value": f"{llm['llm_calls_per_event']:.2f} / {llm['tokens_in_per_event']:.0f} / {llm['tokens_out_per_event']:.0f}",
             "floor": "events a rule covers completely: 0 calls",
+            "ratio": None,
+            "target": "",
+        },
+        {
+            "figure": f"mixed mailbox of {m['events']:.0f}: LLM calls / tokens in / out per event",
+            "value": f"{m['llm_calls'] / m['events']:.2f} / {m['tokens_in'] / m['events']:.0f}"
+            f" / {m['tokens_out'] / m['events']:.0f}",
+            "floor": f"{100 * m['no_model'] / m['events']:.0f}% of events need no model call",
             "ratio": None,
             "target": "",
         },
@@ -426,6 +436,9 @@ def main() -> None:
         shutil.rmtree(root, ignore_errors=True)
     print("LLM (fake OpenAI, 1 s per answer) ...", flush=True)
     results["llm"] = asyncio.run(llm_figures())
+    print("mixed mailbox (LLM calls and tokens per event) ...", flush=True)
+    with tempfile.TemporaryDirectory(prefix="deputy-bench-") as tmp:
+        results["mixed_mailbox"] = event_loop.run(mixed_mailbox.run(Path(tmp)))
     print("pipeline ...", flush=True)
     results["pipeline"] = pipeline_figures(args.events)
 
