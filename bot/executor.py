@@ -8,7 +8,6 @@ are written in the same transaction.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
 from typing import assert_never
@@ -29,16 +28,13 @@ from bot.actions import (
     Webhook,
     action_name,
 )
-from bot.config import Settings
 from bot.delivery import OutboundMessage, message_id_for
 from bot.escalation import prompt_buttons, render_prompt
 from bot.events import Event
 from bot.owner import OwnerProfile
-from bot.quiet_hours import quiet_until
+from bot.owner_rows import MAIL_TYPES, OwnerRows
+from bot.reply_message import forward_text, reply_message
 from bot.store import Escalations, Memory, Outbox, OutboxRow, Timers, thread_key
-
-MAIL_TYPES = frozenset({"email", "local"})
-PROMPT_TYPES = frozenset({"telegram", "slack", "cli"})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -47,80 +43,8 @@ class Applied:
     escalation_ids: tuple[int, ...]
 
 
-def reply_subject(subject: str) -> str:
-    return subject if subject[:3].lower() == "re:" else f"Re: {subject}".strip()
-
-
-class Executor:
-    def __init__(self, *, settings: Settings, channel_types: dict[str, str]) -> None:
-        self.settings = settings
-        self.channel_types = dict(channel_types)  # connector name -> connector type
-
-    # ----- owner addressing -------------------------------------------------------
-    def owner_channel(self, owner: OwnerProfile, *, skip: tuple[str, ...] = ()) -> str:
-        for name in (owner.preferred_channel, *owner.fallback_channels):
-            if name in self.channel_types and name not in skip:
-                return name
-        return "cli"
-
-    def _owner_delivery(
-        self,
-        *,
-        owner: OwnerProfile,
-        key: str,
-        event_id: str,
-        text: str,
-        subject: str,
-        escalation_id: int | None = None,
-        buttons: tuple = (),
-        channel: str | None = None,
-    ) -> OutboxRow:
-        name = channel or self.owner_channel(owner)
-        kind = self.channel_types.get(name, "cli")
-        # Unsolicited questions and notices wait out the quiet hours; an answer on the
-        # channel the owner just used does not (the owner is evidently awake).
-        hold = quiet_until(owner, now=time.time()) if channel is None and kind != "cli" else 0.0
-        if kind in MAIL_TYPES and owner.emails:
-            message = OutboundMessage(
-                to=(owner.emails[0],),
-                subject=subject,
-                text=text,
-                message_id=message_id_for(key, domain=self.settings.deputy.message_id_domain),
-                auto_submitted=True,
-                thread=f"deputy-owner-{escalation_id or 'notice'}",
-            )
-            return OutboxRow(
-                key=key,
-                event_id=event_id,
-                connector=name,
-                op="send",
-                payload=message.to_payload(),
-                thread=f"owner:{name}",
-                recipient=owner.emails[0],
-                autonomous=False,
-                escalation_id=escalation_id,
-                not_before=hold,
-            )
-        if kind not in PROMPT_TYPES and kind not in MAIL_TYPES:
-            name = "cli"
-        payload: dict[str, object] = {
-            "escalation_id": escalation_id,
-            "text": text,
-            "subject": subject,
-            "buttons": [{"label": b.label, "data": b.data} for b in buttons],
-        }
-        return OutboxRow(
-            key=key,
-            event_id=event_id,
-            connector=name if name in self.channel_types else "cli",
-            op="prompt",
-            payload=payload,
-            thread=f"owner:{name}",
-            recipient="owner",
-            autonomous=False,
-            escalation_id=escalation_id,
-            not_before=hold,
-        )
+class Executor(OwnerRows):
+    """The owner's rows (questions, notices) come from ``OwnerRows``."""
 
     # ----- the main entry -------------------------------------------------------------
     async def apply_in(
@@ -171,7 +95,7 @@ class Executor:
                 text = action.text
                 to = action.to if isinstance(action, Reply) and action.to else ()
                 auto = action.auto_submitted if isinstance(action, Reply) else True
-                message = self._reply_message(
+                message = reply_message(
                     event,
                     text=text,
                     to=to,
@@ -180,6 +104,7 @@ class Executor:
                     owner=owner,
                     auto_submitted=auto,
                     cc=action.cc if isinstance(action, Reply) else (),
+                    message_id_domain=self.settings.deputy.message_id_domain,
                 )
                 await Outbox.add_in(
                     tx,
@@ -202,7 +127,7 @@ class Executor:
                 message = OutboundMessage(
                     to=action.to,
                     subject=f"Fwd: {event.subject}".strip(),
-                    text=_forward_text(event, action.note),
+                    text=forward_text(event, action.note),
                     message_id=message_id_for(key, domain=self.settings.deputy.message_id_domain),
                     auto_submitted=True,
                     refs={k: v for k, v in event.refs.items() if k in {"path", "uid", "mailbox"}},
@@ -358,105 +283,5 @@ class Executor:
             )
         await Escalations.add_prompt_ref_in(tx, connector="cli", ref=str(esc_id), escalation_id=esc_id)
 
-    async def owner_notice_in(
-        self,
-        tx: aiosqlite.Connection,
-        *,
-        owner: OwnerProfile,
-        key: str,
-        event_id: str,
-        text: str,
-        channel: str | None = None,
-        escalation_id: int | None = None,
-    ) -> None:
-        await Outbox.add_in(
-            tx,
-            self._owner_delivery(
-                owner=owner,
-                key=key,
-                event_id=event_id,
-                text=text,
-                subject="Deputy: " + text.splitlines()[0][:80],
-                channel=channel,
-                escalation_id=None if escalation_id is None else escalation_id,
-            ),
-        )
-
-    def update_prompt_row(
-        self, *, key: str, event_id: str, connector: str, ref: str, text: str, receipt: str | None = None
-    ) -> OutboxRow:
-        """Edit a chat prompt to show the outcome; the prompt's receipt carries its address."""
-        payload: dict[str, object] = {}
-        if receipt:
-            payload.update({k: v for k, v in json.loads(receipt).items() if k in ("chat_id", "channel")})
-        payload.update({"prompt_ref": ref, "text": text})
-        return OutboxRow(
-            key=key,
-            event_id=event_id,
-            connector=connector,
-            op="update_prompt",
-            payload=payload,
-            thread=f"owner:{connector}",
-            recipient="owner",
-            autonomous=False,
-        )
-
     def _first_mail_channel(self) -> str | None:
         return next((n for n, t in self.channel_types.items() if t in MAIL_TYPES), None)
-
-    def _reply_message(
-        self,
-        event: Event,
-        *,
-        text: str,
-        to: tuple[str, ...],
-        cc: tuple[str, ...],
-        key: str,
-        kind: str,
-        owner: OwnerProfile,
-        auto_submitted: bool,
-    ) -> OutboundMessage:
-        if kind in MAIL_TYPES or event.refs.get("channel_type") in MAIL_TYPES:
-            reply_to = event.headers.get("reply-to", "").strip()
-            target = to or ((_address(reply_to),) if reply_to and "@" in reply_to else (event.sender,))
-            body = text
-            if owner.signature and owner.signature not in body:
-                body = f"{body}\n\n{owner.signature}"
-            message_id = event.refs.get("message_id", "")
-            references = tuple(event.refs.get("references", "").split()) + (
-                (message_id,) if message_id else ()
-            )
-            return OutboundMessage(
-                to=target,
-                cc=cc,
-                # A conversation a task opens (bot/task_runner.py) starts with its own subject.
-                subject=event.subject if event.refs.get("task_opening") else reply_subject(event.subject),
-                text=body,
-                thread=event.thread,
-                message_id=message_id_for(key, domain=self.settings.deputy.message_id_domain),
-                in_reply_to=message_id,
-                references=references,
-                auto_submitted=auto_submitted,
-            )
-        return OutboundMessage(
-            to=to or (event.sender,),
-            text=text,
-            thread=event.thread,
-            refs=dict(event.refs),
-        )
-
-
-def _address(value: str) -> str:
-    from email.utils import parseaddr
-
-    return parseaddr(value)[1].lower()
-
-
-def _forward_text(event: Event, note: str) -> str:
-    header = [
-        "---------- Forwarded message ---------",
-        f"From: {event.sender_name + ' ' if event.sender_name else ''}<{event.sender}>",
-        f"Date: {event.received_at.isoformat()}",
-        f"Subject: {event.subject}",
-    ]
-    return "\n".join([note, "", *header, "", event.text]).strip() + "\n"

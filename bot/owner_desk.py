@@ -19,9 +19,9 @@ from bot.actions import (
 )
 from bot.escalation import interpret_answer
 from bot.events import Event
-from bot.executor import MAIL_TYPES
 from bot.handler_base import HandlerBase
 from bot.learned import propose_from_answer
+from bot.owner_rows import MAIL_TYPES
 from bot.policy import GateContext
 from bot.router import Answer, Command
 from bot.rules.model import Rulebook

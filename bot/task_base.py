@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 from bot.actions import Action, Decision, Escalate, Ignore, Notify, Reply
 from bot.config import Settings
 from bot.events import Event
-from bot.executor import MAIL_TYPES, Executor
+from bot.executor import Executor
+from bot.owner_rows import MAIL_TYPES
 from bot.policy import GateContext, PolicyGate, money_in
 from bot.rules.model import Limits, Money, Rule, Rulebook, RuleHeader
 from bot.store import AuditEntry, Claimed, Store, thread_key

@@ -1,0 +1,134 @@
+"""Rows addressed to the owner: questions, notices and prompt updates, on the owner's
+channel of choice (a chat prompt with buttons, or a mail when that is the channel), held
+over the quiet hours when nobody asked for them.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import aiosqlite
+
+from bot.config import Settings
+from bot.delivery import OutboundMessage, message_id_for
+from bot.owner import OwnerProfile
+from bot.quiet_hours import quiet_until
+from bot.store import Outbox, OutboxRow
+
+MAIL_TYPES = frozenset({"email", "local"})
+PROMPT_TYPES = frozenset({"telegram", "slack", "cli"})
+
+
+class OwnerRows:
+    def __init__(self, *, settings: Settings, channel_types: dict[str, str]) -> None:
+        self.settings = settings
+        self.channel_types = dict(channel_types)  # connector name -> connector type
+
+    def owner_channel(self, owner: OwnerProfile, *, skip: tuple[str, ...] = ()) -> str:
+        for name in (owner.preferred_channel, *owner.fallback_channels):
+            if name in self.channel_types and name not in skip:
+                return name
+        return "cli"
+
+    def _owner_delivery(
+        self,
+        *,
+        owner: OwnerProfile,
+        key: str,
+        event_id: str,
+        text: str,
+        subject: str,
+        escalation_id: int | None = None,
+        buttons: tuple = (),
+        channel: str | None = None,
+    ) -> OutboxRow:
+        name = channel or self.owner_channel(owner)
+        kind = self.channel_types.get(name, "cli")
+        # Unsolicited questions and notices wait out the quiet hours; an answer on the
+        # channel the owner just used does not (the owner is evidently awake).
+        hold = quiet_until(owner, now=time.time()) if channel is None and kind != "cli" else 0.0
+        if kind in MAIL_TYPES and owner.emails:
+            message = OutboundMessage(
+                to=(owner.emails[0],),
+                subject=subject,
+                text=text,
+                message_id=message_id_for(key, domain=self.settings.deputy.message_id_domain),
+                auto_submitted=True,
+                thread=f"deputy-owner-{escalation_id or 'notice'}",
+            )
+            return OutboxRow(
+                key=key,
+                event_id=event_id,
+                connector=name,
+                op="send",
+                payload=message.to_payload(),
+                thread=f"owner:{name}",
+                recipient=owner.emails[0],
+                autonomous=False,
+                escalation_id=escalation_id,
+                not_before=hold,
+            )
+        if kind not in PROMPT_TYPES and kind not in MAIL_TYPES:
+            name = "cli"
+        payload: dict[str, object] = {
+            "escalation_id": escalation_id,
+            "text": text,
+            "subject": subject,
+            "buttons": [{"label": b.label, "data": b.data} for b in buttons],
+        }
+        return OutboxRow(
+            key=key,
+            event_id=event_id,
+            connector=name if name in self.channel_types else "cli",
+            op="prompt",
+            payload=payload,
+            thread=f"owner:{name}",
+            recipient="owner",
+            autonomous=False,
+            escalation_id=escalation_id,
+            not_before=hold,
+        )
+
+    async def owner_notice_in(
+        self,
+        tx: aiosqlite.Connection,
+        *,
+        owner: OwnerProfile,
+        key: str,
+        event_id: str,
+        text: str,
+        channel: str | None = None,
+        escalation_id: int | None = None,
+    ) -> None:
+        await Outbox.add_in(
+            tx,
+            self._owner_delivery(
+                owner=owner,
+                key=key,
+                event_id=event_id,
+                text=text,
+                subject="Deputy: " + text.splitlines()[0][:80],
+                channel=channel,
+                escalation_id=None if escalation_id is None else escalation_id,
+            ),
+        )
+
+    def update_prompt_row(
+        self, *, key: str, event_id: str, connector: str, ref: str, text: str, receipt: str | None = None
+    ) -> OutboxRow:
+        """Edit a chat prompt to show the outcome; the prompt's receipt carries its address."""
+        payload: dict[str, object] = {}
+        if receipt:
+            payload.update({k: v for k, v in json.loads(receipt).items() if k in ("chat_id", "channel")})
+        payload.update({"prompt_ref": ref, "text": text})
+        return OutboxRow(
+            key=key,
+            event_id=event_id,
+            connector=connector,
+            op="update_prompt",
+            payload=payload,
+            thread=f"owner:{connector}",
+            recipient="owner",
+            autonomous=False,
+        )
