@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from bot.actions import Action, Escalate, Ignore, Reply
 from bot.delivery import Button
 from bot.events import Event
+from bot.lesson import reply_text
 
 SNIPPET = 600
 
@@ -73,8 +74,6 @@ def interpret_answer(
     """Deterministic reading: a number (or yes/no where the options make that plain)
     picks an option; "no"/"ignore" does nothing; anything else is the reply the owner
     wants sent, minus sentences that only instruct Deputy ("Always answer like this.")."""
-    from bot.learned import reply_text  # late: learned imports this module's neighbours
-
     stripped = text.strip()
     learn = bool(_ALWAYS.search(stripped))
     match = re.match(r"^#?(\d+)[.)]?(?:\s|$)", stripped)

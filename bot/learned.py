@@ -21,7 +21,7 @@ import re
 import sqlite3
 import time
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +38,7 @@ from bot.actions import (
     action_to_dict,
 )
 from bot.events import Event
+from bot.lesson import CONFIRM, REJECT, derive_scope, learnable, parse_expiry, wants_learning
 from bot.rules.model import FileSpec, ForwardSpec, ReplySpec, Rule, RuleHeader, When
 
 if TYPE_CHECKING:
@@ -47,16 +48,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("deputy.learned")
 
-CONFIRM = "learned-rule:confirm:"
-REJECT = "learned-rule:reject:"
-_ALWAYS = re.compile(r"\b(?:always|from now on|every time|in future|in the future)\b", re.I)
-_DOMAIN_WIDE = re.compile(
-    r"\b(?:any(?:one|body)|every(?:one|body)|all)\b[^.!?\n]*\b(?:from|at)\b|\b(?:whole|entire|this|that)\s+domain\b",
-    re.I,
-)
-_FOR = re.compile(r"\bfor\s+(?:the\s+next\s+)?(\d{1,4})\s+(day|week|month|year)s?\b", re.I)
-_UNTIL = re.compile(r"\b(?:until|till|through|thru)\s+(\d{4}-\d{2}-\d{2})\b", re.I)
-_PREFIX = re.compile(r"^\s*(?:always|from now on|every time|in (?:the )?future)\s*[:,;\-–]\s*", re.I)
 _YES = re.compile(r"^\s*(?:1|yes|y|ok|okay|confirm|learn it|yes,? learn it)[.!]?\s*$", re.I)
 _NO = re.compile(r"^\s*(?:2|no|n|don'?t|reject|cancel)[.!]?\s*$", re.I)
 _STATES = ("proposed", "active", "rejected", "rolled_back")
@@ -115,74 +106,6 @@ def _record(row: sqlite3.Row) -> LearnedRule:
         created_at=row["created_at"],
         updated_at=row["updated_at"],
     )
-
-
-# ----- reading the owner's answer ------------------------------------------------------
-def wants_learning(text: str) -> bool:
-    return bool(_ALWAYS.search(text))
-
-
-def derive_scope(event: Event, answer_text: str) -> str:
-    """The sender's address; the sender's whole domain when the answer says so
-    ("anyone from acme", "the whole domain")."""
-    sender = event.sender.strip().lower()
-    if "@" in sender and _DOMAIN_WIDE.search(answer_text):
-        return "*@" + sender.rsplit("@", 1)[1]
-    return sender
-
-
-def parse_expiry(text: str, *, today: date) -> str | None:
-    """``for 30 days`` / ``for 2 weeks`` / ``until 2027-01-31`` -> the last day (ISO)."""
-    until = _UNTIL.search(text)
-    if until:
-        try:
-            return date.fromisoformat(until[1]).isoformat()
-        except ValueError:
-            return None
-    span = _FOR.search(text)
-    if span:
-        n, unit = int(span[1]), span[2].lower()
-        days = n * {"day": 1, "week": 7, "month": 30, "year": 365}[unit]
-        return (today + timedelta(days=days)).isoformat()
-    return None
-
-
-def reply_text(answer_text: str) -> str:
-    """The owner's reply without the instruction to Deputy ("Always answer like this.",
-    "for 30 days"): sentences that only talk to Deputy are dropped."""
-    sentences = [_PREFIX.sub("", s) for s in re.split(r"(?<=[.!?])\s+|\n+", answer_text.strip())]
-    directive = (_ALWAYS, _FOR, _UNTIL)
-    kept = [s for s in sentences if s.strip() and not any(p.search(s) for p in directive)]
-    text = " ".join(kept).strip()
-    return text[:1].upper() + text[1:]
-
-
-_IGNORE_WORDS = re.compile(r"\b(?:ignore|do nothing|skip|drop|no reply|don'?t (?:reply|answer))\b", re.I)
-
-
-def learnable(actions: tuple[Action, ...], answer_text: str) -> tuple[Action, ...]:
-    """The subset of the resolved actions a learned rule may repeat on its own."""
-    out: list[Action] = []
-    for action in actions:
-        match action:
-            case Reply() if not action.to and not action.cc:
-                if action.text.strip() != answer_text.strip():
-                    out.append(Reply(text=action.text))  # an option's prepared reply
-                    continue
-                text = reply_text(action.text)
-                if text:
-                    out.append(Reply(text=text))
-                elif _IGNORE_WORDS.search(answer_text):  # "Always ignore these."
-                    out.append(Ignore(reason="learned rule"))
-                else:
-                    return ()  # only an instruction, nothing to send: not learnable
-            case File() | Forward():
-                out.append(action)
-            case Ignore() if not action.reason.startswith((CONFIRM, REJECT)):
-                out.append(Ignore(reason="learned rule"))
-            case _:
-                return ()  # anything else needs judgment every time
-    return tuple(out)
 
 
 # ----- records -> rules --------------------------------------------------------------------

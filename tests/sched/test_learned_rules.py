@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import cli, learned
+from bot import cli, learned, lesson
 from bot.actions import File, Ignore, Reply
 from bot.app import Deputy
 from bot.config import load
@@ -187,9 +187,9 @@ def _event(sender: str) -> Event:
 
 def test_scope_expiry_and_actions() -> None:
     ev = _event("Ann@Shop.example")
-    assert learned.derive_scope(ev, "always answer like this") == "ann@shop.example"
-    assert learned.derive_scope(ev, "always, for everyone at shop") == "*@shop.example"
-    assert learned.derive_scope(ev, "always do this for the whole domain") == "*@shop.example"
+    assert lesson.derive_scope(ev, "always answer like this") == "ann@shop.example"
+    assert lesson.derive_scope(ev, "always, for everyone at shop") == "*@shop.example"
+    assert lesson.derive_scope(ev, "always do this for the whole domain") == "*@shop.example"
     today = date(2026, 11, 25)
     assert learned.parse_expiry("always, for 30 days", today=today) == "2026-12-25"
     assert learned.parse_expiry("from now on until 2027-01-31", today=today) == "2027-01-31"

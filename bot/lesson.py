@@ -1,0 +1,90 @@
+"""What an owner's answer teaches: whether it says "always", for whom (the sender or the
+whole domain), until when, the reply in the owner's own words without the instruction to
+Deputy, and which of the resolved actions a rule may repeat on its own. Pure functions
+of the text; ``bot/learned.py`` turns the result into a proposal.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from bot.actions import Action, File, Forward, Ignore, Reply
+from bot.events import Event
+
+CONFIRM = "learned-rule:confirm:"
+REJECT = "learned-rule:reject:"
+_ALWAYS = re.compile(r"\b(?:always|from now on|every time|in future|in the future)\b", re.I)
+_DOMAIN_WIDE = re.compile(
+    r"\b(?:any(?:one|body)|every(?:one|body)|all)\b[^.!?\n]*\b(?:from|at)\b|\b(?:whole|entire|this|that)\s+domain\b",
+    re.I,
+)
+_FOR = re.compile(r"\bfor\s+(?:the\s+next\s+)?(\d{1,4})\s+(day|week|month|year)s?\b", re.I)
+_UNTIL = re.compile(r"\b(?:until|till|through|thru)\s+(\d{4}-\d{2}-\d{2})\b", re.I)
+_PREFIX = re.compile(r"^\s*(?:always|from now on|every time|in (?:the )?future)\s*[:,;\-–]\s*", re.I)
+
+def wants_learning(text: str) -> bool:
+    return bool(_ALWAYS.search(text))
+
+
+def derive_scope(event: Event, answer_text: str) -> str:
+    """The sender's address; the sender's whole domain when the answer says so
+    ("anyone from acme", "the whole domain")."""
+    sender = event.sender.strip().lower()
+    if "@" in sender and _DOMAIN_WIDE.search(answer_text):
+        return "*@" + sender.rsplit("@", 1)[1]
+    return sender
+
+
+def parse_expiry(text: str, *, today: date) -> str | None:
+    """``for 30 days`` / ``for 2 weeks`` / ``until 2027-01-31`` -> the last day (ISO)."""
+    until = _UNTIL.search(text)
+    if until:
+        try:
+            return date.fromisoformat(until[1]).isoformat()
+        except ValueError:
+            return None
+    span = _FOR.search(text)
+    if span:
+        n, unit = int(span[1]), span[2].lower()
+        days = n * {"day": 1, "week": 7, "month": 30, "year": 365}[unit]
+        return (today + timedelta(days=days)).isoformat()
+    return None
+
+
+def reply_text(answer_text: str) -> str:
+    """The owner's reply without the instruction to Deputy ("Always answer like this.",
+    "for 30 days"): sentences that only talk to Deputy are dropped."""
+    sentences = [_PREFIX.sub("", s) for s in re.split(r"(?<=[.!?])\s+|\n+", answer_text.strip())]
+    directive = (_ALWAYS, _FOR, _UNTIL)
+    kept = [s for s in sentences if s.strip() and not any(p.search(s) for p in directive)]
+    text = " ".join(kept).strip()
+    return text[:1].upper() + text[1:]
+
+
+_IGNORE_WORDS = re.compile(r"\b(?:ignore|do nothing|skip|drop|no reply|don'?t (?:reply|answer))\b", re.I)
+
+
+def learnable(actions: tuple[Action, ...], answer_text: str) -> tuple[Action, ...]:
+    """The subset of the resolved actions a learned rule may repeat on its own."""
+    out: list[Action] = []
+    for action in actions:
+        match action:
+            case Reply() if not action.to and not action.cc:
+                if action.text.strip() != answer_text.strip():
+                    out.append(Reply(text=action.text))  # an option's prepared reply
+                    continue
+                text = reply_text(action.text)
+                if text:
+                    out.append(Reply(text=text))
+                elif _IGNORE_WORDS.search(answer_text):  # "Always ignore these."
+                    out.append(Ignore(reason="learned rule"))
+                else:
+                    return ()  # only an instruction, nothing to send: not learnable
+            case File() | Forward():
+                out.append(action)
+            case Ignore() if not action.reason.startswith((CONFIRM, REJECT)):
+                out.append(Ignore(reason="learned rule"))
+            case _:
+                return ()  # anything else needs judgment every time
+    return tuple(out)
