@@ -3,7 +3,9 @@
   .venv/bin/python bench/email_latency.py [N]
 
 1. APPEND -> emit latency through our connector (IDLE), p50/p99, beside Dovecot's
-   own IDLE push delay seen by a raw aioimaplib client (hard-coded ~0.5 s).
+   own IDLE push delay seen by a raw aioimaplib client (hard-coded ~0.5 s); and
+   APPEND -> reply at the SMTP server through the whole daemon (connector, inbox,
+   rules, gate, outbox, SMTP) for a supplier invoice the example rulebook answers.
 2. Filing 1,000 messages via the connector (chunked UID MOVE) beside one raw
    UID MOVE of 1,000 (which aioimaplib can survive only for MOVE responses that
    fit; it is measured with a generous timeout).
@@ -79,6 +81,74 @@ async def connector_latency(server: DovecotServer, tmp: Path, n: int) -> list[fl
     return out
 
 
+def _reply_home(tmp: Path, server: DovecotServer, smtp_port: int) -> Path:
+    import os
+    import shutil
+
+    tmp.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(ROOT / "rules", tmp / "rules")
+    os.environ["DEPUTY_BENCH_IMAP_PASSWORD"] = server.password
+    (tmp / "config.toml").write_text(
+        '[deputy]\ndata_dir = "data"\nrules_dir = "rules"\naddresses = ["deputy@deputy.test"]\n'
+        'log_level = "WARNING"\n[digest]\nenabled = false\n'
+        '[channels.email]\ntype = "email"\nimap_host = "127.0.0.1"\n'
+        f'imap_port = {server.port}\nimap_security = "none"\nusername = "deputy"\n'
+        'password_env = "DEPUTY_BENCH_IMAP_PASSWORD"\nsmtp_host = "127.0.0.1"\n'
+        f'smtp_port = {smtp_port}\nsmtp_security = "none"\naddress = "deputy@deputy.test"\n'
+        'sent_folder = "Sent"\n',
+        encoding="utf-8",
+    )
+    return tmp / "config.toml"
+
+
+async def reply_latency(server: DovecotServer, tmp: Path, n: int) -> list[float]:
+    """APPEND of an invoice -> its reply accepted by the SMTP server, through a whole
+    in-process Deputy (rules-only) with the email channel on this Dovecot."""
+    from aiosmtpd.controller import Controller
+
+    from bot.app import Deputy
+    from bot.config import load
+
+    arrived: dict[str, float] = {}
+
+    class Recorder:
+        async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
+            content = bytes(envelope.original_content or envelope.content)  # type: ignore[attr-defined]
+            for line in content.split(b"\r\n\r\n", 1)[0].split(b"\r\n"):
+                if line.lower().startswith(b"in-reply-to:"):
+                    arrived[line.split(b":", 1)[1].strip().decode()] = time.perf_counter()
+            return "250 OK"
+
+    smtp_port = free_port()
+    controller = Controller(Recorder(), hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    deputy = Deputy(load(_reply_home(tmp, server, smtp_port)))
+    await deputy.start()
+    admin = await imap_login(server)
+    out: list[float] = []
+    try:
+        while not await deputy.store.kv.get("connector:email:imap_cursor:INBOX"):  # noqa: ASYNC110 (baseline)
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.2)
+        for i in range(n):
+            mid = f"<bench-reply-{i}@acme-supplies.com>"
+            raw_mail = (
+                f"From: Accounts <ap{i}@acme-supplies.com>\r\nTo: deputy@deputy.test\r\n"
+                f"Subject: Invoice {i}\r\nMessage-ID: {mid}\r\n"
+                "Date: Wed, 25 Nov 2026 10:00:00 +0000\r\n\r\nPlease find our invoice attached.\r\n"
+            ).encode()
+            start = time.perf_counter()
+            await admin.append(raw_mail, mailbox="INBOX")
+            while mid not in arrived:  # noqa: ASYNC110
+                await asyncio.sleep(0.001)
+            out.append(arrived[mid] - start)
+    finally:
+        await admin.logout()
+        await deputy.stop()
+        controller.stop()
+    return out
+
+
 async def filing(server: DovecotServer, tmp: Path) -> tuple[float, float]:
     client = await imap_login(server)
     for mailbox in ("FileA", "FileB"):
@@ -114,6 +184,7 @@ async def main(n: int) -> None:
     try:
         floor = await raw_idle_floor(server, n)
         ours = await connector_latency(server, root / "c", n)
+        replies = await reply_latency(server, root / "d", n)
         file_ours, file_single = await filing(server, root / "f")
     finally:
         server.stop()
@@ -121,6 +192,7 @@ async def main(n: int) -> None:
     print(f"APPEND->notification, n={n}")
     print(row("raw aioimaplib IDLE push (floor)", floor))
     print(row("connector APPEND->emit", ours))
+    print(row("daemon APPEND->reply at SMTP server", replies))
     overhead = (statistics.mean(ours) - statistics.mean(floor)) * 1000
     print(f"  mean overhead over floor: {overhead:.1f} ms")
     print("Filing 1,000 messages")
