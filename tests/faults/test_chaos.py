@@ -387,7 +387,7 @@ def test_chaos_ci_tier(tmp_path: Path, telegram: TelegramThread, model: ModelThr
 
 @pytest.mark.skipif(
     os.environ.get("DEPUTY_SOAK") != "1",
-    reason="full chaos soak (1,000 mails, 300 chat messages, 200 kills) runs only with DEPUTY_SOAK=1",
+    reason="full chaos soak (1,100 mails, 300 chat messages, 200 kills) runs only with DEPUTY_SOAK=1",
 )
 def test_chaos_full_soak(tmp_path: Path, telegram: TelegramThread, model: ModelThread) -> None:
     run_chaos(tmp_path / "deputy", telegram, model, mails=1000, chats=300, kills=200)
