@@ -16,6 +16,15 @@ from typing import Any, Literal
 DeliveryOp = Literal["send", "file", "prompt", "update_prompt"]
 
 
+# The stand-in for a missing Message-ID (connectors/email/parse.py): RFC 2606 reserves
+# ".invalid", so no real message carries it, and a reply must not point at it.
+SYNTHETIC_ID_DOMAIN = "deputy.invalid"
+
+
+def is_synthetic_message_id(value: str) -> bool:
+    return value.strip().rstrip(">").lower().endswith("@" + SYNTHETIC_ID_DOMAIN)
+
+
 # Built once: json.dumps with options builds a new encoder on every call (issue 3).
 _ENCODE = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 

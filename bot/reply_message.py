@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from email.utils import parseaddr
 
-from bot.delivery import OutboundMessage, message_id_for
+from bot.delivery import OutboundMessage, is_synthetic_message_id, message_id_for
 from bot.events import Event
 from bot.owner import OwnerProfile
 from bot.owner_rows import MAIL_TYPES
@@ -38,6 +38,8 @@ def reply_message(
         if owner.signature and owner.signature not in body:
             body = f"{body}\n\n{owner.signature}"
         message_id = event.refs.get("message_id", "")
+        if is_synthetic_message_id(message_id):
+            message_id = ""  # the original had none: nothing to thread to (RFC 5322 3.6.4)
         references = tuple(event.refs.get("references", "").split()) + ((message_id,) if message_id else ())
         return OutboundMessage(
             to=target,

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from email.message import Message
 from email.parser import BytesParser
 
+from bot.delivery import SYNTHETIC_ID_DOMAIN
 from bot.events import Event
 from bot.owner import OwnerProfile
 from connectors.email import headers as hdr
@@ -114,7 +115,7 @@ def _precheck(data: bytes, limits: ParseLimits) -> str:
 
 def synthetic_message_id(data: bytes) -> str:
     """Deterministic, so a re-fetched copy of the same bytes dedupes in the inbox."""
-    return f"<sha256.{hashlib.sha256(data).hexdigest()[:48]}@deputy.invalid>"
+    return f"<sha256.{hashlib.sha256(data).hexdigest()[:48]}@{SYNTHETIC_ID_DOMAIN}>"
 
 
 def _parse(
