@@ -76,7 +76,7 @@ class RulesOnlyAgent:
             actions.append(
                 Escalate(
                     question=(
-                        f"Rule '{rule.name}' applies, but it needs {', '.join(judgment_needed)} "
+                        f"Rule '{rule.name}' applies, but it needs {' and '.join(judgment_needed)}, "
                         "and no model is configured. How should I answer?"
                     ),
                     reason="needs judgment",
