@@ -20,19 +20,18 @@ import shutil
 import sys
 import tempfile
 from collections import defaultdict
-from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+
+from pipeline import RecordingChannel  # noqa: E402
 
 from bot import event_loop  # noqa: E402
 from bot.app import Deputy  # noqa: E402
 from bot.config import load  # noqa: E402
-from bot.connector import Emit  # noqa: E402
-from bot.delivery import Delivery  # noqa: E402
 from bot.events import Attachment, Event  # noqa: E402
 from tests.fakes.openai_api import FakeOpenAI, Step, call, text  # noqa: E402
 
@@ -48,21 +47,6 @@ MAILBOX = (
     ("auto-reply", 10),
     ("bounce", 10),
 )
-
-
-class RecordingChannel:
-    def __init__(self) -> None:
-        self.delivered = 0
-
-    async def start(self, emit: Emit) -> None:
-        self.emit = emit
-
-    async def stop(self) -> None:
-        return None
-
-    async def deliver(self, delivery: Delivery) -> Mapping[str, str]:
-        self.delivered += 1
-        return {"message_id": str(delivery.payload.get("message_id", ""))}
 
 
 def plan_following_model(body: dict[str, Any]) -> Step:

@@ -57,21 +57,18 @@ TOKEN = "424242:chaos-test-token"
 DRAIN_TIMEOUT = 300.0  # only to avoid hanging; never asserted
 
 
-class TelegramThread:
-    """FakeTelegram on its own event loop in a thread, callable from the test thread."""
+class LoopThread:
+    """A fake server on its own event loop in a thread, callable from the test thread."""
 
-    def __init__(self) -> None:
+    def __init__(self, fake: Any) -> None:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
-        self.fake = FakeTelegram(token=TOKEN)
+        self.fake = fake
         self.call(self.fake.start())
 
     def call(self, coro: Any) -> Any:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=30)
-
-    def fail(self, method: str, **kw: Any) -> None:
-        self.loop.call_soon_threadsafe(lambda: self.fake.fail(method, **kw))
 
     def close(self) -> None:
         self.call(self.fake.stop())
@@ -79,18 +76,23 @@ class TelegramThread:
         self.thread.join(timeout=10)
 
 
-class ModelThread:
-    """FakeOpenAI on its own event loop in a thread; ``fail`` starts a stretch of errors."""
+class TelegramThread(LoopThread):
+    def __init__(self) -> None:
+        super().__init__(FakeTelegram(token=TOKEN))
+
+    def fail(self, method: str, **kw: Any) -> None:
+        self.loop.call_soon_threadsafe(lambda: self.fake.fail(method, **kw))
+
+
+class ModelThread(LoopThread):
+    """FakeOpenAI; ``fail`` starts a stretch of errors."""
 
     def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
         self.failing: list[int] = []  # statuses still to answer, in order
         self.answered = Counter[str]()
-        self.fake = FakeOpenAI()
-        self.fake.handler = self._answer
-        asyncio.run_coroutine_threadsafe(self.fake.start(), self.loop).result(timeout=30)
+        fake = FakeOpenAI()
+        fake.handler = self._answer
+        super().__init__(fake)
 
     def _answer(self, body: dict[str, Any]) -> Step:
         if self.failing:
@@ -118,11 +120,6 @@ class ModelThread:
 
     def fail(self, status: int, times: int) -> None:
         self.loop.call_soon_threadsafe(lambda: self.failing.extend([status] * times))
-
-    def close(self) -> None:
-        asyncio.run_coroutine_threadsafe(self.fake.stop(), self.loop).result(timeout=30)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(timeout=10)
 
 
 def price_inquiries(n: int, rng: random.Random) -> list[Sample]:
