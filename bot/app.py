@@ -23,6 +23,7 @@ from bot.config import (
     load_connector_module,
 )
 from bot.connector import Connector, ConnectorRuntime
+from bot.errors import AlreadyRunning, ConfigError, StartupError
 from bot.events import Event
 from bot.executor import Executor
 from bot.faults import fault
@@ -105,7 +106,7 @@ class Deputy:
         self.sender = Sender(
             store=self.store,
             connectors=self.connectors,
-            notice=self._notice,
+            notice_in=self._notice_in,
             max_attempts=s.limits.max_delivery_attempts,
         )
         self.scheduler = Scheduler(
@@ -122,10 +123,15 @@ class Deputy:
         self.spawn(self.pool.run(), "workers")
         self.spawn(self.sender.run(), "sender")
         self.spawn(self.scheduler.run(), "scheduler")
-        for name, connector in self.connectors.items():
-            await connector.start(self.emit)
-            log.info("channel %s started", name)
         self._started = True
+        for name, connector in self.connectors.items():
+            try:
+                await connector.start(self.emit)
+            except (ConfigError, StartupError, AlreadyRunning):
+                raise
+            except OSError as exc:  # a port taken, an address that does not resolve
+                raise StartupError(f"channel {name} could not start: {exc}") from exc
+            log.info("channel %s started", name)
 
     def _build_connector(self, name: str, kind: str, owner: Any) -> Connector:
         s = self.settings
@@ -208,10 +214,27 @@ class Deputy:
 
     async def _notice(self, key: str, text: str) -> None:
         async with self.store.db.transaction() as tx:
-            await self.executor.owner_notice_in(
-                tx, owner=self.rules().owner, key=key, event_id="system", text=text
-            )
+            await self._notice_in(tx, key=key, text=text)
         self.sender.wake()
+
+    async def _notice_in(
+        self,
+        tx: Any,
+        *,
+        key: str,
+        text: str,
+        skip: tuple[str, ...] = (),
+        escalation_id: int | None = None,
+    ) -> None:
+        await self.executor.owner_notice_in(
+            tx,
+            owner=self.rules().owner,
+            key=key,
+            event_id="system",
+            text=text,
+            skip=skip,
+            escalation_id=escalation_id,
+        )
 
     async def drain(self, *, timeout: float = 30.0) -> None:  # noqa: ASYNC109
         """Wait until the inbox and outbox are empty (tests and `deputy run --once`)."""
@@ -226,26 +249,33 @@ class Deputy:
         raise TimeoutError("work still pending after drain timeout")
 
     async def stop(self) -> None:
+        """Idempotent, and safe after a start that failed half-way: whatever was built is
+        stopped, the store's threads are closed (an open aiosqlite thread keeps the
+        process alive after the loop ends) and the lock is released."""
         if self._stopped:
             return
         self._stopped = True
-        for connector in list(self.connectors.values()):
+        try:
+            for connector in list(self.connectors.values()):
+                try:
+                    await connector.stop()
+                except Exception:
+                    log.exception("stopping a channel failed")
+            if self._started:
+                await self.pool.stop()
+                await self.scheduler.stop()
+                await self.sender.stop()
+                if self.handler.agent is not None:
+                    await self.handler.agent.close()
+            for task in list(self._tasks):
+                task.cancel()
+            if self._tasks:
+                await asyncio.gather(*self._tasks, return_exceptions=True)
+        finally:
             try:
-                await connector.stop()
-            except Exception:
-                log.exception("stopping a channel failed")
-        if self._started:
-            await self.pool.stop()
-            await self.scheduler.stop()
-            await self.sender.stop()
-            if self.handler.agent is not None:
-                await self.handler.agent.close()
-        for task in list(self._tasks):
-            task.cancel()
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self.store.close()
-        self.lock.release()
+                await self.store.close()
+            finally:
+                self.lock.release()
 
 
 async def run_until_signalled(deputy: Deputy) -> None:
@@ -253,9 +283,18 @@ async def run_until_signalled(deputy: Deputy) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await deputy.start()
+    # A signal during a slow start (a server that does not answer) stops it too.
+    starting = asyncio.ensure_future(deputy.start())
+    stopping = asyncio.ensure_future(stop.wait())
     try:
-        await stop.wait()
-    finally:
+        await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if not starting.done():
+            starting.cancel()
+            await asyncio.gather(starting, return_exceptions=True)
+        else:
+            starting.result()  # a failed start raises here
+            await stopping
         log.info("shutting down")
+    finally:
+        stopping.cancel()
         await deputy.stop()

@@ -18,7 +18,7 @@ from typing import Any
 
 from bot import event_loop
 from bot.config import Settings, enabled_channels, load
-from bot.errors import AlreadyRunning, ConfigError
+from bot.errors import AlreadyRunning, ConfigError, StartupError
 from bot.events import Event
 
 
@@ -95,6 +95,9 @@ def main(argv: list[str] | None = None) -> int:
     except AlreadyRunning as exc:
         print(str(exc), file=sys.stderr)
         return 3
+    except StartupError as exc:
+        print(f"cannot start: {exc}", file=sys.stderr)
+        return 4
     except KeyboardInterrupt:
         return 130
 

@@ -35,3 +35,8 @@ class InDoubt(PermanentError):
 
 class AlreadyRunning(DeputyError):
     """Another daemon holds the single-instance lock on this database."""
+
+
+class StartupError(DeputyError):
+    """A part could not start (a port taken, a channel that cannot connect). The message
+    names the part and the cause in one line; the daemon exits non-zero."""

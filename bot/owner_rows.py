@@ -18,6 +18,8 @@ from bot.store import Outbox, OutboxRow
 
 MAIL_TYPES = frozenset({"email", "local"})
 PROMPT_TYPES = frozenset({"telegram", "slack", "cli"})
+# The console log wakes nobody: holding it over the quiet hours only delays the file.
+CONSOLE = frozenset({"cli", "console"})
 
 
 class OwnerRows:
@@ -42,12 +44,13 @@ class OwnerRows:
         escalation_id: int | None = None,
         buttons: tuple = (),
         channel: str | None = None,
+        skip: tuple[str, ...] = (),
     ) -> OutboxRow:
-        name = channel or self.owner_channel(owner)
+        name = channel or self.owner_channel(owner, skip=skip)
         kind = self.channel_types.get(name, "cli")
         # Unsolicited questions and notices wait out the quiet hours; an answer on the
         # channel the owner just used does not (the owner is evidently awake).
-        hold = quiet_until(owner, now=time.time()) if channel is None and kind != "cli" else 0.0
+        hold = quiet_until(owner, now=time.time()) if channel is None and kind not in CONSOLE else 0.0
         if kind in MAIL_TYPES and owner.emails:
             message = OutboundMessage(
                 to=(owner.emails[0],),
@@ -100,6 +103,7 @@ class OwnerRows:
         text: str,
         channel: str | None = None,
         escalation_id: int | None = None,
+        skip: tuple[str, ...] = (),
     ) -> None:
         await Outbox.add_in(
             tx,
@@ -110,7 +114,8 @@ class OwnerRows:
                 text=text,
                 subject="Deputy: " + text.splitlines()[0][:80],
                 channel=channel,
-                escalation_id=None if escalation_id is None else escalation_id,
+                escalation_id=escalation_id,
+                skip=skip,
             ),
         )
 

@@ -8,6 +8,7 @@ crash mid-call is detected on restart and the connector is told the send is in d
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import random
@@ -22,7 +23,20 @@ from bot.store import Escalations, Store
 
 log = logging.getLogger("deputy.sender")
 
-Notice = Callable[[str, str], Awaitable[None]]  # (key, text) -> tell the owner once
+# Writes a notice to the owner inside the caller's transaction, so a failure and the
+# owner's notice about it are one commit. ``skip`` names channels the notice must not
+# use (the one that just failed).
+NoticeIn = Callable[..., Awaitable[None]]
+
+# A row addressed to the owner lives on thread "owner:<channel>" (bot/owner_rows.py).
+OWNER_THREAD = "owner:"
+# A notice re-routed after the owner's own channel failed; its failure is only logged.
+FALLBACK = "fallback:"
+
+
+def _short(key: str) -> str:
+    """A bounded stand-in for a key inside another key: notice keys never grow."""
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
 class Sender(Dispatcher[tuple[Delivery, str, "int | None"]]):
@@ -31,7 +45,7 @@ class Sender(Dispatcher[tuple[Delivery, str, "int | None"]]):
         *,
         store: Store,
         connectors: Mapping[str, Connector],
-        notice: Notice,
+        notice_in: NoticeIn,
         concurrency: int = 8,
         max_attempts: int = 8,
         idle_poll_seconds: float = 0.25,
@@ -39,7 +53,7 @@ class Sender(Dispatcher[tuple[Delivery, str, "int | None"]]):
         super().__init__(concurrency=concurrency, idle_poll_seconds=idle_poll_seconds)
         self.store = store
         self.connectors = connectors
-        self.notice = notice
+        self.notice_in = notice_in
         self.max_attempts = max_attempts
 
     async def claim(self, *, limit: int, busy_threads: set[str]) -> list[tuple[Delivery, str, int | None]]:
@@ -49,17 +63,57 @@ class Sender(Dispatcher[tuple[Delivery, str, "int | None"]]):
         return item[1]
 
     async def work(self, item: tuple[Delivery, str, int | None]) -> None:
-        delivery, _, escalation_id = item
-        await self._deliver(delivery, escalation_id)
+        delivery, thread, escalation_id = item
+        await self._deliver(delivery, thread, escalation_id)
 
     def _backoff(self, attempts: int) -> float:
         return min(300.0, 1.0 * 2 ** (attempts - 1)) * random.uniform(0.5, 1.0)
 
-    async def _deliver(self, delivery: Delivery, escalation_id: int | None) -> None:
+    async def _fail(
+        self,
+        delivery: Delivery,
+        thread: str,
+        escalation_id: int | None,
+        *,
+        error: str,
+        notice: str,
+        kind: str,
+    ) -> None:
+        """Fail the row and tell the owner in the same commit, never through the channel
+        that failed and never about a notice: a failed row addressed to the owner is
+        re-routed once to another channel (the console log at the end of the line), and a
+        failed re-route is only logged."""
+        log.error("delivery %s through %s failed: %s", delivery.key, delivery.connector, error)
+        async with self.store.db.transaction() as tx:
+            await self.store.outbox.mark_failed_in(tx, delivery.key, error=error)
+            if delivery.key.startswith(FALLBACK):
+                return
+            if thread.startswith(OWNER_THREAD):
+                text = str(delivery.payload.get("text", ""))
+                await self.notice_in(
+                    tx,
+                    key=f"{FALLBACK}{_short(delivery.key)}",
+                    text=f"(I could not reach you through {delivery.connector}: {error})\n\n{text}",
+                    skip=(delivery.connector,),
+                    escalation_id=escalation_id,
+                )
+                return
+            await self.notice_in(
+                tx, key=f"{kind}:{_short(delivery.key)}", text=notice, skip=(delivery.connector,)
+            )
+        self.wake()
+
+    async def _deliver(self, delivery: Delivery, thread: str, escalation_id: int | None) -> None:
         connector = self.connectors.get(delivery.connector)
         if connector is None:
-            await self.store.outbox.mark_failed(
-                delivery.key, error=f"no enabled channel named {delivery.connector!r}"
+            error = f"no enabled channel named {delivery.connector!r}"
+            await self._fail(
+                delivery,
+                thread,
+                escalation_id,
+                error=error,
+                kind="delivery-failed",
+                notice=f"A message for channel {delivery.connector} cannot be delivered: {error}",
             )
             return
         try:
@@ -67,10 +121,13 @@ class Sender(Dispatcher[tuple[Delivery, str, "int | None"]]):
             fault("after_250")
         except TransientError as exc:
             if delivery.attempts >= self.max_attempts:
-                await self.store.outbox.mark_failed(delivery.key, error=str(exc))
-                await self.notice(
-                    f"delivery-failed:{delivery.key}",
-                    f"I could not deliver a message through {delivery.connector} after "
+                await self._fail(
+                    delivery,
+                    thread,
+                    escalation_id,
+                    error=str(exc),
+                    kind="delivery-failed",
+                    notice=f"I could not deliver a message through {delivery.connector} after "
                     f"{delivery.attempts} attempts: {exc}",
                 )
                 return
@@ -80,26 +137,36 @@ class Sender(Dispatcher[tuple[Delivery, str, "int | None"]]):
             return
         except AuthFailed as exc:
             log.error("channel %s: authentication failed: %s", delivery.connector, exc)
-            await self.store.outbox.mark_retry(delivery.key, error=str(exc), delay=300.0)
-            await self.notice(
-                f"auth-failed:{delivery.connector}",
-                f"Channel {delivery.connector} rejected my credentials: {exc}. "
-                "Messages for it wait until this is fixed.",
-            )
+            async with self.store.db.transaction() as tx:
+                await self.store.outbox.mark_retry_in(tx, delivery.key, error=str(exc), delay=300.0)
+                await self.notice_in(
+                    tx,
+                    key=f"auth-failed:{delivery.connector}",
+                    text=f"Channel {delivery.connector} rejected my credentials: {exc}. "
+                    "Messages for it wait until this is fixed.",
+                    skip=(delivery.connector,),
+                )
+            self.wake()
             return
         except InDoubt as exc:
-            await self.store.outbox.mark_failed(delivery.key, error=f"in doubt: {exc}")
-            await self.notice(
-                f"in-doubt:{delivery.key}",
-                f"A message through {delivery.connector} may or may not have been delivered before "
+            await self._fail(
+                delivery,
+                thread,
+                escalation_id,
+                error=f"in doubt: {exc}",
+                kind="in-doubt",
+                notice=f"A message through {delivery.connector} may or may not have been delivered before "
                 f"a crash; I did not send it again to avoid a duplicate. {exc}",
             )
             return
         except PermanentError as exc:
-            await self.store.outbox.mark_failed(delivery.key, error=str(exc))
-            await self.notice(
-                f"delivery-failed:{delivery.key}",
-                f"A message through {delivery.connector} cannot be delivered: {exc}",
+            await self._fail(
+                delivery,
+                thread,
+                escalation_id,
+                error=str(exc),
+                kind="delivery-failed",
+                notice=f"A message through {delivery.connector} cannot be delivered: {exc}",
             )
             return
         except Exception as exc:  # a connector bug: keep the row, retry later

@@ -50,6 +50,16 @@ async def defer(tx: aiosqlite.Connection, sql: str, params: Iterable[Any] = ()) 
         await tx.execute(sql, tuple(params))
 
 
+async def _connect(path: Path) -> aiosqlite.Connection:
+    """An aiosqlite connection whose thread does not keep the process alive: a path that
+    forgets to close the store (an error during start) must still let the process exit.
+    Committed work is safe either way (WAL survives a process that ends mid-write)."""
+    conn = aiosqlite.connect(path, isolation_level=None)
+    thread: Any = getattr(conn, "_thread", conn)  # aiosqlite >= 0.20 holds its thread; older ones are one
+    thread.daemon = True
+    return await conn
+
+
 def _settle(batch: list[tuple[Any, asyncio.Future[Any]]], outcomes: list[tuple[bool, Any]]) -> None:
     for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
         if future.done():
@@ -132,7 +142,7 @@ class Database:
     async def open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: we issue BEGIN/COMMIT ourselves (explicit transactions).
-        self._conn = await aiosqlite.connect(self.path, isolation_level=None)
+        self._conn = await _connect(self.path)
         self._conn.row_factory = sqlite3.Row
         await self._conn.execute("PRAGMA journal_mode=WAL")
         # NORMAL in WAL mode survives a process crash (SIGKILL) without loss; only an OS
@@ -142,7 +152,7 @@ class Database:
         await self._conn.execute("PRAGMA foreign_keys=ON")
         await self.migrate()
         for _ in range(self.READERS):
-            reader = await aiosqlite.connect(self.path, isolation_level=None)
+            reader = await _connect(self.path)
             reader.row_factory = sqlite3.Row
             await reader.execute("PRAGMA busy_timeout=10000")
             await reader.execute("PRAGMA query_only=ON")

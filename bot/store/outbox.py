@@ -98,15 +98,23 @@ class Outbox:
 
     async def mark_retry(self, key: str, *, error: str, delay: float) -> None:
         async with self.db.transaction() as tx:
-            await defer(
-                tx,
-                "UPDATE outbox SET state='pending', last_error=?, next_at=? WHERE key=?",
-                (error[:2000], time.time() + delay, key),
-            )
+            await self.mark_retry_in(tx, key, error=error, delay=delay)
+
+    @staticmethod
+    async def mark_retry_in(tx: aiosqlite.Connection, key: str, *, error: str, delay: float) -> None:
+        await defer(
+            tx,
+            "UPDATE outbox SET state='pending', last_error=?, next_at=? WHERE key=?",
+            (error[:2000], time.time() + delay, key),
+        )
 
     async def mark_failed(self, key: str, *, error: str) -> None:
         async with self.db.transaction() as tx:
-            await defer(tx, "UPDATE outbox SET state='failed', last_error=? WHERE key=?", (error[:2000], key))
+            await self.mark_failed_in(tx, key, error=error)
+
+    @staticmethod
+    async def mark_failed_in(tx: aiosqlite.Connection, key: str, *, error: str) -> None:
+        await defer(tx, "UPDATE outbox SET state='failed', last_error=? WHERE key=?", (error[:2000], key))
 
     async def autonomous_replies(self, thread: str, *, since: float) -> int:
         return await self.db.read(autonomous_replies, thread, since)

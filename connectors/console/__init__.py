@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 
 from bot.connector import ConnectorRuntime, Emit
 from bot.delivery import Delivery
+from bot.errors import TransientError
 
 log = logging.getLogger("deputy.owner")
 
@@ -43,9 +44,12 @@ class ConsoleConnector:
         text = str(delivery.payload.get("text", ""))
         stamp = datetime.now(UTC).isoformat(timespec="seconds")
         path = self.runtime.data_dir / "owner.log"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8") as handle:
-            handle.write(f"--- {stamp} [{delivery.op}] {delivery.key}\n{text}\n")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("a", encoding="utf-8") as handle:
+                handle.write(f"--- {stamp} [{delivery.op}] {delivery.key}\n{text}\n")
+        except OSError as exc:  # a full disk empties again: retried with backoff
+            raise TransientError(f"cannot write {path}: {exc.strerror or exc}") from exc
         log.info("for the owner:\n%s", text)
         esc = delivery.payload.get("escalation_id")
         return {"prompt_ref": str(esc)} if esc is not None else {}

@@ -58,6 +58,7 @@ class TelegramConnector:
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self._fetch: asyncio.Task[tuple[Update, ...]] | None = None
+        self._initializing = False
         self._webhook: WebhookServer | None = None
         self._bot_id: int | None = None
         self._stopped = False
@@ -79,6 +80,10 @@ class TelegramConnector:
         self._stopping.set()
         if self._fetch is not None:
             self._fetch.cancel()
+        if self._task is not None and self._initializing:
+            # Nothing is acknowledged before intake begins: a server that does not answer
+            # getMe must not hold up the stop.
+            self._task.cancel()
         if self._task is not None:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await asyncio.wait_for(asyncio.shield(self._task), timeout=30)
@@ -110,6 +115,13 @@ class TelegramConnector:
         """getMe (learns our own id) and, for polling, deleteWebhook; retried until
         it works or we are stopped."""
         delay = self._settings.backoff_initial
+        self._initializing = True
+        try:
+            return await self._initialize_with(delay)
+        finally:
+            self._initializing = False
+
+    async def _initialize_with(self, delay: float) -> bool:
         while not self._stopping.is_set():
             try:
                 await self._bot.initialize()
