@@ -32,7 +32,7 @@ class RulebookSource:
         self._learned_rules: tuple[Rule, ...] = ()
         self._learned_stamp: tuple[object, ...] = ()
         self._rulebook = self._load()  # the first load must succeed
-        self._stamp = self._files_stamp()
+        self._stamp: tuple[object, ...] | None = self._files_stamp()
         self._checked = time.monotonic()
         self._stopping = asyncio.Event()
         self.last_error = ""
@@ -62,7 +62,7 @@ class RulebookSource:
             if stamp != self._learned_stamp:
                 self._learned_rules = rules_from(await self.learned.active())
                 self._learned_stamp = stamp
-                self._stamp = ()  # rebuild below, whatever the files say
+                self._stamp = None  # rebuild below, whatever the files say
         self._checked = time.monotonic() - self.check_every
         return self()
 
