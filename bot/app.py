@@ -78,7 +78,8 @@ class Deputy:
         in_doubt = await self.store.outbox.recover()
         if recovered or in_doubt:
             log.info("recovered after a stop: %d events to redo, %d deliveries in doubt", recovered, in_doubt)
-        self.rules = RulebookSource(s.rules_dir, db_path=s.db_path)
+        self.rules = RulebookSource(s.rules_dir, learned=self.store.learned_rules)
+        await self.rules.refresh()  # the active learned rules, before any event is handled
         owner = self.rules().owner
         names = {**{n: connector_type(s, n) for n in enabled_channels(s)}}
         for name, kind in BUILTIN.items():
@@ -123,6 +124,7 @@ class Deputy:
         self.spawn(self.pool.run(), "workers")
         self.spawn(self.sender.run(), "sender")
         self.spawn(self.scheduler.run(), "scheduler")
+        self.spawn(self.rules.run(), "rules")
         self._started = True
         for name, connector in self.connectors.items():
             try:
@@ -264,6 +266,7 @@ class Deputy:
             if self._started:
                 await self.pool.stop()
                 await self.scheduler.stop()
+                await self.rules.stop()
                 await self.sender.stop()
                 if self.handler.agent is not None:
                     await self.handler.agent.close()

@@ -180,16 +180,13 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             return 0
         if command == "memory":
             if args.forget is not None:
-                async with store.db.transaction() as tx:
-                    cur = await tx.execute("DELETE FROM memory WHERE id=?", (args.forget,))
-                print("forgotten" if cur.rowcount else f"no memory #{args.forget}")
+                forgotten = await store.memory.forget(args.forget)
+                print("forgotten" if forgotten else f"no memory #{args.forget}")
                 return 0
-            rows = await store.db.fetchall(
-                "SELECT id, subject, fact, source FROM memory ORDER BY subject, id"
-            )
-            for r in rows:
-                print(f"#{r['id']} {r['subject']}: {r['fact']}  (from {r['source']})")
-            if not rows:
+            facts = await store.memory.all()
+            for f in facts:
+                print(f"#{f.id} {f.subject}: {f.fact}  (from {f.source})")
+            if not facts:
                 print("Nothing remembered yet.")
             return 0
         if command == "digest":

@@ -32,9 +32,7 @@ async def build_digest(
     pending = await store.escalations.open()
     timers = [t for t in await store.timers.pending() if t.kind == "follow_up"]
     closed = [e for e in await store.escalations.recent(since=since) if e.state == "defaulted"]
-    quarantined = await store.db.fetchall(
-        "SELECT id, last_error FROM inbox WHERE state='quarantined' AND done_at>=?", (since,)
-    )
+    quarantined = await store.inbox.quarantined(since=since)
     outcomes = Counter(e.outcome for e in entries)
     tokens_in = sum(e.tokens_in for e in entries)
     tokens_out = sum(e.tokens_out for e in entries)
@@ -72,19 +70,14 @@ async def build_digest(
     if tasks:
         sections.append(("Tasks", [t.status_line(tz) for t in tasks]))
     if quarantined:
-        sections.append(("Could not process", [f"{r['id']}: {r['last_error']}" for r in quarantined]))
+        sections.append(("Could not process", [f"{event_id}: {error}" for event_id, error in quarantined]))
     summary = ", ".join(f"{n} {k}" for k, n in sorted(outcomes.items())) or "no activity"
-    filed = await store.db.fetchall(
-        "SELECT seq, payload FROM outbox WHERE op='file' AND state='sent' AND created_at>=? ORDER BY seq",
-        (since,),
-    )
+    filed = await store.outbox.filed(since=since)
     if filed:
-        import json
-
         sections.append(
             (
                 "Filed (undo with 'undo N' in any of your channels)",
-                [f"#{r['seq']} into {json.loads(r['payload']).get('folder', '?')}" for r in filed],
+                [f"#{seq} into {payload.get('folder', '?')}" for seq, payload in filed],
             )
         )
     money = await _money(store, since=since)
@@ -115,26 +108,17 @@ def _when(at: float, tz: ZoneInfo) -> str:
 
 async def _money(store: Store, *, since: float) -> list[str]:
     """Offers made and received (negotiations) and amounts named in what Deputy sent."""
-    import json
-
     from bot.textscan import amounts_in
 
     lines = []
-    for row in await store.db.fetchall(
-        "SELECT thread, state FROM negotiations WHERE updated_at>=? ORDER BY updated_at", (since,)
-    ):
-        state = json.loads(row["state"])
+    for thread, state in await store.negotiations.changed_since(since):
         ours = ", ".join(f"{a:g}" for a in state.get("our_offers", [])) or "none"
         theirs = ", ".join(f"{a:g}" for a in state.get("their_offers", [])) or "none"
         status = "deal closed" if state.get("closed") else f"round {state.get('rounds', 0)}"
-        lines.append(f"{row['thread']}: we offered {ours}; they offered {theirs} ({status})")
-    for row in await store.db.fetchall(
-        "SELECT recipient, payload FROM outbox WHERE op='send' AND autonomous=1 AND created_at>=?"
-        " ORDER BY seq",
-        (since,),
-    ):
-        text = str(json.loads(row["payload"]).get("text", ""))
+        lines.append(f"{thread}: we offered {ours}; they offered {theirs} ({status})")
+    for recipient, payload in await store.outbox.autonomous_sends(since=since):
+        text = str(payload.get("text", ""))
         amounts = amounts_in(text)
         if amounts:
-            lines.append(f"to {row['recipient']}: named {', '.join(f'{a:g}' for a in amounts)}")
+            lines.append(f"to {recipient}: named {', '.join(f'{a:g}' for a in amounts)}")
     return lines

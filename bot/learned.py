@@ -15,31 +15,19 @@ else (an offer, a webhook, another question) are not proposed.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
-import sqlite3
-import time
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import aiosqlite
 
-from bot.actions import (
-    Action,
-    Escalate,
-    File,
-    Forward,
-    Ignore,
-    Reply,
-    action_from_dict,
-    action_to_dict,
-)
+from bot.actions import Action, Escalate, File, Forward, Ignore, Reply
 from bot.events import Event
 from bot.lesson import CONFIRM, REJECT, derive_scope, learnable, parse_expiry, wants_learning
 from bot.rules.model import FileSpec, ForwardSpec, ReplySpec, Rule, RuleHeader, When
+from bot.store.learned_rules import LearnedRule, LearnedRules
 
 if TYPE_CHECKING:
     from bot.executor import Executor
@@ -50,64 +38,6 @@ log = logging.getLogger("deputy.learned")
 
 _YES = re.compile(r"^\s*(?:1|yes|y|ok|okay|confirm|learn it|yes,? learn it)[.!]?\s*$", re.I)
 _NO = re.compile(r"^\s*(?:2|no|n|don'?t|reject|cancel)[.!]?\s*$", re.I)
-_STATES = ("proposed", "active", "rejected", "rolled_back")
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class LearnedRule:
-    id: int
-    escalation_id: int
-    answer: str
-    scope: str
-    channel: str
-    actions: tuple[Action, ...]
-    expires: str | None
-    state: str
-    confirm_escalation_id: int | None
-    created_at: float
-    updated_at: float
-
-    @property
-    def name(self) -> str:
-        return f"learned-{self.id}"
-
-    def expired(self, today: date) -> bool:
-        return self.expires is not None and today.isoformat() > self.expires
-
-    def describe(self) -> str:
-        return "; ".join(_describe(a) for a in self.actions)
-
-
-def _describe(action: Action) -> str:
-    match action:
-        case Reply():
-            return f'reply "{action.text[:80]}"'
-        case File():
-            return f"file into {action.folder}"
-        case Forward():
-            return f"forward to {', '.join(action.to)}"
-        case Ignore():
-            return "ignore"
-        case _:
-            return type(action).__name__.lower()
-
-
-def _record(row: sqlite3.Row) -> LearnedRule:
-    return LearnedRule(
-        id=row["id"],
-        escalation_id=row["escalation_id"],
-        answer=row["answer"],
-        scope=row["scope"],
-        channel=row["channel"],
-        actions=tuple(action_from_dict(a) for a in json.loads(row["actions"])),
-        expires=row["expires"],
-        state=row["state"],
-        confirm_escalation_id=row["confirm_escalation_id"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-    )
-
-
 # ----- records -> rules --------------------------------------------------------------------
 def to_rule(record: LearnedRule) -> Rule:
     may: list[str] = []
@@ -181,27 +111,20 @@ async def propose_from_answer(
     scope = derive_scope(escalation.event, answer_text)
     if not learned or not scope or "@" not in scope:
         return None
-    now = time.time()
     today = datetime.now(UTC).date()
-    cur = await tx.execute(
-        "INSERT OR IGNORE INTO learned_rules (escalation_id, answer, scope, channel, actions, expires,"
-        " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?)",
-        (
-            escalation.id,
-            answer_text[:4000],
-            scope,
-            escalation.event.channel,
-            json.dumps([action_to_dict(a) for a in learned]),
-            parse_expiry(answer_text, today=today),
-            now,
-            now,
-        ),
+    rule_id = await LearnedRules.propose_in(
+        tx,
+        escalation_id=escalation.id,
+        answer=answer_text,
+        scope=scope,
+        channel=escalation.event.channel,
+        actions=learned,
+        expires=parse_expiry(answer_text, today=today),
     )
-    if cur.rowcount != 1:
+    if rule_id is None:
         return None
-    rule_id = int(cur.lastrowid or 0)
     if executor is not None and owner is not None:
-        record = await _get_in(tx, rule_id)
+        record = await LearnedRules.get_in(tx, rule_id)
         assert record is not None
         question = confirmation_question(record)
         applied = await executor.apply_in(
@@ -225,10 +148,7 @@ async def propose_from_answer(
             autonomous=False,
         )
         if applied.escalation_ids:
-            await tx.execute(
-                "UPDATE learned_rules SET confirm_escalation_id=? WHERE id=?",
-                (applied.escalation_ids[0], rule_id),
-            )
+            await LearnedRules.set_confirmation_in(tx, rule_id, applied.escalation_ids[0])
     return rule_id
 
 
@@ -260,40 +180,18 @@ def _confirmation_event(rule_id: int, origin: Event) -> Event:
 async def _answer_to_confirmation(
     tx: aiosqlite.Connection, escalation: Escalation, answer_text: str, actions: tuple[Action, ...]
 ) -> bool:
-    cur = await tx.execute(
-        "SELECT id FROM learned_rules WHERE confirm_escalation_id=?", (escalation.id,)
-    )
-    row = await cur.fetchone()
-    if row is None:
+    rule_id = await LearnedRules.by_confirmation_in(tx, escalation.id)
+    if rule_id is None:
         return False
-    rule_id = int(row[0])
     reasons = {a.reason for a in actions if isinstance(a, Ignore)}
     if f"{CONFIRM}{rule_id}" in reasons or _YES.match(answer_text):
-        await _set_state_in(tx, rule_id, "active", allowed=("proposed",))
+        await LearnedRules.set_state_in(tx, rule_id, "active", allowed=("proposed",))
     elif f"{REJECT}{rule_id}" in reasons or _NO.match(answer_text):
-        await _set_state_in(tx, rule_id, "rejected", allowed=("proposed",))
+        await LearnedRules.set_state_in(tx, rule_id, "rejected", allowed=("proposed",))
     return True
 
 
 # ----- state changes ---------------------------------------------------------------------
-async def _get_in(tx: aiosqlite.Connection, rule_id: int) -> LearnedRule | None:
-    cur = await tx.execute("SELECT * FROM learned_rules WHERE id=?", (rule_id,))
-    row = await cur.fetchone()
-    return _record(row) if row else None
-
-
-async def _set_state_in(
-    tx: aiosqlite.Connection, rule_id: int, state: str, *, allowed: tuple[str, ...]
-) -> bool:
-    assert state in _STATES
-    marks = ",".join("?" * len(allowed))
-    cur = await tx.execute(
-        f"UPDATE learned_rules SET state=?, updated_at=? WHERE id=? AND state IN ({marks})",
-        (state, time.time(), rule_id, *allowed),
-    )
-    return cur.rowcount == 1
-
-
 async def _close_confirmation_in(tx: aiosqlite.Connection, record: LearnedRule, how: str) -> None:
     if record.confirm_escalation_id is None:
         return
@@ -309,10 +207,10 @@ async def _close_confirmation_in(tx: aiosqlite.Connection, record: LearnedRule, 
 async def confirm(store: Store, rule_id: int) -> tuple[bool, str]:
     """Activate a proposed (or rolled-back) learned rule. Returns (changed, message)."""
     async with store.db.transaction() as tx:
-        record = await _get_in(tx, rule_id)
+        record = await LearnedRules.get_in(tx, rule_id)
         if record is None:
             return False, f"no learned rule #{rule_id}"
-        if not await _set_state_in(tx, rule_id, "active", allowed=("proposed", "rolled_back")):
+        if not await LearnedRules.set_state_in(tx, rule_id, "active", allowed=("proposed", "rolled_back")):
             return False, f"learned rule #{rule_id} is {record.state}"
         await _close_confirmation_in(tx, record, "confirmed from the command line")
     return True, f"learned rule #{rule_id} is active: mail from {record.scope}: {record.describe()}"
@@ -321,46 +219,18 @@ async def confirm(store: Store, rule_id: int) -> tuple[bool, str]:
 async def rollback(store: Store, rule_id: int) -> tuple[bool, str]:
     """Deactivate a learned rule (active or still proposed)."""
     async with store.db.transaction() as tx:
-        record = await _get_in(tx, rule_id)
+        record = await LearnedRules.get_in(tx, rule_id)
         if record is None:
             return False, f"no learned rule #{rule_id}"
-        if not await _set_state_in(tx, rule_id, "rolled_back", allowed=("active", "proposed")):
+        if not await LearnedRules.set_state_in(tx, rule_id, "rolled_back", allowed=("active", "proposed")):
             return False, f"learned rule #{rule_id} is {record.state}"
         await _close_confirmation_in(tx, record, "rolled back from the command line")
     return True, f"learned rule #{rule_id} rolled back: I will ask again about mail from {record.scope}"
 
 
 async def records(store: Store) -> list[LearnedRule]:
-    rows = await store.db.fetchall("SELECT * FROM learned_rules ORDER BY id")
-    return [_record(r) for r in rows]
+    return await store.learned_rules.all()
 
 
 async def active_rules(store: Store) -> tuple[Rule, ...]:
-    rows = await store.db.fetchall("SELECT * FROM learned_rules WHERE state='active' ORDER BY id")
-    return rules_from([_record(r) for r in rows])
-
-
-# ----- sync access for RulebookSource (runs in the rulebook getter, no event loop) ----------
-def _read_sync(db_path: Path, sql: str) -> list[sqlite3.Row]:
-    if not db_path.exists():
-        return []
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=10)
-    conn.row_factory = sqlite3.Row
-    try:
-        return list(conn.execute(sql).fetchall())
-    except sqlite3.OperationalError as exc:  # not migrated yet
-        log.debug("learned rules not readable yet: %s", exc)
-        return []
-    finally:
-        conn.close()
-
-
-def load_active_rules(db_path: Path) -> tuple[Rule, ...]:
-    rows = _read_sync(db_path, "SELECT * FROM learned_rules WHERE state='active' ORDER BY id")
-    return rules_from([_record(r) for r in rows])
-
-
-def fingerprint(db_path: Path) -> tuple[Any, ...]:
-    """Changes whenever a learned rule changes state; cheap enough to poll."""
-    rows = _read_sync(db_path, "SELECT COUNT(*), MAX(updated_at), SUM(id) FROM learned_rules")
-    return tuple(rows[0]) if rows else ()
+    return rules_from(await store.learned_rules.active())

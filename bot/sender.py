@@ -19,7 +19,7 @@ from bot.delivery import Delivery
 from bot.dispatcher import Dispatcher
 from bot.errors import AuthFailed, InDoubt, PermanentError, TransientError
 from bot.faults import fault
-from bot.store import Escalations, Store
+from bot.store import Escalations, KeyValue, Store
 
 log = logging.getLogger("deputy.sender")
 
@@ -183,7 +183,6 @@ class Sender(Dispatcher[tuple[Delivery, str, "int | None"]]):
                     tx, connector=delivery.connector, ref=str(ref), escalation_id=escalation_id
                 )
                 # Editing the prompt later needs its address (chat id, Slack channel).
-                tx.defer(
-                    "INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)",
-                    (f"prompt:{delivery.connector}:{ref}", json.dumps(receipt, sort_keys=True)),
+                await KeyValue.set_in(
+                    tx, f"prompt:{delivery.connector}:{ref}", json.dumps(receipt, sort_keys=True)
                 )

@@ -1,4 +1,5 @@
-"""Durable state in one SQLite file: inbox, outbox, escalations, timers, audit, memory."""
+"""Durable state in one SQLite file: inbox, outbox, escalations, timers, audit, memory,
+key/value, tasks, negotiations and learned rules. The only package with SQL."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from bot.store.escalations import Escalation, Escalations
 from bot.store.inbox import Claimed, Inbox, thread_key
 from bot.store.instance_lock import InstanceLock
 from bot.store.kv import KeyValue, NamespacedState
-from bot.store.memory import Memory
+from bot.store.learned_rules import LearnedRule, LearnedRules
+from bot.store.memory import Memory, MemoryFact
+from bot.store.negotiations import Negotiations
 from bot.store.outbox import Outbox, OutboxRow
 from bot.store.tasks import Tasks
 from bot.store.timers import Timers
@@ -27,6 +30,8 @@ class Store:
         self.memory = Memory(self.db)
         self.kv = KeyValue(self.db)
         self.tasks = Tasks(self.db)
+        self.negotiations = Negotiations(self.db)
+        self.learned_rules = LearnedRules(self.db)
 
     async def open(self) -> None:
         await self.db.open()
@@ -45,8 +50,12 @@ __all__ = [
     "Inbox",
     "InstanceLock",
     "KeyValue",
+    "LearnedRule",
+    "LearnedRules",
     "Memory",
+    "MemoryFact",
     "NamespacedState",
+    "Negotiations",
     "Outbox",
     "OutboxRow",
     "Store",

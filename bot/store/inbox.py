@@ -107,6 +107,13 @@ class Inbox:
         rows = await self.db.fetchall("SELECT state, COUNT(*) AS n FROM inbox GROUP BY state")
         return {r["state"]: r["n"] for r in rows}
 
+    async def quarantined(self, *, since: float) -> list[tuple[str, str]]:
+        """(event id, last error) of the events quarantined since a moment (the digest)."""
+        rows = await self.db.fetchall(
+            "SELECT id, last_error FROM inbox WHERE state='quarantined' AND done_at>=?", (since,)
+        )
+        return [(r["id"], r["last_error"]) for r in rows]
+
 
 def history(conn: sqlite3.Connection, thread: str, before_seq: int, limit: int = 20) -> list[Event]:
     """A thread's events before this one, oldest first (runs on a database thread)."""

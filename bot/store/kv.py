@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
+import aiosqlite
+
 from bot.store.db import Database, defer
 
 
@@ -16,12 +18,17 @@ class KeyValue:
 
     async def set(self, key: str, value: str) -> None:
         async with self.db.transaction() as tx:
-            await defer(
-                tx,
-                "INSERT INTO kv (key, value) VALUES (?, ?)"
-                " ON CONFLICT(key) DO UPDATE SET value=excluded.value",
-                (key, value),
-            )
+            await self.set_in(tx, key, value)
+
+    @staticmethod
+    async def set_in(tx: aiosqlite.Connection, key: str, value: str) -> None:
+        """Sent with the transaction's COMMIT; a later value for ``key`` replaces it."""
+        await defer(
+            tx,
+            "INSERT INTO kv (key, value) VALUES (?, ?)"
+            " ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+            (key, value),
+        )
 
 
 class NamespacedState:

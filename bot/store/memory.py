@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from dataclasses import dataclass
 
 import aiosqlite
 
 from bot.store.db import Database, defer
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MemoryFact:
+    id: int
+    subject: str
+    fact: str
+    source: str
 
 
 class Memory:
@@ -24,6 +33,19 @@ class Memory:
 
     async def about(self, subject: str, *, limit: int = 20) -> list[tuple[str, str]]:
         return await self.db.read(about, subject, limit)
+
+    async def all(self) -> list[MemoryFact]:
+        """Everything remembered, by contact (``deputy memory``)."""
+        rows = await self.db.fetchall("SELECT id, subject, fact, source FROM memory ORDER BY subject, id")
+        return [
+            MemoryFact(id=r["id"], subject=r["subject"], fact=r["fact"], source=r["source"]) for r in rows
+        ]
+
+    async def forget(self, fact_id: int) -> bool:
+        """Delete one remembered fact; False when there is no such fact."""
+        async with self.db.transaction() as tx:
+            cur = await tx.execute("DELETE FROM memory WHERE id=?", (fact_id,))
+        return bool(cur.rowcount)
 
 
 def about(conn: sqlite3.Connection, subject: str, limit: int = 20) -> list[tuple[str, str]]:

@@ -133,6 +133,23 @@ class Outbox:
         rows = await self.db.fetchall("SELECT state, COUNT(*) AS n FROM outbox GROUP BY state")
         return {r["state"]: r["n"] for r in rows}
 
+    async def filed(self, *, since: float) -> list[tuple[int, dict[str, object]]]:
+        """(seq, payload) of the messages filed since a moment, oldest first (the digest)."""
+        rows = await self.db.fetchall(
+            "SELECT seq, payload FROM outbox WHERE op='file' AND state='sent' AND created_at>=? ORDER BY seq",
+            (since,),
+        )
+        return [(int(r["seq"]), json.loads(r["payload"])) for r in rows]
+
+    async def autonomous_sends(self, *, since: float) -> list[tuple[str, dict[str, object]]]:
+        """(recipient, payload) of what Deputy sent on its own since a moment, oldest first."""
+        rows = await self.db.fetchall(
+            "SELECT recipient, payload FROM outbox WHERE op='send' AND autonomous=1 AND created_at>=?"
+            " ORDER BY seq",
+            (since,),
+        )
+        return [(str(r["recipient"]), json.loads(r["payload"])) for r in rows]
+
 
 # ----- reads that run on a database thread (see Database.read) --------------------------
 def autonomous_replies(conn: sqlite3.Connection, thread: str, since: float) -> int:

@@ -13,10 +13,8 @@ import pytest
 from bot import cli, learned, lesson
 from bot.actions import File, Ignore, Reply
 from bot.app import Deputy
-from bot.config import load
 from bot.escalation import interpret_answer
 from bot.events import Event
-from bot.rulebook_source import RulebookSource
 from bot.rules.matcher import select
 from tests.sched.conftest import Home, mail, owner_answer
 
@@ -24,12 +22,8 @@ ANSWER = "Thanks, we are not interested at the moment. Always answer like this."
 
 
 @pytest.fixture
-def learning_home(home: Home, monkeypatch: pytest.MonkeyPatch) -> Home:
-    """Until app.py passes db_path itself (see the report), wire it here."""
-    db_path = load(home.cfg).db_path
-    monkeypatch.setattr(
-        "bot.app.RulebookSource", lambda rules_dir, **_: RulebookSource(rules_dir, db_path=db_path)
-    )
+def learning_home(home: Home) -> Home:
+    """The daemon wires the store's learned rules into its RulebookSource itself."""
     return home
 
 
@@ -72,7 +66,7 @@ async def test_propose_confirm_apply_rollback(learning_home: Home, capsys) -> No
     assert record.confirm_escalation_id is not None
 
     # proposed: not applied yet, the next mail is still a question
-    deputy.rules.refresh()
+    await deputy.rules.refresh()
     await deputy.emit(mail("frank@vendor.com", "Offer again", n=2))
     await deputy.drain()
     assert len(await escalations_from(deputy, "frank@vendor.com")) == 1
@@ -89,7 +83,7 @@ async def test_propose_confirm_apply_rollback(learning_home: Home, capsys) -> No
     assert code == 1 and "is active" in out
 
     # active: the next mail from the same sender is answered without asking
-    book = deputy.rules.refresh()
+    book = await deputy.rules.refresh()
     assert [r.name for r in book.rules if r.learned] == [f"learned-{rule_id}"]
     before = set(await escalations_from(deputy, "frank@vendor.com"))
     await deputy.emit(mail("frank@vendor.com", "Yet another offer", n=3))
@@ -111,7 +105,7 @@ async def test_propose_confirm_apply_rollback(learning_home: Home, capsys) -> No
     assert f"learned from your answer to #{record.escalation_id}" in out
     code, out = await run_cli(learning_home.cfg, "rollback", str(rule_id), capsys=capsys)
     assert code == 0 and "rolled back" in out
-    deputy.rules.refresh()
+    await deputy.rules.refresh()
     await deputy.emit(mail("frank@vendor.com", "Last offer", n=5))
     await deputy.drain()
     assert len(await escalations_from(deputy, "frank@vendor.com")) == len(before) + 1
