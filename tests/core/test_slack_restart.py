@@ -44,8 +44,8 @@ def config(tmp_path: Path, slack: FakeSlack) -> Path:
     owner_md.write_text(
         owner_md.read_text()
         .replace('preferred_channel = "cli"', 'preferred_channel = "slack"')
-        .replace('# identities.slack = "U0123ABC"', f'identities.slack = ""{OWNER}"')
-        .replace('# identities.slack_team = "T0123ABC"', f'identities.slack_team = ""{TEAM}"')
+        .replace('# identities.slack = "U0123ABC"', f'identities.slack = "{OWNER}"')
+        .replace('# identities.slack_team = "T0123ABC"', f'identities.slack_team = "{TEAM}"')
         .replace('quiet_hours = ["22:00", "07:00"]', ""),
         encoding="utf-8",
     )

@@ -81,8 +81,8 @@ def test_no_secret_in_logs_db_files_or_outbound(
     owner_md = home.root / "rules" / "owner.md"
     owner_md.write_text(
         owner_md.read_text()
-        .replace('# identities.slack = "U0123ABC"', f'identities.slack = ""{OWNER_SLACK}"')
-        .replace('# identities.slack_team = "T0123ABC"', f'identities.slack_team = ""{TEAM}"'),
+        .replace('# identities.slack = "U0123ABC"', f'identities.slack = "{OWNER_SLACK}"')
+        .replace('# identities.slack_team = "T0123ABC"', f'identities.slack_team = "{TEAM}"'),
         encoding="utf-8",
     )
     home.env.update(CANARIES)

@@ -62,8 +62,8 @@ async def deputy(tmp_path: Path, fakes: tuple[FakeTelegram, FakeSlack]) -> Async
         owner_md.read_text()
         .replace('preferred_channel = "cli"', 'preferred_channel = "telegram"')
         .replace("# identities.telegram = 123456789", f"identities.telegram = {OWNER}")
-        .replace('# identities.slack = "U0123ABC"', f'identities.slack = ""{OWNER_SLACK}"')
-        .replace('# identities.slack_team = "T0123ABC"', f'identities.slack_team = ""{TEAM}"')
+        .replace('# identities.slack = "U0123ABC"', f'identities.slack = "{OWNER_SLACK}"')
+        .replace('# identities.slack_team = "T0123ABC"', f'identities.slack_team = "{TEAM}"')
         .replace('quiet_hours = ["22:00", "07:00"]', ""),  # CI may run at night
         encoding="utf-8",
     )
