@@ -15,13 +15,8 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from bot.agent.base import Agent
-from bot.config import (
-    Settings,
-    channel_settings,
-    connector_type,
-    enabled_channels,
-    load_connector_module,
-)
+from bot.channels import ChannelRegistry
+from bot.config import Settings
 from bot.connector import Connector, ConnectorRuntime
 from bot.errors import AlreadyRunning, ConfigError, StartupError
 from bot.events import Event
@@ -37,7 +32,6 @@ from bot.store import AuditEntry, Claimed, InstanceLock, NamespacedState, Store
 from bot.worker import WorkerPool
 
 log = logging.getLogger("deputy")
-BUILTIN = {"cli": "console", "webhook": "webhook"}
 
 
 class Deputy:
@@ -81,12 +75,8 @@ class Deputy:
         self.rules = RulebookSource(s.rules_dir, learned=self.store.learned_rules)
         await self.rules.refresh()  # the active learned rules, before any event is handled
         owner = self.rules().owner
-        names = {**{n: connector_type(s, n) for n in enabled_channels(s)}}
-        for name, kind in BUILTIN.items():
-            names.setdefault(name, kind)
-        for name, (kind, _) in self.extra_connectors.items():
-            names[name] = kind
-        self.executor = Executor(settings=s, channel_types=names)
+        self.channels = ChannelRegistry.from_settings(s, extra=self.extra_connectors)
+        self.executor = Executor(settings=s, channels=self.channels)
         scheduled = ScheduledHandler(store=self.store, settings=s, executor=self.executor)
         self.handler = EventHandler(
             store=self.store,
@@ -116,11 +106,11 @@ class Deputy:
             wake_workers=self.pool.wake,
             digest_enabled=s.digest.enabled,
         )
-        for name, kind in names.items():
+        for name in self.channels:
             if name in self.extra_connectors:
                 self.connectors[name] = self.extra_connectors[name][1]
             else:
-                self.connectors[name] = self._build_connector(name, kind, owner)
+                self.connectors[name] = self._build_connector(name, owner)
         self.spawn(self.pool.run(), "workers")
         self.spawn(self.sender.run(), "sender")
         self.spawn(self.scheduler.run(), "scheduler")
@@ -135,16 +125,10 @@ class Deputy:
                 raise StartupError(f"channel {name} could not start: {exc}") from exc
             log.info("channel %s started", name)
 
-    def _build_connector(self, name: str, kind: str, owner: Any) -> Connector:
+    def _build_connector(self, name: str, owner: Any) -> Connector:
         s = self.settings
-        if name in s.channels:
-            module = load_connector_module(s, name)
-            conf = channel_settings(s, name)
-        else:
-            import importlib
-
-            module = importlib.import_module(f"connectors.{kind}")
-            conf = module.SETTINGS()
+        module = self.channels.module(name)
+        conf = self.channels.settings_for(s, name)
         runtime = ConnectorRuntime(
             name=name,
             data_dir=s.data_dir,

@@ -17,9 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from bot import event_loop
-from bot.config import Settings, enabled_channels, load
+from bot.channels import ChannelRegistry
+from bot.config import Settings, load
 from bot.errors import AlreadyRunning, ConfigError, StartupError
 from bot.events import Event
+from bot.owner import OwnerProfile
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -318,7 +320,9 @@ def _check(settings: Settings) -> int:
     from bot.rules import load_rulebook
 
     book = load_rulebook(settings.rules_dir)  # raises ConfigError with file:line: key
-    channels = enabled_channels(settings)
+    registry = ChannelRegistry.from_settings(settings)
+    _check_owner_channels(settings, registry, book.owner)
+    channels = registry.configured()
     print(f"config OK: {settings.source}")
     print(
         f"rules OK: {len(book.rules)} rules from {settings.rules_dir}; owner {book.owner.name} "
@@ -331,6 +335,26 @@ def _check(settings: Settings) -> int:
     llm = settings.llm
     print(f"model: {f'{llm.model} at {llm.base_url}' if llm.enabled else 'none (rules-only)'}")
     return 0
+
+
+def _check_owner_channels(settings: Settings, registry: ChannelRegistry, owner: OwnerProfile) -> None:
+    """The owner's preferred and fallback channels must exist and know the owner."""
+    from bot.rules.loader import OWNER_FILE
+
+    source = settings.rules_dir / OWNER_FILE
+    problems = []
+    wanted = [("preferred_channel", owner.preferred_channel)]
+    wanted += [("fallback_channels", name) for name in owner.fallback_channels]
+    for key, name in wanted:
+        if name not in registry:
+            problems.append(f"{source}: {key}: channel {name!r} is not configured in {settings.source}")
+        elif not registry.reaches_owner(name, owner):
+            ident = registry.capabilities(name).owner_key
+            problems.append(
+                f"{source}: {key}: channel {name!r} cannot reach the owner: identities.{ident} is not set"
+            )
+    if problems:
+        raise ConfigError("\n".join(problems))
 
 
 def _check_standing_tasks(path: Path) -> int | None:

@@ -172,7 +172,3 @@ def channel_settings(settings: Settings, name: str) -> BaseModel:
             format_validation_error(str(settings.source), exc, prefix=f"channels.{name}.")
         ) from None
     return model
-
-
-def enabled_channels(settings: Settings) -> list[str]:
-    return [name for name, section in settings.channels.items() if section.get("enabled", True)]

@@ -87,7 +87,27 @@ class ConnectorRuntime:
         return value
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Capabilities:
+    """What a channel can do, declared by its connector package as ``CAPABILITIES``.
+
+    The core asks these instead of naming channels: a new chat connector that declares
+    ``prompts=True`` and an ``owner_key`` gets owner questions like Telegram or Slack.
+    """
+
+    mail: bool = False  # speaks email: subjects, Message-ID threading, the owner's address
+    buttons: bool = False  # a prompt can carry answer buttons
+    threads: bool = False  # replies go into a thread of the conversation
+    prompts: bool = False  # can carry a question to the owner (a chat prompt)
+    wakes_owner: bool = True  # false for the console log: quiet hours do not hold it
+    owner_key: str = ""  # key in the owner's identities map (rules/owner.md) it reads
+
+
+NO_CAPABILITIES = Capabilities()
+
+
 class ConnectorModule(Protocol):
     SETTINGS: type[BaseModel]
+    CAPABILITIES: Capabilities
 
     def create(self, *, name: str, settings: BaseModel, runtime: ConnectorRuntime) -> Connector: ...

@@ -32,7 +32,7 @@ from bot.delivery import OutboundMessage, message_id_for
 from bot.escalation import prompt_buttons, render_prompt
 from bot.events import Event
 from bot.owner import OwnerProfile
-from bot.owner_rows import MAIL_TYPES, OwnerRows
+from bot.owner_rows import OwnerRows
 from bot.reply_message import forward_text, reply_message
 from bot.store import Escalations, Memory, Outbox, OutboxRow, Timers, thread_key
 
@@ -89,7 +89,8 @@ class Executor(OwnerRows):
         escalations: list[int],
     ) -> str:
         thread = thread_key(event)
-        kind = self.channel_types.get(event.channel, event.refs.get("channel_type", ""))
+        channel_type = event.refs.get("channel_type", "")
+        mail = self.channels.speaks_mail(event.channel, kind=channel_type)
         match action:
             case Reply() | Offer():
                 text = action.text
@@ -100,7 +101,7 @@ class Executor(OwnerRows):
                     text=text,
                     to=to,
                     key=key,
-                    kind=kind,
+                    mail=mail or self.channels.type_capabilities(channel_type).mail,
                     owner=owner,
                     auto_submitted=auto,
                     cc=action.cc if isinstance(action, Reply) else (),
@@ -121,7 +122,7 @@ class Executor(OwnerRows):
                 )
                 return f"{action_name(action)} to {', '.join(message.to)}"
             case Forward():
-                connector = event.channel if kind in MAIL_TYPES else self._first_mail_channel()
+                connector = event.channel if mail else self._first_mail_channel()
                 if connector is None:
                     return "forward skipped: no mail channel configured"
                 message = OutboundMessage(
@@ -284,4 +285,4 @@ class Executor(OwnerRows):
         await Escalations.add_prompt_ref_in(tx, connector="cli", ref=str(esc_id), escalation_id=esc_id)
 
     def _first_mail_channel(self) -> str | None:
-        return next((n for n, t in self.channel_types.items() if t in MAIL_TYPES), None)
+        return next(iter(self.channels.mail_channels()), None)

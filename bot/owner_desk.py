@@ -21,7 +21,6 @@ from bot.escalation import interpret_answer
 from bot.events import Event
 from bot.handler_base import HandlerBase
 from bot.learned import propose_from_answer
-from bot.owner_rows import MAIL_TYPES
 from bot.policy import GateContext
 from bot.router import Answer, Command
 from bot.rules.model import Rulebook
@@ -96,7 +95,7 @@ class OwnerDesk(HandlerBase):
                     owner=rulebook.owner,
                 )
                 for connector, ref in await self.store.escalations.prompt_refs(esc.id):
-                    if connector == "cli" or self.executor.channel_types.get(connector) in MAIL_TYPES:
+                    if connector == "cli" or self.executor.channels.capabilities(connector).mail:
                         continue
                     await self.store.outbox.add_in(
                         tx,

@@ -6,31 +6,42 @@ over the quiet hours when nobody asked for them.
 from __future__ import annotations
 
 import json
+import logging
 import time
 
 import aiosqlite
 
+from bot.channels import ChannelRegistry
 from bot.config import Settings
 from bot.delivery import OutboundMessage, message_id_for
 from bot.owner import OwnerProfile
 from bot.quiet_hours import quiet_until
 from bot.store import Outbox, OutboxRow
 
-MAIL_TYPES = frozenset({"email", "local"})
-PROMPT_TYPES = frozenset({"telegram", "slack", "cli"})
-# The console log wakes nobody: holding it over the quiet hours only delays the file.
-CONSOLE = frozenset({"cli", "console"})
+log = logging.getLogger("deputy")
 
 
 class OwnerRows:
-    def __init__(self, *, settings: Settings, channel_types: dict[str, str]) -> None:
+    def __init__(self, *, settings: Settings, channels: ChannelRegistry) -> None:
         self.settings = settings
-        self.channel_types = dict(channel_types)  # connector name -> connector type
+        self.channels = channels
+        self.channel_types = channels.types  # connector name -> connector type
+        self._unreachable_warned: set[str] = set()
 
     def owner_channel(self, owner: OwnerProfile, *, skip: tuple[str, ...] = ()) -> str:
         for name in (owner.preferred_channel, *owner.fallback_channels):
-            if name in self.channel_types and name not in skip:
-                return name
+            if name not in self.channels or name in skip:
+                continue
+            if not self.channels.reaches_owner(name, owner):
+                if name not in self._unreachable_warned:
+                    self._unreachable_warned.add(name)
+                    log.warning(
+                        "owner channel %s skipped: rules/owner.md has no identities.%s",
+                        name,
+                        self.channels.capabilities(name).owner_key,
+                    )
+                continue
+            return name
         return "cli"
 
     def _owner_delivery(
@@ -47,11 +58,12 @@ class OwnerRows:
         skip: tuple[str, ...] = (),
     ) -> OutboxRow:
         name = channel or self.owner_channel(owner, skip=skip)
-        kind = self.channel_types.get(name, "cli")
+        caps = self.channels.capabilities(name if name in self.channels else "cli")
         # Unsolicited questions and notices wait out the quiet hours; an answer on the
-        # channel the owner just used does not (the owner is evidently awake).
-        hold = quiet_until(owner, now=time.time()) if channel is None and kind not in CONSOLE else 0.0
-        if kind in MAIL_TYPES and owner.emails:
+        # channel the owner just used does not (the owner is evidently awake). The
+        # console log wakes nobody: holding it over the quiet hours only delays the file.
+        hold = quiet_until(owner, now=time.time()) if channel is None and caps.wakes_owner else 0.0
+        if caps.mail and owner.emails:
             message = OutboundMessage(
                 to=(owner.emails[0],),
                 subject=subject,
@@ -72,7 +84,7 @@ class OwnerRows:
                 escalation_id=escalation_id,
                 not_before=hold,
             )
-        if kind not in PROMPT_TYPES and kind not in MAIL_TYPES:
+        if not caps.prompts and not caps.mail:
             name = "cli"
         payload: dict[str, object] = {
             "escalation_id": escalation_id,
@@ -83,7 +95,7 @@ class OwnerRows:
         return OutboxRow(
             key=key,
             event_id=event_id,
-            connector=name if name in self.channel_types else "cli",
+            connector=name if name in self.channels else "cli",
             op="prompt",
             payload=payload,
             thread=f"owner:{name}",

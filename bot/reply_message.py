@@ -9,7 +9,6 @@ from email.utils import parseaddr
 from bot.delivery import OutboundMessage, is_synthetic_message_id, message_id_for
 from bot.events import Event
 from bot.owner import OwnerProfile
-from bot.owner_rows import MAIL_TYPES
 
 
 def reply_subject(subject: str) -> str:
@@ -23,15 +22,16 @@ def reply_message(
     to: tuple[str, ...],
     cc: tuple[str, ...],
     key: str,
-    kind: str,
+    mail: bool,
     owner: OwnerProfile,
     auto_submitted: bool,
     message_id_domain: str,
 ) -> OutboundMessage:
     """A reply to ``event``: on mail, to Reply-To (else the sender), threaded with
     In-Reply-To and References, signed, with a Message-ID derived from the outbox key so
-    that a resend carries the same id; on chat, into the event's own chat thread."""
-    if kind in MAIL_TYPES or event.refs.get("channel_type") in MAIL_TYPES:
+    that a resend carries the same id; on chat, into the event's own chat thread.
+    ``mail``: the event's channel speaks email (its ``Capabilities.mail``)."""
+    if mail:
         reply_to = event.headers.get("reply-to", "").strip()
         target = to or ((_address(reply_to),) if reply_to and "@" in reply_to else (event.sender,))
         body = text

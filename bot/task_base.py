@@ -19,7 +19,6 @@ from bot.actions import Action, Decision, Escalate, Ignore, Notify, Reply
 from bot.config import Settings
 from bot.events import Event
 from bot.executor import Executor
-from bot.owner_rows import MAIL_TYPES
 from bot.policy import GateContext, PolicyGate, money_in
 from bot.rules.model import Limits, Money, Rule, Rulebook, RuleHeader
 from bot.store import AuditEntry, Claimed, Store, thread_key
@@ -44,14 +43,13 @@ class TaskBase:
     llm: LLMClient | None
 
     def _mail_channel(self, wanted: str) -> str:
-        types = self.executor.channel_types
+        mail = self.executor.channels.mail_channels()
         if wanted:
-            if types.get(wanted) not in MAIL_TYPES:
+            if wanted not in mail:
                 raise TaskError(f"channel {wanted!r} is not a configured mail channel")
             return wanted
-        for name, kind in types.items():
-            if kind in MAIL_TYPES:
-                return name
+        if mail:
+            return mail[0]
         raise TaskError("no mail channel is configured, so I cannot write to anyone")
 
     # Implemented by the quotes and recurring flows; declared here so each part type-checks.

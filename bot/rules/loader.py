@@ -32,11 +32,36 @@ class OwnerHeader(BaseModel):
     preferred_channel: str = "cli"
     fallback_channels: list[str] = Field(default_factory=list)
     signature: str = ""
+    # identities.<owner_key> = id: how each channel recognises the owner.
+    identities: dict[str, int | str] = Field(default_factory=dict)
+    # The old spellings, still read into identities (telegram, slack, slack_team).
     telegram_user_id: int | None = None
     slack_user_id: str = ""
     slack_team_id: str = ""
     digest_time: str = "08:00"
     quiet_hours: list[str] | None = None
+
+    @field_validator("identities")
+    @classmethod
+    def _identities(cls, value: dict[str, int | str]) -> dict[str, int | str]:
+        for key, ident in value.items():
+            if not key.isidentifier():
+                raise ValueError(f"{key!r}: expected a channel key such as telegram or slack")
+            if isinstance(ident, bool) or not str(ident).strip():
+                raise ValueError(f"{key}: expected a non-empty id")
+        return value
+
+    def identity_map(self) -> dict[str, str]:
+        ids = {k: str(v).strip() for k, v in self.identities.items()}
+        old = {
+            "telegram": str(self.telegram_user_id) if self.telegram_user_id is not None else "",
+            "slack": self.slack_user_id,
+            "slack_team": self.slack_team_id,
+        }
+        for key, value in old.items():
+            if value:
+                ids.setdefault(key, value)
+        return ids
 
     @field_validator("timezone")
     @classmethod
@@ -141,9 +166,7 @@ def parse_owner(path: Path, text: str) -> OwnerProfile:
         fallback_channels=tuple(h.fallback_channels),
         signature=h.signature,
         tone=body,
-        telegram_user_id=h.telegram_user_id,
-        slack_user_id=h.slack_user_id,
-        slack_team_id=h.slack_team_id,
+        identities=h.identity_map(),
         digest_time=h.digest_time,
         quiet_hours=(h.quiet_hours[0], h.quiet_hours[1]) if h.quiet_hours else None,
     )

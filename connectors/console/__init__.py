@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.connector import ConnectorRuntime, Emit
+from bot.connector import Capabilities, ConnectorRuntime, Emit
 from bot.delivery import Delivery
 from bot.errors import TransientError
 
@@ -27,6 +27,7 @@ class ConsoleSettings(BaseModel):
 
 
 SETTINGS = ConsoleSettings
+CAPABILITIES = Capabilities(prompts=True, wakes_owner=False)
 
 
 class ConsoleConnector:

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from bot.connector import ConnectorRuntime
+from bot.connector import Capabilities, ConnectorRuntime
 from connectors.email.connector import EmailConnector
 from connectors.email.settings import EmailSettings
 
 SETTINGS = EmailSettings
+CAPABILITIES = Capabilities(mail=True, threads=True)
 
 
 def create(*, name: str, settings: BaseModel, runtime: ConnectorRuntime) -> EmailConnector:
@@ -20,4 +21,4 @@ def create(*, name: str, settings: BaseModel, runtime: ConnectorRuntime) -> Emai
     return EmailConnector(name=name, settings=settings, runtime=runtime)
 
 
-__all__ = ["SETTINGS", "EmailConnector", "EmailSettings", "create"]
+__all__ = ["CAPABILITIES", "SETTINGS", "EmailConnector", "EmailSettings", "create"]

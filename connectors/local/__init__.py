@@ -24,7 +24,7 @@ from typing import Any, Literal
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.connector import ConnectorRuntime, Emit
+from bot.connector import Capabilities, ConnectorRuntime, Emit
 from bot.delivery import Delivery, OutboundMessage
 from bot.errors import InDoubt, PermanentError
 from bot.events import Event
@@ -60,6 +60,7 @@ class LocalSettings(BaseModel):
 
 
 SETTINGS = LocalSettings
+CAPABILITIES = Capabilities(mail=True, threads=True)
 SAFE_FOLDER = re.compile(r"[^A-Za-z0-9 ._-]+")
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from bot.connector import Connector, ConnectorRuntime
+from bot.connector import Capabilities, Connector, ConnectorRuntime
 from connectors.slack.connector import SlackConnector
 from connectors.slack.settings import SlackSettings
 
 SETTINGS = SlackSettings
+CAPABILITIES = Capabilities(buttons=True, threads=True, prompts=True, owner_key="slack")
 
-__all__ = ["SETTINGS", "SlackConnector", "SlackSettings", "create"]
+__all__ = ["CAPABILITIES", "SETTINGS", "SlackConnector", "SlackSettings", "create"]
 
 
 def create(*, name: str, settings: BaseModel, runtime: ConnectorRuntime) -> Connector:

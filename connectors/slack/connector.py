@@ -55,7 +55,7 @@ class SlackConnector:
         self._outbound = SlackOutbound(
             client=self._client,
             state=runtime.state,
-            owner_user=runtime.owner.slack_user_id,
+            owner_user=runtime.owner.identity("slack"),
             chunk_chars=settings.chunk_chars,
         )
         self._emit: Emit | None = None
@@ -133,8 +133,8 @@ class SlackConnector:
         owner = self._runtime.owner
         return Identity(
             connector=self.name,
-            owner_user=owner.slack_user_id,
-            owner_team=owner.slack_team_id,
+            owner_user=owner.identity("slack"),
+            owner_team=owner.identity("slack_team"),
             bot_user=str(context.get("bot_user_id") or ""),
         )
 

@@ -107,7 +107,7 @@ class SlackOutbound:
 
     async def _prompt(self, delivery: Delivery) -> Mapping[str, str]:
         if not self._owner_user:
-            raise PermanentError("slack prompt: owner.slack_user_id is not configured")
+            raise PermanentError("slack prompt: identities.slack (rules/owner.md) is not configured")
         payload = delivery.payload
         text = str(payload.get("text", ""))
         blocks = [section(p) for p in split_text(text, limit=self._chunk)][:MAX_SECTIONS]

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from bot.connector import Connector, ConnectorRuntime
+from bot.connector import Capabilities, Connector, ConnectorRuntime
 from connectors.telegram.connector import TelegramConnector
 from connectors.telegram.settings import TelegramSettings
 
 SETTINGS = TelegramSettings
+CAPABILITIES = Capabilities(buttons=True, prompts=True, owner_key="telegram")
 
-__all__ = ["SETTINGS", "TelegramConnector", "TelegramSettings", "create"]
+__all__ = ["CAPABILITIES", "SETTINGS", "TelegramConnector", "TelegramSettings", "create"]
 
 
 def create(*, name: str, settings: BaseModel, runtime: ConnectorRuntime) -> Connector:

@@ -20,6 +20,7 @@ from telegram.request import HTTPXRequest
 from bot.connector import ConnectorRuntime, Emit, emit_page
 from bot.delivery import Delivery
 from bot.events import Event
+from bot.owner import OwnerProfile
 from connectors.chat_logging import protect_secrets, redactor
 from connectors.telegram.errors import retry_seconds
 from connectors.telegram.outbound import TelegramOutbound
@@ -32,6 +33,15 @@ log = logging.getLogger(__name__)
 ALLOWED_UPDATES = ("message", "callback_query")
 OFFSET_KEY = "offset"
 
+
+
+def owner_telegram_id(owner: OwnerProfile) -> int | None:
+    """The owner's numeric Telegram id from identities.telegram in rules/owner.md."""
+    value = owner.identity("telegram").strip()
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
 
 class TelegramConnector:
     def __init__(self, *, name: str, settings: TelegramSettings, runtime: ConnectorRuntime) -> None:
@@ -52,7 +62,7 @@ class TelegramConnector:
             get_updates_request=HTTPXRequest(read_timeout=timeout, connect_timeout=timeout),
         )
         self._outbound = TelegramOutbound(
-            bot=self._bot, state=runtime.state, owner_chat_id=runtime.owner.telegram_user_id
+            bot=self._bot, state=runtime.state, owner_chat_id=owner_telegram_id(runtime.owner)
         )
         self._emit: Emit | None = None
         self._task: asyncio.Task[None] | None = None
@@ -231,7 +241,7 @@ class TelegramConnector:
         """The Event an update stands for, or None (a forged button, an unhandled type)."""
         ident = Identity(
             connector=self.name,
-            owner_id=self._runtime.owner.telegram_user_id,
+            owner_id=owner_telegram_id(self._runtime.owner),
             bot_id=self._bot_id,
         )
         if update.callback_query is not None:

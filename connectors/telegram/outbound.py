@@ -113,7 +113,7 @@ class TelegramOutbound:
 
     async def _prompt(self, delivery: Delivery) -> Mapping[str, str]:
         if self._owner_chat_id is None:
-            raise PermanentError("telegram prompt: owner.telegram_user_id is not configured")
+            raise PermanentError("telegram prompt: identities.telegram (rules/owner.md) is not configured")
         payload = delivery.payload
         markup = keyboard(payload.get("buttons", ()))
         ids = await self._send_parts(

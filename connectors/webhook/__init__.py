@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import aiohttp
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.connector import ConnectorRuntime, Emit
+from bot.connector import Capabilities, ConnectorRuntime, Emit
 from bot.delivery import Delivery
 from bot.errors import PermanentError, TransientError
 
@@ -19,6 +19,7 @@ class WebhookSettings(BaseModel):
 
 
 SETTINGS = WebhookSettings
+CAPABILITIES = Capabilities()
 
 
 class WebhookConnector:

@@ -25,7 +25,7 @@ TEAM = "T0TEAM"
 
 @pytest.fixture
 def owner() -> OwnerProfile:
-    return OwnerProfile(telegram_user_id=OWNER_TG, slack_user_id=OWNER_SLACK, slack_team_id=TEAM)
+    return OwnerProfile(identities={"telegram": str(OWNER_TG), "slack": OWNER_SLACK, "slack_team": TEAM})
 
 
 @pytest.fixture

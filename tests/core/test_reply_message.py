@@ -32,7 +32,7 @@ def _reply(event: Event):  # type: ignore[no-untyped-def]
         to=(),
         cc=(),
         key=f"{event.id}:0:reply",
-        kind="local",
+        mail=True,
         owner=OwnerProfile(name="Alex", emails=("alex@example.com",)),
         auto_submitted=False,
         message_id_domain="deputy.localhost",

@@ -44,8 +44,8 @@ def config(tmp_path: Path, slack: FakeSlack) -> Path:
     owner_md.write_text(
         owner_md.read_text()
         .replace('preferred_channel = "cli"', 'preferred_channel = "slack"')
-        .replace('# slack_user_id = "U0123ABC"', f'slack_user_id = "{OWNER}"')
-        .replace('# slack_team_id = "T0123ABC"', f'slack_team_id = "{TEAM}"')
+        .replace('# identities.slack = "U0123ABC"', f'identities.slack = "{OWNER}"')
+        .replace('# identities.slack_team = "T0123ABC"', f'identities.slack_team = "{TEAM}"')
         .replace('quiet_hours = ["22:00", "07:00"]', ""),
         encoding="utf-8",
     )

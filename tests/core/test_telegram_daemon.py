@@ -42,7 +42,7 @@ async def deputy(tmp_path: Path, tg: FakeTelegram) -> AsyncIterator[Deputy]:
     owner_md.write_text(
         owner_md.read_text()
         .replace('preferred_channel = "cli"', 'preferred_channel = "telegram"')
-        .replace("# telegram_user_id = 123456789", f"telegram_user_id = {OWNER}")
+        .replace("# identities.telegram = 123456789", f"identities.telegram = {OWNER}")
         .replace('quiet_hours = ["22:00", "07:00"]', ""),
         encoding="utf-8",
     )

@@ -293,7 +293,7 @@ def add_telegram(home: Home, base_url: str, *, owner_id: int = TG_OWNER, extra: 
     owner_md.write_text(
         owner_md.read_text(encoding="utf-8")
         .replace('preferred_channel = "cli"', 'preferred_channel = "telegram"')
-        .replace("# telegram_user_id = 123456789", f"telegram_user_id = {owner_id}")
+        .replace("# identities.telegram = 123456789", f"identities.telegram = {owner_id}")
         # No quiet hours: prompts must not wait for the morning when CI runs at night.
         .replace('quiet_hours = ["22:00", "07:00"]', ""),
         encoding="utf-8",

@@ -81,8 +81,8 @@ def test_no_secret_in_logs_db_files_or_outbound(
     owner_md = home.root / "rules" / "owner.md"
     owner_md.write_text(
         owner_md.read_text()
-        .replace('# slack_user_id = "U0123ABC"', f'slack_user_id = "{OWNER_SLACK}"')
-        .replace('# slack_team_id = "T0123ABC"', f'slack_team_id = "{TEAM}"'),
+        .replace('# identities.slack = "U0123ABC"', f'identities.slack = "{OWNER_SLACK}"')
+        .replace('# identities.slack_team = "T0123ABC"', f'identities.slack_team = "{TEAM}"'),
         encoding="utf-8",
     )
     home.env.update(CANARIES)

@@ -61,9 +61,9 @@ async def deputy(tmp_path: Path, fakes: tuple[FakeTelegram, FakeSlack]) -> Async
     owner_md.write_text(
         owner_md.read_text()
         .replace('preferred_channel = "cli"', 'preferred_channel = "telegram"')
-        .replace("# telegram_user_id = 123456789", f"telegram_user_id = {OWNER}")
-        .replace('# slack_user_id = "U0123ABC"', f'slack_user_id = "{OWNER_SLACK}"')
-        .replace('# slack_team_id = "T0123ABC"', f'slack_team_id = "{TEAM}"')
+        .replace("# identities.telegram = 123456789", f"identities.telegram = {OWNER}")
+        .replace('# identities.slack = "U0123ABC"', f'identities.slack = "{OWNER_SLACK}"')
+        .replace('# identities.slack_team = "T0123ABC"', f'identities.slack_team = "{TEAM}"')
         .replace('quiet_hours = ["22:00", "07:00"]', ""),  # CI may run at night
         encoding="utf-8",
     )
