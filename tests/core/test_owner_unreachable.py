@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 
 import pytest
 
 from bot.app import Deputy
 from bot.config import load
+from bot.connector import Capabilities
+from bot.delivery import Delivery
+from bot.errors import PermanentError
 from tests.core.conftest import RecordingChannel, make_home
 from tests.core.helpers import mail
 from tests.fakes.slack_api import FakeSlack
@@ -142,3 +145,43 @@ async def test_a_failing_fallback_is_logged_not_noticed(tmp_path: Path, tg: Fake
     # log, which fails and waits to be retried (a disk can fill and empty); nothing loops.
     assert len(rows) == 1, rows
     assert rows[0][1:] == ("cli", "pending"), rows
+
+
+class RefusingChat(RecordingChannel):
+    """A chat channel that reaches the owner on paper but refuses every prompt (a
+    revoked bot, a chat the owner left): the far edge, failing for real."""
+
+    capabilities = Capabilities(prompts=True, buttons=True, owner_key="chat")
+
+    async def deliver(self, delivery: Delivery) -> Mapping[str, str]:
+        raise PermanentError("chat not found")
+
+
+async def test_a_refused_prompt_is_rerouted_once(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    cfg = make_home(tmp_path)
+    owner_md = tmp_path / "rules" / "owner.md"
+    owner_md.write_text(
+        owner_md.read_text()
+        .replace('preferred_channel = "cli"', 'preferred_channel = "chat"\nidentities.chat = "42"')
+        .replace('quiet_hours = ["22:00", "07:00"]', ""),
+        encoding="utf-8",
+    )
+    mail_channel, chat = RecordingChannel(), RefusingChat("chat")
+    deputy = Deputy(
+        load(cfg), extra_connectors={"local": ("local", mail_channel), "chat": ("fakechat", chat)}
+    )
+    caplog.set_level(logging.ERROR, logger="deputy")
+    await deputy.start()
+    try:
+        await ask_a_question(mail_channel)
+        await settle(deputy, 1.5)
+        rows = await outbox_rows(deputy)
+    finally:
+        await deputy.stop()
+    # The prompt failed once; the same question went once to the console log, with the
+    # reason; the failed prompt's notice did not go back to the chat; nothing else.
+    assert [r[1:] for r in rows] == [("chat", "failed"), ("cli", "sent")], rows
+    assert rows[1][0].startswith("fallback:") and len(rows[1][0]) < 40
+    log_text = (tmp_path / "data" / "owner.log").read_text(encoding="utf-8")
+    assert "blue widget" in log_text and "could not reach you through chat: chat not found" in log_text
+    assert any("chat not found" in r.getMessage() for r in caplog.records)
