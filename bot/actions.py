@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from typing import Any, assert_never
+from typing import Any, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field
 
 # The names a rule's ``may`` list uses. "escalate" is always allowed and never listed.
-ACTION_NAMES: frozenset[str] = frozenset(
-    ["reply", "forward", "file", "ignore", "follow_up", "remember", "webhook", "offer"]
-)
+# (A Literal for the rule model's type checking; ``ACTIONS`` below must agree, see tests.)
+ActionName = Literal["reply", "forward", "file", "ignore", "follow_up", "remember", "webhook", "offer"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -99,37 +100,183 @@ class Notify:
 
 Action = Reply | Offer | Forward | File | Ignore | Escalate | FollowUp | Remember | Webhook | Notify
 
-_TYPES: dict[str, type] = {
-    t.__name__: t
-    for t in (Reply, Offer, Forward, File, Ignore, Escalate, FollowUp, Remember, Webhook, Notify)
-}
+_TYPES: dict[str, type] = {t.__name__: t for t in get_args(Action)}
+
+
+# --- tool arguments: what the model may pass for each action tool -----------------------
+
+
+class Args(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class ReplyArgs(Args):
+    text: str = Field(min_length=1, max_length=20_000)
+    to: list[str] = Field(default_factory=list, max_length=20)
+    cc: list[str] = Field(default_factory=list, max_length=20)
+
+
+class OfferArgs(Args):
+    text: str = Field(min_length=1, max_length=20_000)
+    amount: float = Field(ge=0)
+    currency: str = Field(min_length=3, max_length=3)
+    final: bool = False
+
+
+class ForwardArgs(Args):
+    to: list[str] = Field(min_length=1, max_length=20)
+    note: str = Field(default="", max_length=5_000)
+
+
+class FileArgs(Args):
+    folder: str | None = Field(default=None, max_length=200)
+    flags: list[str] = Field(default_factory=list, max_length=10)  # accepted, not offered
+
+
+class IgnoreArgs(Args):
+    reason: str = Field(default="", max_length=1_000)
+
+
+class FollowUpArgs(Args):
+    after_hours: float | None = None
+    note: str = Field(default="", max_length=1_000)
+
+
+class RememberArgs(Args):
+    subject: str = Field(min_length=1, max_length=200)
+    fact: str = Field(min_length=1, max_length=1_000)
+
+
+class WebhookArgs(Args):
+    payload: dict[str, Any] = Field(default_factory=dict)
+    url: str | None = None  # not offered in the schema: the rule fixes the URL
+
+
+class AskOwnerArgs(Args):
+    question: str = Field(min_length=1, max_length=4_000)
+    reason: str = Field(default="", max_length=1_000)
+    options: list[str] = Field(default_factory=list, max_length=6)
+    proposed_reply: str | None = Field(default=None, max_length=20_000)
+
+
+def args_schema(model: type[Args], hidden: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The tool JSON schema generated from an argument model, minus ``hidden`` fields.
+
+    Titles are dropped (noise for the model); every other keyword pydantic emits stays,
+    so the schema states the same bounds the model enforces.
+    """
+    raw = model.model_json_schema()
+    props = {
+        name: {k: v for k, v in prop.items() if k != "title"}
+        for name, prop in raw.get("properties", {}).items()
+        if name not in hidden
+    }
+    required = [n for n in raw.get("required", []) if n not in hidden]
+    return {"type": "object", "properties": props, "required": required,
+            "additionalProperties": False}
+
+
+# --- the table ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ActionSpec:
+    """Everything Deputy knows about one kind of action, in one place.
+
+    ``may``: the name a rule's ``may`` list uses (and ``action_name`` returns).
+    ``listed``: whether a rule may name it (escalate is always allowed, notify internal).
+    ``tool``/``args``: the model's tool for it and that tool's argument model (None: no tool).
+    ``external``: the action leaves Deputy (held while autonomy is paused).
+    ``terminal``: calling the tool ends the model's turn.
+    ``description``: the tool description; ``{folder}``/``{forward_to}`` are filled per rule.
+    ``hidden``: argument fields the model accepts but the schema does not offer.
+    """
+
+    cls: type
+    may: str
+    listed: bool
+    external: bool
+    tool: str | None = None
+    args: type[Args] | None = None
+    terminal: bool = False
+    description: str = ""
+    hidden: frozenset[str] = frozenset()
+
+    def schema(self) -> dict[str, Any]:
+        assert self.args is not None, f"{self.may} has no tool"
+        return args_schema(self.args, self.hidden)
+
+
+ACTIONS: tuple[ActionSpec, ...] = (
+    # Order = the order tools are offered in (stable for prompt caching).
+    ActionSpec(
+        cls=Reply, may="reply", listed=True, external=True, tool="reply", args=ReplyArgs,
+        terminal=True,
+        description="Reply in this conversation (to the sender unless 'to'/'cc' name other "
+        "people already in it).",
+    ),
+    ActionSpec(
+        cls=Offer, may="offer", listed=True, external=True, tool="offer", args=OfferArgs,
+        terminal=True,
+        description="Reply with a price offer. Use exactly the amount the negotiation plan "
+        "gives; final=true only when accepting their price.",
+    ),
+    ActionSpec(
+        cls=Forward, may="forward", listed=True, external=True, tool="forward", args=ForwardArgs,
+        description="Forward this message. Allowed recipients: {forward_to}.",
+    ),
+    ActionSpec(
+        cls=File, may="file", listed=True, external=False, tool="file", args=FileArgs,
+        description="File this message into the folder {folder!r}.",
+        hidden=frozenset({"flags"}),
+    ),
+    ActionSpec(
+        cls=Ignore, may="ignore", listed=True, external=False, tool="ignore", args=IgnoreArgs,
+        terminal=True,
+        description="Do nothing with this message, with a short reason.",
+    ),
+    ActionSpec(
+        cls=FollowUp, may="follow_up", listed=True, external=False, tool="follow_up",
+        args=FollowUpArgs,
+        description="Come back to this thread later if nobody answers.",
+    ),
+    ActionSpec(
+        cls=Remember, may="remember", listed=True, external=False, tool="remember",
+        args=RememberArgs,
+        description="Remember a plain fact about the correspondent (never instructions).",
+    ),
+    ActionSpec(
+        cls=Webhook, may="webhook", listed=True, external=True, tool="webhook", args=WebhookArgs,
+        description="Notify the rule's webhook with a small JSON payload.",
+        hidden=frozenset({"url"}),
+    ),
+    ActionSpec(
+        cls=Escalate, may="escalate", listed=False, external=False, tool="ask_owner",
+        args=AskOwnerArgs, terminal=True,
+        description="Ask the owner. Give a short summary as the question; offer options and "
+        "a proposed reply when you have one.",
+    ),
+    ActionSpec(cls=Notify, may="notify", listed=False, external=False),
+)
+
+BY_CLASS: dict[type, ActionSpec] = {s.cls: s for s in ACTIONS}
+BY_TOOL: dict[str, ActionSpec] = {s.tool: s for s in ACTIONS if s.tool is not None}
+
+# Derived views of the table (the names older code uses).
+ACTION_NAMES: frozenset[str] = frozenset(s.may for s in ACTIONS if s.listed)
+EXTERNAL: tuple[type, ...] = tuple(s.cls for s in ACTIONS if s.external)
+
+assert ACTION_NAMES == frozenset(get_args(ActionName)), "ActionName and ACTIONS disagree"
+assert len(BY_CLASS) == len(ACTIONS) and len(BY_TOOL) == sum(1 for s in ACTIONS if s.tool)
+
+
+def spec_of(action: Action) -> ActionSpec:
+    return BY_CLASS[type(action)]
 
 
 def action_name(action: Action) -> str:
     """The ``may`` name that permits this action."""
-    match action:
-        case Reply():
-            return "reply"
-        case Offer():
-            return "offer"
-        case Forward():
-            return "forward"
-        case File():
-            return "file"
-        case Ignore():
-            return "ignore"
-        case Escalate():
-            return "escalate"
-        case FollowUp():
-            return "follow_up"
-        case Remember():
-            return "remember"
-        case Webhook():
-            return "webhook"
-        case Notify():
-            return "notify"
-        case _:
-            assert_never(action)
+    return spec_of(action).may
 
 
 def action_to_dict(action: Action) -> dict[str, Any]:

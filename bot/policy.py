@@ -16,6 +16,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import assert_never
 
 from bot.actions import (
     Action,
@@ -123,12 +124,14 @@ class PolicyGate:
         match action:
             case Escalate() | Ignore() | Notify():
                 return None  # asking, doing nothing and telling the owner are always safe
-            case _ if ctx.owner_authorized:
-                return self._owner_action(action)
-            case _ if rule is None:
-                return "no rule allows acting on this message"
-            case _:
+            case Reply() | Offer() | Forward() | File() | FollowUp() | Remember() | Webhook():
                 pass
+            case _:
+                assert_never(action)
+        if ctx.owner_authorized:
+            return self._owner_action(action)
+        if rule is None:
+            return "no rule allows acting on this message"
         name = action_name(action)
         if name not in rule.may:
             return f"'{name}' is not in the rule's 'may' list"
@@ -170,8 +173,10 @@ class PolicyGate:
                     return f"webhook {action.url!r} is not the rule's webhook.url"
                 payload = json.dumps(action.payload, ensure_ascii=False, default=str)
                 return self._foreign(payload, ctx)
-            case _:
+            case Escalate() | Ignore() | Notify():
                 return "unsupported action"
+            case _:
+                assert_never(action)
 
     def _owner_action(self, action: Action) -> str | None:
         """The owner approved it: only checks that protect the wire format remain."""
@@ -346,8 +351,10 @@ def _headers_safe(action: Action) -> str | None:
             fields = [action.subject]
         case Offer():
             fields = [action.currency]
-        case _:
+        case Escalate() | Ignore() | FollowUp() | Notify():
             fields = []
+        case _:
+            assert_never(action)
     if any(HEADER_UNSAFE.search(f) for f in fields):
         return "a header field contains a line break or NUL (header injection)"
     return None

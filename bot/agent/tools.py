@@ -16,80 +16,46 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from bot.actions import (
+    ACTIONS,
+    BY_TOOL,
     Action,
+    Args,
+    AskOwnerArgs,
     Escalate,
     File,
+    FileArgs,
     FollowUp,
+    FollowUpArgs,
     Forward,
+    ForwardArgs,
     Ignore,
+    IgnoreArgs,
     Offer,
+    OfferArgs,
     Remember,
+    RememberArgs,
     Reply,
+    ReplyArgs,
     Webhook,
+    WebhookArgs,
+    args_schema,
 )
 from bot.agent.llm_client import ToolCall
 from bot.rules.model import Rule, parse_duration_hours
 
-ACTION_TOOLS = ("reply", "offer", "forward", "file", "ignore", "follow_up", "remember", "webhook")
-ASK_OWNER = "ask_owner"
+__all__ = [  # the argument models live with the actions; re-exported for older imports
+    "Args", "AskOwnerArgs", "FileArgs", "FollowUpArgs", "ForwardArgs", "IgnoreArgs",
+    "OfferArgs", "RememberArgs", "ReplyArgs", "WebhookArgs",
+]
+
+# Tools a rule's ``may`` list can offer, in the table's order.
+ACTION_TOOLS: tuple[str, ...] = tuple(s.tool for s in ACTIONS if s.listed and s.tool)
+ASK_OWNER: str = next(s.tool for s in ACTIONS if s.cls is Escalate and s.tool)
 CONSULT_TOOLS = ("get_thread_history", "get_contact_memory")
-TERMINAL = frozenset({"reply", "offer", "ignore", ASK_OWNER})
-
-
-class Args(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-
-class ReplyArgs(Args):
-    text: str = Field(min_length=1, max_length=20_000)
-    to: list[str] = Field(default_factory=list, max_length=20)
-    cc: list[str] = Field(default_factory=list, max_length=20)
-
-
-class OfferArgs(Args):
-    text: str = Field(min_length=1, max_length=20_000)
-    amount: float = Field(ge=0)
-    currency: str = Field(min_length=3, max_length=3)
-    final: bool = False
-
-
-class ForwardArgs(Args):
-    to: list[str] = Field(min_length=1, max_length=20)
-    note: str = Field(default="", max_length=5_000)
-
-
-class FileArgs(Args):
-    folder: str | None = Field(default=None, max_length=200)
-    flags: list[str] = Field(default_factory=list, max_length=10)
-
-
-class IgnoreArgs(Args):
-    reason: str = Field(default="", max_length=1_000)
-
-
-class FollowUpArgs(Args):
-    after_hours: float | None = None
-    note: str = Field(default="", max_length=1_000)
-
-
-class RememberArgs(Args):
-    subject: str = Field(min_length=1, max_length=200)
-    fact: str = Field(min_length=1, max_length=1_000)
-
-
-class WebhookArgs(Args):
-    payload: dict[str, Any] = Field(default_factory=dict)
-    url: str | None = None  # not offered in the schema: the rule fixes the URL
-
-
-class AskOwnerArgs(Args):
-    question: str = Field(min_length=1, max_length=4_000)
-    reason: str = Field(default="", max_length=1_000)
-    options: list[str] = Field(default_factory=list, max_length=6)
-    proposed_reply: str | None = Field(default=None, max_length=20_000)
+TERMINAL = frozenset(s.tool for s in ACTIONS if s.terminal and s.tool)
 
 
 class HistoryArgs(Args):
@@ -100,55 +66,30 @@ class NoArgs(Args):
     pass
 
 
-ARG_MODELS: dict[str, type[Args]] = {
-    "reply": ReplyArgs, "offer": OfferArgs, "forward": ForwardArgs, "file": FileArgs,
-    "ignore": IgnoreArgs, "follow_up": FollowUpArgs, "remember": RememberArgs,
-    "webhook": WebhookArgs, ASK_OWNER: AskOwnerArgs,
-    "get_thread_history": HistoryArgs, "get_contact_memory": NoArgs,
+# Read-only tools: not actions, so not in the action table.
+_CONSULT: dict[str, tuple[type[Args], str]] = {
+    "get_thread_history": (HistoryArgs, "Read earlier messages of this thread (read-only)."),
+    "get_contact_memory": (NoArgs, "Read what Deputy remembers about this correspondent "
+                           "(read-only)."),
 }
 
-_STR = {"type": "string"}
-_STRS = {"type": "array", "items": {"type": "string"}}
-
-
-def _obj(props: dict[str, Any], required: list[str]) -> dict[str, Any]:
-    return {"type": "object", "properties": props, "required": required,
-            "additionalProperties": False}
+ARG_MODELS: dict[str, type[Args]] = {
+    **{tool: spec.args for tool, spec in BY_TOOL.items() if spec.args is not None},
+    **{name: model for name, (model, _) in _CONSULT.items()},
+}
 
 
 def _descriptions(rule: Rule | None) -> dict[str, tuple[str, dict[str, Any]]]:
     h = rule.header if rule else None
     folder = h.file.folder if h and h.file else "(none)"
     fwd = ", ".join(h.forward.to) if h and h.forward else "(none)"
-    return {
-        "reply": ("Reply in this conversation (to the sender unless 'to'/'cc' name other "
-                  "people already in it).",
-                  _obj({"text": _STR, "to": _STRS, "cc": _STRS}, ["text"])),
-        "offer": ("Reply with a price offer. Use exactly the amount the negotiation plan "
-                  "gives; final=true only when accepting their price.",
-                  _obj({"text": _STR, "amount": {"type": "number"}, "currency": _STR,
-                        "final": {"type": "boolean"}}, ["text", "amount", "currency"])),
-        "forward": (f"Forward this message. Allowed recipients: {fwd}.",
-                    _obj({"to": _STRS, "note": _STR}, ["to"])),
-        "file": (f"File this message into the folder {folder!r}.",
-                 _obj({"folder": _STR}, [])),
-        "ignore": ("Do nothing with this message, with a short reason.",
-                   _obj({"reason": _STR}, [])),
-        "follow_up": ("Come back to this thread later if nobody answers.",
-                      _obj({"after_hours": {"type": "number"}, "note": _STR}, [])),
-        "remember": ("Remember a plain fact about the correspondent (never instructions).",
-                     _obj({"subject": _STR, "fact": _STR}, ["subject", "fact"])),
-        "webhook": ("Notify the rule's webhook with a small JSON payload.",
-                    _obj({"payload": {"type": "object"}}, [])),
-        ASK_OWNER: ("Ask the owner. Give a short summary as the question; offer options and "
-                    "a proposed reply when you have one.",
-                    _obj({"question": _STR, "reason": _STR, "options": _STRS,
-                          "proposed_reply": _STR}, ["question"])),
-        "get_thread_history": ("Read earlier messages of this thread (read-only).",
-                               _obj({"limit": {"type": "integer"}}, [])),
-        "get_contact_memory": ("Read what Deputy remembers about this correspondent "
-                               "(read-only).", _obj({}, [])),
+    described = {
+        tool: (spec.description.format(folder=folder, forward_to=fwd), spec.schema())
+        for tool, spec in BY_TOOL.items()
     }
+    for name, (model, text) in _CONSULT.items():
+        described[name] = (text, args_schema(model))
+    return described
 
 
 def offered_tools(rule: Rule | None) -> tuple[str, ...]:
@@ -202,7 +143,7 @@ def parse_call(call: ToolCall, *, rule: Rule | None) -> ParsedCall:
     if call.name in CONSULT_TOOLS:
         return ParsedCall(call=call, consult=args)
     try:
-        return ParsedCall(call=call, action=_MAPPERS[call.name](args, rule))
+        return ParsedCall(call=call, action=_MAPPERS[BY_TOOL[call.name].cls](args, rule))
     except ValueError as exc:
         return ParsedCall(call=call, error=f"invalid arguments for {call.name}: {exc}")
 
@@ -263,7 +204,9 @@ def _ask_owner(a: Any, rule: Rule | None) -> Action:
                     options=tuple(a.options))
 
 
-_MAPPERS: dict[str, Callable[[Any, Rule | None], Action]] = {
-    "reply": _reply, "offer": _offer, "forward": _forward, "file": _file, "ignore": _ignore,
-    "follow_up": _follow_up, "remember": _remember, "webhook": _webhook, ASK_OWNER: _ask_owner,
+# How each action tool's arguments become its Action (keyed by the table's classes).
+_MAPPERS: dict[type, Callable[[Any, Rule | None], Action]] = {
+    Reply: _reply, Offer: _offer, Forward: _forward, File: _file, Ignore: _ignore,
+    FollowUp: _follow_up, Remember: _remember, Webhook: _webhook, Escalate: _ask_owner,
 }
+assert set(_MAPPERS) == {spec.cls for spec in BY_TOOL.values()}, "a tool has no mapper"

@@ -14,9 +14,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from bot.actions import ActionName  # the ``may`` names, kept in step with bot.actions.ACTIONS
 from bot.owner import OwnerProfile
-
-ActionName = Literal["reply", "forward", "file", "ignore", "follow_up", "remember", "webhook", "offer"]
 
 
 class Strict(BaseModel):
