@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from pydantic import BaseModel
-
 from bot.delivery import Delivery
 from bot.errors import ConfigError
 from bot.events import Event
@@ -85,9 +83,3 @@ class ConnectorRuntime:
         if not value:
             raise ConfigError(f"channels.{self.name}.{key}: environment variable {env_name} is not set")
         return value
-
-
-class ConnectorModule(Protocol):
-    SETTINGS: type[BaseModel]
-
-    def create(self, *, name: str, settings: BaseModel, runtime: ConnectorRuntime) -> Connector: ...

@@ -24,7 +24,3 @@ class OwnerProfile:
     digest_time: str = "08:00"
     quiet_hours: tuple[str, str] | None = None  # ("22:00", "07:00") local time
     extra: dict[str, str] = field(default_factory=dict)
-
-    def is_owner_email(self, address: str) -> bool:
-        """Address match only; authentication is the email connector's job."""
-        return address.lower() in {e.lower() for e in self.emails}
