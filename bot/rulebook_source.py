@@ -23,7 +23,6 @@ class RulebookSource:
         self._rulebook = self._load()  # the first load must succeed
         self._stamp = self._fingerprint()
         self._checked = time.monotonic()
-        self.last_error = ""
 
     def _load(self) -> Rulebook:
         # ----- learned rules (bot/learned.py) -----
@@ -53,9 +52,7 @@ class RulebookSource:
                 self._stamp = stamp
                 try:
                     self._rulebook = self._load()
-                    self.last_error = ""
                     log.info("rules reloaded: %d rules", len(self._rulebook.rules))
                 except ConfigError as exc:
-                    self.last_error = str(exc)
                     log.error("rules changed but do not load; keeping the previous rules:\n%s", exc)
         return self._rulebook
