@@ -9,12 +9,8 @@ gets the same key, so a replay after a crash inserts nothing new.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
-from typing import Any, Literal
-
-DeliveryOp = Literal["send", "file", "prompt", "update_prompt"]
-
+from typing import Any
 
 # The stand-in for a missing Message-ID (connectors/email/parse.py): RFC 2606 reserves
 # ".invalid", so no real message carries it, and a reply must not point at it.
@@ -23,10 +19,6 @@ SYNTHETIC_ID_DOMAIN = "deputy.invalid"
 
 def is_synthetic_message_id(value: str) -> bool:
     return value.strip().rstrip(">").lower().endswith("@" + SYNTHETIC_ID_DOMAIN)
-
-
-# Built once: json.dumps with options builds a new encoder on every call (issue 3).
-_ENCODE = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -93,9 +85,6 @@ class Delivery:
     # A previous attempt started and its outcome was never recorded (crash mid-send).
     # The connector must check (e.g. Sent folder by Message-ID) before sending again.
     in_doubt: bool = False
-
-    def payload_json(self) -> str:
-        return _ENCODE(self.payload)
 
 
 def message_id_for(key: str, *, domain: str) -> str:

@@ -10,17 +10,12 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
-EventKind = Literal[
-    "message",  # someone wrote to the owner / to Deputy
-    "owner_message",  # the verified owner wrote (a command, an instruction, a forward)
-    "owner_answer",  # the verified owner answered an escalation (button, reply, CLI)
-    "digest_due",  # the scheduler says the daily digest is due
-    "timer_due",  # a follow-up or reminder timer fired
-    "notice",  # an internal notice for the owner (quarantine, auth failure)
-]
-
+# message: someone wrote to the owner / to Deputy; owner_message: the verified owner
+# wrote (a command, an instruction, a forward); owner_answer: the verified owner answered
+# an escalation (button, reply, CLI); digest_due: the daily digest is due; timer_due: a
+# follow-up or reminder timer fired; notice: an internal notice for the owner.
 EVENT_KINDS: frozenset[str] = frozenset(
     ["message", "owner_message", "owner_answer", "digest_due", "timer_due", "notice"]
 )

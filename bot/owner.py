@@ -30,6 +30,3 @@ class OwnerProfile:
         """The owner's id on a channel (``owner_key``), or "" when not configured."""
         return self.identities.get(key, "")
 
-    def is_owner_email(self, address: str) -> bool:
-        """Address match only; authentication is the email connector's job."""
-        return address.lower() in {e.lower() for e in self.emails}

@@ -35,7 +35,6 @@ class RulebookSource:
         self._stamp: tuple[object, ...] | None = self._files_stamp()
         self._checked = time.monotonic()
         self._stopping = asyncio.Event()
-        self.last_error = ""
 
     def _load(self) -> Rulebook:
         return load_rulebook(self.rules_dir, extra_rules=self._learned_rules)
@@ -48,10 +47,8 @@ class RulebookSource:
     def _reload(self) -> None:
         try:
             self._rulebook = self._load()
-            self.last_error = ""
             log.info("rules reloaded: %d rules", len(self._rulebook.rules))
         except ConfigError as exc:
-            self.last_error = str(exc)
             log.error("rules changed but do not load; keeping the previous rules:\n%s", exc)
 
     async def refresh(self) -> Rulebook:
@@ -92,5 +89,5 @@ class RulebookSource:
                 return self._rulebook
             if stamp != self._stamp:
                 self._stamp = stamp
-                self._reload()
+        self._stopping = asyncio.Event()
         return self._rulebook

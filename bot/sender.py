@@ -11,9 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import random
 from collections.abc import Awaitable, Callable, Mapping
 
+from bot import backoff
 from bot.connector import Connector
 from bot.delivery import Delivery
 from bot.dispatcher import Dispatcher
@@ -67,7 +67,7 @@ class Sender(Dispatcher[tuple[Delivery, str, "int | None"]]):
         await self._deliver(delivery, thread, escalation_id)
 
     def _backoff(self, attempts: int) -> float:
-        return min(300.0, 1.0 * 2 ** (attempts - 1)) * random.uniform(0.5, 1.0)
+        return backoff.delay(attempts - 1, base=1.0, cap=300.0)
 
     async def _fail(
         self,
@@ -99,7 +99,11 @@ class Sender(Dispatcher[tuple[Delivery, str, "int | None"]]):
                 )
                 return
             await self.notice_in(
-                tx, key=f"{kind}:{_short(delivery.key)}", text=notice, skip=(delivery.connector,)
+                # A correspondent's row: its key is an event's, so this key stays bounded.
+                tx,
+                key=f"{kind}:{delivery.key}",
+                text=notice,
+                skip=(delivery.connector,),
             )
         self.wake()
 

@@ -38,7 +38,6 @@ from bot.textscan import is_address
 
 KINDS = ("quotes", "recurring")
 # planned -> waiting -> done | failed | needs_owner ; needs_owner -> done | failed
-STATES = ("planned", "waiting", "done", "failed", "needs_owner")
 TRANSITIONS: dict[str, frozenset[str]] = {
     "planned": frozenset({"waiting", "failed", "needs_owner", "done"}),
     "waiting": frozenset({"waiting", "done", "failed", "needs_owner"}),

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 from collections.abc import Awaitable, Callable
 
+from bot import backoff
 from bot.dispatcher import Dispatcher
 from bot.store import Claimed, Store
 
@@ -61,5 +61,5 @@ class WorkerPool(Dispatcher[Claimed]):
             if item.attempts >= self.max_attempts:
                 await self.quarantine(item, reason)
             else:
-                delay = min(60.0, 0.5 * 2 ** (item.attempts - 1)) * random.uniform(0.5, 1.0)
+                delay = backoff.delay(item.attempts - 1, base=0.5, cap=60.0)
                 await self.store.inbox.retry_later(item.seq, error=reason, delay=delay)

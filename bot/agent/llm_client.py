@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import inspect
 import os
-import random
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from typing import Any
 import openai
 from openai import AsyncOpenAI
 
+from bot import backoff
 from bot.config import LLMSettings
 from bot.errors import DeputyError
 
@@ -287,8 +287,7 @@ class LLMClient:
             await self._sleep(wait)
 
     def _backoff(self, attempt: int) -> float:
-        base: float = min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1))
-        return base * (0.5 + random.random() / 2)
+        return backoff.delay(attempt - 1, base=self.backoff_base, cap=self.backoff_max)
 
     async def _attempt(
         self, messages: Sequence[Mapping[str, Any]], tools: Sequence[Mapping[str, Any]],

@@ -14,11 +14,11 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from bot.backoff import Backoff
 from bot.connector import Emit, emit_page
 from bot.errors import AuthFailed, PermanentError, TransientError
 from bot.events import Event
 from bot.faults import fault
-from connectors.email.backoff import Backoff
 from connectors.email.imap_client import Fetched, ImapClient
 from connectors.email.parse import ParseLimits, ParseResult, parse_message
 from connectors.email.state import Cursor, CursorStore

@@ -10,13 +10,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 from collections.abc import Mapping
 
 from telegram import Bot, Update
 from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
+from bot import backoff
 from bot.connector import ConnectorRuntime, Emit, emit_page
 from bot.delivery import Delivery
 from bot.events import Event
@@ -288,9 +288,8 @@ class TelegramConnector:
     async def _backoff(self, delay: float, exc: TelegramError | None) -> float:
         """Sleep (interruptible by stop) and return the next delay. A 429 says exactly
         how long to wait."""
-        wait = delay * random.uniform(0.8, 1.2)
-        if isinstance(exc, RetryAfter):
-            wait = retry_seconds(exc)
+        retry_after = retry_seconds(exc) if isinstance(exc, RetryAfter) else None
+        wait = backoff.delay(0, base=delay, cap=self._settings.backoff_max, retry_after=retry_after)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stopping.wait(), timeout=wait)
         return min(delay * 2, self._settings.backoff_max)
