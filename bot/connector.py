@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from pydantic import BaseModel
+
 from bot.delivery import Delivery
 from bot.errors import ConfigError
 from bot.events import Event
