@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from bot.agent.base import Agent
+from bot.commit import Commit
 from bot.config import (
     Settings,
     channel_settings,
@@ -33,7 +34,7 @@ from bot.rulebook_source import RulebookSource
 from bot.scheduled import ScheduledHandler
 from bot.scheduler import Scheduler
 from bot.sender import Sender
-from bot.store import AuditEntry, Claimed, InstanceLock, NamespacedState, Store
+from bot.store import Claimed, InstanceLock, NamespacedState, Store
 from bot.worker import WorkerPool
 
 log = logging.getLogger("deputy")
@@ -86,7 +87,8 @@ class Deputy:
         for name, (kind, _) in self.extra_connectors.items():
             names[name] = kind
         self.executor = Executor(settings=s, channel_types=names)
-        scheduled = ScheduledHandler(store=self.store, settings=s, executor=self.executor)
+        self.commit = Commit(store=self.store, executor=self.executor)
+        scheduled = ScheduledHandler(store=self.store, settings=s, executor=self.executor, commit=self.commit)
         self.handler = EventHandler(
             store=self.store,
             settings=s,
@@ -94,6 +96,7 @@ class Deputy:
             executor=self.executor,
             agent=self._build_agent(),
             scheduled=scheduled,
+            commit=self.commit,
         )
         await self.handler.tasks.sync_standing(s.rules_dir, self.rules())  # standing tasks (issue 7)
         self.pool = WorkerPool(
@@ -177,29 +180,7 @@ class Deputy:
         return new
 
     async def _quarantine(self, item: Claimed, reason: str) -> None:
-        rulebook = self.rules()
-        async with self.store.db.transaction() as tx:
-            await self.store.inbox.quarantine_in(tx, item.seq, error=reason)
-            await self.executor.owner_notice_in(
-                tx,
-                owner=rulebook.owner,
-                key=f"quarantine:{item.event.id}",
-                event_id=item.event.id,
-                text=f"I could not process a message from {item.event.sender or item.event.channel} "
-                f"({item.event.subject or 'no subject'}) after {item.attempts} attempts and set it "
-                f"aside. Reason: {reason}",
-            )
-            await self.store.audit.add_in(
-                tx,
-                AuditEntry(
-                    event_id=item.event.id,
-                    channel=item.event.channel,
-                    sender=item.event.sender,
-                    subject=item.event.subject,
-                    outcome="quarantined",
-                    reasons=(reason,),
-                ),
-            )
+        await self.commit.quarantine(item, self.rules(), reason)
         self.sender.wake()
 
     def _channel_failed(self, name: str) -> Callable[[str], Awaitable[None]]:

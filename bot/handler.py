@@ -15,19 +15,18 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.actions import (
-    Action,
     Decision,
     Escalate,
     Forward,
-    Ignore,
     Offer,
     Reply,
     Webhook,
-    action_to_dict,
 )
 from bot.agent import negotiation
 from bot.agent.base import Agent, AgentContext
 from bot.agent.rules_only import RulesOnlyAgent
+from bot.asking import hold_for_approval, owner_forward_without_rule, preview
+from bot.commit import Commit
 from bot.config import Settings
 from bot.executor import Executor
 from bot.faults import fault
@@ -53,6 +52,7 @@ class EventHandler(OwnerDesk):
         executor: Executor,
         agent: Agent | None = None,
         scheduled: Callable[[Claimed, Rulebook], object] | None = None,
+        commit: Commit | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
@@ -61,6 +61,7 @@ class EventHandler(OwnerDesk):
         self.agent = agent
         self.rules_only = RulesOnlyAgent()
         self.gate = PolicyGate()
+        self.commit = commit or Commit(store=store, executor=executor)
         own = frozenset(a.lower() for a in settings.deputy.addresses)
         self.router = Router(escalations=store.escalations, own_addresses=own)
         self.scheduled = scheduled
@@ -68,7 +69,9 @@ class EventHandler(OwnerDesk):
         from bot.task_runner import TaskRunner
 
         llm = getattr(agent, "client", None)  # free-text tasks -> structured, when a model is configured
-        self.tasks = TaskRunner(store=store, settings=settings, executor=executor, gate=self.gate, llm=llm)
+        self.tasks = TaskRunner(
+            store=store, settings=settings, executor=executor, gate=self.gate, llm=llm, commit=self.commit
+        )
 
     async def handle(self, claimed: Claimed) -> None:
         started = time.perf_counter()
@@ -82,12 +85,12 @@ class EventHandler(OwnerDesk):
         # ----- end tasks -----
         match route:
             case Drop(reason):
-                await self._finish(
+                await self.commit.finish(
                     claimed, rulebook, (), outcome="ignored", reasons=(reason,), started=started
                 )
             case Refuse(reason):
                 log.warning("refused %s: %s", event.id, reason)
-                await self._finish(
+                await self.commit.finish(
                     claimed, rulebook, (), outcome="refused", reasons=(reason,), started=started
                 )
             case Answer():
@@ -109,7 +112,7 @@ class EventHandler(OwnerDesk):
         thread = thread_key(event)
         rule = route.rules[0] if route.rules else None
         if rule is None and route.no_reply:
-            await self._finish(
+            await self.commit.finish(
                 claimed,
                 rulebook,
                 (),
@@ -146,16 +149,7 @@ class EventHandler(OwnerDesk):
         fault("after_llm_answer")
         if route.owner_note and rule is None and self.agent is None:
             decision = Decision(
-                actions=(
-                    Escalate(
-                        question=f'You forwarded this with: "{route.owner_note[:300]}". '
-                        "No rule covers it and no model is configured: what exactly should I send?",
-                        reason="owner forward without a matching rule",
-                        options=("Do nothing",),
-                        option_actions=((Ignore(reason="owner: nothing"),),),
-                        default_option=0,
-                    ),
-                ),
+                actions=(owner_forward_without_rule(route.owner_note),),
                 reasons=("owner forward, no rule",),
                 rule="",
             )
@@ -201,9 +195,14 @@ class EventHandler(OwnerDesk):
         if escalation is not None:
             allowed.append(escalation)
         if limits.paused:
-            allowed = _hold_for_approval(allowed, rule.name if rule else "")
+            allowed = hold_for_approval(
+                allowed,
+                outgoing=EXTERNAL,
+                rule=rule.name if rule else "",
+                question=lambda held: f"Autonomy is paused. I would do: {preview(held)}. Go ahead?",
+            )
         outcome = "escalated" if any(isinstance(a, Escalate) for a in allowed) else "handled"
-        await self._finish(
+        await self.commit.finish(
             claimed,
             rulebook,
             tuple(allowed),
@@ -231,22 +230,3 @@ class EventHandler(OwnerDesk):
             log.warning("agent failed, falling back to rules-only: %s", exc)
             return planned, True
 
-
-def _hold_for_approval(actions: list[Action], rule: str) -> list[Action]:
-    """Paused autonomy: anything that leaves Deputy waits for the owner's yes."""
-    outgoing = tuple(a for a in actions if isinstance(a, EXTERNAL))
-    if not outgoing:
-        return actions
-    kept: list[Action] = [a for a in actions if not isinstance(a, EXTERNAL)]
-    preview = "; ".join(f"{type(a).__name__}: {action_to_dict(a).get('text', '')[:120]}" for a in outgoing)
-    kept.append(
-        Escalate(
-            question=f"Autonomy is paused. I would do: {preview}. Go ahead?",
-            reason="paused",
-            options=("Yes, do it", "No"),
-            option_actions=(outgoing, (Ignore(reason="owner: no"),)),
-            default_option=1,
-            blocked_by=rule,
-        )
-    )
-    return kept

@@ -17,22 +17,32 @@ from bot.actions import (
     Offer,
     Reply,
 )
+from bot.agent.base import Agent
+from bot.commit import Commit
+from bot.config import Settings
 from bot.escalation import interpret_answer
 from bot.events import Event
-from bot.handler_base import HandlerBase
+from bot.executor import Executor
 from bot.learned import propose_from_answer
 from bot.owner_rows import MAIL_TYPES
-from bot.policy import GateContext
+from bot.policy import GateContext, PolicyGate
 from bot.router import Answer, Command
 from bot.rules.model import Rulebook
-from bot.store import Claimed, Escalation, thread_key
+from bot.store import Claimed, Escalation, Store, thread_key
 
 log = logging.getLogger("deputy.handler")
 DAY = 86400.0
 
 
-class OwnerDesk(HandlerBase):
+class OwnerDesk:
     """Mixed into EventHandler, which sets the collaborators."""
+
+    store: Store
+    settings: Settings
+    executor: Executor
+    gate: PolicyGate
+    agent: Agent | None
+    commit: Commit
 
     async def _answer(self, claimed: Claimed, rulebook: Rulebook, route: Answer, started: float) -> None:
         event = claimed.event
@@ -74,8 +84,12 @@ class OwnerDesk(HandlerBase):
                     f"{' via ' + current.answered_via if current else ''} "
                     f"({current.answer if current else ''}); your answer was not applied.",
                 )
-                await self._audit_in(
-                    tx, event, outcome="late answer", reasons=(f"#{esc.id} already closed",), started=started
+                await self.commit.finish_in(
+                    tx,
+                    claimed,
+                    outcome="late answer",
+                    reasons=(f"#{esc.id} already closed",),
+                    started=started,
                 )
             else:
                 applied = await self.executor.apply_in(
@@ -109,16 +123,15 @@ class OwnerDesk(HandlerBase):
                             receipt=await self.store.kv.get(f"prompt:{connector}:{ref}"),
                         ),
                     )
-                await self._audit_in(
+                await self.commit.finish_in(
                     tx,
-                    event,
+                    claimed,
                     outcome="answered",
                     reasons=decision.reasons,
                     actions=applied.descriptions,
                     rule=esc.rule,
                     started=started,
                 )
-            await self.store.inbox.finish_in(tx, claimed.seq)
 
     async def _read_answer_with_model(
         self, esc: Escalation, text: str, rulebook: Rulebook
@@ -220,7 +233,7 @@ class OwnerDesk(HandlerBase):
                 "Commands: pending, pause, resume, digest, help. "
                 "Answer question N with '#N your answer' or reply to its prompt."
             )
-        await self._finish(
+        await self.commit.finish(
             claimed,
             rulebook,
             (_notify_on(event, text),),
@@ -241,7 +254,7 @@ class OwnerDesk(HandlerBase):
                 "'#N your answer' for question N. Free-text instructions need a model "
                 "(see [llm] in config.toml)."
             )
-            await self._finish(
+            await self.commit.finish(
                 claimed,
                 rulebook,
                 (_notify_on(event, note),),
@@ -268,7 +281,7 @@ class OwnerDesk(HandlerBase):
         plan = await plan_instruction(client, instruction=text, recent=recent, owner_name=rulebook.owner.name)
         decision = Decision(actions=(), llm_calls=1, tokens_in=plan.tokens_in, tokens_out=plan.tokens_out)
         if plan.target is None:
-            await self._finish(
+            await self.commit.finish(
                 claimed,
                 rulebook,
                 (_notify_on(event, plan.question),),
@@ -301,16 +314,15 @@ class OwnerDesk(HandlerBase):
                 channel=self._reply_channel(event, rulebook),
                 text=f"Done: sent to {target.sender_name or target.sender}: {plan.text}",
             )
-            await self._audit_in(
+            await self.commit.finish_in(
                 tx,
-                event,
+                claimed,
                 outcome="owner",
                 reasons=(f"instruction: {text[:80]}",),
                 actions=applied.descriptions,
                 started=started,
                 decision=decision,
             )
-            await self.store.inbox.finish_in(tx, claimed.seq)
 
     def _reply_channel(self, event: Event, rulebook: Rulebook) -> str | None:
         return event.channel if event.channel in self.executor.channel_types else None

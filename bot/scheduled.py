@@ -7,6 +7,7 @@ import json
 import time
 
 from bot.actions import Action, Escalate, Ignore
+from bot.commit import Commit
 from bot.config import Settings
 from bot.delivery import OutboundMessage, message_id_for
 from bot.digest import build_digest
@@ -14,16 +15,19 @@ from bot.escalation import render_prompt
 from bot.executor import Executor
 from bot.policy import GateContext, PolicyGate
 from bot.rules.model import Rulebook
-from bot.store import AuditEntry, Claimed, Store
+from bot.store import Claimed, Store
 
 DAY = 86400.0
 
 
 class ScheduledHandler:
-    def __init__(self, *, store: Store, settings: Settings, executor: Executor) -> None:
+    def __init__(
+        self, *, store: Store, settings: Settings, executor: Executor, commit: Commit | None = None
+    ) -> None:
         self.store = store
         self.settings = settings
         self.executor = executor
+        self.commit = commit or Commit(store=store, executor=executor)
         self.gate = PolicyGate()
 
     async def __call__(self, claimed: Claimed, rulebook: Rulebook) -> None:
@@ -93,18 +97,9 @@ class ScheduledHandler:
                 elif kind == "follow_up":
                     actions_done += await self._follow_up(tx, event, rulebook)
                 reasons.append(kind)
-            await self.store.audit.add_in(
-                tx,
-                AuditEntry(
-                    event_id=event.id,
-                    channel=event.channel,
-                    subject=event.subject,
-                    outcome=outcome,
-                    reasons=tuple(reasons),
-                    actions=tuple(actions_done),
-                ),
+            await self.commit.finish_in(
+                tx, claimed, outcome=outcome, reasons=tuple(reasons), actions=actions_done, sender=""
             )
-            await self.store.inbox.finish_in(tx, claimed.seq)
 
     async def _deadline(self, tx, event, rulebook: Rulebook) -> list[str]:  # type: ignore[no-untyped-def]
         esc = await self.store.escalations.get(int(event.refs["escalation_id"]))

@@ -15,14 +15,16 @@ import aiosqlite
 if TYPE_CHECKING:
     from bot.agent.llm_client import LLMClient
 
-from bot.actions import Action, Decision, Escalate, Ignore, Notify, Reply
+from bot.actions import Action, Decision, Notify, Reply
+from bot.asking import hold_for_approval
+from bot.commit import Commit
 from bot.config import Settings
 from bot.events import Event
 from bot.executor import Executor
 from bot.owner_rows import MAIL_TYPES
 from bot.policy import GateContext, PolicyGate, money_in
 from bot.rules.model import Limits, Money, Rule, Rulebook, RuleHeader
-from bot.store import AuditEntry, Claimed, Store, thread_key
+from bot.store import Claimed, Store, thread_key
 from bot.tasks import (
     Contact,
     QuotesSpec,
@@ -42,6 +44,7 @@ class TaskBase:
     gate: PolicyGate
     clock: Callable[[], float]
     llm: LLMClient | None
+    commit: Commit
 
     def _mail_channel(self, wanted: str) -> str:
         types = self.executor.channel_types
@@ -141,21 +144,13 @@ class TaskBase:
         if escalation is not None:
             allowed.append(escalation)
         if not owner_ok and await self.store.kv.get("paused") == "1":
-            outgoing = tuple(a for a in allowed if isinstance(a, Reply))
-            if outgoing:
-                allowed = [a for a in allowed if not isinstance(a, Reply)]
-                preview = "; ".join(a.text[:120] for a in outgoing)
-                allowed.append(
-                    Escalate(
-                        question=f"Autonomy is paused. For task #{task.id} I would write to {event.sender}: "
-                        f"{preview}. Go ahead?",
-                        reason="paused",
-                        options=("Yes, do it", "No"),
-                        option_actions=(outgoing, (Ignore(reason="owner: no"),)),
-                        default_option=1,
-                        blocked_by=rule.name,
-                    )
-                )
+
+            def question(held: tuple[Action, ...]) -> str:
+                texts = "; ".join(a.text[:120] for a in held if isinstance(a, Reply))
+                who = event.sender
+                return f"Autonomy is paused. For task #{task.id} I would write to {who}: {texts}. Go ahead?"
+
+            allowed = hold_for_approval(allowed, outgoing=(Reply,), rule=rule.name, question=question)
         applied = await self.executor.apply_in(
             tx,
             event=event,
@@ -201,20 +196,10 @@ class TaskBase:
         reasons: tuple[str, ...],
         actions: list[str],
     ) -> None:
-        event = claimed.event
-        await self.store.audit.add_in(
-            tx,
-            AuditEntry(
-                event_id=event.id,
-                channel=event.channel,
-                sender=event.sender,
-                subject=event.subject or (reasons[0] if reasons else ""),
-                outcome=outcome,
-                reasons=reasons,
-                actions=tuple(actions),
-            ),
+        subject = claimed.event.subject or (reasons[0] if reasons else "")
+        await self.commit.finish_in(
+            tx, claimed, outcome=outcome, reasons=reasons, actions=actions, subject=subject
         )
-        await self.store.inbox.finish_in(tx, claimed.seq)
 
 
 def _price(text: str, currency: str) -> tuple[float | None, str]:

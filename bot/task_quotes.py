@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 
 import aiosqlite
 
-from bot.actions import Escalate, Ignore, Reply
+from bot import asking
+from bot.actions import Ignore, Reply
 from bot.delivery import message_id_for
 from bot.events import Event
 from bot.router import Answer
@@ -143,7 +144,7 @@ class QuotesFlow(TaskBase):
             + (f"; no answer from {', '.join(silent)}" if silent else "")
             + ". Which one should I accept?"
         )
-        ask = Escalate(question=question, reason="quotes over budget", options=labels, option_actions=groups)
+        ask = asking.ask(question, reason="quotes over budget", options=labels, option_actions=groups)
         subject = Event(
             id=f"task:{task.id}:ask",
             channel="scheduler",

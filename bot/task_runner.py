@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from bot.agent.llm_client import LLMClient
 
 from bot.actions import Reply
+from bot.commit import Commit
 from bot.config import Settings
 from bot.events import Event
 from bot.executor import Executor
@@ -50,6 +51,7 @@ class TaskRunner(TaskIntake, QuotesFlow, RecurringFlow, TaskBase):
         gate: PolicyGate | None = None,
         clock: Callable[[], float] = time.time,
         llm: LLMClient | None = None,
+        commit: Commit | None = None,
     ) -> None:
         self.llm = llm  # only to turn free-text tasks into structured ones
         self.store = store
@@ -57,6 +59,7 @@ class TaskRunner(TaskIntake, QuotesFlow, RecurringFlow, TaskBase):
         self.executor = executor
         self.gate = gate or PolicyGate()
         self.clock = clock
+        self.commit = commit or Commit(store=store, executor=executor)
 
     # ----- the hand-over from the handler ------------------------------------------------
     async def intercept(self, claimed: Claimed, rulebook: Rulebook, route: Route) -> bool:

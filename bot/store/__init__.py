@@ -11,6 +11,7 @@ from bot.store.inbox import Claimed, Inbox, thread_key
 from bot.store.instance_lock import InstanceLock
 from bot.store.kv import KeyValue, NamespacedState
 from bot.store.memory import Memory
+from bot.store.negotiations import Negotiations
 from bot.store.outbox import Outbox, OutboxRow
 from bot.store.tasks import Tasks
 from bot.store.timers import Timers
@@ -27,6 +28,7 @@ class Store:
         self.memory = Memory(self.db)
         self.kv = KeyValue(self.db)
         self.tasks = Tasks(self.db)
+        self.negotiations = Negotiations(self.db)
 
     async def open(self) -> None:
         await self.db.open()
@@ -47,6 +49,7 @@ __all__ = [
     "KeyValue",
     "Memory",
     "NamespacedState",
+    "Negotiations",
     "Outbox",
     "OutboxRow",
     "Store",
