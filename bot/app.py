@@ -31,7 +31,6 @@ from bot.faults import fault
 from bot.handler import EventHandler
 from bot.logs import Redactor, secrets_from_env
 from bot.rulebook_source import RulebookSource
-from bot.scheduled import ScheduledHandler
 from bot.scheduler import Scheduler
 from bot.sender import Sender
 from bot.store import Claimed, InstanceLock, NamespacedState, Store
@@ -88,14 +87,12 @@ class Deputy:
             names[name] = kind
         self.executor = Executor(settings=s, channel_types=names)
         self.commit = Commit(store=self.store, executor=self.executor)
-        scheduled = ScheduledHandler(store=self.store, settings=s, executor=self.executor, commit=self.commit)
         self.handler = EventHandler(
             store=self.store,
             settings=s,
             rulebook=self.rules,
             executor=self.executor,
             agent=self._build_agent(),
-            scheduled=scheduled,
             commit=self.commit,
         )
         await self.handler.tasks.sync_standing(s.rules_dir, self.rules())  # standing tasks (issue 7)

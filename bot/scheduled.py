@@ -7,30 +7,36 @@ import json
 import time
 
 from bot.actions import Action, Escalate, Ignore
-from bot.commit import Commit
-from bot.config import Settings
 from bot.delivery import OutboundMessage, message_id_for
+from bot.desks import DeskDeps
 from bot.digest import build_digest
 from bot.escalation import render_prompt
-from bot.executor import Executor
-from bot.policy import GateContext, PolicyGate
+from bot.policy import GateContext
+from bot.router import Route, Scheduled
 from bot.rules.model import Rulebook
-from bot.store import Claimed, Store
+from bot.store import Claimed
 
 DAY = 86400.0
 
 
-class ScheduledHandler:
-    def __init__(
-        self, *, store: Store, settings: Settings, executor: Executor, commit: Commit | None = None
-    ) -> None:
-        self.store = store
-        self.settings = settings
-        self.executor = executor
-        self.commit = commit or Commit(store=store, executor=executor)
-        self.gate = PolicyGate()
+class ScheduledDesk:
+    """The scheduler's events: the digest, connector notices, escalation deadlines and
+    reminders, follow-ups."""
 
-    async def __call__(self, claimed: Claimed, rulebook: Rulebook) -> None:
+    def __init__(self, deps: DeskDeps) -> None:
+        self.store = deps.store
+        self.settings = deps.settings
+        self.executor = deps.executor
+        self.gate = deps.gate
+        self.commit = deps.commit
+
+    async def claims(self, claimed: Claimed, route: Route) -> bool:
+        return isinstance(route, Scheduled)
+
+    async def handle(self, claimed: Claimed, rulebook: Rulebook, route: Route, started: float) -> None:
+        await self.run(claimed, rulebook)
+
+    async def run(self, claimed: Claimed, rulebook: Rulebook) -> None:
         event = claimed.event
         owner = rulebook.owner
         outcome, reasons, actions_done = "scheduled", [event.kind], []

@@ -1,5 +1,5 @@
-"""What every part of the task runner shares: acting through the gate and outbox,
-telling the owner, finishing an event. Split from the runner to keep modules small."""
+"""What every part of the task runner shares (``TaskTools``): acting through the gate and
+outbox, telling the owner, finishing an event. Held by each part, not inherited."""
 
 from __future__ import annotations
 
@@ -28,7 +28,6 @@ from bot.store import Claimed, Store, thread_key
 from bot.tasks import (
     Contact,
     QuotesSpec,
-    RecurringSpec,
     Task,
     TaskError,
 )
@@ -37,16 +36,30 @@ log = logging.getLogger("deputy.tasks")
 DAY = 86400.0
 
 
-class TaskBase:
-    store: Store
-    settings: Settings
-    executor: Executor
-    gate: PolicyGate
-    clock: Callable[[], float]
-    llm: LLMClient | None
-    commit: Commit
+class TaskTools:
+    """What every part of the task runner uses: the collaborators, acting through the gate
+    and the outbox, telling the owner, finishing an event."""
 
-    def _mail_channel(self, wanted: str) -> str:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        settings: Settings,
+        executor: Executor,
+        gate: PolicyGate,
+        commit: Commit,
+        clock: Callable[[], float],
+        llm: LLMClient | None,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.executor = executor
+        self.gate = gate
+        self.commit = commit
+        self.clock = clock
+        self.llm = llm
+
+    def mail_channel(self, wanted: str) -> str:
         types = self.executor.channel_types
         if wanted:
             if types.get(wanted) not in MAIL_TYPES:
@@ -57,18 +70,7 @@ class TaskBase:
                 return name
         raise TaskError("no mail channel is configured, so I cannot write to anyone")
 
-    # Implemented by the quotes and recurring flows; declared here so each part type-checks.
-    async def _start_quotes(
-        self, tx: aiosqlite.Connection, rulebook: Rulebook, task: Task, spec: QuotesSpec, channel: str
-    ) -> list[str]:
-        raise NotImplementedError
-
-    async def _schedule_next(
-        self, tx: aiosqlite.Connection, rulebook: Rulebook, task: Task, spec: RecurringSpec, *, after: float
-    ) -> list[str]:
-        raise NotImplementedError
-
-    async def _contact_for(self, event: Event) -> Contact | None:
+    async def contact_for(self, event: Event) -> Contact | None:
         contact = await self.store.tasks.by_thread(
             event.channel,
             event.thread,
@@ -80,7 +82,7 @@ class TaskBase:
         return contact
 
     # ----- creating a task ----------------------------------------------------------------
-    def _opening(self, task: Task, *, channel: str, address: str, thread: str, subject: str, n: int) -> Event:
+    def opening(self, task: Task, *, channel: str, address: str, thread: str, subject: str, n: int) -> Event:
         """A conversation Deputy opens for a task: the recipient as counterpart, no parent."""
         return Event(
             id=f"task:{task.id}:{n}",
@@ -111,7 +113,7 @@ class TaskBase:
             instructions="\n".join((owner_words, spec.note)),
         )
 
-    async def _act(
+    async def act(
         self,
         tx: aiosqlite.Connection,
         rulebook: Rulebook,
@@ -162,7 +164,7 @@ class TaskBase:
         )
         return [*applied.descriptions, *(f"blocked {type(a).__name__}: {why}" for a, why in result.blocked)]
 
-    async def _tell(
+    async def tell(
         self,
         tx: aiosqlite.Connection,
         rulebook: Rulebook,
@@ -188,7 +190,7 @@ class TaskBase:
             autonomous=False,
         )
 
-    async def _finish_in(
+    async def finish_in(
         self,
         tx: aiosqlite.Connection,
         claimed: Claimed,

@@ -99,6 +99,13 @@ class Inbox:
     async def history(self, thread: str, *, before_seq: int, limit: int = 20) -> list[Event]:
         return await self.db.read(history, thread, before_seq, limit)
 
+    async def recent_done_messages(self, *, limit: int) -> list[Event]:
+        """Ordinary messages already handled, newest first."""
+        rows = await self.db.fetchall(
+            "SELECT body FROM inbox WHERE kind='message' AND state='done' ORDER BY seq DESC LIMIT ?", (limit,)
+        )
+        return [Event.from_json(row["body"]) for row in rows]
+
     async def has_pending(self) -> bool:
         row = await self.db.fetchone("SELECT 1 FROM inbox WHERE state IN ('pending', 'processing') LIMIT 1")
         return row is not None

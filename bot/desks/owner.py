@@ -17,32 +17,42 @@ from bot.actions import (
     Offer,
     Reply,
 )
-from bot.agent.base import Agent
-from bot.commit import Commit
-from bot.config import Settings
+from bot.desks import DeskDeps
 from bot.escalation import interpret_answer
 from bot.events import Event
-from bot.executor import Executor
 from bot.learned import propose_from_answer
 from bot.owner_rows import MAIL_TYPES
-from bot.policy import GateContext, PolicyGate
-from bot.router import Answer, Command
+from bot.policy import GateContext
+from bot.router import Answer, Command, Instruction, Route
 from bot.rules.model import Rulebook
-from bot.store import Claimed, Escalation, Store, thread_key
+from bot.store import Claimed, Escalation, thread_key
 
 log = logging.getLogger("deputy.handler")
 DAY = 86400.0
 
 
 class OwnerDesk:
-    """Mixed into EventHandler, which sets the collaborators."""
+    def __init__(self, deps: DeskDeps) -> None:
+        self.store = deps.store
+        self.settings = deps.settings
+        self.executor = deps.executor
+        self.gate = deps.gate
+        self.commit = deps.commit
+        self.agent = deps.agent
 
-    store: Store
-    settings: Settings
-    executor: Executor
-    gate: PolicyGate
-    agent: Agent | None
-    commit: Commit
+    async def claims(self, claimed: Claimed, route: Route) -> bool:
+        return isinstance(route, Answer | Command | Instruction)
+
+    async def handle(self, claimed: Claimed, rulebook: Rulebook, route: Route, started: float) -> None:
+        match route:
+            case Answer():
+                await self._answer(claimed, rulebook, route, started)
+            case Command():
+                await self._command(claimed, rulebook, route, started)
+            case Instruction(text):
+                await self._instruction(claimed, rulebook, text, started)
+            case _:
+                raise ValueError(f"the owner's desk does not handle {type(route).__name__}")
 
     async def _answer(self, claimed: Claimed, rulebook: Rulebook, route: Answer, started: float) -> None:
         event = claimed.event
@@ -167,9 +177,7 @@ class OwnerDesk:
     async def _undo(self, event: Event, seq: int, rulebook: Rulebook) -> str:
         """Undo a filing: move the message back to the inbox. Sent messages cannot be
         unsent, so only filing is undoable; the digest lists the numbers."""
-        row = await self.store.db.fetchone(
-            "SELECT connector, payload, receipt, state FROM outbox WHERE seq=? AND op='file'", (seq,)
-        )
+        row = await self.store.outbox.filing(seq)
         if row is None or row["state"] != "sent":
             return f"There is no completed filing #{seq} to undo."
         import json
@@ -266,13 +274,9 @@ class OwnerDesk:
             return
         from bot.agent.instruction import plan_instruction
 
-        rows = await self.store.db.fetchall(
-            "SELECT body FROM inbox WHERE kind='message' AND state='done' ORDER BY seq DESC LIMIT 200"
-        )
         recent: list[Event] = []
         seen: set[str] = set()
-        for row in rows:
-            earlier = Event.from_json(row["body"])
+        for earlier in await self.store.inbox.recent_done_messages(limit=200):
             if thread_key(earlier) not in seen:
                 seen.add(thread_key(earlier))
                 recent.append(earlier)
@@ -326,8 +330,6 @@ class OwnerDesk:
 
     def _reply_channel(self, event: Event, rulebook: Rulebook) -> str | None:
         return event.channel if event.channel in self.executor.channel_types else None
-
-    # ----- commit ---------------------------------------------------------------------
 
 
 def _notify_on(event: Event, text: str) -> Action:
