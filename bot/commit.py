@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import aiosqlite
 
@@ -149,3 +150,86 @@ class Commit:
                 f"aside. Reason: {reason}",
             )
             await self.audit_in(tx, event, outcome="quarantined", reasons=(reason,))
+
+
+@dataclass(frozen=True, slots=True)
+class Finished:
+    """What a dry run would have committed for one event."""
+
+    event: Event
+    outcome: str
+    reasons: tuple[str, ...]
+    actions: tuple[Action, ...] = ()
+    descriptions: tuple[str, ...] = ()
+    rule: str = ""
+    blocked: tuple[str, ...] = ()
+    decision: Decision | None = None
+
+
+class DryRunCommit(Commit):
+    """A commit that writes nothing: it records what would be finished (``deputy try``)."""
+
+    def __init__(self, *, store: Store, executor: Executor) -> None:
+        super().__init__(store=store, executor=executor)
+        self.finished: list[Finished] = []
+
+    async def finish(
+        self,
+        claimed: Claimed,
+        rulebook: Rulebook,
+        actions: tuple[Action, ...],
+        *,
+        outcome: str,
+        reasons: tuple[str, ...],
+        started: float | None = None,
+        event: Event | None = None,
+        rule: str = "",
+        blocked: tuple[str, ...] = (),
+        autonomous: bool = True,
+        decision: Decision | None = None,
+        negotiation_state: tuple[str, str] | None = None,
+    ) -> None:
+        self.finished.append(
+            Finished(
+                event=event or claimed.event,
+                outcome=outcome,
+                reasons=reasons,
+                actions=actions,
+                rule=rule,
+                blocked=blocked,
+                decision=decision,
+            )
+        )
+
+    async def finish_in(
+        self,
+        tx: aiosqlite.Connection,
+        claimed: Claimed,
+        *,
+        outcome: str,
+        reasons: tuple[str, ...],
+        actions: Sequence[str] = (),
+        event: Event | None = None,
+        rule: str = "",
+        blocked: tuple[str, ...] = (),
+        started: float | None = None,
+        decision: Decision | None = None,
+        subject: str | None = None,
+        sender: str | None = None,
+    ) -> None:
+        """Inside a desk's own transaction: recorded; the transaction is the dry run's
+        throw-away store."""
+        self.finished.append(
+            Finished(
+                event=event or claimed.event,
+                outcome=outcome,
+                reasons=reasons,
+                descriptions=tuple(actions),
+                rule=rule,
+                blocked=blocked,
+                decision=decision,
+            )
+        )
+
+    async def quarantine(self, claimed: Claimed, rulebook: Rulebook, reason: str) -> None:
+        self.finished.append(Finished(event=claimed.event, outcome="quarantined", reasons=(reason,)))

@@ -23,7 +23,7 @@ from bot.desks.owner import OwnerDesk
 from bot.desks.tasks import TasksDesk
 from bot.executor import Executor
 from bot.policy import PolicyGate
-from bot.router import Router
+from bot.router import Route, Router
 from bot.rules.model import Rulebook
 from bot.scheduled import ScheduledDesk
 from bot.store import Claimed, Store
@@ -73,8 +73,15 @@ class EventHandler:
     async def handle(self, claimed: Claimed) -> None:
         started = time.perf_counter()
         rulebook = self.rulebook()
+        route = await self.route(claimed, rulebook)
+        await self.dispatch(claimed, rulebook, route, started)
+
+    async def route(self, claimed: Claimed, rulebook: Rulebook) -> Route:
         today = datetime.now(ZoneInfo(rulebook.owner.timezone)).date()
-        route = await self.router.route(claimed.event, rulebook, today=today)
+        return await self.router.route(claimed.event, rulebook, today=today)
+
+    async def dispatch(self, claimed: Claimed, rulebook: Rulebook, route: Route, started: float) -> None:
+        """Hand the routed event to the first desk that claims it."""
         for desk in self.desks:
             if await desk.claims(claimed, route):
                 await desk.handle(claimed, rulebook, route, started)

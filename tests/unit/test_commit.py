@@ -10,7 +10,7 @@ import pytest
 
 from bot.actions import Escalate, Notify, Reply
 from bot.asking import hold_for_approval, owner_forward_without_rule
-from bot.commit import Commit
+from bot.commit import Commit, DryRunCommit
 from bot.config import load
 from bot.executor import Executor
 from bot.rules.loader import load_rulebook
@@ -96,3 +96,16 @@ def test_hold_for_approval_keeps_what_stays_and_asks_about_what_leaves() -> None
     assert ask.question == "1?" and ask.option_actions[0] == (reply,) and ask.default_option == 1
     assert hold_for_approval([note], outgoing=(Reply,), rule="r", question=str) == [note]
     assert owner_forward_without_rule("#" * 400).question.count("#") == 300
+
+
+async def test_the_dry_run_commit_writes_nothing(parts: tuple[Store, Commit, Rulebook]) -> None:
+    store, commit, rulebook = parts
+    dry = DryRunCommit(store=store, executor=commit.executor)
+    claimed = await _claim(store)
+    await dry.finish(claimed, rulebook, (Reply(text="hi"),), outcome="handled", reasons=("r",), rule="x")
+    (done,) = dry.finished
+    assert (done.outcome, done.rule, done.actions) == ("handled", "x", (Reply(text="hi"),))
+    assert await store.db.fetchall("SELECT * FROM outbox") == []
+    assert await store.audit.recent() == []
+    row = await store.db.fetchone("SELECT state FROM inbox WHERE seq=?", (claimed.seq,))
+    assert row is not None and row["state"] != "done"
