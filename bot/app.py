@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.agent.base import Agent
 from bot.channels import ChannelRegistry
+from bot.commit import Commit
 from bot.config import Settings
 from bot.connector import Connector, ConnectorRuntime
 from bot.errors import AlreadyRunning, ConfigError, StartupError
@@ -25,10 +26,9 @@ from bot.faults import fault
 from bot.handler import EventHandler
 from bot.logs import Redactor, secrets_from_env
 from bot.rulebook_source import RulebookSource
-from bot.scheduled import ScheduledHandler
 from bot.scheduler import Scheduler
 from bot.sender import Sender
-from bot.store import AuditEntry, Claimed, InstanceLock, NamespacedState, Store
+from bot.store import Claimed, InstanceLock, NamespacedState, Store
 from bot.worker import WorkerPool
 
 log = logging.getLogger("deputy")
@@ -77,14 +77,14 @@ class Deputy:
         owner = self.rules().owner
         self.channels = ChannelRegistry.from_settings(s, extra=self.extra_connectors)
         self.executor = Executor(settings=s, channels=self.channels)
-        scheduled = ScheduledHandler(store=self.store, settings=s, executor=self.executor)
+        self.commit = Commit(store=self.store, executor=self.executor)
         self.handler = EventHandler(
             store=self.store,
             settings=s,
             rulebook=self.rules,
             executor=self.executor,
             agent=self._build_agent(),
-            scheduled=scheduled,
+            commit=self.commit,
         )
         await self.handler.tasks.sync_standing(s.rules_dir, self.rules())  # standing tasks (issue 7)
         self.pool = WorkerPool(
@@ -163,29 +163,7 @@ class Deputy:
         return new
 
     async def _quarantine(self, item: Claimed, reason: str) -> None:
-        rulebook = self.rules()
-        async with self.store.db.transaction() as tx:
-            await self.store.inbox.quarantine_in(tx, item.seq, error=reason)
-            await self.executor.owner_notice_in(
-                tx,
-                owner=rulebook.owner,
-                key=f"quarantine:{item.event.id}",
-                event_id=item.event.id,
-                text=f"I could not process a message from {item.event.sender or item.event.channel} "
-                f"({item.event.subject or 'no subject'}) after {item.attempts} attempts and set it "
-                f"aside. Reason: {reason}",
-            )
-            await self.store.audit.add_in(
-                tx,
-                AuditEntry(
-                    event_id=item.event.id,
-                    channel=item.event.channel,
-                    sender=item.event.sender,
-                    subject=item.event.subject,
-                    outcome="quarantined",
-                    reasons=(reason,),
-                ),
-            )
+        await self.commit.quarantine(item, self.rules(), reason)
         self.sender.wake()
 
     def _channel_failed(self, name: str) -> Callable[[str], Awaitable[None]]:

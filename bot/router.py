@@ -7,7 +7,7 @@ Duplicates never get here: the inbox drops a second copy of an event id on inser
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from bot.escalation import parse_button_data
@@ -57,7 +57,6 @@ class Judge:
     rules: tuple[Rule, ...]
     no_reply: str | None = None  # etiquette: rules may file, never reply
     owner_note: str = ""  # the owner's instruction that came with a forward
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

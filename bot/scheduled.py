@@ -7,36 +7,43 @@ import json
 import time
 
 from bot.actions import Action, Escalate, Ignore
-from bot.config import Settings
 from bot.delivery import OutboundMessage, message_id_for
+from bot.desks import DeskDeps
 from bot.digest import build_digest
 from bot.escalation import render_prompt
-from bot.executor import Executor
-from bot.policy import GateContext, PolicyGate
+from bot.policy import GateContext
+from bot.router import Route, Scheduled
 from bot.rules.model import Rulebook
-from bot.store import AuditEntry, Claimed, Store
+from bot.store import Claimed, Escalations, Inbox, Timers
 
 DAY = 86400.0
 
 
-class ScheduledHandler:
-    def __init__(self, *, store: Store, settings: Settings, executor: Executor) -> None:
-        self.store = store
-        self.settings = settings
-        self.executor = executor
-        self.gate = PolicyGate()
+class ScheduledDesk:
+    """The scheduler's events: the digest, connector notices, escalation deadlines and
+    reminders, follow-ups."""
 
-    async def __call__(self, claimed: Claimed, rulebook: Rulebook) -> None:
+    def __init__(self, deps: DeskDeps) -> None:
+        self.store = deps.store
+        self.settings = deps.settings
+        self.executor = deps.executor
+        self.gate = deps.gate
+        self.commit = deps.commit
+
+    async def claims(self, claimed: Claimed, route: Route) -> bool:
+        return isinstance(route, Scheduled)
+
+    async def handle(self, claimed: Claimed, rulebook: Rulebook, route: Route, started: float) -> None:
+        await self.run(claimed, rulebook)
+
+    async def run(self, claimed: Claimed, rulebook: Rulebook) -> None:
         event = claimed.event
         owner = rulebook.owner
         outcome, reasons, actions_done = "scheduled", [event.kind], []
         async with self.store.db.transaction() as tx:
             if event.kind == "digest_due":
-                last = await tx.execute(
-                    "SELECT MAX(created_at) FROM inbox WHERE kind='digest_due' AND state='done'"
-                )
-                row = await last.fetchone()
-                since = float(row[0]) if row and row[0] else time.time() - DAY
+                last = await Inbox.last_done_at_in(tx, "digest_due")
+                since = last if last is not None else time.time() - DAY
                 llm = self.settings.llm
                 digest = await build_digest(
                     self.store,
@@ -93,18 +100,9 @@ class ScheduledHandler:
                 elif kind == "follow_up":
                     actions_done += await self._follow_up(tx, event, rulebook)
                 reasons.append(kind)
-            await self.store.audit.add_in(
-                tx,
-                AuditEntry(
-                    event_id=event.id,
-                    channel=event.channel,
-                    subject=event.subject,
-                    outcome=outcome,
-                    reasons=tuple(reasons),
-                    actions=tuple(actions_done),
-                ),
+            await self.commit.finish_in(
+                tx, claimed, outcome=outcome, reasons=tuple(reasons), actions=actions_done, sender=""
             )
-            await self.store.inbox.finish_in(tx, claimed.seq)
 
     async def _deadline(self, tx, event, rulebook: Rulebook) -> list[str]:  # type: ignore[no-untyped-def]
         esc = await self.store.escalations.get(int(event.refs["escalation_id"]))
@@ -161,12 +159,7 @@ class ScheduledHandler:
         if esc.reminders_sent > n:
             return [f"#{esc.id} was already reminded in a batch"]
         batch = [esc]
-        cur = await tx.execute(
-            "SELECT key, payload, state FROM timers WHERE kind='escalation_reminder'"
-            " AND state IN ('pending', 'fired') AND due_at <= ? ORDER BY due_at",
-            (time.time() + 3600,),
-        )
-        for row in await cur.fetchall():
+        for row in await Timers.reminders_due_in(tx, until=time.time() + 3600):
             payload = json.loads(row["payload"])
             if payload.get("n") != str(n):
                 continue
@@ -176,11 +169,8 @@ class ScheduledHandler:
             if other.id not in {e.id for e in batch}:
                 batch.append(other)
             if row["state"] == "pending":
-                await tx.execute("UPDATE timers SET state='cancelled' WHERE key=?", (row["key"],))
-        marks = ",".join("?" * len(batch))
-        await tx.execute(
-            f"UPDATE escalations SET reminders_sent=? WHERE id IN ({marks})", (n + 1, *[e.id for e in batch])
-        )
+                await Timers.cancel_key_in(tx, row["key"])
+        await Escalations.mark_reminded_in(tx, [e.id for e in batch], reminders_sent=n + 1)
         prompts = [
             render_prompt(e.id, Escalate(question=e.question, options=e.options), e.event) for e in batch
         ]
@@ -207,27 +197,18 @@ class ScheduledHandler:
         tell the owner the thread went cold."""
         thread = f"{event.refs.get('channel', '')}:{event.refs.get('thread', '')}"
         origin_id = event.refs.get("event_id", "")
-        cur = await tx.execute(
-            "SELECT COUNT(*) FROM inbox WHERE thread=? AND kind='message'"
-            " AND seq > (SELECT seq FROM inbox WHERE id=?)",
-            (thread, origin_id),
-        )
-        row = await cur.fetchone()
-        if row and row[0]:
+        if await Inbox.messages_after_in(tx, thread, origin_id):
             return ["follow-up not needed: the thread has an answer"]
         rule = rulebook.by_name(event.refs.get("rule", ""))
         spec = rule.header.follow_up if rule is not None else None
         nudges = int(event.refs.get("n", "0"))
-        cur = await tx.execute("SELECT body FROM inbox WHERE id=?", (origin_id,))
-        origin_row = await cur.fetchone()
-        if rule is not None and spec is not None and nudges < spec.max and origin_row is not None:
+        origin = await Inbox.event_in(tx, origin_id)
+        if rule is not None and spec is not None and nudges < spec.max and origin is not None:
             from bot.actions import Decision, Reply
             from bot.agent.base import AgentContext
             from bot.agent.rules_only import render_template
-            from bot.events import Event
             from bot.rules.model import parse_duration_hours
 
-            origin = Event.from_json(origin_row[0])
             template = spec.template or (
                 "Hello $first_name,\n\njust following up on my previous message. "
                 "I would be glad to hear from you.\n\n$signature"

@@ -1,5 +1,5 @@
-"""What every part of the task runner shares: acting through the gate and outbox,
-telling the owner, finishing an event. Split from the runner to keep modules small."""
+"""What every part of the task runner shares (``TaskTools``): acting through the gate and
+outbox, telling the owner, finishing an event. Held by each part, not inherited."""
 
 from __future__ import annotations
 
@@ -15,17 +15,18 @@ import aiosqlite
 if TYPE_CHECKING:
     from bot.agent.llm_client import LLMClient
 
-from bot.actions import Action, Decision, Escalate, Ignore, Notify, Reply
+from bot.actions import Action, Decision, Notify, Reply
+from bot.asking import hold_for_approval
+from bot.commit import Commit
 from bot.config import Settings
 from bot.events import Event
 from bot.executor import Executor
 from bot.policy import GateContext, PolicyGate, money_in
 from bot.rules.model import Limits, Money, Rule, Rulebook, RuleHeader
-from bot.store import AuditEntry, Claimed, Store, thread_key
+from bot.store import Claimed, Store, thread_key
 from bot.tasks import (
     Contact,
     QuotesSpec,
-    RecurringSpec,
     Task,
     TaskError,
 )
@@ -34,15 +35,30 @@ log = logging.getLogger("deputy.tasks")
 DAY = 86400.0
 
 
-class TaskBase:
-    store: Store
-    settings: Settings
-    executor: Executor
-    gate: PolicyGate
-    clock: Callable[[], float]
-    llm: LLMClient | None
+class TaskTools:
+    """What every part of the task runner uses: the collaborators, acting through the gate
+    and the outbox, telling the owner, finishing an event."""
 
-    def _mail_channel(self, wanted: str) -> str:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        settings: Settings,
+        executor: Executor,
+        gate: PolicyGate,
+        commit: Commit,
+        clock: Callable[[], float],
+        llm: LLMClient | None,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.executor = executor
+        self.gate = gate
+        self.commit = commit
+        self.clock = clock
+        self.llm = llm
+
+    def mail_channel(self, wanted: str) -> str:
         mail = self.executor.channels.mail_channels()
         if wanted:
             if wanted not in mail:
@@ -52,18 +68,7 @@ class TaskBase:
             return mail[0]
         raise TaskError("no mail channel is configured, so I cannot write to anyone")
 
-    # Implemented by the quotes and recurring flows; declared here so each part type-checks.
-    async def _start_quotes(
-        self, tx: aiosqlite.Connection, rulebook: Rulebook, task: Task, spec: QuotesSpec, channel: str
-    ) -> list[str]:
-        raise NotImplementedError
-
-    async def _schedule_next(
-        self, tx: aiosqlite.Connection, rulebook: Rulebook, task: Task, spec: RecurringSpec, *, after: float
-    ) -> list[str]:
-        raise NotImplementedError
-
-    async def _contact_for(self, event: Event) -> Contact | None:
+    async def contact_for(self, event: Event) -> Contact | None:
         contact = await self.store.tasks.by_thread(
             event.channel,
             event.thread,
@@ -75,7 +80,7 @@ class TaskBase:
         return contact
 
     # ----- creating a task ----------------------------------------------------------------
-    def _opening(self, task: Task, *, channel: str, address: str, thread: str, subject: str, n: int) -> Event:
+    def opening(self, task: Task, *, channel: str, address: str, thread: str, subject: str, n: int) -> Event:
         """A conversation Deputy opens for a task: the recipient as counterpart, no parent."""
         return Event(
             id=f"task:{task.id}:{n}",
@@ -106,7 +111,7 @@ class TaskBase:
             instructions="\n".join((owner_words, spec.note)),
         )
 
-    async def _act(
+    async def act(
         self,
         tx: aiosqlite.Connection,
         rulebook: Rulebook,
@@ -139,21 +144,13 @@ class TaskBase:
         if escalation is not None:
             allowed.append(escalation)
         if not owner_ok and await self.store.kv.get("paused") == "1":
-            outgoing = tuple(a for a in allowed if isinstance(a, Reply))
-            if outgoing:
-                allowed = [a for a in allowed if not isinstance(a, Reply)]
-                preview = "; ".join(a.text[:120] for a in outgoing)
-                allowed.append(
-                    Escalate(
-                        question=f"Autonomy is paused. For task #{task.id} I would write to {event.sender}: "
-                        f"{preview}. Go ahead?",
-                        reason="paused",
-                        options=("Yes, do it", "No"),
-                        option_actions=(outgoing, (Ignore(reason="owner: no"),)),
-                        default_option=1,
-                        blocked_by=rule.name,
-                    )
-                )
+
+            def question(held: tuple[Action, ...]) -> str:
+                texts = "; ".join(a.text[:120] for a in held if isinstance(a, Reply))
+                who = event.sender
+                return f"Autonomy is paused. For task #{task.id} I would write to {who}: {texts}. Go ahead?"
+
+            allowed = hold_for_approval(allowed, outgoing=(Reply,), rule=rule.name, question=question)
         applied = await self.executor.apply_in(
             tx,
             event=event,
@@ -165,7 +162,7 @@ class TaskBase:
         )
         return [*applied.descriptions, *(f"blocked {type(a).__name__}: {why}" for a, why in result.blocked)]
 
-    async def _tell(
+    async def tell(
         self,
         tx: aiosqlite.Connection,
         rulebook: Rulebook,
@@ -191,7 +188,7 @@ class TaskBase:
             autonomous=False,
         )
 
-    async def _finish_in(
+    async def finish_in(
         self,
         tx: aiosqlite.Connection,
         claimed: Claimed,
@@ -199,20 +196,10 @@ class TaskBase:
         reasons: tuple[str, ...],
         actions: list[str],
     ) -> None:
-        event = claimed.event
-        await self.store.audit.add_in(
-            tx,
-            AuditEntry(
-                event_id=event.id,
-                channel=event.channel,
-                sender=event.sender,
-                subject=event.subject or (reasons[0] if reasons else ""),
-                outcome=outcome,
-                reasons=reasons,
-                actions=tuple(actions),
-            ),
+        subject = claimed.event.subject or (reasons[0] if reasons else "")
+        await self.commit.finish_in(
+            tx, claimed, outcome=outcome, reasons=reasons, actions=actions, subject=subject
         )
-        await self.store.inbox.finish_in(tx, claimed.seq)
 
 
 def _price(text: str, currency: str) -> tuple[float | None, str]:

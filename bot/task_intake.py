@@ -11,7 +11,9 @@ from bot.policy import addresses_in
 from bot.rules.model import Rulebook
 from bot.store import Claimed
 from bot.store.tasks import Tasks
-from bot.task_base import TaskBase, _offer_text, _price, _task_event, _tz  # noqa: F401
+from bot.task_base import TaskTools, _offer_text, _price, _task_event, _tz  # noqa: F401
+from bot.task_quotes import QuotesFlow
+from bot.task_recurring import RecurringFlow
 from bot.tasks import (
     KINDS,
     MODEL_NEEDED,
@@ -55,8 +57,18 @@ PLAN_TOOL: dict[str, Any] = {
 }
 
 
-class TaskIntake(TaskBase):
-    async def _create(self, claimed: Claimed, rulebook: Rulebook, text: str) -> None:
+class TaskIntake:
+    def __init__(self, tools: TaskTools, *, quotes: QuotesFlow, recurring: RecurringFlow) -> None:
+        self.tools = tools
+        self.store = tools.store
+        self.settings = tools.settings
+        self.executor = tools.executor
+        self.clock = tools.clock
+        self.llm = tools.llm
+        self.quotes = quotes
+        self.recurring = recurring
+
+    async def create(self, claimed: Claimed, rulebook: Rulebook, text: str) -> None:
         event = claimed.event
         assert event.sender_verified_owner, "the router lets only the verified owner give instructions"
         actions: list[str] = []
@@ -66,11 +78,13 @@ class TaskIntake(TaskBase):
                 if self.llm is None:
                     raise TaskError(MODEL_NEEDED)
                 kind, spec = await self._plan(free)
-            channel = self._mail_channel(spec.channel)
+            channel = self.tools.mail_channel(spec.channel)
         except TaskError as exc:
             async with self.store.db.transaction() as tx:
-                await self._tell(tx, rulebook, event, f"I did not take this task: {exc}", key="refused")
-                await self._finish_in(tx, claimed, "refused", (f"task refused: {exc}",), ["told the owner"])
+                await self.tools.tell(tx, rulebook, event, f"I did not take this task: {exc}", key="refused")
+                await self.tools.finish_in(
+                    tx, claimed, "refused", (f"task refused: {exc}",), ["told the owner"]
+                )
             return
         async with self.store.db.transaction() as tx:
             task_id, created = await Tasks.create_in(
@@ -80,15 +94,17 @@ class TaskIntake(TaskBase):
                 task = await self.store.tasks.get(task_id)
                 assert task is not None
                 if isinstance(spec, QuotesSpec):
-                    actions += await self._start_quotes(tx, rulebook, task, spec, channel)
+                    actions += await self.quotes.start(tx, rulebook, task, spec, channel)
                     summary = f"I sent the request to {', '.join(spec.to)} and will report back."
                 else:
                     assert isinstance(spec, RecurringSpec)
-                    actions += await self._schedule_next(tx, rulebook, task, spec, after=self.clock())
+                    actions += await self.recurring.schedule_next(
+                        tx, rulebook, task, spec, after=self.clock()
+                    )
                     summary = actions[-1]
                 text = f"Task #{task_id} taken: {task.title}. {summary}\n\n{form_of(kind, spec)}"
-                await self._tell(tx, rulebook, event, text, key="taken")
-            await self._finish_in(tx, claimed, "task", (f"task #{task_id} from the owner",), actions)
+                await self.tools.tell(tx, rulebook, event, text, key="taken")
+            await self.tools.finish_in(tx, claimed, "task", (f"task #{task_id} from the owner",), actions)
 
     async def sync_standing(self, rules_dir: Path, rulebook: Rulebook) -> list[int]:
         """Standing tasks from ``<rules_dir>/tasks.toml`` (``[[task]]`` tables with a unique
@@ -101,7 +117,7 @@ class TaskIntake(TaskBase):
         for name, spec in read_standing_tasks(path):
             kind = "recurring"
             try:
-                self._mail_channel(spec.channel)
+                self.tools.mail_channel(spec.channel)
             except TaskError as exc:
                 raise ConfigError(f"{path}: task {name!r}: {exc}") from None
             async with self.store.db.transaction() as tx:
@@ -116,7 +132,7 @@ class TaskIntake(TaskBase):
                 if created:
                     task = await self.store.tasks.get(task_id)
                     assert task is not None and isinstance(spec, RecurringSpec)
-                    await self._schedule_next(tx, rulebook, task, spec, after=self.clock())
+                    await self.recurring.schedule_next(tx, rulebook, task, spec, after=self.clock())
                     created_ids.append(task_id)
         return created_ids
 
@@ -155,4 +171,3 @@ class TaskIntake(TaskBase):
         if strangers:
             raise TaskError(f"the model proposed {strangers[0]}, who is not named in your task")
         return kind, spec
-

@@ -8,14 +8,15 @@ from datetime import UTC, datetime
 
 import aiosqlite
 
-from bot.actions import Escalate, Ignore, Reply
+from bot import asking
+from bot.actions import Ignore, Reply
 from bot.delivery import message_id_for
 from bot.events import Event
 from bot.router import Answer
 from bot.rules.model import Rulebook
 from bot.store import Claimed, Timers
 from bot.store.tasks import Tasks
-from bot.task_base import TaskBase, _offer_text, _price, _task_event, _tz  # noqa: F401
+from bot.task_base import TaskTools, _offer_text, _price, _task_event, _tz  # noqa: F401
 from bot.tasks import (
     Contact,
     QuotesSpec,
@@ -25,8 +26,15 @@ from bot.tasks import (
 _ACCEPT_TAG = re.compile(r"^task:(\d+):accept:(\d+)$")
 
 
-class QuotesFlow(TaskBase):
-    async def _start_quotes(
+class QuotesFlow:
+    def __init__(self, tools: TaskTools) -> None:
+        self.tools = tools
+        self.store = tools.store
+        self.settings = tools.settings
+        self.executor = tools.executor
+        self.clock = tools.clock
+
+    async def start(
         self, tx: aiosqlite.Connection, rulebook: Rulebook, task: Task, spec: QuotesSpec, channel: str
     ) -> list[str]:
         done: list[str] = []
@@ -36,10 +44,10 @@ class QuotesFlow(TaskBase):
             await Tasks.add_contact_in(
                 tx, task_id=task.id, n=n, address=address, channel=channel, thread=mid, status="requested"
             )
-            opening = self._opening(
+            opening = self.tools.opening(
                 task, channel=channel, address=address, thread=mid, subject=spec.subject, n=n
             )
-            done += await self._act(
+            done += await self.tools.act(
                 tx, rulebook, task, opening, [Reply(text=spec.request)], key_prefix=prefix
             )
         now = self.clock()
@@ -54,7 +62,7 @@ class QuotesFlow(TaskBase):
         await Tasks.move_in(tx, task.id, "waiting", waiting_on=spec.to)
         return done
 
-    async def _reply(self, claimed: Claimed, rulebook: Rulebook, contact: Contact) -> None:
+    async def reply(self, claimed: Claimed, rulebook: Rulebook, contact: Contact) -> None:
         event = claimed.event
         actions: list[str] = []
         async with self.store.db.transaction() as tx:
@@ -83,9 +91,9 @@ class QuotesFlow(TaskBase):
                 if pending:
                     await Tasks.move_in(tx, task.id, "waiting", waiting_on=pending)
                 else:
-                    actions += await self._conclude(tx, rulebook, task, spec, key=event.id)
+                    actions += await self.conclude(tx, rulebook, task, spec, key=event.id)
             elif task.state == "needs_owner":
-                await self._tell(
+                await self.tools.tell(
                     tx,
                     rulebook,
                     event,
@@ -93,9 +101,9 @@ class QuotesFlow(TaskBase):
                     f"answer to #{task.escalation_id}.",
                     key="late-reply",
                 )
-            await self._finish_in(tx, claimed, "task", (f"reply in task #{task.id}",), actions)
+            await self.tools.finish_in(tx, claimed, "task", (f"reply in task #{task.id}",), actions)
 
-    async def _conclude(
+    async def conclude(
         self, tx: aiosqlite.Connection, rulebook: Rulebook, task: Task, spec: QuotesSpec, *, key: str
     ) -> list[str]:
         """All answered or the deadline passed: accept the cheapest within budget, or ask."""
@@ -122,14 +130,14 @@ class QuotesFlow(TaskBase):
             ]
             lines += [f"No answer from {a}." for a in silent]
             await Tasks.move_in(tx, task.id, "done", waiting_on=(), result=result)
-            await self._tell(tx, rulebook, None, "\n".join(lines), key=f"{key}:report", task=task)
+            await self.tools.tell(tx, rulebook, None, "\n".join(lines), key=f"{key}:report", task=task)
             return [*done, f"task #{task.id}: {result}"]
         if not offers:
             await Tasks.move_in(tx, task.id, "failed", waiting_on=(), result="no usable quote")
             text = f"Task #{task.id} failed: {task.title}. No usable quote arrived" + (
                 f"; no answer from {', '.join(silent)}." if silent else "."
             )
-            await self._tell(tx, rulebook, None, text, key=f"{key}:report", task=task)
+            await self.tools.tell(tx, rulebook, None, text, key=f"{key}:report", task=task)
             return [f"task #{task.id}: failed, no usable quote"]
         labels = (*tuple(f"Accept {c.address} at {c.offer:g} {spec.currency}" for c in offers), "Decline all")
         groups = (
@@ -143,7 +151,7 @@ class QuotesFlow(TaskBase):
             + (f"; no answer from {', '.join(silent)}" if silent else "")
             + ". Which one should I accept?"
         )
-        ask = Escalate(question=question, reason="quotes over budget", options=labels, option_actions=groups)
+        ask = asking.ask(question, reason="quotes over budget", options=labels, option_actions=groups)
         subject = Event(
             id=f"task:{task.id}:ask",
             channel="scheduler",
@@ -191,7 +199,7 @@ class QuotesFlow(TaskBase):
             else:
                 text = "Thank you for your quote. We have decided to go with another offer this time."
                 status = "declined"
-            done += await self._act(
+            done += await self.tools.act(
                 tx,
                 rulebook,
                 task,
@@ -204,7 +212,7 @@ class QuotesFlow(TaskBase):
         return done
 
     # ----- the owner's answer to a task's question ---------------------------------------------
-    async def _answer(self, claimed: Claimed, rulebook: Rulebook, route: Answer, task: Task) -> None:
+    async def answer(self, claimed: Claimed, rulebook: Rulebook, route: Answer, task: Task) -> None:
         event = claimed.event
         esc = route.escalation
         index = route.option
@@ -217,16 +225,20 @@ class QuotesFlow(TaskBase):
         async with self.store.db.transaction() as tx:
             if index is None or not 0 <= index < len(esc.options):
                 text = f"Task #{task.id}: please answer #{esc.id} with a number from 1 to {len(esc.options)}."
-                await self._tell(tx, rulebook, event, text, key="unclear")
-                await self._finish_in(tx, claimed, "owner", ("unclear answer to a task",), ["told the owner"])
+                await self.tools.tell(tx, rulebook, event, text, key="unclear")
+                await self.tools.finish_in(
+                    tx, claimed, "owner", ("unclear answer to a task",), ["told the owner"]
+                )
                 return
             label = esc.options[index]
             won = await self.store.escalations.close_in(
                 tx, esc.id, state="answered", answer=label, via=route.via
             )
             if not won:
-                await self._tell(tx, rulebook, event, f"Question #{esc.id} was already closed.", key="late")
-                await self._finish_in(tx, claimed, "late answer", (f"#{esc.id} already closed",), [])
+                await self.tools.tell(
+                    tx, rulebook, event, f"Question #{esc.id} was already closed.", key="late"
+                )
+                await self.tools.finish_in(tx, claimed, "late answer", (f"#{esc.id} already closed",), [])
                 return
             spec = task.spec
             assert isinstance(spec, QuotesSpec)
@@ -240,12 +252,12 @@ class QuotesFlow(TaskBase):
                 else "declined all quotes (your choice)"
             )
             await Tasks.move_in(tx, task.id, "done", result=result)
-            await self._tell(tx, rulebook, event, f"Task #{task.id} done: {result}.", key="done")
-            await self._finish_in(
+            await self.tools.tell(tx, rulebook, event, f"Task #{task.id} done: {result}.", key="done")
+            await self.tools.finish_in(
                 tx, claimed, "answered", (f"owner answered #{esc.id}: {label}",), [*done, result]
             )
 
-    async def _question_expired(self, claimed: Claimed, rulebook: Rulebook, task: Task) -> None:
+    async def question_expired(self, claimed: Claimed, rulebook: Rulebook, task: Task) -> None:
         """The owner did not choose before the question's deadline: accept nothing."""
         esc_id = task.escalation_id
         assert esc_id is not None
@@ -261,8 +273,8 @@ class QuotesFlow(TaskBase):
                     f"Task #{task.id} ({task.title}): no answer to #{esc_id} before its deadline, "
                     "so I accepted no quote. The offers stay unanswered."
                 )
-                await self._tell(tx, rulebook, None, text, key=f"{claimed.event.id}:expired", task=task)
+                await self.tools.tell(tx, rulebook, None, text, key=f"{claimed.event.id}:expired", task=task)
                 actions.append(f"task #{task.id}: failed, the owner did not choose in time")
-            await self._finish_in(tx, claimed, "task", (f"deadline of #{esc_id}",), actions)
+            await self.tools.finish_in(tx, claimed, "task", (f"deadline of #{esc_id}",), actions)
 
     # ----- timers ----------------------------------------------------------------------------

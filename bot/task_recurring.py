@@ -3,7 +3,6 @@ each occurrence fires exactly once across restarts and downtime."""
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 
 import aiosqlite
@@ -14,7 +13,7 @@ from bot.events import Event
 from bot.rules.model import Rulebook
 from bot.store import Timers
 from bot.store.tasks import Tasks
-from bot.task_base import TaskBase, _offer_text, _price, _task_event, _tz  # noqa: F401
+from bot.task_base import TaskTools, _offer_text, _price, _task_event, _tz  # noqa: F401
 from bot.tasks import (
     RecurringSpec,
     Task,
@@ -22,8 +21,15 @@ from bot.tasks import (
 )
 
 
-class RecurringFlow(TaskBase):
-    async def _schedule_next(
+class RecurringFlow:
+    def __init__(self, tools: TaskTools) -> None:
+        self.tools = tools
+        self.store = tools.store
+        self.settings = tools.settings
+        self.executor = tools.executor
+        self.clock = tools.clock
+
+    async def schedule_next(
         self, tx: aiosqlite.Connection, rulebook: Rulebook, task: Task, spec: RecurringSpec, *, after: float
     ) -> list[str]:
         tz = _tz(rulebook)
@@ -47,24 +53,24 @@ class RecurringFlow(TaskBase):
         return [f"next run {when}"]
 
     # ----- replies in a task's conversations -------------------------------------------------
-    async def _occurrence(
+    async def occurrence(
         self, tx: aiosqlite.Connection, rulebook: Rulebook, task: Task, spec: RecurringSpec, event: Event
     ) -> list[str]:
         period = event.refs.get("period", "")
-        channel = self._mail_channel(spec.channel)
+        channel = self.tools.mail_channel(spec.channel)
         done: list[str] = []
         for n, address in enumerate(spec.to):
             prefix = f"task:{task.id}:occurrence:{period}:{n}"
             mid = message_id_for(f"{prefix}:0:reply", domain=self.settings.deputy.message_id_domain)
-            opening = self._opening(
+            opening = self.tools.opening(
                 task, channel=channel, address=address, thread=mid, subject=spec.subject, n=n
             )
-            done += await self._act(tx, rulebook, task, opening, [Reply(text=spec.text)], key_prefix=prefix)
-        await tx.execute(
-            "UPDATE tasks SET result=?, updated_at=? WHERE id=?", (f"last run {period}", time.time(), task.id)
-        )
+            done += await self.tools.act(
+                tx, rulebook, task, opening, [Reply(text=spec.text)], key_prefix=prefix
+            )
+        await Tasks.set_result_in(tx, task.id, f"last run {period}")
         due = float(event.refs.get("due", "0") or 0)
-        done += await self._schedule_next(tx, rulebook, task, spec, after=due)
+        done += await self.schedule_next(tx, rulebook, task, spec, after=due)
         return done
 
     # ----- the gate and the executor ------------------------------------------------------------

@@ -5,9 +5,10 @@ policy gate with a ``GateContext`` whose participants are the task's contacts an
 synthetic rule (``task:<id>``) that allows replies only, with the task's budget as the
 amount limit. What the gate blocks becomes an ordinary escalation, as for any rule.
 
-The handler hands over (``intercept``): the owner's ``task:`` messages, replies in the
-conversations a task opened, the owner's answers to a task's question, and task timers.
-Each is handled in one transaction with its outbox rows, so a crash redoes it whole.
+The runner is composed of its parts: ``tools`` (shared), ``intake`` (orders and standing
+tasks), ``quotes`` and ``recurring`` (the two kinds of task). The tasks desk
+(bot/desks/tasks.py) claims the events and hands them to these parts; each is handled in
+one transaction with its outbox rows, so a crash redoes it whole.
 """
 
 from __future__ import annotations
@@ -15,32 +16,29 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from bot.agent.llm_client import LLMClient
 
 from bot.actions import Reply
+from bot.commit import Commit
 from bot.config import Settings
 from bot.events import Event
 from bot.executor import Executor
 from bot.policy import PolicyGate
-from bot.router import Answer, Instruction, Judge, Route, Scheduled
-from bot.rules.model import Rulebook
+from bot.rules.model import Rule, Rulebook
 from bot.store import Claimed, Store
 from bot.store.tasks import Tasks
-from bot.task_base import TaskBase, _offer_text, _price, _task_event, _tz  # noqa: F401
+from bot.task_base import TaskTools
 from bot.task_intake import TaskIntake
 from bot.task_quotes import QuotesFlow
 from bot.task_recurring import RecurringFlow
-from bot.tasks import (
-    QuotesSpec,
-    RecurringSpec,
-    is_task_text,
-)
+from bot.tasks import QuotesSpec, RecurringSpec, Task
 
 
-class TaskRunner(TaskIntake, QuotesFlow, RecurringFlow, TaskBase):
+class TaskRunner:
     def __init__(
         self,
         *,
@@ -49,48 +47,31 @@ class TaskRunner(TaskIntake, QuotesFlow, RecurringFlow, TaskBase):
         executor: Executor,
         gate: PolicyGate | None = None,
         clock: Callable[[], float] = time.time,
-        llm: LLMClient | None = None,
+        llm: LLMClient | None = None,  # only to turn free-text tasks into structured ones
+        commit: Commit | None = None,
     ) -> None:
-        self.llm = llm  # only to turn free-text tasks into structured ones
         self.store = store
-        self.settings = settings
         self.executor = executor
-        self.gate = gate or PolicyGate()
-        self.clock = clock
+        self.tools = TaskTools(
+            store=store,
+            settings=settings,
+            executor=executor,
+            gate=gate or PolicyGate(),
+            commit=commit or Commit(store=store, executor=executor),
+            clock=clock,
+            llm=llm,
+        )
+        self.quotes = QuotesFlow(self.tools)
+        self.recurring = RecurringFlow(self.tools)
+        self.intake = TaskIntake(self.tools, quotes=self.quotes, recurring=self.recurring)
 
-    # ----- the hand-over from the handler ------------------------------------------------
-    async def intercept(self, claimed: Claimed, rulebook: Rulebook, route: Route) -> bool:
-        """True when the event belongs to a task and was handled (and finished) here."""
-        event = claimed.event
-        match route:
-            case Instruction(text) if is_task_text(text):
-                await self._create(claimed, rulebook, text)
-                return True
-            case Answer() if (task := await self.store.tasks.by_escalation(route.escalation.id)) is not None:
-                await self._answer(claimed, rulebook, route, task)
-                return True
-            case Scheduled("timer_due") if (
-                event.refs.get("timer_kind") == "escalation_deadline"
-                and (task := await self.store.tasks.by_escalation(int(event.refs.get("escalation_id") or 0)))
-                is not None
-            ):
-                await self._question_expired(claimed, rulebook, task)
-                return True
-            case Scheduled("timer_due") if event.refs.get("timer_kind", "").startswith("task_"):
-                await self._timer(claimed, rulebook)
-                return True
-            case Judge() if route.event is event:
-                contact = await self._contact_for(event)
-                if contact is None:
-                    return False
-                task = await self.store.tasks.get(contact.task_id)
-                if task is None or task.state in ("done", "failed"):
-                    return False  # after the task: an ordinary message again
-                await self._reply(claimed, rulebook, contact)
-                return True
-        return False
+    async def sync_standing(self, rules_dir: Path, rulebook: Rulebook) -> list[int]:
+        return await self.intake.sync_standing(rules_dir, rulebook)
 
-    async def _timer(self, claimed: Claimed, rulebook: Rulebook) -> None:
+    def rule_for(self, task: Task) -> Rule:
+        return self.tools.rule_for(task)
+
+    async def timer(self, claimed: Claimed, rulebook: Rulebook) -> None:
         event = claimed.event
         kind = event.refs.get("timer_kind", "")
         actions: list[str] = []
@@ -119,7 +100,7 @@ class TaskRunner(TaskIntake, QuotesFlow, RecurringFlow, TaskBase):
                         "A friendly reminder about our request below; could you send us your quote?"
                         f"\n\n> {task.spec.request}"
                     )
-                    actions += await self._act(
+                    actions += await self.tools.act(
                         tx,
                         rulebook,
                         task,
@@ -129,9 +110,9 @@ class TaskRunner(TaskIntake, QuotesFlow, RecurringFlow, TaskBase):
                     )
                     await Tasks.update_contact_in(tx, task.id, c.n, status="followed_up")
             elif kind == "task_deadline" and isinstance(task.spec, QuotesSpec) and task.state == "waiting":
-                actions += await self._conclude(tx, rulebook, task, task.spec, key=event.id)
+                actions += await self.quotes.conclude(tx, rulebook, task, task.spec, key=event.id)
             elif kind == "task_occurrence" and isinstance(task.spec, RecurringSpec):
-                actions += await self._occurrence(tx, rulebook, task, task.spec, event)
-            await self._finish_in(
+                actions += await self.recurring.occurrence(tx, rulebook, task, task.spec, event)
+            await self.tools.finish_in(
                 tx, claimed, "task", (f"{kind} of task #{event.refs.get('task_id')}",), actions
             )

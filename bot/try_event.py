@@ -1,24 +1,32 @@
 """``deputy try``: what Deputy would do with a message, with no side effect at all.
 
-Runs the same router, agent and policy gate as the daemon, against an in-memory
-database, and prints the matching rules, the decision, and what the gate allows.
+Runs the daemon's own router, desks and judgment steps (``EventHandler``) against a
+throw-away database, with a commit that writes nothing (``DryRunCommit``), and prints
+the matching rules, the decision, and what would be done. The daemon and ``try`` cannot
+disagree: they are the same code up to the commit.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-from datetime import UTC, date, datetime
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
-from bot.actions import Decision, action_to_dict
-from bot.agent.base import AgentContext
-from bot.agent.rules_only import RulesOnlyAgent
+from bot.actions import action_to_dict
+from bot.channels import ChannelRegistry
+from bot.commit import DryRunCommit, Finished
 from bot.config import Settings
-from bot.etiquette import no_reply_reason
 from bot.events import Event
-from bot.policy import GateContext, PolicyGate
+from bot.executor import Executor
+from bot.router import Judge, Route
 from bot.rules import load_rulebook
-from bot.rules.matcher import select
+from bot.rules.model import Rulebook
+from bot.store import Store
 
 
 def _event_from_args(settings: Settings, args: argparse.Namespace, owner_emails: tuple[str, ...]) -> Event:
@@ -52,33 +60,83 @@ def _event_from_args(settings: Settings, args: argparse.Namespace, owner_emails:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Trial:
+    route: Route
+    finished: Finished
+
+
+async def judge_dry(settings: Settings, rulebook: Rulebook, event: Event, *, data_dir: Path) -> Trial:
+    """The daemon's handling of ``event``, committed to nothing (a store in ``data_dir``
+    that is thrown away)."""
+    from bot.handler import EventHandler
+
+    # The daemon's registry; an event from a channel the config does not name (a .eml
+    # file, a --channel) is judged as its type's channel would judge it.
+    extra: dict[str, tuple[str, None]] = {}
+    registry = ChannelRegistry.from_settings(settings)
+    if event.channel not in registry and event.refs.get("channel_type"):
+        extra[event.channel] = (event.refs["channel_type"], None)
+    channels = ChannelRegistry.from_settings(settings, extra=extra) if extra else registry
+    store = Store(data_dir / "try.sqlite3")
+    await store.open()
+    try:
+        executor = Executor(settings=settings, channels=channels)
+        commit = DryRunCommit(store=store, executor=executor)
+        handler = EventHandler(
+            store=store, settings=settings, rulebook=lambda: rulebook, executor=executor, commit=commit
+        )
+        await store.inbox.add(event)
+        (claimed,) = await store.inbox.claim(limit=1, busy_threads=set())
+        route = await handler.route(claimed, rulebook)
+        await handler.dispatch(claimed, rulebook, route, time.perf_counter())
+    finally:
+        await store.close()
+    finished = commit.finished[-1] if commit.finished else Finished(event=event, outcome="none", reasons=())
+    return Trial(route=route, finished=finished)
+
+
 async def try_event(settings: Settings, args: argparse.Namespace) -> int:
     book = load_rulebook(settings.rules_dir)
     event = _event_from_args(settings, args, book.owner.emails)
-    rules = select(book, event, today=date.today())
-    no_reply = no_reply_reason(
-        event,
-        our_addresses=frozenset(a.lower() for a in settings.deputy.addresses) | frozenset(book.owner.emails),
-    )
-    ctx = AgentContext(event=event, rules=tuple(rules), rulebook=book)
-    agent = RulesOnlyAgent()
-    decision: Decision = await agent.decide(ctx)
-    gate = PolicyGate().check(
-        decision,
-        GateContext(
-            event=event,
-            rule=rules[0] if rules else None,
-            participants=event.participants,
-            thread_text=event.text,
-            replies_per_thread_cap=settings.limits.replies_per_thread,
-        ),
-    )
-    allowed = list(gate.allowed)
-    suppressed = []
-    if no_reply:
-        suppressed = [a for a in allowed if type(a).__name__ in ("Reply", "Offer")]
-        allowed = [a for a in allowed if a not in suppressed]
-    report = {
+    with tempfile.TemporaryDirectory(prefix="deputy-try-") as tmp:
+        trial = await judge_dry(settings, book, event, data_dir=Path(tmp))
+    report = _report(trial)
+    if args.json:
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+        return 0
+    shown = trial.finished.event
+    print(f"message: from {shown.sender} subject {shown.subject!r} on {shown.channel}")
+    print(f"route: {report['route']}, outcome: {report['outcome']}")
+    names = report["matching_rules"]
+    print(f"matching rules: {', '.join(names) or 'none (Deputy would ask you)'}")
+    if report["no_reply_reason"]:
+        print(f"no automatic reply: {report['no_reply_reason']}")
+    for reason in report["decision"]["reasons"]:
+        print(f"why: {reason}")
+    for d in report["allowed"]:
+        d = dict(d)
+        kind = d.pop("type")
+        detail = d.get("text") or d.get("question") or d.get("folder") or d.get("to") or d.get("reason") or ""
+        print(f"would: {kind}: {str(detail)[:500]}")
+    for d in report["blocked"]:
+        print(f"blocked: {d['action']}: {d['why']}")
+    return 0
+
+
+def _report(trial: Trial) -> dict[str, Any]:
+    route, done = trial.route, trial.finished
+    event = done.event
+    rules = route.rules if isinstance(route, Judge) else ()
+    blocked, suppressed = [], []
+    for line in done.blocked:
+        kind, _, why = line.partition(": ")
+        if why.startswith("suppressed, "):
+            suppressed.append({"type": kind, "why": why})
+        else:
+            blocked.append({"action": kind, "why": why})
+    decision = done.decision
+    return {
         "event": {
             "from": event.sender,
             "subject": event.subject,
@@ -86,32 +144,17 @@ async def try_event(settings: Settings, args: argparse.Namespace) -> int:
             "owner": event.sender_verified_owner,
             "defects": list(event.defects),
         },
+        "route": type(route).__name__,
+        "outcome": done.outcome,
         "matching_rules": [r.name for r in rules],
         "governing_rule": rules[0].name if rules else None,
-        "no_reply_reason": no_reply,
+        "no_reply_reason": route.no_reply if isinstance(route, Judge) else None,
         "decision": {
-            "reasons": list(decision.reasons),
-            "actions": [action_to_dict(a) for a in decision.actions],
+            "reasons": list(done.reasons),
+            "actions": [action_to_dict(a) for a in decision.actions] if decision else [],
         },
-        "allowed": [action_to_dict(a) for a in allowed],
-        "blocked": [{"action": action_to_dict(a), "why": why} for a, why in gate.blocked],
-        "suppressed_by_etiquette": [action_to_dict(a) for a in suppressed],
+        "allowed": [action_to_dict(a) for a in done.actions],
+        "done": list(done.descriptions),
+        "blocked": blocked,
+        "suppressed_by_etiquette": suppressed,
     }
-    if args.json:
-        print(json.dumps(report, indent=2, ensure_ascii=False))
-        return 0
-    print(f"message: from {event.sender} subject {event.subject!r} on {event.channel}")
-    names = [r.name for r in rules]
-    print(f"matching rules: {', '.join(names) or 'none (Deputy would ask you)'}")
-    if no_reply:
-        print(f"no automatic reply: {no_reply}")
-    for reason in decision.reasons:
-        print(f"why: {reason}")
-    for action in allowed:
-        d = action_to_dict(action)
-        kind = d.pop("type")
-        detail = d.get("text") or d.get("question") or d.get("folder") or d.get("to") or d.get("reason") or ""
-        print(f"would: {kind}: {str(detail)[:500]}")
-    for action, why in gate.blocked:
-        print(f"blocked: {type(action).__name__}: {why}")
-    return 0

@@ -148,6 +148,12 @@ class Escalations:
         return [(r["connector"], r["ref"]) for r in rows]
 
     @staticmethod
+    async def mark_reminded_in(tx: aiosqlite.Connection, ids: list[int], *, reminders_sent: int) -> None:
+        marks = ",".join("?" * len(ids))
+        sql = f"UPDATE escalations SET reminders_sent=? WHERE id IN ({marks})"
+        await tx.execute(sql, (reminders_sent, *ids))
+
+    @staticmethod
     async def close_in(
         tx: aiosqlite.Connection, escalation_id: int, *, state: str, answer: str, via: str
     ) -> bool:

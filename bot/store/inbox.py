@@ -47,6 +47,30 @@ class Inbox:
         cur = await tx.execute(INSERT, _row(event))
         return cur.rowcount == 1
 
+    @staticmethod
+    async def last_done_at_in(tx: aiosqlite.Connection, kind: str) -> float | None:
+        """When the last event of ``kind`` that is done was received, if any."""
+        cur = await tx.execute("SELECT MAX(created_at) FROM inbox WHERE kind=? AND state='done'", (kind,))
+        row = await cur.fetchone()
+        return float(row[0]) if row and row[0] else None
+
+    @staticmethod
+    async def messages_after_in(tx: aiosqlite.Connection, thread: str, event_id: str) -> int:
+        """How many messages came into ``thread`` after the event ``event_id``."""
+        cur = await tx.execute(
+            "SELECT COUNT(*) FROM inbox WHERE thread=? AND kind='message'"
+            " AND seq > (SELECT seq FROM inbox WHERE id=?)",
+            (thread, event_id),
+        )
+        row = await cur.fetchone()
+        return int(row[0]) if row and row[0] else 0
+
+    @staticmethod
+    async def event_in(tx: aiosqlite.Connection, event_id: str) -> Event | None:
+        cur = await tx.execute("SELECT body FROM inbox WHERE id=?", (event_id,))
+        row = await cur.fetchone()
+        return Event.from_json(row[0]) if row is not None else None
+
     async def recover(self) -> int:
         """After a crash, work that was being processed goes back to pending.
 
@@ -98,6 +122,13 @@ class Inbox:
 
     async def history(self, thread: str, *, before_seq: int, limit: int = 20) -> list[Event]:
         return await self.db.read(history, thread, before_seq, limit)
+
+    async def recent_done_messages(self, *, limit: int) -> list[Event]:
+        """Ordinary messages already handled, newest first."""
+        rows = await self.db.fetchall(
+            "SELECT body FROM inbox WHERE kind='message' AND state='done' ORDER BY seq DESC LIMIT ?", (limit,)
+        )
+        return [Event.from_json(row["body"]) for row in rows]
 
     async def has_pending(self) -> bool:
         row = await self.db.fetchone("SELECT 1 FROM inbox WHERE state IN ('pending', 'processing') LIMIT 1")

@@ -125,6 +125,12 @@ class Outbox:
     async def sent_texts(self, thread: str, *, limit: int = 10) -> list[str]:
         return await self.db.read(sent_texts, thread, limit)
 
+    async def filing(self, seq: int) -> sqlite3.Row | None:
+        """The filing row ``seq`` (connector, payload, receipt, state), or None."""
+        return await self.db.fetchone(
+            "SELECT connector, payload, receipt, state FROM outbox WHERE seq=? AND op='file'", (seq,)
+        )
+
     async def has_pending(self) -> bool:
         row = await self.db.fetchone("SELECT 1 FROM outbox WHERE state IN ('pending','sending') LIMIT 1")
         return row is not None

@@ -144,6 +144,10 @@ class Tasks:
         return True
 
     @staticmethod
+    async def set_result_in(tx: aiosqlite.Connection, task_id: int, result: str) -> None:
+        await tx.execute("UPDATE tasks SET result=?, updated_at=? WHERE id=?", (result, time.time(), task_id))
+
+    @staticmethod
     async def add_contact_in(
         tx: aiosqlite.Connection,
         *,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import aiosqlite
 
@@ -35,6 +36,20 @@ class Timers:
             "INSERT OR IGNORE INTO timers (key, due_at, kind, payload) VALUES (?,?,?,?)",
             (key, due_at, kind, json.dumps(payload, sort_keys=True)),
         )
+
+    @staticmethod
+    async def reminders_due_in(tx: aiosqlite.Connection, *, until: float) -> list[Any]:
+        """Escalation reminders pending or fired, due by ``until``, soonest first."""
+        cur = await tx.execute(
+            "SELECT key, payload, state FROM timers WHERE kind='escalation_reminder'"
+            " AND state IN ('pending', 'fired') AND due_at <= ? ORDER BY due_at",
+            (until,),
+        )
+        return list(await cur.fetchall())
+
+    @staticmethod
+    async def cancel_key_in(tx: aiosqlite.Connection, key: str) -> None:
+        await tx.execute("UPDATE timers SET state='cancelled' WHERE key=?", (key,))
 
     @staticmethod
     async def cancel_in(tx: aiosqlite.Connection, *, key_prefix: str) -> None:

@@ -17,12 +17,12 @@ from bot.actions import (
     Offer,
     Reply,
 )
+from bot.desks import DeskDeps
 from bot.escalation import interpret_answer
 from bot.events import Event
-from bot.handler_base import HandlerBase
 from bot.learned import propose_from_answer
 from bot.policy import GateContext
-from bot.router import Answer, Command
+from bot.router import Answer, Command, Instruction, Route
 from bot.rules.model import Rulebook
 from bot.store import Claimed, Escalation, thread_key
 
@@ -30,8 +30,28 @@ log = logging.getLogger("deputy.handler")
 DAY = 86400.0
 
 
-class OwnerDesk(HandlerBase):
-    """Mixed into EventHandler, which sets the collaborators."""
+class OwnerDesk:
+    def __init__(self, deps: DeskDeps) -> None:
+        self.store = deps.store
+        self.settings = deps.settings
+        self.executor = deps.executor
+        self.gate = deps.gate
+        self.commit = deps.commit
+        self.agent = deps.agent
+
+    async def claims(self, claimed: Claimed, route: Route) -> bool:
+        return isinstance(route, Answer | Command | Instruction)
+
+    async def handle(self, claimed: Claimed, rulebook: Rulebook, route: Route, started: float) -> None:
+        match route:
+            case Answer():
+                await self._answer(claimed, rulebook, route, started)
+            case Command():
+                await self._command(claimed, rulebook, route, started)
+            case Instruction(text):
+                await self._instruction(claimed, rulebook, text, started)
+            case _:
+                raise ValueError(f"the owner's desk does not handle {type(route).__name__}")
 
     async def _answer(self, claimed: Claimed, rulebook: Rulebook, route: Answer, started: float) -> None:
         event = claimed.event
@@ -73,8 +93,12 @@ class OwnerDesk(HandlerBase):
                     f"{' via ' + current.answered_via if current else ''} "
                     f"({current.answer if current else ''}); your answer was not applied.",
                 )
-                await self._audit_in(
-                    tx, event, outcome="late answer", reasons=(f"#{esc.id} already closed",), started=started
+                await self.commit.finish_in(
+                    tx,
+                    claimed,
+                    outcome="late answer",
+                    reasons=(f"#{esc.id} already closed",),
+                    started=started,
                 )
             else:
                 applied = await self.executor.apply_in(
@@ -108,16 +132,15 @@ class OwnerDesk(HandlerBase):
                             receipt=await self.store.kv.get(f"prompt:{connector}:{ref}"),
                         ),
                     )
-                await self._audit_in(
+                await self.commit.finish_in(
                     tx,
-                    event,
+                    claimed,
                     outcome="answered",
                     reasons=decision.reasons,
                     actions=applied.descriptions,
                     rule=esc.rule,
                     started=started,
                 )
-            await self.store.inbox.finish_in(tx, claimed.seq)
 
     async def _read_answer_with_model(
         self, esc: Escalation, text: str, rulebook: Rulebook
@@ -153,9 +176,7 @@ class OwnerDesk(HandlerBase):
     async def _undo(self, event: Event, seq: int, rulebook: Rulebook) -> str:
         """Undo a filing: move the message back to the inbox. Sent messages cannot be
         unsent, so only filing is undoable; the digest lists the numbers."""
-        row = await self.store.db.fetchone(
-            "SELECT connector, payload, receipt, state FROM outbox WHERE seq=? AND op='file'", (seq,)
-        )
+        row = await self.store.outbox.filing(seq)
         if row is None or row["state"] != "sent":
             return f"There is no completed filing #{seq} to undo."
         import json
@@ -219,7 +240,7 @@ class OwnerDesk(HandlerBase):
                 "Commands: pending, pause, resume, digest, help. "
                 "Answer question N with '#N your answer' or reply to its prompt."
             )
-        await self._finish(
+        await self.commit.finish(
             claimed,
             rulebook,
             (_notify_on(event, text),),
@@ -240,7 +261,7 @@ class OwnerDesk(HandlerBase):
                 "'#N your answer' for question N. Free-text instructions need a model "
                 "(see [llm] in config.toml)."
             )
-            await self._finish(
+            await self.commit.finish(
                 claimed,
                 rulebook,
                 (_notify_on(event, note),),
@@ -252,13 +273,9 @@ class OwnerDesk(HandlerBase):
             return
         from bot.agent.instruction import plan_instruction
 
-        rows = await self.store.db.fetchall(
-            "SELECT body FROM inbox WHERE kind='message' AND state='done' ORDER BY seq DESC LIMIT 200"
-        )
         recent: list[Event] = []
         seen: set[str] = set()
-        for row in rows:
-            earlier = Event.from_json(row["body"])
+        for earlier in await self.store.inbox.recent_done_messages(limit=200):
             if thread_key(earlier) not in seen:
                 seen.add(thread_key(earlier))
                 recent.append(earlier)
@@ -267,7 +284,7 @@ class OwnerDesk(HandlerBase):
         plan = await plan_instruction(client, instruction=text, recent=recent, owner_name=rulebook.owner.name)
         decision = Decision(actions=(), llm_calls=1, tokens_in=plan.tokens_in, tokens_out=plan.tokens_out)
         if plan.target is None:
-            await self._finish(
+            await self.commit.finish(
                 claimed,
                 rulebook,
                 (_notify_on(event, plan.question),),
@@ -300,21 +317,18 @@ class OwnerDesk(HandlerBase):
                 channel=self._reply_channel(event, rulebook),
                 text=f"Done: sent to {target.sender_name or target.sender}: {plan.text}",
             )
-            await self._audit_in(
+            await self.commit.finish_in(
                 tx,
-                event,
+                claimed,
                 outcome="owner",
                 reasons=(f"instruction: {text[:80]}",),
                 actions=applied.descriptions,
                 started=started,
                 decision=decision,
             )
-            await self.store.inbox.finish_in(tx, claimed.seq)
 
     def _reply_channel(self, event: Event, rulebook: Rulebook) -> str | None:
         return event.channel if event.channel in self.executor.channel_types else None
-
-    # ----- commit ---------------------------------------------------------------------
 
 
 def _notify_on(event: Event, text: str) -> Action:

@@ -1,0 +1,70 @@
+"""The one place an escalation to the owner is built: a question with options, each
+option the actions it stands for. (The gate's own escalation, for what it blocked, is
+built by ``bot.policy``.)"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.actions import Action, Escalate, Ignore, action_to_dict
+
+
+def ask(
+    question: str,
+    *,
+    reason: str,
+    options: tuple[str, ...] = (),
+    option_actions: tuple[tuple[Action, ...], ...] = (),
+    default_option: int | None = None,
+    blocked_by: str = "",
+) -> Escalate:
+    return Escalate(
+        question=question,
+        reason=reason,
+        options=options,
+        option_actions=option_actions,
+        default_option=default_option,
+        blocked_by=blocked_by,
+    )
+
+
+def preview(actions: tuple[Action, ...]) -> str:
+    """What would leave, as the owner sees it in a question."""
+    return "; ".join(f"{type(a).__name__}: {action_to_dict(a).get('text', '')[:120]}" for a in actions)
+
+
+def hold_for_approval(
+    actions: list[Action],
+    *,
+    outgoing: tuple[type, ...],
+    rule: str,
+    question: Callable[[tuple[Action, ...]], str],
+) -> list[Action]:
+    """Paused autonomy: the actions of the ``outgoing`` kinds wait for the owner's yes."""
+    held = tuple(a for a in actions if isinstance(a, outgoing))
+    if not held:
+        return actions
+    kept: list[Action] = [a for a in actions if not isinstance(a, outgoing)]
+    kept.append(
+        ask(
+            question(held),
+            reason="paused",
+            options=("Yes, do it", "No"),
+            option_actions=(held, (Ignore(reason="owner: no"),)),
+            default_option=1,
+            blocked_by=rule,
+        )
+    )
+    return kept
+
+
+def owner_forward_without_rule(note: str) -> Escalate:
+    """The owner forwarded a message with a note, no rule covers it, no model to read it."""
+    return ask(
+        f'You forwarded this with: "{note[:300]}". '
+        "No rule covers it and no model is configured: what exactly should I send?",
+        reason="owner forward without a matching rule",
+        options=("Do nothing",),
+        option_actions=((Ignore(reason="owner: nothing"),),),
+        default_option=0,
+    )

@@ -1,0 +1,37 @@
+"""Desks: each claims the routes it owns and handles them; the handler asks them in
+order (first claim wins), like handler groups. Desks share collaborators through one
+small frozen ``DeskDeps``, never through inheritance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.agent.base import Agent
+from bot.commit import Commit
+from bot.config import Settings
+from bot.executor import Executor
+from bot.policy import PolicyGate
+from bot.router import Route
+from bot.rules.model import Rulebook
+from bot.store import Claimed, Store
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeskDeps:
+    store: Store
+    settings: Settings
+    executor: Executor
+    gate: PolicyGate
+    commit: Commit
+    agent: Agent | None = None
+
+
+class Desk(Protocol):
+    async def claims(self, claimed: Claimed, route: Route) -> bool:
+        """Whether this desk handles the event (a cheap check; it may read the store)."""
+        ...
+
+    async def handle(self, claimed: Claimed, rulebook: Rulebook, route: Route, started: float) -> None:
+        """Handle the event and finish it through the commit service."""
+        ...

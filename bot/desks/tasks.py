@@ -1,0 +1,73 @@
+"""The tasks desk (issue 7): the owner's ``task:`` orders, replies in the conversations a
+task opened, the owner's answers to a task's question, and task timers. The work itself
+is done by the composed parts of ``TaskRunner`` (intake, quotes, recurring)."""
+
+from __future__ import annotations
+
+from bot.router import Answer, Instruction, Judge, Route, Scheduled
+from bot.rules.model import Rulebook
+from bot.store import Claimed
+from bot.task_runner import TaskRunner
+from bot.tasks import Contact, is_task_text
+
+
+class TasksDesk:
+    def __init__(self, runner: TaskRunner) -> None:
+        self.runner = runner
+        self.store = runner.store
+
+    async def claims(self, claimed: Claimed, route: Route) -> bool:
+        event = claimed.event
+        match route:
+            case Instruction(text):
+                return is_task_text(text)
+            case Answer():
+                return await self.store.tasks.by_escalation(route.escalation.id) is not None
+            case Scheduled("timer_due"):
+                kind = event.refs.get("timer_kind", "")
+                if kind.startswith("task_"):
+                    return True
+                if kind == "escalation_deadline":
+                    esc_id = int(event.refs.get("escalation_id") or 0)
+                    return await self.store.tasks.by_escalation(esc_id) is not None
+                return False
+            case Judge() if route.event is event:  # not an owner's forward
+                return await self._task_contact(claimed) is not None
+        return False
+
+    async def handle(self, claimed: Claimed, rulebook: Rulebook, route: Route, started: float) -> None:
+        event = claimed.event
+        runner = self.runner
+        match route:
+            case Instruction(text):
+                await runner.intake.create(claimed, rulebook, text)
+                return
+            case Answer():
+                task = await self.store.tasks.by_escalation(route.escalation.id)
+                if task is not None:
+                    await runner.quotes.answer(claimed, rulebook, route, task)
+                    return
+            case Scheduled("timer_due") if event.refs.get("timer_kind") == "escalation_deadline":
+                task = await self.store.tasks.by_escalation(int(event.refs.get("escalation_id") or 0))
+                if task is not None:
+                    await runner.quotes.question_expired(claimed, rulebook, task)
+                    return
+            case Scheduled("timer_due"):
+                await runner.timer(claimed, rulebook)
+                return
+            case Judge():
+                contact = await self._task_contact(claimed)
+                if contact is not None:
+                    await runner.quotes.reply(claimed, rulebook, contact)
+                    return
+        raise ValueError(f"the tasks desk does not handle {type(route).__name__} for {event.id}")
+
+    async def _task_contact(self, claimed: Claimed) -> Contact | None:
+        """The task counterpart who wrote into a task's conversation, while the task runs."""
+        contact = await self.runner.tools.contact_for(claimed.event)
+        if contact is None:
+            return None
+        task = await self.store.tasks.get(contact.task_id)
+        if task is None or task.state in ("done", "failed"):
+            return None  # after the task: an ordinary message again
+        return contact

@@ -1,0 +1,44 @@
+"""Step 3, decide: rules first; a model only when a rule asks for judgment."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.actions import Decision, Escalate
+from bot.agent.base import Agent
+from bot.agent.rules_only import RulesOnlyAgent
+from bot.asking import owner_forward_without_rule
+from bot.faults import fault
+from bot.judgment.context import Context
+from bot.judgment.facts import Facts
+
+log = logging.getLogger("deputy.handler")
+
+
+class Decide:
+    def __init__(self, agent: Agent | None) -> None:
+        self.agent = agent
+        self.rules_only = RulesOnlyAgent()
+
+    async def __call__(self, ctx: Context, facts: Facts) -> tuple[Decision, bool]:
+        """The decision, and whether the model was asked (the caps are then read again)."""
+        decision, asked_model = await self._decide(ctx)
+        fault("after_llm_answer")
+        note = ctx.route.owner_note
+        if note and ctx.rule is None and self.agent is None:
+            decision = Decision(
+                actions=(owner_forward_without_rule(note),), reasons=("owner forward, no rule",), rule=""
+            )
+        return decision, asked_model
+
+    async def _decide(self, ctx: Context) -> tuple[Decision, bool]:
+        """What a rule spells out completely never costs a model call."""
+        planned = await self.rules_only.decide(ctx.agent)
+        needs_judgment = any(isinstance(a, Escalate) for a in planned.actions)
+        if self.agent is None or ctx.agent.rule is None or not needs_judgment:
+            return planned, False
+        try:
+            return await self.agent.decide(ctx.agent), True
+        except Exception as exc:  # the model is down: rules-only is the safe fallback
+            log.warning("agent failed, falling back to rules-only: %s", exc)
+            return planned, True

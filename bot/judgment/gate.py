@@ -1,0 +1,69 @@
+"""Step 4, gate: every action checked against the rule that allowed it; what is blocked
+becomes an escalation saying which rule blocked it. The negotiation advances on what
+passed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.actions import Action, Decision
+from bot.agent import negotiation
+from bot.config import Settings
+from bot.judgment.context import Context
+from bot.policy import GateContext, PolicyGate
+from bot.rules.model import Rulebook
+
+
+@dataclass(slots=True)
+class Checked:
+    allowed: list[Action]
+    blocked: list[str] = field(default_factory=list)
+    negotiation_state: str | None = None  # JSON of the advanced state, when there is a mandate
+
+
+def gate_context(ctx: Context, *, settings: Settings, rulebook: Rulebook) -> GateContext:
+    event = ctx.event
+    mandate = ctx.rule.mandate if ctx.rule is not None else None
+    negotiation_fields: dict[str, Any] = {}
+    if mandate is not None:
+        negotiation_fields = dict(
+            negotiation.gate_fields(ctx.agent.negotiation, mandate=mandate, their_text=event.text)
+        )
+    participants = set(event.participants)
+    for before in ctx.agent.history:
+        participants |= before.participants
+    return GateContext(
+        event=event,
+        rule=ctx.rule,
+        participants=frozenset(participants),
+        replies_in_thread_24h=ctx.limits.replies_in_thread_24h,
+        sends_to_correspondent_24h=ctx.limits.sends_to_correspondent_24h,
+        replies_per_thread_cap=settings.limits.replies_per_thread,
+        sends_per_correspondent_cap=settings.limits.sends_per_correspondent,
+        owner_addresses=frozenset(rulebook.owner.emails),
+        trusted_text="\n".join((*ctx.agent.sent, ctx.route.owner_note)),
+        **negotiation_fields,
+    )
+
+
+def check(
+    gate: PolicyGate, decision: Decision, ctx: Context, *, settings: Settings, rulebook: Rulebook
+) -> Checked:
+    result = gate.check(decision, gate_context(ctx, settings=settings, rulebook=rulebook))
+    state = None
+    mandate = ctx.rule.mandate if ctx.rule is not None else None
+    if mandate is not None:
+        advanced = negotiation.advance(
+            ctx.agent.negotiation, mandate=mandate, their_text=ctx.event.text, allowed=result.allowed
+        )
+        state = negotiation.state_to_json(advanced) if advanced else None
+    allowed = list(result.allowed)
+    escalation = result.escalation(decision)
+    if escalation is not None:
+        allowed.append(escalation)
+    return Checked(
+        allowed=allowed,
+        blocked=[f"{type(a).__name__}: {why}" for a, why in result.blocked],
+        negotiation_state=state,
+    )

@@ -1,0 +1,40 @@
+"""Step 7, commit: the outcome and everything it does, in one transaction."""
+
+from __future__ import annotations
+
+from bot.actions import Decision, Escalate
+from bot.commit import Commit
+from bot.judgment.context import Context
+from bot.judgment.gate import Checked
+from bot.rules.model import Rulebook
+from bot.store import Claimed
+
+
+def outcome_of(checked: Checked) -> str:
+    return "escalated" if any(isinstance(a, Escalate) for a in checked.allowed) else "handled"
+
+
+async def record(
+    commit: Commit,
+    claimed: Claimed,
+    rulebook: Rulebook,
+    ctx: Context,
+    decision: Decision,
+    checked: Checked,
+    *,
+    started: float,
+) -> None:
+    state = checked.negotiation_state
+    await commit.finish(
+        claimed,
+        rulebook,
+        tuple(checked.allowed),
+        outcome=outcome_of(checked),
+        reasons=decision.reasons,
+        started=started,
+        event=ctx.event,
+        rule=decision.rule,
+        blocked=tuple(checked.blocked),
+        decision=decision,
+        negotiation_state=(ctx.thread, state) if state else None,
+    )

@@ -1,0 +1,84 @@
+"""The judgment steps, each alone: context, facts, decide, gate, drafts, etiquette and
+pause, commit."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from bot.actions import Escalate, File, Reply
+from bot.judgment.context import read_context, recount
+from bot.judgment.decide import Decide
+from bot.judgment.drafts import drafts
+from bot.judgment.etiquette import etiquette_and_pause
+from bot.judgment.facts import Facts, facts_of
+from bot.judgment.gate import Checked, check
+from bot.judgment.record import outcome_of, record
+from bot.router import Judge
+from tests.core.helpers import mail
+from tests.unit.desk_parts import Parts, parts
+
+INVOICE = {"sender": "billing@acme-supplies.com", "subject": "Invoice 7", "text": "Amount: 40 EUR"}
+
+
+async def _context(p: Parts, **kw: str):  # type: ignore[no-untyped-def]
+    claimed = await p.claim(mail(**{**INVOICE, **kw}))
+    route = await p.route(claimed)
+    assert isinstance(route, Judge)
+    ctx = await read_context(
+        p.store, route=route, rulebook=p.rulebook, before_seq=claimed.seq, with_model=False
+    )
+    return claimed, ctx
+
+
+async def test_context_reads_the_rule_thread_and_limits(tmp_path: Path) -> None:
+    async with parts(tmp_path) as p:
+        _, ctx = await _context(p)
+        assert ctx.rule is not None and ctx.rule.name == "invoices"
+        assert ctx.agent.history == () and ctx.limits.paused is False
+        assert (await recount(p.store, ctx)).limits == ctx.limits
+        assert facts_of(ctx) == Facts()  # the facts slot is empty for now
+
+
+async def test_decide_uses_the_rule_without_a_model(tmp_path: Path) -> None:
+    async with parts(tmp_path) as p:
+        _, ctx = await _context(p)
+        decision, asked_model = await Decide(None)(ctx, facts_of(ctx))
+        assert not asked_model
+        assert {type(a) for a in decision.actions} == {File, Reply}
+
+
+async def test_gate_passes_what_the_rule_allows_and_escalates_the_rest(tmp_path: Path) -> None:
+    async with parts(tmp_path) as p:
+        _, ctx = await _context(p)
+        decision, _ = await Decide(None)(ctx, facts_of(ctx))
+        checked = check(p.deps.gate, decision, ctx, settings=p.deps.settings, rulebook=p.rulebook)
+        assert {type(a) for a in checked.allowed} == {File, Reply} and checked.blocked == []
+        forged = replace(decision, actions=(Reply(text="hi", to=("stranger@elsewhere.com",)),))
+        blocked = check(p.deps.gate, forged, ctx, settings=p.deps.settings, rulebook=p.rulebook)
+        assert blocked.blocked and isinstance(blocked.allowed[-1], Escalate)
+        assert drafts(checked) is checked  # the drafts slot changes nothing yet
+
+
+async def test_etiquette_suppresses_replies_to_automatic_mail_and_pause_holds_sends(tmp_path: Path) -> None:
+    async with parts(tmp_path) as p:
+        _, ctx = await _context(p)
+        reply, filing = Reply(text="thanks"), File(folder="Invoices")
+        quiet = replace(ctx, route=replace(ctx.route, no_reply="auto-submitted"))
+        out = etiquette_and_pause(Checked(allowed=[reply, filing]), quiet)
+        assert out.allowed == [filing] and out.blocked == ["Reply: suppressed, auto-submitted"]
+        paused = replace(ctx, limits=replace(ctx.limits, paused=True))
+        held = etiquette_and_pause(Checked(allowed=[reply, filing]), paused)
+        assert held.allowed[0] == filing and isinstance(held.allowed[1], Escalate)
+        assert held.allowed[1].option_actions[0] == (reply,)
+        assert etiquette_and_pause(Checked(allowed=[reply]), ctx).allowed == [reply]
+
+
+async def test_record_commits_the_outcome(tmp_path: Path) -> None:
+    async with parts(tmp_path) as p:
+        claimed, ctx = await _context(p)
+        decision, _ = await Decide(None)(ctx, facts_of(ctx))
+        checked = check(p.deps.gate, decision, ctx, settings=p.deps.settings, rulebook=p.rulebook)
+        assert outcome_of(checked) == "handled"
+        await record(p.deps.commit, claimed, p.rulebook, ctx, decision, checked, started=0.0)
+        assert (await p.audit()).outcome == "handled" and await p.done(claimed)
