@@ -89,5 +89,5 @@ class RulebookSource:
                 return self._rulebook
             if stamp != self._stamp:
                 self._stamp = stamp
-        self._stopping = asyncio.Event()
+                self._reload()
         return self._rulebook
