@@ -3,14 +3,10 @@ autonomy is paused whatever would leave Deputy waits for the owner's yes."""
 
 from __future__ import annotations
 
-from bot.actions import Forward, Offer, Reply, Webhook
+from bot.actions import EXTERNAL, Offer, Reply
 from bot.asking import hold_for_approval, preview
 from bot.judgment.context import Context
 from bot.judgment.gate import Checked
-
-# What leaves Deputy. Another change adds ``EXTERNAL`` to bot/actions.py; this local copy
-# goes when that lands.
-EXTERNAL = (Reply, Offer, Forward, Webhook)
 
 
 def etiquette_and_pause(checked: Checked, ctx: Context) -> Checked:

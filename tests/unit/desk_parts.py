@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from bot.channels import ChannelRegistry
 from bot.commit import Commit
 from bot.config import load
 from bot.desks import DeskDeps
@@ -57,7 +58,7 @@ async def parts(tmp_path: Path) -> AsyncIterator[Parts]:
     settings = load(make_home(tmp_path))
     store = Store(tmp_path / "deputy.sqlite3")
     await store.open()
-    executor = Executor(settings=settings, channel_types={"local": "local"})
+    executor = Executor(settings=settings, channels=ChannelRegistry.of_types({"local": "local"}))
     deps = DeskDeps(
         store=store,
         settings=settings,

@@ -10,6 +10,7 @@ import pytest
 
 from bot.actions import Escalate, Notify, Reply
 from bot.asking import hold_for_approval, owner_forward_without_rule
+from bot.channels import ChannelRegistry
 from bot.commit import Commit, DryRunCommit
 from bot.config import load
 from bot.executor import Executor
@@ -25,7 +26,7 @@ async def parts(tmp_path: Path) -> AsyncIterator[tuple[Store, Commit, Rulebook]]
     settings = load(make_home(tmp_path))
     store = Store(tmp_path / "deputy.sqlite3")
     await store.open()
-    executor = Executor(settings=settings, channel_types={"local": "local"})
+    executor = Executor(settings=settings, channels=ChannelRegistry.of_types({"local": "local"}))
     try:
         yield store, Commit(store=store, executor=executor), load_rulebook(tmp_path / "rules")
     finally:

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from bot.channels import ChannelRegistry
 from bot.config import Settings
 from bot.errors import PermanentError, TransientError
 from bot.owner import OwnerProfile
@@ -20,7 +21,7 @@ from bot.sender import Sender
 from bot.store import OutboxRow, Store
 from tests.unit.conftest import RecordingChannel, rows
 
-OWNER = OwnerProfile(preferred_channel="tg", fallback_channels=("cli",))
+OWNER = OwnerProfile(preferred_channel="tg", fallback_channels=("cli",), identities={"telegram": "4242"})
 
 
 class Setup:
@@ -30,7 +31,8 @@ class Setup:
         self.tg = RecordingChannel("tg")
         self.cli = RecordingChannel("cli")
         self.owner_rows = OwnerRows(
-            settings=Settings(), channel_types={"local": "local", "tg": "telegram", "cli": "cli"}
+            settings=Settings(),
+            channels=ChannelRegistry.of_types({"local": "local", "tg": "telegram", "cli": "cli"}),
         )
         self.notices: list[str] = []
         self.sender = Sender(
