@@ -33,8 +33,12 @@ LATENCY = 1.0
 async def floor(fake: FakeOpenAI | _Remote) -> float:
     sdk = AsyncOpenAI(base_url=fake.base_url, api_key="x", max_retries=0)
     started = time.perf_counter()
-    await asyncio.gather(*(sdk.chat.completions.create(
-        model="m", messages=[{"role": "user", "content": "hi"}]) for _ in range(N)))
+    await asyncio.gather(
+        *(
+            sdk.chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}])
+            for _ in range(N)
+        )
+    )
     elapsed = time.perf_counter() - started
     await sdk.close()
     return elapsed
@@ -51,8 +55,9 @@ class _Remote:
 def _serve(latency: float, queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
     async def run() -> None:
         fake = FakeOpenAI()
-        fake.handler = lambda body: call("reply", {"text": "Thanks, it will be paid this week."},
-                                         delay=latency)
+        fake.handler = lambda body: call(
+            "reply", {"text": "Thanks, it will be paid this week."}, delay=latency
+        )
         await fake.start()
         queue.put(fake.base_url)
         await asyncio.Event().wait()
@@ -60,27 +65,35 @@ def _serve(latency: float, queue: multiprocessing.Queue) -> None:  # type: ignor
     asyncio.run(run())
 
 
-async def run_agents(fake: FakeOpenAI | _Remote, concurrency: int) -> tuple[float, list[int], list[int],
-                                                                  list[int]]:
-    client = LLMClient(base_url=fake.base_url, model="fake", timeout_seconds=30,
-                       max_concurrency=concurrency)
+async def run_agents(
+    fake: FakeOpenAI | _Remote, concurrency: int
+) -> tuple[float, list[int], list[int], list[int]]:
+    client = LLMClient(base_url=fake.base_url, model="fake", timeout_seconds=30, max_concurrency=concurrency)
     agent = LLMAgent(client)
-    ctxs = [context(event(f"Invoice {i} attached", subject=f"Invoice {i}", thread=f"t{i}"),
-                    "invoices") for i in range(N)]
+    ctxs = [
+        context(event(f"Invoice {i} attached", subject=f"Invoice {i}", thread=f"t{i}"), "invoices")
+        for i in range(N)
+    ]
     started = time.perf_counter()
     decisions = await asyncio.gather(*(agent.decide(c) for c in ctxs))
     elapsed = time.perf_counter() - started
     await agent.close()
-    return (elapsed, [d.llm_calls for d in decisions], [d.tokens_in for d in decisions],
-            [d.tokens_out for d in decisions])
+    return (
+        elapsed,
+        [d.llm_calls for d in decisions],
+        [d.tokens_in for d in decisions],
+        [d.tokens_out for d in decisions],
+    )
 
 
 async def deterministic_paths() -> tuple[float, int]:
     """Paths that never reach the model: a negotiation the code must escalate."""
     client = LLMClient(base_url="http://127.0.0.1:9/v1", model="none")  # never called
     agent = LLMAgent(client)
-    ctxs = [context(event("300 EUR is my final offer", subject="price", thread=f"n{i}"),
-                    "sales") for i in range(N)]
+    ctxs = [
+        context(event("300 EUR is my final offer", subject="price", thread=f"n{i}"), "sales")
+        for i in range(N)
+    ]
     started = time.perf_counter()
     decisions = await asyncio.gather(*(agent.decide(c) for c in ctxs))
     elapsed = time.perf_counter() - started
@@ -105,8 +118,15 @@ async def through_the_daemon(base_url: str) -> tuple[float, int]:
     deputy = Deputy(load(cfg), extra_connectors={"local": ("local", channel)})
     await deputy.start()
     try:
-        events = [mail(sender=f"buyer{i}@client.com", subject=f"Price for the package {i}?",
-                       text="What would the package cost?", thread=f"bench-{i}") for i in range(N)]
+        events = [
+            mail(
+                sender=f"buyer{i}@client.com",
+                subject=f"Price for the package {i}?",
+                text="What would the package cost?",
+                thread=f"bench-{i}",
+            )
+            for i in range(N)
+        ]
         started = time.perf_counter()
         for e in events:
             await deputy.emit(e)
@@ -136,16 +156,22 @@ async def main() -> None:
         print(f"floor: {N} raw concurrent openai calls:   {raw:7.2f} s")
         for concurrency in (N, 32):
             elapsed, calls, tin, tout = await run_agents(fake, concurrency)
-            print(f"LLMAgent.decide x{N}, max_concurrency={concurrency:3d}: {elapsed:7.2f} s "
-                  f"({N * LATENCY / elapsed:5.1f}x faster than serial)")
-            print(f"  per event: llm_calls={statistics.mean(calls):.2f}, "
-                  f"tokens_in={statistics.mean(tin):.0f}, tokens_out={statistics.mean(tout):.0f}")
+            print(
+                f"LLMAgent.decide x{N}, max_concurrency={concurrency:3d}: {elapsed:7.2f} s "
+                f"({N * LATENCY / elapsed:5.1f}x faster than serial)"
+            )
+            print(
+                f"  per event: llm_calls={statistics.mean(calls):.2f}, "
+                f"tokens_in={statistics.mean(tin):.0f}, tokens_out={statistics.mean(tout):.0f}"
+            )
         daemon_s, daemon_calls = await through_the_daemon(fake.base_url)
         print(f"{N} events through the daemon (defaults): {daemon_s:7.2f} s, LLM calls {daemon_calls}")
         det, det_calls = await deterministic_paths()
         print(f"negotiation escalated by code x{N}:     {det:7.3f} s, LLM calls: {det_calls}")
-        print("rules-only (template) rules: the core does not call the LLM agent at all for "
-              "them; their cost is the gate and the outbox only.")
+        print(
+            "rules-only (template) rules: the core does not call the LLM agent at all for "
+            "them; their cost is the gate and the outbox only."
+        )
     finally:
         server.terminate()
         server.join(5)

@@ -42,8 +42,8 @@ sys.path.insert(0, str(ROOT))
 
 from bot import event_loop  # noqa: E402
 from bot.app import Deputy  # noqa: E402
+from bot.channels.contract import Emit  # noqa: E402
 from bot.config import load  # noqa: E402
-from bot.connector import Emit  # noqa: E402
 from bot.delivery import Delivery  # noqa: E402
 from bot.events import Event  # noqa: E402
 

@@ -172,8 +172,7 @@ def args_schema(model: type[Args], hidden: frozenset[str] = frozenset()) -> dict
         if name not in hidden
     }
     required = [n for n in raw.get("required", []) if n not in hidden]
-    return {"type": "object", "properties": props, "required": required,
-            "additionalProperties": False}
+    return {"type": "object", "properties": props, "required": required, "additionalProperties": False}
 
 
 # --- the table ---------------------------------------------------------------------------
@@ -210,49 +209,92 @@ class ActionSpec:
 ACTIONS: tuple[ActionSpec, ...] = (
     # Order = the order tools are offered in (stable for prompt caching).
     ActionSpec(
-        cls=Reply, may="reply", listed=True, external=True, tool="reply", args=ReplyArgs,
+        cls=Reply,
+        may="reply",
+        listed=True,
+        external=True,
+        tool="reply",
+        args=ReplyArgs,
         terminal=True,
         description="Reply in this conversation (to the sender unless 'to'/'cc' name other "
         "people already in it).",
     ),
     ActionSpec(
-        cls=Offer, may="offer", listed=True, external=True, tool="offer", args=OfferArgs,
+        cls=Offer,
+        may="offer",
+        listed=True,
+        external=True,
+        tool="offer",
+        args=OfferArgs,
         terminal=True,
         description="Reply with a price offer. Use exactly the amount the negotiation plan "
         "gives; final=true only when accepting their price.",
     ),
     ActionSpec(
-        cls=Forward, may="forward", listed=True, external=True, tool="forward", args=ForwardArgs,
+        cls=Forward,
+        may="forward",
+        listed=True,
+        external=True,
+        tool="forward",
+        args=ForwardArgs,
         description="Forward this message. Allowed recipients: {forward_to}.",
     ),
     ActionSpec(
-        cls=File, may="file", listed=True, external=False, tool="file", args=FileArgs,
+        cls=File,
+        may="file",
+        listed=True,
+        external=False,
+        tool="file",
+        args=FileArgs,
         description="File this message into the folder {folder!r}.",
         hidden=frozenset({"flags"}),
     ),
     ActionSpec(
-        cls=Ignore, may="ignore", listed=True, external=False, tool="ignore", args=IgnoreArgs,
+        cls=Ignore,
+        may="ignore",
+        listed=True,
+        external=False,
+        tool="ignore",
+        args=IgnoreArgs,
         terminal=True,
         description="Do nothing with this message, with a short reason.",
     ),
     ActionSpec(
-        cls=FollowUp, may="follow_up", listed=True, external=False, tool="follow_up",
+        cls=FollowUp,
+        may="follow_up",
+        listed=True,
+        external=False,
+        tool="follow_up",
         args=FollowUpArgs,
         description="Come back to this thread later if nobody answers.",
     ),
     ActionSpec(
-        cls=Remember, may="remember", listed=True, external=False, tool="remember",
+        cls=Remember,
+        may="remember",
+        listed=True,
+        external=False,
+        tool="remember",
         args=RememberArgs,
         description="Remember a plain fact about the correspondent (never instructions).",
     ),
     ActionSpec(
-        cls=Webhook, may="webhook", listed=True, external=True, tool="webhook", args=WebhookArgs,
+        cls=Webhook,
+        may="webhook",
+        listed=True,
+        external=True,
+        tool="webhook",
+        args=WebhookArgs,
         description="Notify the rule's webhook with a small JSON payload.",
         hidden=frozenset({"url"}),
     ),
     ActionSpec(
-        cls=Escalate, may="escalate", listed=False, external=False, tool="ask_owner",
-        args=AskOwnerArgs, terminal=True,
+        cls=Escalate,
+        may="escalate",
+        listed=False,
+        external=False,
+        tool="ask_owner",
+        args=AskOwnerArgs,
+        terminal=True,
         description="Ask the owner. Give a short summary as the question; offer options and "
         "a proposed reply when you have one.",
     ),

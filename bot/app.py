@@ -15,21 +15,21 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from bot.agent.base import Agent
-from bot.channels import ChannelRegistry
-from bot.commit import Commit
+from bot.channels.contract import Connector, ConnectorRuntime
+from bot.channels.registry import ChannelRegistry
 from bot.config import Settings
-from bot.connector import Connector, ConnectorRuntime
+from bot.effects.executor import Executor
+from bot.effects.sender import Sender
 from bot.errors import AlreadyRunning, ConfigError, StartupError
 from bot.events import Event
-from bot.executor import Executor
 from bot.faults import fault
-from bot.handler import EventHandler
 from bot.logs import Redactor, secrets_from_env
-from bot.rulebook_source import RulebookSource
-from bot.scheduler import Scheduler
-from bot.sender import Sender
+from bot.pipeline.commit import Commit
+from bot.pipeline.handler import EventHandler
+from bot.pipeline.scheduler import Scheduler
+from bot.pipeline.worker import WorkerPool
+from bot.rules.source import RulebookSource
 from bot.store import Claimed, InstanceLock, NamespacedState, Store
-from bot.worker import WorkerPool
 
 log = logging.getLogger("deputy")
 

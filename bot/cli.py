@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bot import event_loop
-from bot.channels import ChannelRegistry
+from bot.channels.registry import ChannelRegistry
 from bot.config import Settings, load
 from bot.errors import AlreadyRunning, ConfigError, StartupError
 from bot.events import Event
@@ -52,7 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--forget", type=int)
     sub.add_parser("digest", parents=[common], help="preview today's digest")
     p = sub.add_parser("rules", parents=[common], help="list the rules in evaluation order")
-    # ----- learned rules (bot/learned.py) -----
+    # ----- learned rules (bot/rules/learned.py) -----
     # --config also after the subcommand; SUPPRESS keeps a value given before it.
     sub_common = argparse.ArgumentParser(add_help=False)
     sub_common.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="config file")
@@ -62,7 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument("id", type=int)
     q = rules_sub.add_parser("rollback", parents=[sub_common], help="deactivate learned rule ID")
     q.add_argument("id", type=int)
-    # ----- tasks (issue 7: bot/tasks.py) -----
+    # ----- tasks (issue 7: bot/tasks/model.py) -----
     p = sub.add_parser("task", parents=[common], help="give Deputy a task (task add ...)")
     task_sub = p.add_subparsers(dest="task_command", required=True)
     q = task_sub.add_parser(
@@ -192,7 +192,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
                 print("Nothing remembered yet.")
             return 0
         if command == "digest":
-            from bot.digest import build_digest
+            from bot.desks.digest import build_digest
             from bot.rules import load_rulebook
 
             owner = load_rulebook(settings.rules_dir).owner
@@ -209,8 +209,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             sub = getattr(args, "rules_command", None)
             if sub is not None:
                 return await _learned_command(store, sub, args)
-            from bot.learned import active_rules
             from bot.rules import load_rulebook
+            from bot.rules.learned import active_rules
 
             book = load_rulebook(settings.rules_dir, extra_rules=await active_rules(store))
             for rule in book.rules:
@@ -225,7 +225,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _learned_command(store: Any, sub: str, args: argparse.Namespace) -> int:
     """deputy rules learned | confirm ID | rollback ID"""
-    from bot import learned
+    from bot.rules import learned
 
     if sub == "learned":
         records = await learned.records(store)
@@ -247,8 +247,8 @@ async def _task_command(store: Any, settings: Settings, args: argparse.Namespace
     """deputy task add KIND ... | deputy tasks: a task is an owner message the daemon picks up."""
     from zoneinfo import ZoneInfo
 
-    from bot import tasks
     from bot.rules import load_rulebook
+    from bot.tasks import model as tasks
 
     if args.command == "tasks":
         tz = ZoneInfo(load_rulebook(settings.rules_dir).owner.timezone)
@@ -359,7 +359,7 @@ def _check_owner_channels(settings: Settings, registry: ChannelRegistry, owner: 
 
 def _check_standing_tasks(path: Path) -> int | None:
     """None when there is no rules/tasks.toml; raises ConfigError when it is broken."""
-    from bot.tasks import read_standing_tasks
+    from bot.tasks.model import read_standing_tasks
 
     return len(read_standing_tasks(path)) if path.is_file() else None
 

@@ -29,4 +29,3 @@ class OwnerProfile:
     def identity(self, key: str) -> str:
         """The owner's id on a channel (``owner_key``), or "" when not configured."""
         return self.identities.get(key, "")
-

@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from bot.actions import action_to_dict
-from bot.channels import ChannelRegistry
-from bot.commit import DryRunCommit, Finished
+from bot.channels.registry import ChannelRegistry
 from bot.config import Settings
+from bot.effects.executor import Executor
 from bot.events import Event
-from bot.executor import Executor
-from bot.router import Judge, Route
+from bot.pipeline.commit import DryRunCommit, Finished
+from bot.pipeline.router import Judge, Route
 from bot.rules import load_rulebook
 from bot.rules.model import Rulebook
 from bot.store import Store
@@ -69,7 +69,7 @@ class Trial:
 async def judge_dry(settings: Settings, rulebook: Rulebook, event: Event, *, data_dir: Path) -> Trial:
     """The daemon's handling of ``event``, committed to nothing (a store in ``data_dir``
     that is thrown away)."""
-    from bot.handler import EventHandler
+    from bot.pipeline.handler import EventHandler
 
     # The daemon's registry; an event from a channel the config does not name (a .eml
     # file, a --channel) is judged as its type's channel would judge it.

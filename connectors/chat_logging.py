@@ -85,9 +85,7 @@ def protect_secrets(*secrets: str) -> None:
     for name in _QUIET:
         logging.getLogger(name).setLevel(logging.WARNING)
     names = {
-        name
-        for name in list(logging.root.manager.loggerDict)
-        if name.split(".")[0] in _LIBRARY_PREFIXES
+        name for name in list(logging.root.manager.loggerDict) if name.split(".")[0] in _LIBRARY_PREFIXES
     }
     for name in (*_LIBRARY_PREFIXES, *names):
         _attach(logging.getLogger(name))

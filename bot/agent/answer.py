@@ -19,16 +19,20 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from bot.actions import Escalate
 from bot.agent.llm_client import LLMClient, LLMUnavailable, Usage
 from bot.agent.prompt import wrap
-from bot.textscan import money_in
+from bot.gate.textscan import money_in
 
 Source = Literal["number", "label", "keyword", "amount", "llm", "unclear"]
 
 ALWAYS_RE = re.compile(r"(?i)\b(?:always|every\s*time|from\s+now\s+on|in\s+future)\b")
 NUMBER_RE = re.compile(r"(?i)^\s*(?:option|choice|no\.?|#)?\s*(\d{1,2})\s*[.!)]?\s*$")
-YES_RE = re.compile(r"(?i)^\s*(?:yes|y|ok|okay|sure|approve[d]?|go\s+ahead|do\s+it|send\s+it|"
-                    r"agreed?|fine|👍)\s*[.!]*\s*$")
-NO_RE = re.compile(r"(?i)^\s*(?:no|n|nope|don'?t|do\s+not|decline|skip|stop|leave\s+it|"
-                   r"ignore(?:\s+it)?|👎)\s*[.!]*\s*$")
+YES_RE = re.compile(
+    r"(?i)^\s*(?:yes|y|ok|okay|sure|approve[d]?|go\s+ahead|do\s+it|send\s+it|"
+    r"agreed?|fine|👍)\s*[.!]*\s*$"
+)
+NO_RE = re.compile(
+    r"(?i)^\s*(?:no|n|nope|don'?t|do\s+not|decline|skip|stop|leave\s+it|"
+    r"ignore(?:\s+it)?|👎)\s*[.!]*\s*$"
+)
 NEGATIVE_LABEL = re.compile(r"(?i)\b(?:nothing|decline|ignore|skip|no)\b")
 
 
@@ -55,8 +59,9 @@ def interpret_deterministic(text: str, escalation: Escalate) -> Interpretation |
         return Interpretation(source="number", option=int(number[1]) - 1, always=always)
     lowered = stripped.casefold()
     exact = [i for i, label in enumerate(options) if label.casefold() == lowered]
-    prefix = [i for i, label in enumerate(options)
-              if len(lowered) >= 3 and label.casefold().startswith(lowered)]
+    prefix = [
+        i for i, label in enumerate(options) if len(lowered) >= 3 and label.casefold().startswith(lowered)
+    ]
     for hits in (exact, prefix):
         if len(hits) == 1:
             return Interpretation(source="label", option=hits[0], always=always)
@@ -90,16 +95,29 @@ class _Counter(BaseModel):
 
 def _tools(n: int) -> list[dict[str, object]]:
     def fn(name: str, desc: str, props: dict[str, object], req: list[str]) -> dict[str, object]:
-        return {"type": "function", "function": {"name": name, "description": desc, "parameters": {
-            "type": "object", "properties": props, "required": req,
-            "additionalProperties": False}}}
+        return {
+            "type": "function",
+            "function": {
+                "name": name,
+                "description": desc,
+                "parameters": {
+                    "type": "object",
+                    "properties": props,
+                    "required": req,
+                    "additionalProperties": False,
+                },
+            },
+        }
+
     return [
-        fn("choose_option", f"The owner picked one of the options (0..{n - 1}).",
-           {"index": {"type": "integer"}}, ["index"]),
-        fn("send_reply", "The owner dictated the text to send.", {"text": {"type": "string"}},
-           ["text"]),
-        fn("counter_offer", "The owner named a different price.",
-           {"amount": {"type": "number"}}, ["amount"]),
+        fn(
+            "choose_option",
+            f"The owner picked one of the options (0..{n - 1}).",
+            {"index": {"type": "integer"}},
+            ["index"],
+        ),
+        fn("send_reply", "The owner dictated the text to send.", {"text": {"type": "string"}}, ["text"]),
+        fn("counter_offer", "The owner named a different price.", {"amount": {"type": "number"}}, ["amount"]),
         fn("unclear", "The answer does not say what to do.", {}, []),
     ]
 
@@ -113,10 +131,16 @@ async def interpret_answer(
         return found or Interpretation(source="unclear", always=bool(ALWAYS_RE.search(text)))
     options = "\n".join(f"{i}: {label}" for i, label in enumerate(escalation.options))
     messages = [
-        {"role": "system", "content": "You map the owner's answer to a question onto one "
-         "tool call: choose_option, send_reply, counter_offer or unclear."},
-        {"role": "user", "content": f"Question:\n{escalation.question}\n\nOptions:\n"
-         f"{options or '(none)'}\n\nOwner's answer:\n{wrap('owner_answer', text)}"},
+        {
+            "role": "system",
+            "content": "You map the owner's answer to a question onto one "
+            "tool call: choose_option, send_reply, counter_offer or unclear.",
+        },
+        {
+            "role": "user",
+            "content": f"Question:\n{escalation.question}\n\nOptions:\n"
+            f"{options or '(none)'}\n\nOwner's answer:\n{wrap('owner_answer', text)}",
+        },
     ]
     always = bool(ALWAYS_RE.search(text))
     try:

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from bot.agent.llm_client import LLMClient, LLMUnavailable
 from bot.agent.prompt import wrap
 from bot.events import Event
-from bot.textscan import amounts_in
+from bot.gate.textscan import amounts_in
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,18 +42,30 @@ class _Ask(BaseModel):
 
 
 def _function(name: str, description: str, properties: dict[str, object]) -> dict[str, object]:
-    schema = {"type": "object", "additionalProperties": False, "required": list(properties),
-              "properties": properties}
+    schema = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": list(properties),
+        "properties": properties,
+    }
     return {"type": "function", "function": {"name": name, "description": description, "parameters": schema}}
 
 
 def _tools(n: int) -> list[dict[str, object]]:
     return [
-        _function("send_message", "Send the owner's message into one of the listed conversations.",
-                  {"conversation": {"type": "integer", "minimum": 0, "maximum": max(0, n - 1)},
-                   "text": {"type": "string"}}),
-        _function("ask_owner", "The instruction is unclear or matches no listed conversation: ask the owner.",
-                  {"question": {"type": "string"}}),
+        _function(
+            "send_message",
+            "Send the owner's message into one of the listed conversations.",
+            {
+                "conversation": {"type": "integer", "minimum": 0, "maximum": max(0, n - 1)},
+                "text": {"type": "string"},
+            },
+        ),
+        _function(
+            "ask_owner",
+            "The instruction is unclear or matches no listed conversation: ask the owner.",
+            {"question": {"type": "string"}},
+        ),
     ]
 
 

@@ -21,8 +21,8 @@ from bot.agent.negotiation import Plan
 from bot.agent.prompt import build_messages, render_history, render_memory
 from bot.agent.tools import ParsedCall, offered_tools, parse_call, tool_schemas
 from bot.config import LLMSettings
+from bot.gate.textscan import bare_numbers_in, money_in
 from bot.rules.model import Mandate
-from bot.textscan import bare_numbers_in, money_in
 
 BreakerHook = Callable[[str], Awaitable[None] | None]
 
@@ -50,8 +50,7 @@ class LLMAgent:
         on_breaker_open: BreakerHook | None = None,
         environ: Mapping[str, str] | None = None,
     ) -> LLMAgent:
-        client = LLMClient.from_settings(settings, on_breaker_open=on_breaker_open,
-                                         environ=environ)
+        client = LLMClient.from_settings(settings, on_breaker_open=on_breaker_open, environ=environ)
         return cls(client, max_steps=settings.max_steps, fallback=fallback)
 
     async def decide(self, ctx: AgentContext) -> Decision:
@@ -67,8 +66,7 @@ class LLMAgent:
             if self.fallback is None:
                 raise
             decision = await self.fallback.decide(ctx)
-            return replace(decision, reasons=(*decision.reasons, "LLM unavailable: rules only")
-                           ), Usage()
+            return replace(decision, reasons=(*decision.reasons, "LLM unavailable: rules only")), Usage()
 
     async def close(self) -> None:
         await self.client.close()
@@ -93,12 +91,23 @@ class LLMAgent:
         if mandate is not None and plan is not None:
             actions = _checked_offers(actions, mandate, state, plan, name, reasons)
         if not actions:
-            actions = [Escalate(question=f"I could not decide what to do with "
-                                f"'{ctx.event.subject or ctx.event.text[:60]}'.",
-                                reason="the model proposed no action", blocked_by=name)]
+            actions = [
+                Escalate(
+                    question=f"I could not decide what to do with "
+                    f"'{ctx.event.subject or ctx.event.text[:60]}'.",
+                    reason="the model proposed no action",
+                    blocked_by=name,
+                )
+            ]
         u = run.usage
-        decision = Decision(actions=_dedupe(actions), reasons=tuple(reasons), rule=name,
-                            llm_calls=u.calls, tokens_in=u.tokens_in, tokens_out=u.tokens_out)
+        decision = Decision(
+            actions=_dedupe(actions),
+            reasons=tuple(reasons),
+            rule=name,
+            llm_calls=u.calls,
+            tokens_in=u.tokens_in,
+            tokens_out=u.tokens_out,
+        )
         return decision, u
 
 
@@ -116,8 +125,8 @@ class _Run:
         rule = self.ctx.rule
         names = offered_tools(rule)
         messages: list[dict[str, Any]] = build_messages(
-            self.ctx, tool_names=names, plan=plan, their_offer=their_offer,
-            secrets=self.client.secrets)
+            self.ctx, tool_names=names, plan=plan, their_offer=their_offer, secrets=self.client.secrets
+        )
         tools = tool_schemas(rule)
         actions: list[Action] = []
         retried = False
@@ -157,9 +166,12 @@ class _Run:
     def _error_results(self, result: ChatResult, parsed: list[ParsedCall]) -> list[dict[str, Any]]:
         out = []
         for p in parsed:
-            note = (f"ERROR: {p.error}. No action was taken." if p.error else
-                    "Not executed because another call in this step was invalid. "
-                    "Send all calls again, valid.")
+            note = (
+                f"ERROR: {p.error}. No action was taken."
+                if p.error
+                else "Not executed because another call in this step was invalid. "
+                "Send all calls again, valid."
+            )
             out.append({"role": "tool", "tool_call_id": p.call.id, "content": note})
         return out
 
@@ -188,7 +200,11 @@ def _only_escalations(actions: list[Action], reasons: list[str]) -> list[Action]
 
 
 def _checked_offers(
-    actions: list[Action], mandate: Mandate, state: NegotiationState, plan: Plan, rule: str,
+    actions: list[Action],
+    mandate: Mandate,
+    state: NegotiationState,
+    plan: Plan,
+    rule: str,
     reasons: list[str],
 ) -> list[Action]:
     """Numbers come from the plan. An offer inside the mandate whose amount (or text)
@@ -199,9 +215,7 @@ def _checked_offers(
         if not isinstance(action, Offer):
             out.append(action)
             continue
-        if action.currency.upper() != mandate.currency.upper() or not mandate.acceptable(
-            action.amount
-        ):
+        if action.currency.upper() != mandate.currency.upper() or not mandate.acceptable(action.amount):
             reasons.append(f"model offered {action.amount:g} {action.currency}: beyond mandate")
             out.append(action)
         elif plan.amount is None:
@@ -209,9 +223,14 @@ def _checked_offers(
                 out.append(action)  # repeating our last price is no concession
                 continue
             reasons.append(f"model offered {action.amount:g} but the plan is to hold")
-            out.append(Escalate(question=f"The model wanted to offer {action.amount:g} "
-                                f"{mandate.currency}, but the strategy says: {plan.reason}.",
-                                reason="offer outside the negotiation plan", blocked_by=rule))
+            out.append(
+                Escalate(
+                    question=f"The model wanted to offer {action.amount:g} "
+                    f"{mandate.currency}, but the strategy says: {plan.reason}.",
+                    reason="offer outside the negotiation plan",
+                    blocked_by=rule,
+                )
+            )
         elif action.amount != plan.amount or not _text_matches(action.text, plan.amount, state):
             reasons.append(f"model offered {action.amount:g}; the plan says {plan.amount:g}")
             out.append(negotiation.offer_from_plan(plan, mandate))

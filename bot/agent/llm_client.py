@@ -83,8 +83,7 @@ class ChatResult:
         message: dict[str, Any] = {"role": "assistant", "content": self.content or None}
         if self.tool_calls:
             message["tool_calls"] = [
-                {"id": c.id, "type": "function",
-                 "function": {"name": c.name, "arguments": c.arguments}}
+                {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
                 for c in self.tool_calls
             ]
         return message
@@ -252,7 +251,9 @@ class LLMClient:
         return result
 
     async def _with_retries(
-        self, messages: Sequence[Mapping[str, Any]], tools: Sequence[Mapping[str, Any]],
+        self,
+        messages: Sequence[Mapping[str, Any]],
+        tools: Sequence[Mapping[str, Any]],
         tool_choice: str,
     ) -> ChatResult:
         attempt = 0
@@ -265,9 +266,7 @@ class LLMClient:
                 if wait is None:
                     wait = self._backoff(attempt)
                 if attempt > self.max_retries or wait > self.max_retry_after:
-                    raise LLMUnavailable(
-                        f"LLM rate-limited (429) after {attempt} attempts"
-                    ) from exc
+                    raise LLMUnavailable(f"LLM rate-limited (429) after {attempt} attempts") from exc
             except openai.APITimeoutError as exc:
                 if attempt > self.max_retries:
                     raise LLMUnavailable(f"LLM timed out after {attempt} attempts") from exc
@@ -290,8 +289,11 @@ class LLMClient:
         return backoff.delay(attempt - 1, base=self.backoff_base, cap=self.backoff_max)
 
     async def _attempt(
-        self, messages: Sequence[Mapping[str, Any]], tools: Sequence[Mapping[str, Any]],
-        tool_choice: str, attempt: int,
+        self,
+        messages: Sequence[Mapping[str, Any]],
+        tools: Sequence[Mapping[str, Any]],
+        tool_choice: str,
+        attempt: int,
     ) -> ChatResult:
         kwargs: dict[str, Any] = {"model": self.model, "messages": list(messages)}
         if tools:
@@ -307,11 +309,13 @@ class LLMClient:
         calls: list[ToolCall] = []
         for call in message.tool_calls or ():
             function = getattr(call, "function", None)
-            calls.append(ToolCall(
-                id=call.id,
-                name=getattr(function, "name", "") or "",
-                arguments=getattr(function, "arguments", "") or "",
-            ))
+            calls.append(
+                ToolCall(
+                    id=call.id,
+                    name=getattr(function, "name", "") or "",
+                    arguments=getattr(function, "arguments", "") or "",
+                )
+            )
         tokens_in = response.usage.prompt_tokens if response.usage else 0
         tokens_out = response.usage.completion_tokens if response.usage else 0
         usage = Usage(

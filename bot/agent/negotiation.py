@@ -19,8 +19,8 @@ from typing import Literal, TypedDict
 
 from bot.actions import Action, Escalate, Ignore, Offer, Reply
 from bot.agent.base import NegotiationState
+from bot.gate.textscan import money_in
 from bot.rules.model import Mandate
-from bot.textscan import money_in
 
 PlanKind = Literal["counter", "accept", "escalate", "hold"]
 
@@ -119,8 +119,7 @@ def propose_counter(
         )
     if not inside and refused:
         return _escalate(
-            f"they will not move from {their_offer:g} {cur}, beyond the walk-away "
-            f"{mandate.walk_away:g} {cur}"
+            f"they will not move from {their_offer:g} {cur}, beyond the walk-away {mandate.walk_away:g} {cur}"
         )
     previous = state.their_offers[-1] if state.their_offers else None
     if not inside and previous is not None and better_or_equal(mandate, previous, their_offer):
@@ -180,12 +179,15 @@ def escalation(
     actions: list[tuple[Action, ...]] = []
     if their_offer is not None:
         options.append(f"Accept their {their_offer:g} {cur}")
-        accept = Offer(text=f"Thank you. We agree on {their_offer:g} {cur}.",
-                       amount=their_offer, currency=cur, final=True)
+        accept = Offer(
+            text=f"Thank you. We agree on {their_offer:g} {cur}.",
+            amount=their_offer,
+            currency=cur,
+            final=True,
+        )
         actions.append((accept,))
     options.append(f"Hold at {hold:g} {cur}")
-    actions.append((Offer(text=f"Our best price remains {hold:g} {cur}.", amount=hold,
-                          currency=cur),))
+    actions.append((Offer(text=f"Our best price remains {hold:g} {cur}.", amount=hold, currency=cur),))
     options.append("Decline politely")
     actions.append((Reply(text="Thank you for your time. We cannot agree on these terms."),))
     options.append("Do nothing")
@@ -232,9 +234,7 @@ class GateNegotiation(TypedDict):
     negotiation_closed: bool
 
 
-def gate_fields(
-    state: NegotiationState | None, *, mandate: Mandate, their_text: str
-) -> GateNegotiation:
+def gate_fields(state: NegotiationState | None, *, mandate: Mandate, their_text: str) -> GateNegotiation:
     """What the worker passes into GateContext for this event (``GateContext(**...)``):
     rounds so far, our offers, theirs including the one in this message, closed."""
     state = state or NegotiationState()

@@ -47,8 +47,16 @@ from bot.agent.llm_client import ToolCall
 from bot.rules.model import Rule, parse_duration_hours
 
 __all__ = [  # the argument models live with the actions; re-exported for older imports
-    "Args", "AskOwnerArgs", "FileArgs", "FollowUpArgs", "ForwardArgs", "IgnoreArgs",
-    "OfferArgs", "RememberArgs", "ReplyArgs", "WebhookArgs",
+    "Args",
+    "AskOwnerArgs",
+    "FileArgs",
+    "FollowUpArgs",
+    "ForwardArgs",
+    "IgnoreArgs",
+    "OfferArgs",
+    "RememberArgs",
+    "ReplyArgs",
+    "WebhookArgs",
 ]
 
 # Tools a rule's ``may`` list can offer, in the table's order.
@@ -69,8 +77,7 @@ class NoArgs(Args):
 # Read-only tools: not actions, so not in the action table.
 _CONSULT: dict[str, tuple[type[Args], str]] = {
     "get_thread_history": (HistoryArgs, "Read earlier messages of this thread (read-only)."),
-    "get_contact_memory": (NoArgs, "Read what Deputy remembers about this correspondent "
-                           "(read-only)."),
+    "get_contact_memory": (NoArgs, "Read what Deputy remembers about this correspondent (read-only)."),
 }
 
 ARG_MODELS: dict[str, type[Args]] = {
@@ -103,9 +110,10 @@ def offered_tools(rule: Rule | None) -> tuple[str, ...]:
 def tool_schemas(rule: Rule | None) -> list[dict[str, Any]]:
     described = _descriptions(rule)
     return [
-        {"type": "function",
-         "function": {"name": name, "description": described[name][0],
-                      "parameters": described[name][1]}}
+        {
+            "type": "function",
+            "function": {"name": name, "description": described[name][0], "parameters": described[name][1]},
+        }
         for name in offered_tools(rule)
     ]
 
@@ -136,8 +144,7 @@ def parse_call(call: ToolCall, *, rule: Rule | None) -> ParsedCall:
         args = model.model_validate(raw)
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or '(object)'}: {e['msg']}"
-            for e in exc.errors()[:5]
+            f"{'.'.join(str(p) for p in e['loc']) or '(object)'}: {e['msg']}" for e in exc.errors()[:5]
         )
         return ParsedCall(call=call, error=f"invalid arguments for {call.name}: {problems}")
     if call.name in CONSULT_TOOLS:
@@ -176,8 +183,7 @@ def _ignore(a: Any, rule: Rule | None) -> Action:
 
 def _follow_up(a: Any, rule: Rule | None) -> Action:
     spec = rule.header.follow_up if rule else None
-    hours = a.after_hours if a.after_hours is not None else parse_duration_hours(
-        spec.after if spec else "3d")
+    hours = a.after_hours if a.after_hours is not None else parse_duration_hours(spec.after if spec else "3d")
     return FollowUp(after_hours=float(hours), note=a.note)
 
 
@@ -200,13 +206,19 @@ def _ask_owner(a: Any, rule: Rule | None) -> Action:
             option_actions=((Reply(text=a.proposed_reply),), (Ignore(reason="owner declined"),)),
             default_option=1,
         )
-    return Escalate(question=a.question, reason=a.reason or "the model asked",
-                    options=tuple(a.options))
+    return Escalate(question=a.question, reason=a.reason or "the model asked", options=tuple(a.options))
 
 
 # How each action tool's arguments become its Action (keyed by the table's classes).
 _MAPPERS: dict[type, Callable[[Any, Rule | None], Action]] = {
-    Reply: _reply, Offer: _offer, Forward: _forward, File: _file, Ignore: _ignore,
-    FollowUp: _follow_up, Remember: _remember, Webhook: _webhook, Escalate: _ask_owner,
+    Reply: _reply,
+    Offer: _offer,
+    Forward: _forward,
+    File: _file,
+    Ignore: _ignore,
+    FollowUp: _follow_up,
+    Remember: _remember,
+    Webhook: _webhook,
+    Escalate: _ask_owner,
 }
 assert set(_MAPPERS) == {spec.cls for spec in BY_TOOL.values()}, "a tool has no mapper"

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.agent.base import Agent
-from bot.commit import Commit
 from bot.config import Settings
-from bot.executor import Executor
-from bot.policy import PolicyGate
-from bot.router import Route
+from bot.effects.executor import Executor
+from bot.gate.policy import PolicyGate
+from bot.pipeline.commit import Commit
+from bot.pipeline.router import Route
 from bot.rules.model import Rulebook
 from bot.store import Claimed, Store
 

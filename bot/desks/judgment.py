@@ -16,7 +16,7 @@ from bot.judgment.etiquette import etiquette_and_pause
 from bot.judgment.facts import facts_of
 from bot.judgment.gate import check
 from bot.judgment.record import record
-from bot.router import Drop, Judge, Refuse, Route
+from bot.pipeline.router import Drop, Judge, Refuse, Route
 from bot.rules.model import Rulebook
 from bot.store import Claimed
 

@@ -18,11 +18,11 @@ from bot.actions import (
     Reply,
 )
 from bot.desks import DeskDeps
-from bot.escalation import interpret_answer
+from bot.effects.escalation import interpret_answer
 from bot.events import Event
-from bot.learned import propose_from_answer
-from bot.policy import GateContext
-from bot.router import Answer, Command, Instruction, Route
+from bot.gate.policy import GateContext
+from bot.pipeline.router import Answer, Command, Instruction, Route
+from bot.rules.learned import propose_from_answer
 from bot.rules.model import Rulebook
 from bot.store import Claimed, Escalation, thread_key
 
@@ -228,7 +228,7 @@ class OwnerDesk:
         elif route.name == "undo":
             text = await self._undo(event, int(route.arg), rulebook)
         elif route.name == "digest":
-            from bot.digest import build_digest
+            from bot.desks.digest import build_digest
 
             llm = self.settings.llm
             prices = (llm.price_in_per_mtok, llm.price_out_per_mtok)

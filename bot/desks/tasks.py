@@ -4,11 +4,11 @@ is done by the composed parts of ``TaskRunner`` (intake, quotes, recurring)."""
 
 from __future__ import annotations
 
-from bot.router import Answer, Instruction, Judge, Route, Scheduled
+from bot.pipeline.router import Answer, Instruction, Judge, Route, Scheduled
 from bot.rules.model import Rulebook
 from bot.store import Claimed
-from bot.task_runner import TaskRunner
-from bot.tasks import Contact, is_task_text
+from bot.tasks.model import Contact, is_task_text
+from bot.tasks.runner import TaskRunner
 
 
 class TasksDesk:

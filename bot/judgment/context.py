@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from bot.agent import negotiation
 from bot.agent.base import AgentContext
 from bot.events import Event
-from bot.router import Judge
+from bot.pipeline.router import Judge
 from bot.rules.model import Rule, Rulebook
 from bot.store import Store, thread_key
 from bot.store.thread_context import Limits, read_limits, read_thread_context

@@ -7,7 +7,7 @@ import logging
 from bot.actions import Decision, Escalate
 from bot.agent.base import Agent
 from bot.agent.rules_only import RulesOnlyAgent
-from bot.asking import owner_forward_without_rule
+from bot.effects.asking import owner_forward_without_rule
 from bot.faults import fault
 from bot.judgment.context import Context
 from bot.judgment.facts import Facts

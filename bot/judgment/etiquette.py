@@ -4,7 +4,7 @@ autonomy is paused whatever would leave Deputy waits for the owner's yes."""
 from __future__ import annotations
 
 from bot.actions import EXTERNAL, Offer, Reply
-from bot.asking import hold_for_approval, preview
+from bot.effects.asking import hold_for_approval, preview
 from bot.judgment.context import Context
 from bot.judgment.gate import Checked
 

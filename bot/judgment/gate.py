@@ -10,8 +10,8 @@ from typing import Any
 from bot.actions import Action, Decision
 from bot.agent import negotiation
 from bot.config import Settings
+from bot.gate.policy import GateContext, PolicyGate
 from bot.judgment.context import Context
-from bot.policy import GateContext, PolicyGate
 from bot.rules.model import Rulebook
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bot.actions import Decision, Escalate
-from bot.commit import Commit
 from bot.judgment.context import Context
 from bot.judgment.gate import Checked
+from bot.pipeline.commit import Commit
 from bot.rules.model import Rulebook
 from bot.store import Claimed
 

@@ -25,8 +25,7 @@ class KeyValue:
         """Sent with the transaction's COMMIT; a later value for ``key`` replaces it."""
         await defer(
             tx,
-            "INSERT INTO kv (key, value) VALUES (?, ?)"
-            " ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+            "INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
             (key, value),
         )
 

@@ -1,7 +1,7 @@
 """Learned rules: the owner's "always do this", proposed, confirmed, rolled back.
 
 Only rows live here; turning a record into a ``Rule`` and the conversation around a
-proposal are in ``bot/learned.py``.
+proposal are in ``bot/rules/learned.py``.
 """
 
 from __future__ import annotations

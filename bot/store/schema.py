@@ -131,7 +131,7 @@ MIGRATIONS: list[str] = [
     """,
 ]
 
-# ----- 2: learned rules (bot/learned.py) --------------------------------------------
+# ----- 2: learned rules (bot/rules/learned.py) --------------------------------------------
 MIGRATIONS.append(
     """
     CREATE TABLE learned_rules (
@@ -152,7 +152,7 @@ MIGRATIONS.append(
     """
 )
 
-# ----- 3: tasks from the owner (bot/tasks.py, bot/task_runner.py) ------------------------
+# ----- 3: tasks from the owner (bot/tasks/model.py, bot/tasks/runner.py) ------------------------
 MIGRATIONS.append(
     """
     CREATE TABLE tasks (

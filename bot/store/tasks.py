@@ -13,7 +13,7 @@ import time
 import aiosqlite
 
 from bot.store.db import Database
-from bot.tasks import Contact, Spec, Task, can_move, spec_from_dict, spec_to_dict
+from bot.tasks.model import Contact, Spec, Task, can_move, spec_from_dict, spec_to_dict
 
 
 def _task(row: sqlite3.Row, contacts: tuple[Contact, ...] = ()) -> Task:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.connector import Capabilities, ConnectorRuntime, Emit
+from bot.channels.contract import Capabilities, ConnectorRuntime, Emit
 from bot.delivery import Delivery
 from bot.errors import TransientError
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from bot.connector import Capabilities, ConnectorRuntime
+from bot.channels.contract import Capabilities, ConnectorRuntime
 from connectors.email.connector import EmailConnector
 from connectors.email.settings import EmailSettings
 

@@ -45,9 +45,7 @@ def save_attachments(raw: bytes, *, directory: Path, message_id: str) -> list[Pa
     for node in tree.nodes():
         if not node.attachment:
             continue
-        name = filename(node.part) or (
-            "message.eml" if node.content_type == "message/rfc822" else ""
-        )
+        name = filename(node.part) or ("message.eml" if node.content_type == "message/rfc822" else "")
         target = (root / f"{prefix}-{node.part_id}-{safe_suffix(name)}").resolve()
         if target.parent != root:
             continue  # cannot happen with the sanitiser; refuse rather than trust it

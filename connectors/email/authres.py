@@ -164,11 +164,7 @@ def verify_owner(
         results = ours(auth_results, authserv_id)
         if results is not None:
             for r in results.results:
-                if (
-                    r.method == "dkim"
-                    and r.result == "pass"
-                    and aligned(_dkim_domain(r), from_domain)
-                ):
+                if r.method == "dkim" and r.result == "pass" and aligned(_dkim_domain(r), from_domain):
                     return OwnerVerdict(True, method="dkim")
                 if r.method == "dmarc" and r.result == "pass":
                     header_from = r.props.get("header.from", "").lower()

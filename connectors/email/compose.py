@@ -95,9 +95,7 @@ def compose(
         raise ComposeError("a deterministic Message-ID is required")
     out = EmailMessage(policy=policy.SMTP)
     sender = _address(from_addr, what="from")
-    out["From"] = Address(
-        display_name=single_line(from_name), username=sender.username, domain=sender.domain
-    )
+    out["From"] = Address(display_name=single_line(from_name), username=sender.username, domain=sender.domain)
     out["To"] = [_address(a, what="to") for a in msg.to]
     if msg.cc:
         out["Cc"] = [_address(a, what="cc") for a in msg.cc]
@@ -135,6 +133,4 @@ def compose_bytes(
     msg: OutboundMessage, *, from_addr: str, from_name: str = "", date: datetime | None = None
 ) -> bytes:
     """Wire form with CRLF line ends (RFC 5321 4.1.1.4)."""
-    return compose(msg, from_addr=from_addr, from_name=from_name, date=date).as_bytes(
-        policy=policy.SMTP
-    )
+    return compose(msg, from_addr=from_addr, from_name=from_name, date=date).as_bytes(policy=policy.SMTP)

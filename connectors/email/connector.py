@@ -12,7 +12,7 @@ from email.utils import getaddresses
 from pathlib import Path
 from typing import Any
 
-from bot.connector import ConnectorRuntime, Emit
+from bot.channels.contract import ConnectorRuntime, Emit
 from bot.delivery import Delivery, OutboundMessage
 from bot.errors import InDoubt, PermanentError, TransientError
 from connectors.email.compose import ComposeError, compose_bytes
@@ -110,9 +110,7 @@ class EmailConnector:
         for watcher in self.watchers:
             await watcher.stop()
         if self._tasks:
-            _, pending = await asyncio.wait(
-                self._tasks, timeout=self.settings.command_timeout_seconds
-            )
+            _, pending = await asyncio.wait(self._tasks, timeout=self.settings.command_timeout_seconds)
             for task in pending:
                 task.cancel()
         await self.store.close()
@@ -181,4 +179,3 @@ class EmailConnector:
             await self.data_markers.discard(key)
         except Exception:
             log.warning("%s: could not clear the DATA marker of %s", self.name, key, exc_info=True)
-

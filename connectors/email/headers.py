@@ -114,9 +114,7 @@ def addresses(msg: Message, name: str) -> list[tuple[str, str]]:
             out.extend((n, a) for n, a in found if a and "@" in a)
         except Exception:
             out.extend(
-                (n, a)
-                for n, a in parse_address_list([_compat32_decode(unfold(str(value)))])
-                if "@" in a
+                (n, a) for n, a in parse_address_list([_compat32_decode(unfold(str(value)))]) if "@" in a
             )
     return out
 

@@ -134,10 +134,7 @@ class ImapClient:
             raise _translate(exc, "connect") from exc
         if response.result != "OK":
             raise AuthFailed(f"IMAP login refused for {self._username}: {_text(response)}")
-        if (
-            not self._imap.protocol.capabilities
-            or "IMAP4rev1" not in self._imap.protocol.capabilities
-        ):
+        if not self._imap.protocol.capabilities or "IMAP4rev1" not in self._imap.protocol.capabilities:
             await self._run(self._imap.protocol.capability(), "CAPABILITY")
 
     async def _starttls(self, context: ssl.SSLContext) -> None:
@@ -152,9 +149,7 @@ class ImapClient:
         if response.result != "OK":
             raise PermanentError(f"IMAP STARTTLS refused: {_text(response)}")
         loop = asyncio.get_running_loop()
-        transport = await loop.start_tls(
-            protocol.transport, protocol, context, server_hostname=self._host
-        )
+        transport = await loop.start_tls(protocol.transport, protocol, context, server_hostname=self._host)
         protocol.transport = transport
         protocol.capabilities = set()
         await protocol.capability()
@@ -299,9 +294,7 @@ class ImapClient:
             )
 
     async def append(self, raw: bytes, mailbox: str, *, flags: str = r"(\Seen)") -> int | None:
-        response = await self._ok(
-            self.imap.append(raw, mailbox=quote(mailbox), flags=flags), "APPEND"
-        )
+        response = await self._ok(self.imap.append(raw, mailbox=quote(mailbox), flags=flags), "APPEND")
         for line in response.lines:
             if isinstance(line, bytes) and (m := re.search(rb"APPENDUID \d+ (\d+)", line)):
                 return int(m.group(1))
@@ -358,9 +351,7 @@ def _parse_fetch(lines: list[Any]) -> list[Fetched]:
         if isinstance(line, bytes) and b"FETCH (" in line and _LITERAL.search(line):
             literal = lines[index + 1] if index + 1 < len(lines) else b""
             tail = lines[index + 2] if index + 2 < len(lines) else b""
-            meta = (
-                bytes(line) + b" " + (bytes(tail) if isinstance(tail, bytes | bytearray) else b"")
-            )
+            meta = bytes(line) + b" " + (bytes(tail) if isinstance(tail, bytes | bytearray) else b"")
             uid = _UID.search(meta)
             flags = _FLAGS.search(meta)
             if uid and isinstance(literal, bytes | bytearray):

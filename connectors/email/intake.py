@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from bot.backoff import Backoff
-from bot.connector import Emit, emit_page
+from bot.channels.contract import Emit, emit_page
 from bot.errors import AuthFailed, PermanentError, TransientError
 from bot.events import Event
 from bot.faults import fault
@@ -190,9 +190,7 @@ class FolderWatcher:
         result = self._parse(fetched.raw, refs)
         if result.event is not None:
             return result.event
-        return quarantine_notice(
-            connector=self.connector, reason=result.quarantine_reason, refs=refs
-        )
+        return quarantine_notice(connector=self.connector, reason=result.quarantine_reason, refs=refs)
 
 
 def quarantine_notice(*, connector: str, reason: str, refs: dict[str, str]) -> Event:

@@ -13,7 +13,7 @@ import json
 import time
 from dataclasses import dataclass
 
-from bot.connector import StateStore
+from bot.channels.contract import StateStore
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ from typing import Any, Literal
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.connector import Capabilities, ConnectorRuntime, Emit
+from bot.channels.contract import Capabilities, ConnectorRuntime, Emit
 from bot.delivery import Delivery, OutboundMessage
 from bot.errors import InDoubt, PermanentError
 from bot.events import Event

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from bot.connector import Capabilities, Connector, ConnectorRuntime
+from bot.channels.contract import Capabilities, Connector, ConnectorRuntime
 from connectors.slack.connector import SlackConnector
 from connectors.slack.settings import SlackSettings
 

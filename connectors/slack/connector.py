@@ -22,7 +22,7 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.connector import ConnectorRuntime, Emit
+from bot.channels.contract import ConnectorRuntime, Emit
 from bot.delivery import Delivery
 from bot.events import Event
 from connectors.chat_logging import protect_secrets
@@ -47,9 +47,7 @@ class SlackConnector:
         if settings.mode == "socket":
             self._app_token = runtime.secret(settings.app_token_env, key="app_token_env")
         else:
-            self._signing_secret = runtime.secret(
-                settings.signing_secret_env, key="signing_secret_env"
-            )
+            self._signing_secret = runtime.secret(settings.signing_secret_env, key="signing_secret_env")
         protect_secrets(token, self._app_token, self._signing_secret)
         self._client = AsyncWebClient(token=token, base_url=settings.api_base_url)
         self._outbound = SlackOutbound(

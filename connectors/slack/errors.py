@@ -9,9 +9,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.errors import AuthFailed, DeputyError, PermanentError, TransientError
 
-AUTH_ERRORS = frozenset(
-    ["invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"]
-)
+AUTH_ERRORS = frozenset(["invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"])
 TRANSIENT_ERRORS = frozenset(
     ["ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"]
 )

@@ -12,7 +12,7 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.connector import StateStore
+from bot.channels.contract import StateStore
 from bot.delivery import Delivery, OutboundMessage
 from bot.errors import PermanentError
 from connectors.chat_text import slack_escape, split_text, truncate
@@ -41,9 +41,7 @@ def buttons_block(buttons: Any) -> dict[str, Any] | None:
                 "value": data,
             }
         )
-    return (
-        {"type": "actions", "block_id": "deputy_answer", "elements": elements} if elements else None
-    )
+    return {"type": "actions", "block_id": "deputy_answer", "elements": elements} if elements else None
 
 
 class SlackOutbound:

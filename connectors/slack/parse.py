@@ -33,12 +33,7 @@ def unescape(text: str) -> str:
 
 
 def is_owner(user: str, team: str, *, ident: Identity, direct: bool) -> bool:
-    return (
-        bool(ident.owner_user)
-        and direct
-        and user == ident.owner_user
-        and (team == ident.owner_team)
-    )
+    return bool(ident.owner_user) and direct and user == ident.owner_user and (team == ident.owner_team)
 
 
 def message_event(body: dict[str, Any], *, ident: Identity, prompt_reply: bool) -> Event | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from bot.connector import Capabilities, Connector, ConnectorRuntime
+from bot.channels.contract import Capabilities, Connector, ConnectorRuntime
 from connectors.telegram.connector import TelegramConnector
 from connectors.telegram.settings import TelegramSettings
 

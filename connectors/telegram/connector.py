@@ -17,7 +17,7 @@ from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
 from bot import backoff
-from bot.connector import ConnectorRuntime, Emit, emit_page
+from bot.channels.contract import ConnectorRuntime, Emit, emit_page
 from bot.delivery import Delivery
 from bot.events import Event
 from bot.owner import OwnerProfile
@@ -34,7 +34,6 @@ ALLOWED_UPDATES = ("message", "callback_query")
 OFFSET_KEY = "offset"
 
 
-
 def owner_telegram_id(owner: OwnerProfile) -> int | None:
     """The owner's numeric Telegram id from identities.telegram in rules/owner.md."""
     value = owner.identity("telegram").strip()
@@ -42,6 +41,7 @@ def owner_telegram_id(owner: OwnerProfile) -> int | None:
         return int(value) if value else None
     except ValueError:
         return None
+
 
 class TelegramConnector:
     def __init__(self, *, name: str, settings: TelegramSettings, runtime: ConnectorRuntime) -> None:

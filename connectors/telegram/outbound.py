@@ -13,7 +13,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, ReplyParam
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
-from bot.connector import StateStore
+from bot.channels.contract import StateStore
 from bot.delivery import Delivery, OutboundMessage
 from bot.errors import InDoubt, PermanentError
 from connectors.chat_text import split_text, telegram_html, truncate
@@ -58,9 +58,7 @@ class TelegramOutbound:
             extra["reply_parameters"] = ReplyParameters(
                 message_id=int(reply_to), allow_sending_without_reply=True
             )
-        ids = await self._send_parts(
-            delivery, chat_id=chat_id, text=message.text, extra=extra
-        )
+        ids = await self._send_parts(delivery, chat_id=chat_id, text=message.text, extra=extra)
         return {"chat_id": str(chat_id), "message_id": ids[-1], "message_ids": ",".join(ids)}
 
     async def _send_parts(

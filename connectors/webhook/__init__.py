@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import aiohttp
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.connector import Capabilities, ConnectorRuntime, Emit
+from bot.channels.contract import Capabilities, ConnectorRuntime, Emit
 from bot.delivery import Delivery
 from bot.errors import PermanentError, TransientError
 

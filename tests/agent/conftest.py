@@ -38,15 +38,18 @@ def sleeps() -> Sleeps:
 
 
 @pytest.fixture
-async def make_client(
-    fake: FakeOpenAI, sleeps: Sleeps
-) -> AsyncIterator[Callable[..., LLMClient]]:
+async def make_client(fake: FakeOpenAI, sleeps: Sleeps) -> AsyncIterator[Callable[..., LLMClient]]:
     made: list[LLMClient] = []
 
     def build(**kw: Any) -> LLMClient:
-        options: dict[str, Any] = {"base_url": fake.base_url, "model": "fake-model",
-                                   "api_key": API_KEY, "timeout_seconds": 5.0,
-                                   "max_retries": 2, "sleep": sleeps}
+        options: dict[str, Any] = {
+            "base_url": fake.base_url,
+            "model": "fake-model",
+            "api_key": API_KEY,
+            "timeout_seconds": 5.0,
+            "max_retries": 2,
+            "sleep": sleeps,
+        }
         options.update(kw)
         client = LLMClient(**options)
         made.append(client)

@@ -10,13 +10,17 @@ from bot.actions import Decision
 from bot.agent.base import AgentContext, NegotiationState
 from bot.agent.negotiation import gate_fields
 from bot.events import Event
+from bot.gate.policy import GateContext
 from bot.owner import OwnerProfile
-from bot.policy import GateContext
 from bot.rules.loader import parse_rule
 from bot.rules.model import Rule, Rulebook
 
-OWNER = OwnerProfile(name="Olivia Owner", emails=("olivia@owner.example.com",),
-                     signature="-- Olivia", tone="Short and friendly.")
+OWNER = OwnerProfile(
+    name="Olivia Owner",
+    emails=("olivia@owner.example.com",),
+    signature="-- Olivia",
+    tone="Short and friendly.",
+)
 SENDER = "client@acme.example.com"
 CANARY = "CANARY-7f3a9-OTHER-CLIENT"
 WEBHOOK_URL = "https://hooks.owner.example.com/deputy/T0KEN-SECRET-991"
@@ -77,21 +81,46 @@ def rulebook() -> Rulebook:
 _ids = itertools.count()
 
 
-def event(text: str, *, subject: str = "Hello", sender: str = SENDER, thread: str = "t1",
-          recipients: tuple[str, ...] = ("olivia@owner.example.com",)) -> Event:
-    return Event(id=f"email:<{next(_ids)}@test>", channel="email", kind="message",
-                 thread=thread, sender=sender, sender_name="Carl Client",
-                 recipients=recipients, subject=subject, text=text,
-                 received_at=datetime(2025, 3, 1, 9, 0, tzinfo=UTC))
+def event(
+    text: str,
+    *,
+    subject: str = "Hello",
+    sender: str = SENDER,
+    thread: str = "t1",
+    recipients: tuple[str, ...] = ("olivia@owner.example.com",),
+) -> Event:
+    return Event(
+        id=f"email:<{next(_ids)}@test>",
+        channel="email",
+        kind="message",
+        thread=thread,
+        sender=sender,
+        sender_name="Carl Client",
+        recipients=recipients,
+        subject=subject,
+        text=text,
+        received_at=datetime(2025, 3, 1, 9, 0, tzinfo=UTC),
+    )
 
 
-def context(ev: Event, rule_name: str | None, *, history: tuple[Event, ...] = (),
-            memory: tuple[tuple[str, str], ...] = (),
-            negotiation: NegotiationState | None = None) -> AgentContext:
+def context(
+    ev: Event,
+    rule_name: str | None,
+    *,
+    history: tuple[Event, ...] = (),
+    memory: tuple[tuple[str, str], ...] = (),
+    negotiation: NegotiationState | None = None,
+) -> AgentContext:
     book = rulebook()
     rules = (book.by_name(rule_name),) if rule_name else ()
-    return AgentContext(event=ev, rules=tuple(r for r in rules if r), rulebook=book,
-                        history=history, memory=memory, negotiation=negotiation)
+    return AgentContext(
+        event=ev,
+        rules=tuple(r for r in rules if r),
+        rulebook=book,
+        history=history,
+        memory=memory,
+        negotiation=negotiation,
+    )
 
 
 def gate_context(ctx: AgentContext, *, state: NegotiationState | None = None) -> GateContext:
@@ -99,9 +128,15 @@ def gate_context(ctx: AgentContext, *, state: NegotiationState | None = None) ->
     extra = {}
     if r is not None and r.mandate is not None:
         extra = dict(gate_fields(state, mandate=r.mandate, their_text=ctx.event.text))
-    return GateContext(event=ctx.event, rule=r, participants=ctx.event.participants,
-                       thread_text=ctx.event.text, foreign_snippets=(CANARY,),
-                       owner_addresses=frozenset(OWNER.emails), **extra)  # type: ignore[arg-type]
+    return GateContext(
+        event=ctx.event,
+        rule=r,
+        participants=ctx.event.participants,
+        thread_text=ctx.event.text,
+        foreign_snippets=(CANARY,),
+        owner_addresses=frozenset(OWNER.emails),
+        **extra,
+    )  # type: ignore[arg-type]
 
 
 def outbound_texts(decision: Decision) -> list[str]:

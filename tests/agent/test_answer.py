@@ -11,15 +11,28 @@ from bot.agent.answer import interpret_answer, interpret_deterministic
 from bot.agent.llm_client import LLMClient
 from tests.fakes.openai_api import FakeOpenAI, call, error, text
 
-ASK = Escalate(question="Accept 450 EUR?", options=("Accept their 450 EUR", "Hold at 500 EUR",
-                                                   "Decline politely", "Do nothing"),
-               default_option=3)
+ASK = Escalate(
+    question="Accept 450 EUR?",
+    options=("Accept their 450 EUR", "Hold at 500 EUR", "Decline politely", "Do nothing"),
+    default_option=3,
+)
 
 
-@pytest.mark.parametrize(("answer", "option"), [
-    ("2", 1), ("option 3", 2), ("#1", 0), ("hold at 500 eur", 1), ("Decline", 2),
-    ("yes", 0), ("OK!", 0), ("no", 3), ("do nothing", 3), ("2, always", 1),
-])
+@pytest.mark.parametrize(
+    ("answer", "option"),
+    [
+        ("2", 1),
+        ("option 3", 2),
+        ("#1", 0),
+        ("hold at 500 eur", 1),
+        ("Decline", 2),
+        ("yes", 0),
+        ("OK!", 0),
+        ("no", 3),
+        ("do nothing", 3),
+        ("2, always", 1),
+    ],
+)
 def test_deterministic(answer: str, option: int) -> None:
     found = interpret_deterministic(answer, ASK)
     assert found is not None and found.option == option
@@ -37,8 +50,7 @@ async def test_without_model_unclear() -> None:
     assert found.source == "unclear"
 
 
-async def test_model_reads_the_rest(fake: FakeOpenAI,
-                                    make_client: Callable[..., LLMClient]) -> None:
+async def test_model_reads_the_rest(fake: FakeOpenAI, make_client: Callable[..., LLMClient]) -> None:
     client = make_client(max_retries=0)
     fake.push(call("counter_offer", {"amount": 300}))
     found = await interpret_answer("yes, but only 300", ASK, client=client)

@@ -18,8 +18,15 @@ MSG = [{"role": "user", "content": "hi"}]
 async def test_tool_call_and_usage(fake: FakeOpenAI, make_client: Callable[..., LLMClient]) -> None:
     fake.push(call("reply", {"text": "hello"}))
     client = make_client(price_in_per_mtok=2.0, price_out_per_mtok=10.0)
-    result = await client.chat(MSG, tools=[{"type": "function", "function": {
-        "name": "reply", "parameters": {"type": "object", "properties": {}}}}])
+    result = await client.chat(
+        MSG,
+        tools=[
+            {
+                "type": "function",
+                "function": {"name": "reply", "parameters": {"type": "object", "properties": {}}},
+            }
+        ],
+    )
     assert [(c.name, c.arguments) for c in result.tool_calls] == [("reply", '{"text": "hello"}')]
     assert result.usage.calls == 1 and result.usage.tokens_out == 11
     assert result.usage.tokens_in > 0
@@ -29,32 +36,33 @@ async def test_tool_call_and_usage(fake: FakeOpenAI, make_client: Callable[..., 
     assert fake.requests[0]["tools"][0]["function"]["name"] == "reply"
 
 
-async def test_429_honours_retry_after(fake: FakeOpenAI, make_client: Callable[..., LLMClient],
-                                       sleeps: Any) -> None:
+async def test_429_honours_retry_after(
+    fake: FakeOpenAI, make_client: Callable[..., LLMClient], sleeps: Any
+) -> None:
     fake.push(error(429, retry_after="3"), text("ok"))
     result = await make_client().chat(MSG)
     assert result.content == "ok" and result.attempts == 2
     assert sleeps.calls == [3.0]
 
 
-async def test_429_too_long_is_not_waited(fake: FakeOpenAI,
-                                          make_client: Callable[..., LLMClient],
-                                          sleeps: Any) -> None:
+async def test_429_too_long_is_not_waited(
+    fake: FakeOpenAI, make_client: Callable[..., LLMClient], sleeps: Any
+) -> None:
     fake.push(error(429, retry_after="3600"))
     with pytest.raises(LLMUnavailable, match="429"):
         await make_client(max_retry_after=60).chat(MSG)
     assert sleeps.calls == [] and len(fake.requests) == 1
 
 
-async def test_500_retried_then_ok(fake: FakeOpenAI, make_client: Callable[..., LLMClient],
-                                   sleeps: Any) -> None:
+async def test_500_retried_then_ok(
+    fake: FakeOpenAI, make_client: Callable[..., LLMClient], sleeps: Any
+) -> None:
     fake.push(error(500), error(503), text("fine"))
     result = await make_client(max_retries=2).chat(MSG)
     assert result.content == "fine" and len(fake.requests) == 3 and len(sleeps.calls) == 2
 
 
-async def test_500_retries_are_bounded(fake: FakeOpenAI,
-                                       make_client: Callable[..., LLMClient]) -> None:
+async def test_500_retries_are_bounded(fake: FakeOpenAI, make_client: Callable[..., LLMClient]) -> None:
     fake.push(*[error(500)] * 5)
     with pytest.raises(LLMUnavailable, match="HTTP 500"):
         await make_client(max_retries=2).chat(MSG)
@@ -92,8 +100,9 @@ async def test_breaker_opens_tells_once_and_recovers(
     async def on_open(why: str) -> None:
         told.append(why)
 
-    client = make_client(max_retries=0, breaker_failures=2, breaker_reset_seconds=60,
-                         on_breaker_open=on_open, clock=clock)
+    client = make_client(
+        max_retries=0, breaker_failures=2, breaker_reset_seconds=60, on_breaker_open=on_open, clock=clock
+    )
     fake.push(error(500), error(500))
     for _ in range(2):
         with pytest.raises(LLMUnavailable):
@@ -130,8 +139,7 @@ async def test_sync_breaker_hook(fake: FakeOpenAI, make_client: Callable[..., LL
     assert len(told) == 1
 
 
-async def test_concurrency_is_bounded(fake: FakeOpenAI,
-                                      make_client: Callable[..., LLMClient]) -> None:
+async def test_concurrency_is_bounded(fake: FakeOpenAI, make_client: Callable[..., LLMClient]) -> None:
     in_flight = 0
     peak = 0
 
@@ -151,8 +159,7 @@ async def test_concurrency_is_bounded(fake: FakeOpenAI,
 
 
 async def test_from_settings_reads_key_from_env(fake: FakeOpenAI) -> None:
-    settings = LLMSettings(enabled=True, base_url=fake.base_url, model="m",
-                           api_key_env="MY_KEY_VAR")
+    settings = LLMSettings(enabled=True, base_url=fake.base_url, model="m", api_key_env="MY_KEY_VAR")
     client = LLMClient.from_settings(settings, environ={"MY_KEY_VAR": "sk-from-env"})
     assert client.secrets == ("sk-from-env",)
     keyless = LLMClient.from_settings(settings, environ={})

@@ -22,7 +22,7 @@ from bot.agent.negotiation import (
     state_to_json,
     their_offer_in,
 )
-from bot.policy import PolicyGate
+from bot.gate.policy import PolicyGate
 from bot.rules.model import Mandate
 from tests.fakes.openai_api import FakeOpenAI, Step, call, text
 
@@ -32,20 +32,23 @@ SELL = Mandate(side="sell", target=600, walk_away=400, currency="EUR", max_round
 BUY = Mandate(side="buy", target=300, walk_away=500, currency="EUR", max_rounds=3)
 
 
-@pytest.mark.parametrize("mandate", [
-    SELL, BUY, Mandate(side="sell", target=99.5, walk_away=80.25, currency="USD", max_rounds=5),
-    Mandate(side="buy", target=10, walk_away=10, currency="GBP", max_rounds=1),
-    Mandate(side="sell", target=1000, walk_away=999, currency="EUR", max_rounds=7),
-])
+@pytest.mark.parametrize(
+    "mandate",
+    [
+        SELL,
+        BUY,
+        Mandate(side="sell", target=99.5, walk_away=80.25, currency="USD", max_rounds=5),
+        Mandate(side="buy", target=10, walk_away=10, currency="GBP", max_rounds=1),
+        Mandate(side="sell", target=1000, walk_away=999, currency="EUR", max_rounds=7),
+    ],
+)
 def test_schedule_moves_from_target_to_walk_away_never_beyond(mandate: Mandate) -> None:
     prices = [schedule(mandate, i) for i in range(mandate.max_rounds)]
-    assert (prices[0] == mandate.target and prices[-1] == mandate.walk_away) or \
-        mandate.max_rounds == 1
+    assert (prices[0] == mandate.target and prices[-1] == mandate.walk_away) or mandate.max_rounds == 1
     assert all(p is not None and mandate.acceptable(p) for p in prices)
     assert schedule(mandate, mandate.max_rounds) is None
     for a, b in itertools.pairwise(prices):
-        assert a is not None and b is not None and not (
-            b > a if mandate.side == "sell" else b < a)
+        assert a is not None and b is not None and not (b > a if mandate.side == "sell" else b < a)
 
 
 def test_their_offer_extraction() -> None:
@@ -71,11 +74,16 @@ def test_propose_counter_cases() -> None:
 
 
 def test_advance_and_persistence() -> None:
-    s = advance(None, mandate=SELL, their_text="300 EUR?",
-                allowed=[Offer(text="600 EUR", amount=600, currency="EUR")])
+    s = advance(
+        None, mandate=SELL, their_text="300 EUR?", allowed=[Offer(text="600 EUR", amount=600, currency="EUR")]
+    )
     assert s == NegotiationState(rounds=1, our_offers=(600,), their_offers=(300,))
-    s = advance(s, mandate=SELL, their_text="500 EUR then",
-                allowed=[Offer(text="500 EUR", amount=500, currency="EUR", final=True)])
+    s = advance(
+        s,
+        mandate=SELL,
+        their_text="500 EUR then",
+        allowed=[Offer(text="500 EUR", amount=500, currency="EUR", final=True)],
+    )
     assert s.closed and s.rounds == 1  # accepting their price is no new round
     assert state_from_json(state_to_json(s)) == s
     fields = gate_fields(s, mandate=SELL, their_text="fine, 510 EUR")
@@ -93,13 +101,21 @@ def plan_follower(greedy: bool = False) -> Any:
         theirs = re.search(r"their price in this message: ([\d.]+)", user)
         if greedy and theirs:
             amount = float(theirs[1])
-            return call("offer", {"text": f"Deal at {amount:g} EUR.", "amount": amount,
-                                  "currency": "EUR", "final": True})
+            return call(
+                "offer",
+                {"text": f"Deal at {amount:g} EUR.", "amount": amount, "currency": "EUR", "final": True},
+            )
         plan = re.search(r"call offer with amount=([\d.]+), currency=(\w+), final=(\w+)", user)
         if plan:
-            return call("offer", {"text": f"Thank you. We can do {plan[1]} {plan[2]}.",
-                                  "amount": float(plan[1]), "currency": plan[2],
-                                  "final": plan[3] == "true"})
+            return call(
+                "offer",
+                {
+                    "text": f"Thank you. We can do {plan[1]} {plan[2]}.",
+                    "amount": float(plan[1]),
+                    "currency": plan[2],
+                    "final": plan[3] == "true",
+                },
+            )
         return call("reply", {"text": "Thank you, we will come back to you."})
 
     return handle
@@ -117,8 +133,7 @@ async def negotiate(agent: LLMAgent, rule_name: str, texts: list[str]) -> Outcom
     gate = PolicyGate()
     out = Outcome()
     for i, t in enumerate(texts):
-        ctx = context(event(t, subject="price", thread=f"n-{rule_name}"), rule_name,
-                      negotiation=out.state)
+        ctx = context(event(t, subject="price", thread=f"n-{rule_name}"), rule_name, negotiation=out.state)
         decision = await agent.decide(ctx)
         result = gate.check(decision, gate_context(ctx, state=out.state))
         out.offers += [a for a in result.allowed if isinstance(a, Offer)]
@@ -190,8 +205,7 @@ async def test_deal_inside_mandate_closes_without_owner(
 
 async def test_model_numbers_are_replaced_by_the_plan(fake: FakeOpenAI, agent: LLMAgent) -> None:
     # Inside the mandate but off-plan (a needless concession): rewritten to the plan.
-    fake.push(call("offer", {"text": "How about 410 EUR? Or 405 EUR.", "amount": 410,
-                             "currency": "EUR"}))
+    fake.push(call("offer", {"text": "How about 410 EUR? Or 405 EUR.", "amount": 410, "currency": "EUR"}))
     decision = await agent.decide(context(event("300 EUR?", subject="price"), "sales"))
     offer = decision.actions[0]
     assert isinstance(offer, Offer) and offer.amount == 600 and "410" not in offer.text
@@ -204,8 +218,7 @@ def test_plan_for_escalates_without_model() -> None:
 
 
 async def test_escalation_needs_no_llm_call(fake: FakeOpenAI, agent: LLMAgent) -> None:
-    decision = await agent.decide(context(event("300 EUR, final offer", subject="price"),
-                                          "sales"))
+    decision = await agent.decide(context(event("300 EUR, final offer", subject="price"), "sales"))
     ask = decision.actions[0]
     assert isinstance(ask, Escalate) and decision.llm_calls == 0 and fake.requests == []
     assert ask.blocked_by == "sales" and "Proposed answer" in ask.question

@@ -121,9 +121,7 @@ async def slack_app(
     settings = slack.SETTINGS.model_validate(
         {"mode": "http", "http_listen": "127.0.0.1:0", "api_base_url": fake_slack.base_url}
     )
-    runtime = make_runtime(
-        name="slack", owner=owner, state=slack_state, data_dir=tmp_path, tasks=tasks
-    )
+    runtime = make_runtime(name="slack", owner=owner, state=slack_state, data_dir=tmp_path, tasks=tasks)
     connector = slack.create(name="slack", settings=settings, runtime=runtime)
     assert isinstance(connector, SlackConnector)
     await connector.start(inbox)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-from bot.connector import ConnectorRuntime
+from bot.channels.contract import ConnectorRuntime
 from bot.events import Event
 from bot.owner import OwnerProfile
 

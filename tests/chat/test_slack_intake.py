@@ -34,9 +34,7 @@ async def test_owner_dm_is_verified(slack_app: App, inbox: Inbox) -> None:
     assert (event.kind, event.sender_verified_owner) == ("owner_message", True)
 
 
-async def test_owner_user_id_from_another_team_is_not_verified(
-    slack_app: App, inbox: Inbox
-) -> None:
+async def test_owner_user_id_from_another_team_is_not_verified(slack_app: App, inbox: Inbox) -> None:
     _, slack = slack_app
     await slack.post(slack.message(user=OWNER_SLACK, text="approve", team="T0OTHER"))
     (event,) = inbox.events
@@ -118,9 +116,7 @@ async def test_forged_button_presses_are_dropped(slack_app: App, inbox: Inbox) -
     _, slack = slack_app
     forged = [
         slack.button(user=STRANGER, team=TEAM, channel="D0OWNER", message_ts="1.1", value="x"),
-        slack.button(
-            user=OWNER_SLACK, team="T0OTHER", channel="D0OWNER", message_ts="1.1", value="x"
-        ),
+        slack.button(user=OWNER_SLACK, team="T0OTHER", channel="D0OWNER", message_ts="1.1", value="x"),
         slack.button(user=OWNER_SLACK, team=TEAM, channel="C0GENERAL", message_ts="1.1", value="x"),
     ]
     for payload in forged:
@@ -143,12 +139,8 @@ async def test_owner_thread_reply_under_a_prompt_is_an_answer(
         )
     )
     channel, ts = receipt["channel"], receipt["prompt_ref"]
-    await slack.post(
-        slack.message(user=OWNER_SLACK, text="only 150", channel=channel, thread_ts=ts)
-    )
-    await slack.post(
-        slack.message(user=OWNER_SLACK, text="new topic", channel=channel, thread_ts="9.9")
-    )
+    await slack.post(slack.message(user=OWNER_SLACK, text="only 150", channel=channel, thread_ts=ts))
+    await slack.post(slack.message(user=OWNER_SLACK, text="new topic", channel=channel, thread_ts="9.9"))
     answer, other = inbox.events
     assert (answer.kind, answer.refs["reply_to"]) == ("owner_answer", ts)
     assert answer.thread == f"{channel}:{ts}"

@@ -41,9 +41,7 @@ async def test_sender_markup_cannot_mention_or_link(slack_app: App, fake_slack: 
     assert message["ts"] == receipt["ts"]
     assert message["thread_ts"] == "171.1"
     assert "<" not in message["text"] and ">" not in message["text"]
-    assert message["text"] == (
-        "hey &lt;!channel&gt; &lt;@U0OWNER&gt; &lt;http://evil|click&gt; &amp; *done*"
-    )
+    assert message["text"] == ("hey &lt;!channel&gt; &lt;@U0OWNER&gt; &lt;http://evil|click&gt; &amp; *done*")
 
 
 async def test_long_text_is_split_sensibly(slack_app: App, fake_slack: FakeSlack) -> None:
@@ -66,9 +64,7 @@ async def test_send_to_a_user_opens_a_dm(slack_app: App, fake_slack: FakeSlack) 
     assert fake_slack.calls_to("conversations.open")[0].params["users"] == "U0BOB"
 
 
-async def test_prompt_is_a_dm_with_buttons_then_updated(
-    slack_app: App, fake_slack: FakeSlack
-) -> None:
+async def test_prompt_is_a_dm_with_buttons_then_updated(slack_app: App, fake_slack: FakeSlack) -> None:
     connector, _ = slack_app
     receipt = await connector.deliver(prompt())
     assert receipt["channel"] == "D" + OWNER_SLACK[1:]
@@ -118,9 +114,7 @@ async def test_error_taxonomy(
         await connector.deliver(send("hi"))
 
 
-async def test_partial_send_resumes_without_repeating(
-    slack_app: App, fake_slack: FakeSlack
-) -> None:
+async def test_partial_send_resumes_without_repeating(slack_app: App, fake_slack: FakeSlack) -> None:
     connector, _ = slack_app
     text = "a" * 2900 + "\n\n" + "b" * 2900 + "\n\n" + "c" * 10
     fake_slack.fail("chat.postMessage", error="internal_error", status=500, after=1)

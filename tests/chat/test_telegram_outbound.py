@@ -65,17 +65,13 @@ async def test_part_failure_then_retry_sends_each_part_once(
     with pytest.raises(TransientError):
         await connector.deliver(delivery)
     receipt = await connector.deliver(delivery)
-    texts = [
-        fake_tg.messages[(OWNER_TG, int(i))]["text"] for i in receipt["message_ids"].split(",")
-    ]
+    texts = [fake_tg.messages[(OWNER_TG, int(i))]["text"] for i in receipt["message_ids"].split(",")]
     assert "".join(texts) == text
     ok_sends = [c for c in fake_tg.calls_to("sendMessage") if c.status == 200]
     assert len(ok_sends) == 3
 
 
-async def test_prompt_with_buttons_then_update(
-    fake_tg: FakeTelegram, make_telegram: MakeTelegram
-) -> None:
+async def test_prompt_with_buttons_then_update(fake_tg: FakeTelegram, make_telegram: MakeTelegram) -> None:
     connector = await make_telegram()
     receipt = await connector.deliver(prompt())
     assert receipt["chat_id"] == str(OWNER_TG)

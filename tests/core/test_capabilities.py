@@ -13,13 +13,13 @@ import pytest
 
 from bot import cli
 from bot.app import Deputy
-from bot.channels import ChannelRegistry
+from bot.channels.contract import Capabilities, Emit
+from bot.channels.registry import ChannelRegistry
 from bot.config import load
-from bot.connector import Capabilities, Emit
 from bot.delivery import Delivery
+from bot.effects.owner_messages import OwnerRows
 from bot.errors import ConfigError
 from bot.owner import OwnerProfile
-from bot.owner_rows import OwnerRows
 from bot.rules.loader import parse_owner
 from tests.core.conftest import RecordingChannel, make_home
 from tests.core.helpers import mail

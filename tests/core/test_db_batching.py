@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.connector import emit_page
+from bot.channels.contract import emit_page
 from bot.events import Event
 from bot.store import Store
 from bot.store import db as db_module

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.etiquette import no_reply_reason
+from bot.pipeline.etiquette import no_reply_reason
 from tests.core.helpers import mail
 
 US = frozenset({"deputy@localhost", "alex@example.com"})

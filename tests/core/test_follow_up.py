@@ -34,8 +34,9 @@ async def test_answer_cancels_the_nudge(daemon) -> None:
     deputy, channel = daemon
     await deputy.emit(mail(sender="pat@client.com", subject="Meeting next week?", thread="T-meet2"))
     await deputy.drain()
-    await deputy.emit(mail(sender="pat@client.com", subject="Re: next week", thread="T-meet2",
-                           text="Tuesday works."))
+    await deputy.emit(
+        mail(sender="pat@client.com", subject="Re: next week", thread="T-meet2", text="Tuesday works.")
+    )
     await deputy.drain()
     before = len(channel.sends())
     await fire_timers(deputy)

@@ -173,7 +173,7 @@ async def test_free_text_answer_with_a_price_becomes_an_offer(llm_daemon, fake: 
 
 
 async def test_digest_shows_offers_and_amounts(llm_daemon, fake: FakeOpenAI) -> None:
-    from bot.digest import build_digest
+    from bot.desks.digest import build_digest
 
     deputy, _ = llm_daemon
     fake.push(

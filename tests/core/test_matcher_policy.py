@@ -7,7 +7,7 @@ from pathlib import Path
 from bot.actions import Decision, File, Forward, Reply
 from bot.agent.base import AgentContext
 from bot.agent.rules_only import RulesOnlyAgent
-from bot.policy import GateContext, PolicyGate
+from bot.gate.policy import GateContext, PolicyGate
 from bot.rules import load_rulebook
 from bot.rules.loader import parse_rule
 from bot.rules.matcher import select

@@ -100,7 +100,7 @@ async def test_forged_forward_is_a_stranger(deputy: Deputy) -> None:
 async def test_filing_can_be_undone_from_the_digest_number(deputy: Deputy) -> None:
     from datetime import UTC, datetime
 
-    from bot.digest import build_digest
+    from bot.desks.digest import build_digest
     from bot.events import Event
 
     await send(

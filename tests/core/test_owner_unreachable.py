@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from bot.app import Deputy
+from bot.channels.contract import Capabilities
 from bot.config import load
-from bot.connector import Capabilities
 from bot.delivery import Delivery
 from bot.errors import PermanentError
 from tests.core.conftest import RecordingChannel, make_home

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.effects.quiet_hours import quiet_until
 from bot.owner import OwnerProfile
-from bot.quiet_hours import quiet_until
 
 BERLIN = ZoneInfo("Europe/Berlin")
 OWNER = OwnerProfile(timezone="Europe/Berlin", quiet_hours=("22:00", "07:00"))

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.delivery import is_synthetic_message_id
+from bot.effects.reply_message import reply_message
 from bot.events import Event
 from bot.owner import OwnerProfile
-from bot.reply_message import reply_message
 from connectors.email.parse import parse_message
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from bot.actions import File, Ignore, Reply
 from bot.events import Event
-from bot.rulebook_source import RulebookSource
+from bot.rules.source import RulebookSource
 from bot.store import LearnedRules, Memory, Outbox, OutboxRow, Store
 from bot.store.kv import KeyValue
 from bot.store.negotiations import Negotiations

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from bot import textscan
-from bot.textscan import AMOUNT_RE, CURRENCY_WORDS, PAY_RE, PAY_WORDS, URL_RE, links_in, money_in
+from bot.gate import textscan
+from bot.gate.textscan import AMOUNT_RE, CURRENCY_WORDS, PAY_RE, PAY_WORDS, URL_RE, links_in, money_in
 
 
 def _regex_only(text: str) -> tuple[bool, bool]:

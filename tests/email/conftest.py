@@ -23,9 +23,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-DOVECOT = shutil.which("dovecot") or (
-    "/usr/sbin/dovecot" if Path("/usr/sbin/dovecot").exists() else ""
-)
+DOVECOT = shutil.which("dovecot") or ("/usr/sbin/dovecot" if Path("/usr/sbin/dovecot").exists() else "")
 PASSWORD = "testpass"
 
 

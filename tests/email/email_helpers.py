@@ -11,7 +11,7 @@ from typing import Any
 
 import aioimaplib
 
-from bot.connector import ConnectorRuntime
+from bot.channels.contract import ConnectorRuntime
 from bot.events import Event
 from bot.owner import OwnerProfile
 from connectors.email import EmailConnector, EmailSettings, create

@@ -174,9 +174,7 @@ SPOOFS: list[tuple[str, bytes, dict[str, object]]] = [
     ),
     (
         "bare TLD signer",
-        mail(
-            f"Authentication-Results: {AUTHSERV}; dkim=pass header.d=com", "From: owner@example.com"
-        ),
+        mail(f"Authentication-Results: {AUTHSERV}; dkim=pass header.d=com", "From: owner@example.com"),
         {},
     ),
     (
@@ -220,8 +218,7 @@ SPOOFS: list[tuple[str, bytes, dict[str, object]]] = [
     (
         "pass hidden in a quoted reason",
         mail(
-            f"Authentication-Results: {AUTHSERV}; dkim=fail "
-            'reason="; dkim=pass header.d=example.com"',
+            f'Authentication-Results: {AUTHSERV}; dkim=fail reason="; dkim=pass header.d=example.com"',
             "From: owner@example.com",
         ),
         {},
@@ -296,9 +293,7 @@ def test_spoof_count() -> None:
 
 
 def test_parse_authres_structure() -> None:
-    parsed = parse_ar(
-        'mx.x (c) 1; dkim=pass (ok) header.d=a.org header.s="s1"; spf=fail smtp.mailfrom=b'
-    )
+    parsed = parse_ar('mx.x (c) 1; dkim=pass (ok) header.d=a.org header.s="s1"; spf=fail smtp.mailfrom=b')
     assert parsed is not None and parsed.authserv_id == "mx.x"
     assert [(r.method, r.result) for r in parsed.results] == [("dkim", "pass"), ("spf", "fail")]
     assert parsed.results[0].props["header.d"] == "a.org"

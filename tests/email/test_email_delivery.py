@@ -26,9 +26,7 @@ def send_delivery(*, in_doubt: bool = False, **kw: object) -> Delivery:
     }
     fields.update(kw)
     payload = OutboundMessage(**fields).to_payload()  # type: ignore[arg-type]
-    return Delivery(
-        key="evt-1:reply:0", connector="email", op="send", payload=payload, in_doubt=in_doubt
-    )
+    return Delivery(key="evt-1:reply:0", connector="email", op="send", payload=payload, in_doubt=in_doubt)
 
 
 async def count(server: DovecotServer, mailbox: str) -> int:
@@ -114,9 +112,7 @@ async def test_smtp_codes_are_translated(
     await conn.stop()
 
 
-async def test_file_one_message_with_flags_and_attachments(
-    dovecot: DovecotServer, tmp_path: Path
-) -> None:
+async def test_file_one_message_with_flags_and_attachments(dovecot: DovecotServer, tmp_path: Path) -> None:
     body = (
         "--b\nContent-Type: text/plain\n\nsee attached\n--b\nContent-Type: application/pdf\n"
         'Content-Disposition: attachment; filename="../../../etc/passwd"\n'
@@ -132,11 +128,7 @@ async def test_file_one_message_with_flags_and_attachments(
     conn, _ = make_connector(dovecot, tmp_path)
     client = await imap_login(dovecot)
     selected = await client.select("INBOX")
-    validity = (
-        next(x for x in selected.lines if b"UIDVALIDITY" in x)
-        .split(b"UIDVALIDITY ")[1]
-        .split(b"]")[0]
-    )
+    validity = next(x for x in selected.lines if b"UIDVALIDITY" in x).split(b"UIDVALIDITY ")[1].split(b"]")[0]
     await client.logout()
     payload = {
         "folder": "Invoices 2025", "flags": ["$Invoice", "\\Flagged"], "uid": "1",

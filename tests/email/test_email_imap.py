@@ -41,9 +41,7 @@ async def test_idle_delivers_new_mail_in_uid_order(dovecot: DovecotServer, tmp_p
         await conn.stop()
 
 
-async def test_baseline_on_first_start_emits_nothing_old(
-    dovecot: DovecotServer, tmp_path: Path
-) -> None:
+async def test_baseline_on_first_start_emits_nothing_old(dovecot: DovecotServer, tmp_path: Path) -> None:
     for i in range(5):
         await append(dovecot, message(i))
     conn, state = make_connector(dovecot, tmp_path)
@@ -125,9 +123,7 @@ async def test_dropped_connection_during_idle(dovecot: DovecotServer, tmp_path: 
         await conn.stop()
 
 
-async def test_uidvalidity_change_emits_no_second_event_id(
-    dovecot: DovecotServer, tmp_path: Path
-) -> None:
+async def test_uidvalidity_change_emits_no_second_event_id(dovecot: DovecotServer, tmp_path: Path) -> None:
     admin = aioimaplib.IMAP4(port=dovecot.port)
     await admin.wait_hello_from_server()
     await admin.login("deputy", dovecot.password)

@@ -67,9 +67,7 @@ def test_html_only_mail_becomes_readable_text() -> None:
         "<body><p>Dear&nbsp;Olive,</p><p>Invoice <b>42</b> &amp; more</p>"
         "<ul><li>one</li><li>two</li></ul></body></html>"
     )
-    ev = event(
-        raw("From: a@x.org\nMessage-ID: <h@x>\nContent-Type: text/html; charset=utf-8", html)
-    )
+    ev = event(raw("From: a@x.org\nMessage-ID: <h@x>\nContent-Type: text/html; charset=utf-8", html))
     assert "Dear\xa0Olive," in ev.text or "Dear Olive," in ev.text
     assert "Invoice 42 & more" in ev.text
     assert "- one" in ev.text and "- two" in ev.text
@@ -157,9 +155,7 @@ def test_caps_quarantine_or_record() -> None:
     # too many parts
     many = "".join(f"--b\nContent-Type: text/plain\n\npart {i}\n" for i in range(300)) + "--b--\n"
     result = parse(
-        raw(
-            'From: a@x.org\nMessage-ID: <many@x>\nContent-Type: multipart/mixed; boundary="b"', many
-        )
+        raw('From: a@x.org\nMessage-ID: <many@x>\nContent-Type: multipart/mixed; boundary="b"', many)
     )
     assert result.event is not None
     assert any("more than 200" in d for d in result.event.defects)

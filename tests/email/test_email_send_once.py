@@ -16,7 +16,7 @@ import pytest
 from conftest import DovecotServer, SmtpServer
 from email_helpers import OWN, OWNER, MemoryState, imap_login, make_connector, raw
 
-from bot.connector import ConnectorRuntime
+from bot.channels.contract import ConnectorRuntime
 from bot.delivery import Delivery, OutboundMessage, message_id_for
 from bot.errors import InDoubt, PermanentError, TransientError
 from connectors.email.state import DataMarkers

@@ -121,8 +121,7 @@ def tls_dovecot(ca: ScratchCA) -> Iterator[TlsDovecot]:
         root,
         port,
         ssl_settings=(
-            f"ssl = required\nssl_cert = <{ca.cert}\nssl_key = <{ca.key}\n"
-            "disable_plaintext_auth = yes"
+            f"ssl = required\nssl_cert = <{ca.cert}\nssl_key = <{ca.key}\ndisable_plaintext_auth = yes"
         ),
         imaps_port=imaps_port,
     )
@@ -139,9 +138,7 @@ async def append_tls(server: TlsDovecot, data: bytes) -> None:
     """APPEND from an independent client over IMAPS (plaintext login is disabled)."""
     assert server.ca is not None
     context = ssl.create_default_context(cafile=str(server.ca.ca))
-    client = aioimaplib.IMAP4_SSL(
-        host="127.0.0.1", port=server.imaps_port, ssl_context=context, timeout=30
-    )
+    client = aioimaplib.IMAP4_SSL(host="127.0.0.1", port=server.imaps_port, ssl_context=context, timeout=30)
     await client.wait_hello_from_server()
     assert (await client.login("deputy", server.password)).result == "OK"
     try:
@@ -289,9 +286,7 @@ async def test_imap_starttls_never_downgrades_to_plaintext(
 
 
 @pytest.fixture(params=["starttls", "tls"])
-async def smtp_tls(
-    request: pytest.FixtureRequest, ca: ScratchCA
-) -> AsyncIterator[tuple[str, SmtpServer]]:
+async def smtp_tls(request: pytest.FixtureRequest, ca: ScratchCA) -> AsyncIterator[tuple[str, SmtpServer]]:
     params: dict[str, Any] = (
         {"tls_context": ca.server_context(), "require_starttls": True}
         if request.param == "starttls"
@@ -305,9 +300,7 @@ async def test_smtp_send_over_tls_with_the_ca_file(
     dovecot: DovecotServer, smtp_tls: tuple[str, SmtpServer], ca: ScratchCA, tmp_path: Path
 ) -> None:
     security, server = smtp_tls
-    conn, _ = make_connector(
-        dovecot, tmp_path, smtp=server, smtp_security=security, tls_ca_file=str(ca.ca)
-    )
+    conn, _ = make_connector(dovecot, tmp_path, smtp=server, smtp_security=security, tls_ca_file=str(ca.ca))
     try:
         receipt = await conn.deliver(send_delivery())
     finally:

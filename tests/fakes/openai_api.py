@@ -38,13 +38,16 @@ class Step:
     body: dict[str, Any] | None = None  # raw override for odd answers
 
 
-def text(content: str, *, delay: float = 0.0, tokens_in: int | None = None,
-         tokens_out: int = 7) -> Step:
+def text(content: str, *, delay: float = 0.0, tokens_in: int | None = None, tokens_out: int = 7) -> Step:
     return Step(content=content, delay=delay, tokens_in=tokens_in, tokens_out=tokens_out)
 
 
-def tool_calls(*calls: tuple[str, dict[str, Any] | str], delay: float = 0.0,
-               content: str | None = None, tokens_out: int = 11) -> Step:
+def tool_calls(
+    *calls: tuple[str, dict[str, Any] | str],
+    delay: float = 0.0,
+    content: str | None = None,
+    tokens_out: int = 11,
+) -> Step:
     raw = tuple((name, args if isinstance(args, str) else json.dumps(args)) for name, args in calls)
     return Step(content=content, calls=raw, delay=delay, tokens_out=tokens_out)
 
@@ -114,8 +117,14 @@ class FakeOpenAI:
                 pass
         if step.status != 200:
             headers = {"Retry-After": step.retry_after} if step.retry_after is not None else {}
-            payload = {"error": {"message": f"scripted {step.status}", "type": "server_error",
-                                 "code": None, "param": None}}
+            payload = {
+                "error": {
+                    "message": f"scripted {step.status}",
+                    "type": "server_error",
+                    "code": None,
+                    "param": None,
+                }
+            }
             return web.json_response(payload, status=step.status, headers=headers)
         return web.json_response(step.body or self._completion(body, step))
 
@@ -124,8 +133,7 @@ class FakeOpenAI:
         message: dict[str, Any] = {"role": "assistant", "content": step.content}
         if step.calls:
             message["tool_calls"] = [
-                {"id": f"call_{n}_{i}", "type": "function",
-                 "function": {"name": name, "arguments": args}}
+                {"id": f"call_{n}_{i}", "type": "function", "function": {"name": name, "arguments": args}}
                 for i, (name, args) in enumerate(step.calls)
             ]
         prompt_tokens = step.tokens_in
@@ -136,10 +144,14 @@ class FakeOpenAI:
             "object": "chat.completion",
             "created": int(time.time()),
             "model": body.get("model", "fake"),
-            "choices": [{"index": 0, "message": message,
-                         "finish_reason": "tool_calls" if step.calls else "stop"}],
-            "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": step.tokens_out,
-                      "total_tokens": prompt_tokens + step.tokens_out},
+            "choices": [
+                {"index": 0, "message": message, "finish_reason": "tool_calls" if step.calls else "stop"}
+            ],
+            "usage": {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": step.tokens_out,
+                "total_tokens": prompt_tokens + step.tokens_out,
+            },
         }
 
 

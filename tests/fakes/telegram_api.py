@@ -154,9 +154,7 @@ class FakeTelegram:
     def user(self, user_id: int, first_name: str = "User", **extra: Any) -> dict[str, Any]:
         return {"id": user_id, "is_bot": False, "first_name": first_name, **extra}
 
-    async def private_message(
-        self, user: dict[str, Any], text: str, *, reply_to: int | None = None
-    ) -> int:
+    async def private_message(self, user: dict[str, Any], text: str, *, reply_to: int | None = None) -> int:
         chat = {"id": user["id"], "type": "private", "first_name": user["first_name"]}
         return await self._message(user, chat, text, reply_to=reply_to)
 
@@ -168,9 +166,7 @@ class FakeTelegram:
 
     async def press(self, user: dict[str, Any], chat_id: int, message_id: int, data: str) -> int:
         """A callback query on one of the bot's messages (or a forged one: any user id)."""
-        message = self.messages.get((chat_id, message_id)) or self._bot_message(
-            chat_id, message_id, "?"
-        )
+        message = self.messages.get((chat_id, message_id)) or self._bot_message(chat_id, message_id, "?")
         body = {
             "id": f"cb{next(self._update_ids)}",
             "from": user,
@@ -197,9 +193,9 @@ class FakeTelegram:
             "text": text,
         }
         if reply_to is not None:
-            message["reply_to_message"] = self.messages.get(
-                (chat["id"], reply_to)
-            ) or self._bot_message(chat["id"], reply_to, "?")
+            message["reply_to_message"] = self.messages.get((chat["id"], reply_to)) or self._bot_message(
+                chat["id"], reply_to, "?"
+            )
         self.messages[(chat["id"], message["message_id"])] = message
         return await self.inject("message", message)
 

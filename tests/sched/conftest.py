@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from bot.app import Deputy
+from bot.channels.contract import Emit
 from bot.config import load
-from bot.connector import Emit
 from bot.delivery import Delivery
 from bot.events import Event
 

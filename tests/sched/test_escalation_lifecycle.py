@@ -7,7 +7,7 @@ import json
 import time
 
 from bot.app import Deputy
-from bot.digest import build_digest
+from bot.desks.digest import build_digest
 from tests.sched.conftest import Home, mail, owner_answer
 
 HOUR = 3600.0

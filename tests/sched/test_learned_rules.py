@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from bot import cli, learned, lesson
+from bot import cli
 from bot.actions import File, Ignore, Reply
 from bot.app import Deputy
-from bot.escalation import interpret_answer
+from bot.effects.escalation import interpret_answer
 from bot.events import Event
+from bot.rules import learned, lesson
 from bot.rules.matcher import select
 from tests.sched.conftest import Home, mail, owner_answer
 
@@ -174,8 +175,13 @@ async def test_declined_and_unlearnable_answers(learning_home: Home) -> None:
 
 def _event(sender: str) -> Event:
     return Event(
-        id="local:x", channel="local", kind="message", thread="t", sender=sender,
-        received_at=datetime.now(UTC), subject="s",
+        id="local:x",
+        channel="local",
+        kind="message",
+        thread="t",
+        sender=sender,
+        received_at=datetime.now(UTC),
+        subject="s",
     )
 
 
@@ -195,9 +201,17 @@ def test_scope_expiry_and_actions() -> None:
 
 def test_record_becomes_a_rule_that_matches_and_expires() -> None:
     record = learned.LearnedRule(
-        id=7, escalation_id=3, answer="always file it, until 2027-01-31", scope="*@shop.example",
-        channel="local", actions=(File(folder="Shop"),), expires="2027-01-31", state="active",
-        confirm_escalation_id=None, created_at=0, updated_at=0,
+        id=7,
+        escalation_id=3,
+        answer="always file it, until 2027-01-31",
+        scope="*@shop.example",
+        channel="local",
+        actions=(File(folder="Shop"),),
+        expires="2027-01-31",
+        state="active",
+        confirm_escalation_id=None,
+        created_at=0,
+        updated_at=0,
     )
     rule = learned.to_rule(record)
     assert rule.learned and rule.may == {"file"} and rule.header.file is not None

@@ -9,8 +9,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.owner import OwnerProfile
+from bot.pipeline.scheduler import Scheduler, digest_event
 from bot.rules.model import Rulebook
-from bot.scheduler import Scheduler, digest_event
 from bot.store import Store
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -29,9 +29,7 @@ def local(y: int, mo: int, d: int, h: int = 0, mi: int = 0, *, fold: int = 0) ->
 
 
 def book(digest_time: str) -> Callable[[], Rulebook]:
-    rulebook = Rulebook(
-        owner=OwnerProfile(timezone="Europe/Berlin", digest_time=digest_time), rules=()
-    )
+    rulebook = Rulebook(owner=OwnerProfile(timezone="Europe/Berlin", digest_time=digest_time), rules=())
     return lambda: rulebook
 
 

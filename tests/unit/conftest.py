@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.connector import Emit
+from bot.channels.contract import Emit
 from bot.delivery import Delivery
 from bot.errors import DeputyError
 from bot.events import Event

@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from bot.channels import ChannelRegistry
-from bot.commit import Commit
+from bot.channels.registry import ChannelRegistry
 from bot.config import load
 from bot.desks import DeskDeps
+from bot.effects.executor import Executor
 from bot.events import Event
-from bot.executor import Executor
-from bot.policy import PolicyGate
-from bot.router import Route, Router
+from bot.gate.policy import PolicyGate
+from bot.pipeline.commit import Commit
+from bot.pipeline.router import Route, Router
 from bot.rules.loader import load_rulebook
 from bot.rules.model import Rulebook
 from bot.store import AuditEntry, Claimed, Store

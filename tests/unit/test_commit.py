@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from bot.actions import Escalate, Notify, Reply
-from bot.asking import hold_for_approval, owner_forward_without_rule
-from bot.channels import ChannelRegistry
-from bot.commit import Commit, DryRunCommit
+from bot.channels.registry import ChannelRegistry
 from bot.config import load
-from bot.executor import Executor
+from bot.effects.asking import hold_for_approval, owner_forward_without_rule
+from bot.effects.executor import Executor
+from bot.pipeline.commit import Commit, DryRunCommit
 from bot.rules.loader import load_rulebook
 from bot.rules.model import Rulebook
 from bot.store import Claimed, Store

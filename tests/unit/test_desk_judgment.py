@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.desks.judgment import JudgmentDesk
-from bot.router import Command, Drop, Judge, Refuse, Scheduled
+from bot.pipeline.router import Command, Drop, Judge, Refuse, Scheduled
 from tests.core.helpers import mail
 from tests.unit.desk_parts import parts
 

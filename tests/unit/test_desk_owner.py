@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.desks.owner import OwnerDesk
-from bot.router import Answer, Command, Instruction, Judge, Scheduled
+from bot.pipeline.router import Answer, Command, Instruction, Judge, Scheduled
 from tests.core.helpers import mail
 from tests.unit.desk_parts import parts
 

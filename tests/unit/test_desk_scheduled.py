@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.router import Judge, Scheduled
-from bot.scheduled import ScheduledDesk
+from bot.desks.scheduled import ScheduledDesk
+from bot.pipeline.router import Judge, Scheduled
 from tests.core.helpers import mail
 from tests.unit.desk_parts import parts
 

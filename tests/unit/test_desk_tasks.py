@@ -6,8 +6,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from bot.desks.tasks import TasksDesk
-from bot.router import Command, Instruction, Judge, Scheduled
-from bot.task_runner import TaskRunner
+from bot.pipeline.router import Command, Instruction, Judge, Scheduled
+from bot.tasks.runner import TaskRunner
 from tests.core.helpers import mail
 from tests.unit.desk_parts import parts
 

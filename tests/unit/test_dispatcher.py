@@ -1,11 +1,11 @@
-"""bot.dispatcher: bounded concurrency across threads, strict order inside one."""
+"""bot.pipeline.dispatcher: bounded concurrency across threads, strict order inside one."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
 
-from bot.dispatcher import Dispatcher
+from bot.pipeline.dispatcher import Dispatcher
 
 
 class ListDispatcher(Dispatcher[tuple[str, int]]):

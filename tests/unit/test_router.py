@@ -1,4 +1,4 @@
-"""bot.router: own messages dropped, unverified owner answers refused, "#N text"
+"""bot.pipeline.router: own messages dropped, unverified owner answers refused, "#N text"
 answers, an owner's forward routed to Judge of the original, commands."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from bot.actions import Escalate
-from bot.escalation import button_data
+from bot.effects.escalation import button_data
 from bot.events import Event
-from bot.router import Answer, Command, Drop, Instruction, Judge, Refuse, Router, Scheduled
+from bot.pipeline.router import Answer, Command, Drop, Instruction, Judge, Refuse, Router, Scheduled
 from bot.rules import load_rulebook
 from bot.rules.model import Rulebook
 from bot.store import Store

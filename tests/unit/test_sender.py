@@ -1,4 +1,4 @@
-"""bot.sender: transient retry, permanent failure with one owner notice in the same
+"""bot.effects.sender: transient retry, permanent failure with one owner notice in the same
 commit, and a failed notice to the owner re-routed once, never in a loop.
 
 The owner's notices are written by the real ``OwnerRows.owner_notice_in`` (as the
@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
-from bot.channels import ChannelRegistry
+from bot.channels.registry import ChannelRegistry
 from bot.config import Settings
+from bot.effects.owner_messages import OwnerRows
+from bot.effects.sender import Sender
 from bot.errors import PermanentError, TransientError
 from bot.owner import OwnerProfile
-from bot.owner_rows import OwnerRows
-from bot.sender import Sender
 from bot.store import OutboxRow, Store
 from tests.unit.conftest import RecordingChannel, rows
 

@@ -14,7 +14,7 @@ from bot.judgment.etiquette import etiquette_and_pause
 from bot.judgment.facts import Facts, facts_of
 from bot.judgment.gate import Checked, check
 from bot.judgment.record import outcome_of, record
-from bot.router import Judge
+from bot.pipeline.router import Judge
 from tests.core.helpers import mail
 from tests.unit.desk_parts import Parts, parts
 

@@ -1,11 +1,11 @@
-"""bot.worker: handled events, retry with backoff, quarantine after max attempts."""
+"""bot.pipeline.worker: handled events, retry with backoff, quarantine after max attempts."""
 
 from __future__ import annotations
 
 import asyncio
 
+from bot.pipeline.worker import WorkerPool
 from bot.store import Claimed, Store
-from bot.worker import WorkerPool
 from tests.unit.conftest import event, rows
 
 

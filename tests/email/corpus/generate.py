@@ -86,19 +86,13 @@ def cases() -> dict[str, bytes]:
     c["ew_truncated"] = msg(H + b"Subject: =?utf-8?q?unterminated\r\n")
     c["ew_empty"] = msg(H + b"Subject: =?utf-8?q??=\r\n")
     c["ew_adjacent_many"] = msg(H + b"Subject: " + b"=?utf-8?q?a?=" * 5000 + b"\r\n")
-    c["ew_invalid_utf8"] = msg(
-        H + b"Subject: =?utf-8?b?" + base64.b64encode(b"\xff\xfe\xc3") + b"?=\r\n"
-    )
+    c["ew_invalid_utf8"] = msg(H + b"Subject: =?utf-8?b?" + base64.b64encode(b"\xff\xfe\xc3") + b"?=\r\n")
     c["ew_crlf_inside"] = msg(H + b"Subject: =?utf-8?q?a=0D=0ABcc=3A_x=40y?=\r\n")
     c["ew_nested"] = msg(H + b"Subject: =?utf-8?q?=3D=3Futf-8=3Fq=3Fa=3F=3D?=\r\n")
     c["ew_in_message_id"] = msg(H + b"Message-ID: =?utf-8?q?<a@b>?=\r\n")
-    c["rfc2231_bad"] = msg(
-        H + b"Content-Type: text/plain; name*0*=utf-8''%ff%fe; name*1=x; name*3=gap\r\n"
-    )
+    c["rfc2231_bad"] = msg(H + b"Content-Type: text/plain; name*0*=utf-8''%ff%fe; name*1=x; name*3=gap\r\n")
     c["rfc2231_unknown_charset"] = msg(H + b"Content-Type: text/plain; charset*=x-nope''abc\r\n")
-    c["charset_unknown"] = msg(
-        H + b"Content-Type: text/plain; charset=x-klingon\r\n", b"qapla'\r\n"
-    )
+    c["charset_unknown"] = msg(H + b"Content-Type: text/plain; charset=x-klingon\r\n", b"qapla'\r\n")
     c["charset_empty"] = msg(H + b"Content-Type: text/plain; charset=\r\n")
     c["charset_utf7"] = msg(H + b"Content-Type: text/plain; charset=utf-7\r\n", b"+AGEAYgBj-\r\n")
     c["charset_lies_latin1_is_utf8"] = msg(
@@ -134,12 +128,8 @@ def cases() -> dict[str, bytes]:
         H + b"Content-Type: image/png\r\nContent-Transfer-Encoding: base64\r\n", b"iVBORw0KGgo=\r\n"
     )
     c["ctype_message_rfc822_top"] = msg(H + b"Content-Type: message/rfc822\r\n", msg(H))
-    c["ctype_message_partial"] = msg(
-        H + b"Content-Type: message/partial; id=x; number=1; total=2\r\n"
-    )
-    c["ctype_message_external"] = msg(
-        H + b"Content-Type: message/external-body; access-type=URL\r\n"
-    )
+    c["ctype_message_partial"] = msg(H + b"Content-Type: message/partial; id=x; number=1; total=2\r\n")
+    c["ctype_message_external"] = msg(H + b"Content-Type: message/external-body; access-type=URL\r\n")
     c["ctype_html_only_scripts"] = msg(
         H + b"Content-Type: text/html\r\n",
         b"<script>" * 1000 + b"alert(1)" + b"</script>" * 3 + b"<style>x</style><p>visible</p>",
@@ -152,15 +142,11 @@ def cases() -> dict[str, bytes]:
     )
     c["ctype_html_deep"] = msg(H + b"Content-Type: text/html\r\n", b"<div>" * 50000 + b"deep")
     # --- multipart structure
-    c["mp_no_boundary"] = msg(
-        H + b"Content-Type: multipart/mixed\r\n", b"--x\r\n\r\nbody\r\n--x--\r\n"
-    )
+    c["mp_no_boundary"] = msg(H + b"Content-Type: multipart/mixed\r\n", b"--x\r\n\r\nbody\r\n--x--\r\n")
     c["mp_boundary_missing_in_body"] = msg(
         H + b'Content-Type: multipart/mixed; boundary="b"\r\n', b"no parts"
     )
-    c["mp_no_close"] = msg(
-        H + b'Content-Type: multipart/mixed; boundary="b"\r\n', b"--b\r\n\r\nopen\r\n"
-    )
+    c["mp_no_close"] = msg(H + b'Content-Type: multipart/mixed; boundary="b"\r\n', b"--b\r\n\r\nopen\r\n")
     c["mp_empty"] = msg(H + b'Content-Type: multipart/mixed; boundary="b"\r\n', b"--b--\r\n")
     c["mp_boundary_empty"] = msg(
         H + b'Content-Type: multipart/mixed; boundary=""\r\n', b"--\r\n\r\nx\r\n----\r\n"
@@ -190,14 +176,12 @@ def cases() -> dict[str, bytes]:
         b"Content-Type: image/gif\r\nContent-Transfer-Encoding: base64\r\n\r\nR0lGODlh\r\n--b--\r\n",
     )
     c["mp_signed"] = msg(
-        H
-        + b'Content-Type: multipart/signed; protocol="application/pgp-signature"; boundary="b"\r\n',
+        H + b'Content-Type: multipart/signed; protocol="application/pgp-signature"; boundary="b"\r\n',
         b"--b\r\nContent-Type: text/plain\r\n\r\nsigned\r\n--b\r\nContent-Type: application/pgp-signature\r\n\r\n"
         b"-----BEGIN PGP SIGNATURE-----\r\n--b--\r\n",
     )
     c["mp_encrypted"] = msg(
-        H
-        + b'Content-Type: multipart/encrypted; protocol="application/pgp-encrypted"; boundary="b"\r\n',
+        H + b'Content-Type: multipart/encrypted; protocol="application/pgp-encrypted"; boundary="b"\r\n',
         b"--b\r\nContent-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n--b\r\n"
         b"Content-Type: application/octet-stream\r\n\r\n-----BEGIN PGP MESSAGE-----\r\n--b--\r\n",
     )
@@ -207,8 +191,7 @@ def cases() -> dict[str, bytes]:
         b"--b\r\nContent-Type: message/rfc822\r\n\r\n" + msg(H) + b"--b--\r\n",
     )
     c["mp_report_mdn"] = msg(
-        H
-        + b'Content-Type: multipart/report; report-type=disposition-notification; boundary="b"\r\n',
+        H + b'Content-Type: multipart/report; report-type=disposition-notification; boundary="b"\r\n',
         b"--b\r\n\r\nread\r\n--b\r\nContent-Type: message/disposition-notification\r\n\r\nDisposition: x\r\n--b--\r\n",
     )
     c["mp_rfc822_empty"] = msg(
@@ -229,8 +212,7 @@ def cases() -> dict[str, bytes]:
     for n in (199, 201, 1000):
         c[f"mp_flat_{n}_parts"] = msg(
             H + b'Content-Type: multipart/mixed; boundary="b"\r\n',
-            b"".join(b"--b\r\nContent-Type: text/plain\r\n\r\np%d\r\n" % i for i in range(n))
-            + b"--b--\r\n",
+            b"".join(b"--b\r\nContent-Type: text/plain\r\n\r\np%d\r\n" % i for i in range(n)) + b"--b--\r\n",
         )
     c["mp_preamble_epilogue"] = msg(
         H + b'Content-Type: multipart/mixed; boundary="b"\r\n',
@@ -297,9 +279,7 @@ def cases() -> dict[str, bytes]:
     c["list_headers_garbage"] = msg(H + b"List-Id: <<>>\r\nList-Unsubscribe: <mailto:\r\n")
     c["x_headers_8bit"] = msg(H + b"X-Weird: \xc0\xc1\xf5\xff\r\n")
     c["subject_tabs_and_controls"] = msg(H.replace(b"Subject: corpus", b"Subject: a\tb\x07c\x1bd"))
-    c["subject_rtl_zero_width"] = msg(
-        H.replace(b"Subject: corpus", "Subject: \u202e\u200bhi".encode())
-    )
+    c["subject_rtl_zero_width"] = msg(H.replace(b"Subject: corpus", "Subject: \u202e\u200bhi".encode()))
     # --- owner spoof shapes (parse must still succeed)
     c["spoof_owner_from"] = msg(b"From: owner@example.com\r\nTo: deputy@deputy.test\r\n")
     c["spoof_forward_marker_stranger"] = msg(
@@ -314,9 +294,7 @@ def main() -> None:
         old.unlink()
     for name, data in sorted(cases().items()):
         (HERE / f"{name}.eml").write_bytes(data)
-    digest = hashlib.sha256(
-        b"".join(sorted(p.read_bytes() for p in HERE.glob("*.eml")))
-    ).hexdigest()
+    digest = hashlib.sha256(b"".join(sorted(p.read_bytes() for p in HERE.glob("*.eml")))).hexdigest()
     print(f"{len(list(HERE.glob('*.eml')))} files, sha256 {digest[:16]}")
 
 

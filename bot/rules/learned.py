@@ -25,12 +25,12 @@ import aiosqlite
 
 from bot.actions import Action, Escalate, File, Forward, Ignore, Reply
 from bot.events import Event
-from bot.lesson import CONFIRM, REJECT, derive_scope, learnable, parse_expiry, wants_learning
+from bot.rules.lesson import CONFIRM, REJECT, derive_scope, learnable, parse_expiry, wants_learning
 from bot.rules.model import FileSpec, ForwardSpec, ReplySpec, Rule, RuleHeader, When
 from bot.store.learned_rules import LearnedRule, LearnedRules
 
 if TYPE_CHECKING:
-    from bot.executor import Executor
+    from bot.effects.executor import Executor
     from bot.owner import OwnerProfile
     from bot.store import Escalation, Store
 
@@ -38,6 +38,8 @@ log = logging.getLogger("deputy.learned")
 
 _YES = re.compile(r"^\s*(?:1|yes|y|ok|okay|confirm|learn it|yes,? learn it)[.!]?\s*$", re.I)
 _NO = re.compile(r"^\s*(?:2|no|n|don'?t|reject|cancel)[.!]?\s*$", re.I)
+
+
 # ----- records -> rules --------------------------------------------------------------------
 def to_rule(record: LearnedRule) -> Rule:
     may: list[str] = []
@@ -197,9 +199,7 @@ async def _close_confirmation_in(tx: aiosqlite.Connection, record: LearnedRule, 
         return
     from bot.store import Escalations, Timers
 
-    await Escalations.close_in(
-        tx, record.confirm_escalation_id, state="answered", answer=how, via="cli"
-    )
+    await Escalations.close_in(tx, record.confirm_escalation_id, state="answered", answer=how, via="cli")
     await Timers.cancel_in(tx, key_prefix=f"esc-deadline:{record.confirm_escalation_id}")
     await Timers.cancel_in(tx, key_prefix=f"esc-remind:{record.confirm_escalation_id}:")
 

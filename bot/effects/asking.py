@@ -1,6 +1,6 @@
 """The one place an escalation to the owner is built: a question with options, each
 option the actions it stands for. (The gate's own escalation, for what it blocked, is
-built by ``bot.policy``.)"""
+built by ``bot.gate.policy``.)"""
 
 from __future__ import annotations
 

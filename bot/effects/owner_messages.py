@@ -11,11 +11,11 @@ import time
 
 import aiosqlite
 
-from bot.channels import ChannelRegistry
+from bot.channels.registry import ChannelRegistry
 from bot.config import Settings
 from bot.delivery import OutboundMessage, message_id_for
+from bot.effects.quiet_hours import quiet_until
 from bot.owner import OwnerProfile
-from bot.quiet_hours import quiet_until
 from bot.store import Outbox, OutboxRow
 
 log = logging.getLogger("deputy")

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from bot import backoff
-from bot.dispatcher import Dispatcher
+from bot.pipeline.dispatcher import Dispatcher
 from bot.store import Claimed, Store
 
 log = logging.getLogger("deputy.worker")

@@ -15,19 +15,19 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.agent.base import Agent
-from bot.commit import Commit
 from bot.config import Settings
 from bot.desks import Desk, DeskDeps
 from bot.desks.judgment import JudgmentDesk
 from bot.desks.owner import OwnerDesk
+from bot.desks.scheduled import ScheduledDesk
 from bot.desks.tasks import TasksDesk
-from bot.executor import Executor
-from bot.policy import PolicyGate
-from bot.router import Route, Router
+from bot.effects.executor import Executor
+from bot.gate.policy import PolicyGate
+from bot.pipeline.commit import Commit
+from bot.pipeline.router import Route, Router
 from bot.rules.model import Rulebook
-from bot.scheduled import ScheduledDesk
 from bot.store import Claimed, Store
-from bot.task_runner import TaskRunner
+from bot.tasks.runner import TaskRunner
 
 log = logging.getLogger("deputy.handler")
 

@@ -8,20 +8,20 @@ from datetime import UTC, datetime
 
 import aiosqlite
 
-from bot import asking
 from bot.actions import Ignore, Reply
 from bot.delivery import message_id_for
+from bot.effects import asking
 from bot.events import Event
-from bot.router import Answer
+from bot.pipeline.router import Answer
 from bot.rules.model import Rulebook
 from bot.store import Claimed, Timers
 from bot.store.tasks import Tasks
-from bot.task_base import TaskTools, _offer_text, _price, _task_event, _tz  # noqa: F401
-from bot.tasks import (
+from bot.tasks.model import (
     Contact,
     QuotesSpec,
     Task,
 )
+from bot.tasks.tools import TaskTools, _offer_text, _price, _task_event, _tz  # noqa: F401
 
 _ACCEPT_TAG = re.compile(r"^task:(\d+):accept:(\d+)$")
 

@@ -10,9 +10,9 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from bot.escalation import parse_button_data
-from bot.etiquette import no_reply_reason
+from bot.effects.escalation import parse_button_data
 from bot.events import Event
+from bot.pipeline.etiquette import no_reply_reason
 from bot.rules.matcher import select
 from bot.rules.model import Rule, Rulebook
 from bot.store import Escalation, Escalations

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from bot.actions import Action, Escalate, Ignore, Reply
 from bot.delivery import Button
 from bot.events import Event
-from bot.lesson import reply_text
+from bot.rules.lesson import reply_text
 
 SNIPPET = 600
 

@@ -34,8 +34,7 @@ from bot.actions import (
     action_name,
 )
 from bot.events import Event
-from bot.rules.model import Mandate, Rule
-from bot.textscan import (  # noqa: F401  (re-exported: callers read text through the gate)
+from bot.gate.textscan import (  # noqa: F401  (re-exported: callers read text through the gate)
     HEADER_UNSAFE,
     addresses_in,
     amounts_in,
@@ -46,6 +45,7 @@ from bot.textscan import (  # noqa: F401  (re-exported: callers read text throug
     links_in,
     money_in,
 )
+from bot.rules.model import Mandate, Rule
 
 MAX_FOLLOW_UP_HOURS = 24 * 90
 MAX_TEXT_CHARS = 20_000
@@ -233,10 +233,7 @@ class PolicyGate:
             if new_links:
                 return f"link {sorted(new_links)[0]} does not come from the rule or the owner"
         known_addresses = (
-            ctx.participants
-            | ctx.owner_addresses
-            | _addresses_of(rule_text)
-            | addresses_in(ctx.trusted_text)
+            ctx.participants | ctx.owner_addresses | _addresses_of(rule_text) | addresses_in(ctx.trusted_text)
         )
         strangers = addresses_in(text) - known_addresses
         if strangers:

@@ -9,10 +9,10 @@ import time
 from bot.actions import Action, Escalate, Ignore
 from bot.delivery import OutboundMessage, message_id_for
 from bot.desks import DeskDeps
-from bot.digest import build_digest
-from bot.escalation import render_prompt
-from bot.policy import GateContext
-from bot.router import Route, Scheduled
+from bot.desks.digest import build_digest
+from bot.effects.escalation import render_prompt
+from bot.gate.policy import GateContext
+from bot.pipeline.router import Route, Scheduled
 from bot.rules.model import Rulebook
 from bot.store import Claimed, Escalations, Inbox, Timers
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import aiosqlite
 
 from bot.actions import Action, Decision
+from bot.effects.executor import Executor
 from bot.events import Event
-from bot.executor import Executor
 from bot.faults import fault
 from bot.rules.model import Rulebook
 from bot.store import AuditEntry, Claimed, Store

@@ -7,14 +7,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bot.policy import addresses_in
+from bot.gate.policy import addresses_in
 from bot.rules.model import Rulebook
 from bot.store import Claimed
 from bot.store.tasks import Tasks
-from bot.task_base import TaskTools, _offer_text, _price, _task_event, _tz  # noqa: F401
-from bot.task_quotes import QuotesFlow
-from bot.task_recurring import RecurringFlow
-from bot.tasks import (
+from bot.tasks.model import (
     KINDS,
     MODEL_NEEDED,
     QuotesSpec,
@@ -26,6 +23,9 @@ from bot.tasks import (
     parse,
     title_of,
 )
+from bot.tasks.quotes import QuotesFlow
+from bot.tasks.recurring import RecurringFlow
+from bot.tasks.tools import TaskTools, _offer_text, _price, _task_event, _tz  # noqa: F401
 
 PLAN_PROMPT = (
     "You turn the owner's task into exactly one structured task by calling make_task. "
@@ -110,7 +110,7 @@ class TaskIntake:
         """Standing tasks from ``<rules_dir>/tasks.toml`` (``[[task]]`` tables with a unique
         ``name``), created once each: a restart or an unchanged file adds nothing."""
         from bot.errors import ConfigError
-        from bot.tasks import read_standing_tasks
+        from bot.tasks.model import read_standing_tasks
 
         path = rules_dir / "tasks.toml"
         created_ids: list[int] = []

@@ -15,8 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from bot.channels.contract import NO_CAPABILITIES, Capabilities
 from bot.config import Settings, channel_settings, connector_type, load_connector_module
-from bot.connector import NO_CAPABILITIES, Capabilities
 from bot.owner import OwnerProfile
 
 BUILTIN: Mapping[str, str] = {"cli": "console", "webhook": "webhook"}

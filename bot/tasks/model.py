@@ -33,8 +33,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.gate.textscan import is_address
 from bot.rules.model import parse_duration_hours
-from bot.textscan import is_address
 
 KINDS = ("quotes", "recurring")
 # planned -> waiting -> done | failed | needs_owner ; needs_owner -> done | failed

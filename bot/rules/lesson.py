@@ -1,7 +1,7 @@
 """What an owner's answer teaches: whether it says "always", for whom (the sender or the
 whole domain), until when, the reply in the owner's own words without the instruction to
 Deputy, and which of the resolved actions a rule may repeat on its own. Pure functions
-of the text; ``bot/learned.py`` turns the result into a proposal.
+of the text; ``bot/rules/learned.py`` turns the result into a proposal.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ _DOMAIN_WIDE = re.compile(
 _FOR = re.compile(r"\bfor\s+(?:the\s+next\s+)?(\d{1,4})\s+(day|week|month|year)s?\b", re.I)
 _UNTIL = re.compile(r"\b(?:until|till|through|thru)\s+(\d{4}-\d{2}-\d{2})\b", re.I)
 _PREFIX = re.compile(r"^\s*(?:always|from now on|every time|in (?:the )?future)\s*[:,;\-–]\s*", re.I)
+
 
 def wants_learning(text: str) -> bool:
     return bool(_ALWAYS.search(text))

@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 
 from bot.errors import ConfigError
-from bot.learned import rules_from
 from bot.rules import Rule, Rulebook, load_rulebook
+from bot.rules.learned import rules_from
 from bot.store import LearnedRules
 
 log = logging.getLogger("deputy.rules")

@@ -13,12 +13,12 @@ from bot.events import Event
 from bot.rules.model import Rulebook
 from bot.store import Timers
 from bot.store.tasks import Tasks
-from bot.task_base import TaskTools, _offer_text, _price, _task_event, _tz  # noqa: F401
-from bot.tasks import (
+from bot.tasks.model import (
     RecurringSpec,
     Task,
     next_occurrence,
 )
+from bot.tasks.tools import TaskTools, _offer_text, _price, _task_event, _tz  # noqa: F401
 
 
 class RecurringFlow:

@@ -44,7 +44,7 @@ def reply_message(
         return OutboundMessage(
             to=target,
             cc=cc,
-            # A conversation a task opens (bot/task_runner.py) starts with its own subject.
+            # A conversation a task opens (bot/tasks/runner.py) starts with its own subject.
             subject=event.subject if event.refs.get("task_opening") else reply_subject(event.subject),
             text=body,
             thread=event.thread,

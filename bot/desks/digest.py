@@ -108,7 +108,7 @@ def _when(at: float, tz: ZoneInfo) -> str:
 
 async def _money(store: Store, *, since: float) -> list[str]:
     """Offers made and received (negotiations) and amounts named in what Deputy sent."""
-    from bot.textscan import amounts_in
+    from bot.gate.textscan import amounts_in
 
     lines = []
     for thread, state in await store.negotiations.changed_since(since):

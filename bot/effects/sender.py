@@ -14,11 +14,11 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 
 from bot import backoff
-from bot.connector import Connector
+from bot.channels.contract import Connector
 from bot.delivery import Delivery
-from bot.dispatcher import Dispatcher
 from bot.errors import AuthFailed, InDoubt, PermanentError, TransientError
 from bot.faults import fault
+from bot.pipeline.dispatcher import Dispatcher
 from bot.store import Escalations, KeyValue, Store
 
 log = logging.getLogger("deputy.sender")
@@ -28,7 +28,7 @@ log = logging.getLogger("deputy.sender")
 # use (the one that just failed).
 NoticeIn = Callable[..., Awaitable[None]]
 
-# A row addressed to the owner lives on thread "owner:<channel>" (bot/owner_rows.py).
+# A row addressed to the owner lives on thread "owner:<channel>" (bot/effects/owner_messages.py).
 OWNER_THREAD = "owner:"
 # A notice re-routed after the owner's own channel failed; its failure is only logged.
 FALLBACK = "fallback:"

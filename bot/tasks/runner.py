@@ -23,19 +23,19 @@ if TYPE_CHECKING:
     from bot.agent.llm_client import LLMClient
 
 from bot.actions import Reply
-from bot.commit import Commit
 from bot.config import Settings
+from bot.effects.executor import Executor
 from bot.events import Event
-from bot.executor import Executor
-from bot.policy import PolicyGate
+from bot.gate.policy import PolicyGate
+from bot.pipeline.commit import Commit
 from bot.rules.model import Rule, Rulebook
 from bot.store import Claimed, Store
 from bot.store.tasks import Tasks
-from bot.task_base import TaskTools
-from bot.task_intake import TaskIntake
-from bot.task_quotes import QuotesFlow
-from bot.task_recurring import RecurringFlow
-from bot.tasks import QuotesSpec, RecurringSpec, Task
+from bot.tasks.intake import TaskIntake
+from bot.tasks.model import QuotesSpec, RecurringSpec, Task
+from bot.tasks.quotes import QuotesFlow
+from bot.tasks.recurring import RecurringFlow
+from bot.tasks.tools import TaskTools
 
 
 class TaskRunner:

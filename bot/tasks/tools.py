@@ -16,15 +16,15 @@ if TYPE_CHECKING:
     from bot.agent.llm_client import LLMClient
 
 from bot.actions import Action, Decision, Notify, Reply
-from bot.asking import hold_for_approval
-from bot.commit import Commit
 from bot.config import Settings
+from bot.effects.asking import hold_for_approval
+from bot.effects.executor import Executor
 from bot.events import Event
-from bot.executor import Executor
-from bot.policy import GateContext, PolicyGate, money_in
+from bot.gate.policy import GateContext, PolicyGate, money_in
+from bot.pipeline.commit import Commit
 from bot.rules.model import Limits, Money, Rule, Rulebook, RuleHeader
 from bot.store import Claimed, Store, thread_key
-from bot.tasks import (
+from bot.tasks.model import (
     Contact,
     QuotesSpec,
     Task,

@@ -29,11 +29,11 @@ from bot.actions import (
     action_name,
 )
 from bot.delivery import OutboundMessage, message_id_for
-from bot.escalation import prompt_buttons, render_prompt
+from bot.effects.escalation import prompt_buttons, render_prompt
+from bot.effects.owner_messages import OwnerRows
+from bot.effects.reply_message import forward_text, reply_message
 from bot.events import Event
 from bot.owner import OwnerProfile
-from bot.owner_rows import OwnerRows
-from bot.reply_message import forward_text, reply_message
 from bot.store import Escalations, Memory, Outbox, OutboxRow, Timers, thread_key
 
 
