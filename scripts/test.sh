@@ -28,4 +28,5 @@ fi
 python3 -m venv .venv
 .venv/bin/pip install -q --disable-pip-version-check -e '.[test]'
 .venv/bin/ruff check bot connectors tests bench
+.venv/bin/ruff format --check bot connectors tests bench
 .venv/bin/pytest "$@"
