@@ -12,8 +12,6 @@ import time
 from dataclasses import dataclass
 from typing import assert_never
 
-import aiosqlite
-
 from bot.actions import (
     Action,
     Escalate,
@@ -34,7 +32,7 @@ from bot.effects.owner_messages import OwnerRows
 from bot.effects.reply_message import forward_text, reply_message
 from bot.events import Event
 from bot.owner import OwnerProfile
-from bot.store import Escalations, Memory, Outbox, OutboxRow, Timers, thread_key
+from bot.store import Escalations, Memory, Outbox, OutboxRow, Timers, Tx, thread_key
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -49,7 +47,7 @@ class Executor(OwnerRows):
     # ----- the main entry -------------------------------------------------------------
     async def apply_in(
         self,
-        tx: aiosqlite.Connection,
+        tx: Tx,
         *,
         event: Event,
         actions: tuple[Action, ...],
@@ -78,7 +76,7 @@ class Executor(OwnerRows):
 
     async def _apply_one(
         self,
-        tx: aiosqlite.Connection,
+        tx: Tx,
         *,
         event: Event,
         action: Action,
@@ -256,7 +254,7 @@ class Executor(OwnerRows):
 
     async def _send_prompt(
         self,
-        tx: aiosqlite.Connection,
+        tx: Tx,
         *,
         esc_id: int,
         nonce: str,

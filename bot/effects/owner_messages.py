@@ -9,14 +9,12 @@ import json
 import logging
 import time
 
-import aiosqlite
-
 from bot.channels.registry import ChannelRegistry
 from bot.config import Settings
 from bot.delivery import OutboundMessage, message_id_for
 from bot.effects.quiet_hours import quiet_until
 from bot.owner import OwnerProfile
-from bot.store import Outbox, OutboxRow
+from bot.store import Outbox, OutboxRow, Tx
 
 log = logging.getLogger("deputy")
 
@@ -107,7 +105,7 @@ class OwnerRows:
 
     async def owner_notice_in(
         self,
-        tx: aiosqlite.Connection,
+        tx: Tx,
         *,
         owner: OwnerProfile,
         key: str,

@@ -58,9 +58,6 @@ class GateContext:
     event: Event
     rule: Rule | None
     participants: frozenset[str]  # everyone in this thread so far (lower-cased)
-    # All text seen in this thread. Kept for callers; it is NOT an exemption for links,
-    # amounts or addresses, because the counterpart (or an attacker) wrote part of it.
-    thread_text: str = ""
     replies_in_thread_24h: int = 0
     sends_to_correspondent_24h: int = 0
     replies_per_thread_cap: int = 3

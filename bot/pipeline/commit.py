@@ -10,14 +10,12 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import aiosqlite
-
 from bot.actions import Action, Decision
 from bot.effects.executor import Executor
 from bot.events import Event
 from bot.faults import fault
 from bot.rules.model import Rulebook
-from bot.store import AuditEntry, Claimed, Store
+from bot.store import AuditEntry, Claimed, Store, Tx
 
 
 class Commit:
@@ -71,7 +69,7 @@ class Commit:
 
     async def finish_in(
         self,
-        tx: aiosqlite.Connection,
+        tx: Tx,
         claimed: Claimed,
         *,
         outcome: str,
@@ -103,7 +101,7 @@ class Commit:
 
     async def audit_in(
         self,
-        tx: aiosqlite.Connection,
+        tx: Tx,
         event: Event,
         *,
         outcome: str,
@@ -203,7 +201,7 @@ class DryRunCommit(Commit):
 
     async def finish_in(
         self,
-        tx: aiosqlite.Connection,
+        tx: Tx,
         claimed: Claimed,
         *,
         outcome: str,

@@ -21,12 +21,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import aiosqlite
-
 from bot.actions import Action, Escalate, File, Forward, Ignore, Reply
 from bot.events import Event
 from bot.rules.lesson import CONFIRM, REJECT, derive_scope, learnable, parse_expiry, wants_learning
 from bot.rules.model import FileSpec, ForwardSpec, ReplySpec, Rule, RuleHeader, When
+from bot.store import Tx
 from bot.store.learned_rules import LearnedRule, LearnedRules
 
 if TYPE_CHECKING:
@@ -91,7 +90,7 @@ def rules_from(records: list[LearnedRule]) -> tuple[Rule, ...]:
 
 # ----- writing a proposal (the handler's hook) --------------------------------------------
 async def propose_from_answer(
-    tx: aiosqlite.Connection,
+    tx: Tx,
     *,
     escalation: Escalation,
     answer_text: str,
@@ -180,7 +179,7 @@ def _confirmation_event(rule_id: int, origin: Event) -> Event:
 
 
 async def _answer_to_confirmation(
-    tx: aiosqlite.Connection, escalation: Escalation, answer_text: str, actions: tuple[Action, ...]
+    tx: Tx, escalation: Escalation, answer_text: str, actions: tuple[Action, ...]
 ) -> bool:
     rule_id = await LearnedRules.by_confirmation_in(tx, escalation.id)
     if rule_id is None:
@@ -194,7 +193,7 @@ async def _answer_to_confirmation(
 
 
 # ----- state changes ---------------------------------------------------------------------
-async def _close_confirmation_in(tx: aiosqlite.Connection, record: LearnedRule, how: str) -> None:
+async def _close_confirmation_in(tx: Tx, record: LearnedRule, how: str) -> None:
     if record.confirm_escalation_id is None:
         return
     from bot.store import Escalations, Timers

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.store.audit import Audit, AuditEntry
-from bot.store.db import Database
+from bot.store.db import Database, Tx
 from bot.store.escalations import Escalation, Escalations
 from bot.store.inbox import Claimed, Inbox, thread_key
 from bot.store.instance_lock import InstanceLock
@@ -61,5 +61,6 @@ __all__ = [
     "Store",
     "Tasks",
     "Timers",
+    "Tx",
     "thread_key",
 ]

@@ -8,9 +8,7 @@ import sqlite3
 import time
 from dataclasses import dataclass
 
-import aiosqlite
-
-from bot.store.db import Database, defer
+from bot.store.db import Database, Tx, defer
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -36,7 +34,7 @@ class Audit:
         self.db = db
 
     @staticmethod
-    async def add_in(tx: aiosqlite.Connection, entry: AuditEntry) -> None:
+    async def add_in(tx: Tx, entry: AuditEntry) -> None:
         await defer(
             tx,
             "INSERT INTO audit (at, event_id, channel, sender, subject, rule, outcome, reasons,"

@@ -19,7 +19,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -42,7 +42,7 @@ from bot.store.schema import MIGRATIONS
 T = TypeVar("T")
 
 
-async def defer(tx: aiosqlite.Connection, sql: str, params: Iterable[Any] = ()) -> None:
+async def defer(tx: Tx, sql: str, params: Iterable[Any] = ()) -> None:
     """A write whose result nobody reads: sent with the transaction's next round trip."""
     if isinstance(tx, Tx):
         tx.defer(sql, params)
@@ -70,16 +70,7 @@ def _settle(batch: list[tuple[Any, asyncio.Future[Any]]], outcomes: list[tuple[b
             future.set_exception(value)
 
 
-if TYPE_CHECKING:
-    # Modules outside the store annotate their transaction parameter as the aiosqlite
-    # connection it used to be; for the type checker a Tx still is one (it offers the
-    # part they use: execute, and fetchone/fetchall/rowcount/lastrowid on the result).
-    _TxBase = aiosqlite.Connection
-else:
-    _TxBase = object
-
-
-class Tx(_TxBase):
+class Tx:
     """One write transaction on the writer connection.
 
     ``execute`` runs now (with everything queued before it, BEGIN included) and returns

@@ -12,11 +12,9 @@ import sqlite3
 import time
 from dataclasses import dataclass
 
-import aiosqlite
-
 from bot.actions import Action, Escalate, action_from_dict, action_to_dict
 from bot.events import Event
-from bot.store.db import Database, defer
+from bot.store.db import Database, Tx, defer
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -70,7 +68,7 @@ class Escalations:
 
     @staticmethod
     async def create_in(
-        tx: aiosqlite.Connection,
+        tx: Tx,
         *,
         key: str,
         action: Escalate,
@@ -132,9 +130,7 @@ class Escalations:
         return _from_row(row) if row else None
 
     @staticmethod
-    async def add_prompt_ref_in(
-        tx: aiosqlite.Connection, *, connector: str, ref: str, escalation_id: int
-    ) -> None:
+    async def add_prompt_ref_in(tx: Tx, *, connector: str, ref: str, escalation_id: int) -> None:
         await defer(
             tx,
             "INSERT OR IGNORE INTO prompt_refs (connector, ref, escalation_id) VALUES (?,?,?)",
@@ -148,15 +144,13 @@ class Escalations:
         return [(r["connector"], r["ref"]) for r in rows]
 
     @staticmethod
-    async def mark_reminded_in(tx: aiosqlite.Connection, ids: list[int], *, reminders_sent: int) -> None:
+    async def mark_reminded_in(tx: Tx, ids: list[int], *, reminders_sent: int) -> None:
         marks = ",".join("?" * len(ids))
         sql = f"UPDATE escalations SET reminders_sent=? WHERE id IN ({marks})"
         await tx.execute(sql, (reminders_sent, *ids))
 
     @staticmethod
-    async def close_in(
-        tx: aiosqlite.Connection, escalation_id: int, *, state: str, answer: str, via: str
-    ) -> bool:
+    async def close_in(tx: Tx, escalation_id: int, *, state: str, answer: str, via: str) -> bool:
         """True only for the first close: the first verified answer wins."""
         cur = await tx.execute(
             "UPDATE escalations SET state=?, answer=?, answered_via=?, answered_at=?"

@@ -10,10 +10,8 @@ import sqlite3
 import time
 from dataclasses import dataclass
 
-import aiosqlite
-
 from bot.events import Event
-from bot.store.db import Database, defer
+from bot.store.db import Database, Tx, defer
 from bot.store.db_thread import pending_in_order
 
 INSERT = (
@@ -43,19 +41,19 @@ class Inbox:
         return await self.db.write(_insert, _row(event))
 
     @staticmethod
-    async def add_in(tx: aiosqlite.Connection, event: Event) -> bool:
+    async def add_in(tx: Tx, event: Event) -> bool:
         cur = await tx.execute(INSERT, _row(event))
         return cur.rowcount == 1
 
     @staticmethod
-    async def last_done_at_in(tx: aiosqlite.Connection, kind: str) -> float | None:
+    async def last_done_at_in(tx: Tx, kind: str) -> float | None:
         """When the last event of ``kind`` that is done was received, if any."""
         cur = await tx.execute("SELECT MAX(created_at) FROM inbox WHERE kind=? AND state='done'", (kind,))
         row = await cur.fetchone()
         return float(row[0]) if row and row[0] else None
 
     @staticmethod
-    async def messages_after_in(tx: aiosqlite.Connection, thread: str, event_id: str) -> int:
+    async def messages_after_in(tx: Tx, thread: str, event_id: str) -> int:
         """How many messages came into ``thread`` after the event ``event_id``."""
         cur = await tx.execute(
             "SELECT COUNT(*) FROM inbox WHERE thread=? AND kind='message'"
@@ -66,7 +64,7 @@ class Inbox:
         return int(row[0]) if row and row[0] else 0
 
     @staticmethod
-    async def event_in(tx: aiosqlite.Connection, event_id: str) -> Event | None:
+    async def event_in(tx: Tx, event_id: str) -> Event | None:
         cur = await tx.execute("SELECT body FROM inbox WHERE id=?", (event_id,))
         row = await cur.fetchone()
         return Event.from_json(row[0]) if row is not None else None
@@ -99,7 +97,7 @@ class Inbox:
         ]
 
     @staticmethod
-    async def finish_in(tx: aiosqlite.Connection, seq: int) -> None:
+    async def finish_in(tx: Tx, seq: int) -> None:
         await defer(
             tx, "UPDATE inbox SET state='done', done_at=?, last_error='' WHERE seq=?", (time.time(), seq)
         )
@@ -113,7 +111,7 @@ class Inbox:
             )
 
     @staticmethod
-    async def quarantine_in(tx: aiosqlite.Connection, seq: int, *, error: str) -> None:
+    async def quarantine_in(tx: Tx, seq: int, *, error: str) -> None:
         await defer(
             tx,
             "UPDATE inbox SET state='quarantined', last_error=?, done_at=? WHERE seq=?",

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-import aiosqlite
-
-from bot.store.db import Database, defer
+from bot.store.db import Database, Tx, defer
 
 
 class KeyValue:
@@ -21,7 +19,7 @@ class KeyValue:
             await self.set_in(tx, key, value)
 
     @staticmethod
-    async def set_in(tx: aiosqlite.Connection, key: str, value: str) -> None:
+    async def set_in(tx: Tx, key: str, value: str) -> None:
         """Sent with the transaction's COMMIT; a later value for ``key`` replaces it."""
         await defer(
             tx,

@@ -13,10 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import aiosqlite
-
 from bot.actions import Action, File, Forward, Ignore, Reply, action_from_dict, action_to_dict
-from bot.store.db import Database, defer
+from bot.store.db import Database, Tx, defer
 
 STATES = ("proposed", "active", "rejected", "rolled_back")
 
@@ -83,7 +81,7 @@ class LearnedRules:
     # ----- writes inside a caller's transaction ---------------------------------------
     @staticmethod
     async def propose_in(
-        tx: aiosqlite.Connection,
+        tx: Tx,
         *,
         escalation_id: int,
         answer: str,
@@ -113,7 +111,7 @@ class LearnedRules:
         return int(cur.lastrowid or 0)
 
     @staticmethod
-    async def set_confirmation_in(tx: aiosqlite.Connection, rule_id: int, escalation_id: int) -> None:
+    async def set_confirmation_in(tx: Tx, rule_id: int, escalation_id: int) -> None:
         """Remember the "learn this?" question that asks the owner about ``rule_id``."""
         await defer(
             tx,
@@ -122,9 +120,7 @@ class LearnedRules:
         )
 
     @staticmethod
-    async def set_state_in(
-        tx: aiosqlite.Connection, rule_id: int, state: str, *, allowed: tuple[str, ...]
-    ) -> bool:
+    async def set_state_in(tx: Tx, rule_id: int, state: str, *, allowed: tuple[str, ...]) -> bool:
         """Move ``rule_id`` to ``state`` only from one of the ``allowed`` states."""
         assert state in STATES
         marks = ",".join("?" * len(allowed))
@@ -136,13 +132,13 @@ class LearnedRules:
 
     # ----- reads inside a caller's transaction ----------------------------------------
     @staticmethod
-    async def get_in(tx: aiosqlite.Connection, rule_id: int) -> LearnedRule | None:
+    async def get_in(tx: Tx, rule_id: int) -> LearnedRule | None:
         cur = await tx.execute("SELECT * FROM learned_rules WHERE id=?", (rule_id,))
         row = await cur.fetchone()
         return _record(row) if row else None
 
     @staticmethod
-    async def by_confirmation_in(tx: aiosqlite.Connection, escalation_id: int) -> int | None:
+    async def by_confirmation_in(tx: Tx, escalation_id: int) -> int | None:
         """The rule a "learn this?" escalation asks about, if it is one."""
         cur = await tx.execute("SELECT id FROM learned_rules WHERE confirm_escalation_id=?", (escalation_id,))
         row = await cur.fetchone()

@@ -6,9 +6,7 @@ import sqlite3
 import time
 from dataclasses import dataclass
 
-import aiosqlite
-
-from bot.store.db import Database, defer
+from bot.store.db import Database, Tx, defer
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -24,7 +22,7 @@ class Memory:
         self.db = db
 
     @staticmethod
-    async def add_in(tx: aiosqlite.Connection, *, subject: str, fact: str, source: str) -> None:
+    async def add_in(tx: Tx, *, subject: str, fact: str, source: str) -> None:
         await defer(
             tx,
             "INSERT OR IGNORE INTO memory (subject, fact, source, created_at) VALUES (?,?,?,?)",

@@ -6,9 +6,7 @@ import json
 import time
 from typing import Any
 
-import aiosqlite
-
-from bot.store.db import Database, defer
+from bot.store.db import Database, Tx, defer
 
 
 class Negotiations:
@@ -16,7 +14,7 @@ class Negotiations:
         self.db = db
 
     @staticmethod
-    async def save_in(tx: aiosqlite.Connection, thread: str, state: str) -> None:
+    async def save_in(tx: Tx, thread: str, state: str) -> None:
         """Sent with the transaction's COMMIT; ``state`` is the JSON of the thread's state."""
         await defer(
             tx,

@@ -12,10 +12,8 @@ import sqlite3
 import time
 from dataclasses import dataclass
 
-import aiosqlite
-
 from bot.delivery import Delivery
-from bot.store.db import Database, defer
+from bot.store.db import Database, Tx, defer
 from bot.store.db_thread import pending_in_order
 
 # Built once: json.dumps with options builds a new encoder on every call (issue 3).
@@ -42,7 +40,7 @@ class Outbox:
         self.db = db
 
     @staticmethod
-    async def add_in(tx: aiosqlite.Connection, row: OutboxRow) -> None:
+    async def add_in(tx: Tx, row: OutboxRow) -> None:
         """Sent with the transaction's COMMIT (``INSERT OR IGNORE``: a rerun adds nothing)."""
         await defer(
             tx,
@@ -89,7 +87,7 @@ class Outbox:
             for row, thread, payload in chosen
         ]
 
-    async def mark_sent(self, key: str, receipt: dict[str, str], *, tx: aiosqlite.Connection) -> None:
+    async def mark_sent(self, key: str, receipt: dict[str, str], *, tx: Tx) -> None:
         await defer(
             tx,
             "UPDATE outbox SET state='sent', sent_at=?, receipt=?, last_error='' WHERE key=?",
@@ -101,7 +99,7 @@ class Outbox:
             await self.mark_retry_in(tx, key, error=error, delay=delay)
 
     @staticmethod
-    async def mark_retry_in(tx: aiosqlite.Connection, key: str, *, error: str, delay: float) -> None:
+    async def mark_retry_in(tx: Tx, key: str, *, error: str, delay: float) -> None:
         await defer(
             tx,
             "UPDATE outbox SET state='pending', last_error=?, next_at=? WHERE key=?",
@@ -113,7 +111,7 @@ class Outbox:
             await self.mark_failed_in(tx, key, error=error)
 
     @staticmethod
-    async def mark_failed_in(tx: aiosqlite.Connection, key: str, *, error: str) -> None:
+    async def mark_failed_in(tx: Tx, key: str, *, error: str) -> None:
         await defer(tx, "UPDATE outbox SET state='failed', last_error=? WHERE key=?", (error[:2000], key))
 
     async def autonomous_replies(self, thread: str, *, since: float) -> int:

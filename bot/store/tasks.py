@@ -10,9 +10,7 @@ import json
 import sqlite3
 import time
 
-import aiosqlite
-
-from bot.store.db import Database
+from bot.store.db import Database, Tx
 from bot.tasks.model import Contact, Spec, Task, can_move, spec_from_dict, spec_to_dict
 
 
@@ -95,7 +93,7 @@ class Tasks:
     # ----- writes in the caller's transaction --------------------------------------------
     @staticmethod
     async def create_in(
-        tx: aiosqlite.Connection, *, key: str, kind: str, title: str, spec: Spec, created_by: str
+        tx: Tx, *, key: str, kind: str, title: str, spec: Spec, created_by: str
     ) -> tuple[int, bool]:
         """(task id, created): a second create with the same key returns the first task."""
         now = time.time()
@@ -112,7 +110,7 @@ class Tasks:
 
     @staticmethod
     async def move_in(
-        tx: aiosqlite.Connection,
+        tx: Tx,
         task_id: int,
         state: str,
         *,
@@ -144,12 +142,12 @@ class Tasks:
         return True
 
     @staticmethod
-    async def set_result_in(tx: aiosqlite.Connection, task_id: int, result: str) -> None:
+    async def set_result_in(tx: Tx, task_id: int, result: str) -> None:
         await tx.execute("UPDATE tasks SET result=?, updated_at=? WHERE id=?", (result, time.time(), task_id))
 
     @staticmethod
     async def add_contact_in(
-        tx: aiosqlite.Connection,
+        tx: Tx,
         *,
         task_id: int,
         n: int,
@@ -166,7 +164,7 @@ class Tasks:
 
     @staticmethod
     async def update_contact_in(
-        tx: aiosqlite.Connection,
+        tx: Tx,
         task_id: int,
         n: int,
         *,

@@ -8,10 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import aiosqlite
-
 from bot.events import Event
-from bot.store.db import Database, defer
+from bot.store.db import Database, Tx, defer
 from bot.store.inbox import Inbox
 
 
@@ -28,9 +26,7 @@ class Timers:
         self.db = db
 
     @staticmethod
-    async def add_in(
-        tx: aiosqlite.Connection, *, key: str, due_at: float, kind: str, payload: dict[str, str]
-    ) -> None:
+    async def add_in(tx: Tx, *, key: str, due_at: float, kind: str, payload: dict[str, str]) -> None:
         await defer(
             tx,
             "INSERT OR IGNORE INTO timers (key, due_at, kind, payload) VALUES (?,?,?,?)",
@@ -38,7 +34,7 @@ class Timers:
         )
 
     @staticmethod
-    async def reminders_due_in(tx: aiosqlite.Connection, *, until: float) -> list[Any]:
+    async def reminders_due_in(tx: Tx, *, until: float) -> list[Any]:
         """Escalation reminders pending or fired, due by ``until``, soonest first."""
         cur = await tx.execute(
             "SELECT key, payload, state FROM timers WHERE kind='escalation_reminder'"
@@ -48,11 +44,11 @@ class Timers:
         return list(await cur.fetchall())
 
     @staticmethod
-    async def cancel_key_in(tx: aiosqlite.Connection, key: str) -> None:
+    async def cancel_key_in(tx: Tx, key: str) -> None:
         await tx.execute("UPDATE timers SET state='cancelled' WHERE key=?", (key,))
 
     @staticmethod
-    async def cancel_in(tx: aiosqlite.Connection, *, key_prefix: str) -> None:
+    async def cancel_in(tx: Tx, *, key_prefix: str) -> None:
         await defer(
             tx,
             "UPDATE timers SET state='cancelled' WHERE state='pending' AND key LIKE ?",

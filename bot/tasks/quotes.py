@@ -6,15 +6,13 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-import aiosqlite
-
 from bot.actions import Ignore, Reply
 from bot.delivery import message_id_for
 from bot.effects import asking
 from bot.events import Event
 from bot.pipeline.router import Answer
 from bot.rules.model import Rulebook
-from bot.store import Claimed, Timers
+from bot.store import Claimed, Timers, Tx
 from bot.store.tasks import Tasks
 from bot.tasks.model import (
     Contact,
@@ -35,7 +33,7 @@ class QuotesFlow:
         self.clock = tools.clock
 
     async def start(
-        self, tx: aiosqlite.Connection, rulebook: Rulebook, task: Task, spec: QuotesSpec, channel: str
+        self, tx: Tx, rulebook: Rulebook, task: Task, spec: QuotesSpec, channel: str
     ) -> list[str]:
         done: list[str] = []
         for n, address in enumerate(spec.to):
@@ -104,7 +102,7 @@ class QuotesFlow:
             await self.tools.finish_in(tx, claimed, "task", (f"reply in task #{task.id}",), actions)
 
     async def conclude(
-        self, tx: aiosqlite.Connection, rulebook: Rulebook, task: Task, spec: QuotesSpec, *, key: str
+        self, tx: Tx, rulebook: Rulebook, task: Task, spec: QuotesSpec, *, key: str
     ) -> list[str]:
         """All answered or the deadline passed: accept the cheapest within budget, or ask."""
         offers = sorted(
@@ -176,7 +174,7 @@ class QuotesFlow:
 
     async def _close_deal(
         self,
-        tx: aiosqlite.Connection,
+        tx: Tx,
         rulebook: Rulebook,
         task: Task,
         spec: QuotesSpec,

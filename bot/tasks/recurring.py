@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from bot.actions import Reply
 from bot.delivery import message_id_for
 from bot.events import Event
 from bot.rules.model import Rulebook
-from bot.store import Timers
+from bot.store import Timers, Tx
 from bot.store.tasks import Tasks
 from bot.tasks.model import (
     RecurringSpec,
@@ -30,7 +28,7 @@ class RecurringFlow:
         self.clock = tools.clock
 
     async def schedule_next(
-        self, tx: aiosqlite.Connection, rulebook: Rulebook, task: Task, spec: RecurringSpec, *, after: float
+        self, tx: Tx, rulebook: Rulebook, task: Task, spec: RecurringSpec, *, after: float
     ) -> list[str]:
         tz = _tz(rulebook)
         period, due = next_occurrence(spec.every, after=max(after, self.clock()), tz=tz)
@@ -54,7 +52,7 @@ class RecurringFlow:
 
     # ----- replies in a task's conversations -------------------------------------------------
     async def occurrence(
-        self, tx: aiosqlite.Connection, rulebook: Rulebook, task: Task, spec: RecurringSpec, event: Event
+        self, tx: Tx, rulebook: Rulebook, task: Task, spec: RecurringSpec, event: Event
     ) -> list[str]:
         period = event.refs.get("period", "")
         channel = self.tools.mail_channel(spec.channel)

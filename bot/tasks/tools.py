@@ -10,8 +10,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import aiosqlite
-
 if TYPE_CHECKING:
     from bot.agent.llm_client import LLMClient
 
@@ -23,7 +21,7 @@ from bot.events import Event
 from bot.gate.policy import GateContext, PolicyGate, money_in
 from bot.pipeline.commit import Commit
 from bot.rules.model import Limits, Money, Rule, Rulebook, RuleHeader
-from bot.store import Claimed, Store, thread_key
+from bot.store import Claimed, Store, Tx, thread_key
 from bot.tasks.model import (
     Contact,
     QuotesSpec,
@@ -113,7 +111,7 @@ class TaskTools:
 
     async def act(
         self,
-        tx: aiosqlite.Connection,
+        tx: Tx,
         rulebook: Rulebook,
         task: Task,
         event: Event,
@@ -164,7 +162,7 @@ class TaskTools:
 
     async def tell(
         self,
-        tx: aiosqlite.Connection,
+        tx: Tx,
         rulebook: Rulebook,
         event: Event | None,
         text: str,
@@ -190,7 +188,7 @@ class TaskTools:
 
     async def finish_in(
         self,
-        tx: aiosqlite.Connection,
+        tx: Tx,
         claimed: Claimed,
         outcome: str,
         reasons: tuple[str, ...],

@@ -132,7 +132,6 @@ def gate_context(ctx: AgentContext, *, state: NegotiationState | None = None) ->
         event=ctx.event,
         rule=r,
         participants=ctx.event.participants,
-        thread_text=ctx.event.text,
         foreign_snippets=(CANARY,),
         owner_addresses=frozenset(OWNER.emails),
         **extra,
