@@ -26,10 +26,13 @@ from bot.owner import OwnerProfile
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="deputy", description="Your deputy for email, Telegram and Slack.")
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
+    parser.add_argument("--version", action="version", version=f"deputy {_version()}")
+    # --config before or after the subcommand; SUPPRESS keeps a value given before it.
+    parser.add_argument(
         "--config", type=Path, default=Path("config.toml"), help="config file (default ./config.toml)"
     )
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="config file")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", parents=[common], help="run the daemon until SIGINT/SIGTERM")
     sub.add_parser("check", parents=[common], help="validate config and rules")
@@ -41,7 +44,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--to", default="", help="recipient address (default: Deputy's first address)")
     p.add_argument("--channel", default="email")
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    sub.add_parser("inbox", parents=[common], help="questions waiting for the owner")
+    p = sub.add_parser("inbox", parents=[common], help="questions waiting for the owner")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
     p = sub.add_parser("answer", parents=[common], help="answer question ID (a number picks an option)")
     p.add_argument("id", type=int)
     p.add_argument("text", nargs="+")
@@ -86,6 +90,15 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("deputy")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -102,6 +115,13 @@ def main(argv: list[str] | None = None) -> int:
         return 4
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `deputy log | head`: the reader left. Point stdout at /dev/null so the
+        # interpreter's final flush does not raise again (Python docs, signal/SIGPIPE).
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
@@ -127,6 +147,9 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     try:
         if command == "inbox":
             pending = await store.escalations.open()
+            if getattr(args, "json", False):
+                print(json.dumps([_question_json(esc) for esc in pending], ensure_ascii=False, indent=2))
+                return 0
             if not pending:
                 print("Nothing is waiting for you.")
             for esc in pending:
@@ -366,3 +389,16 @@ def _check_standing_tasks(path: Path) -> int | None:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def _question_json(esc: Any) -> dict[str, Any]:
+    return {
+        "id": esc.id,
+        "from": esc.event.sender or esc.event.channel,
+        "subject": esc.event.subject,
+        "question": esc.question,
+        "options": list(esc.options),
+        "default_option": esc.default_option,
+        "rule": esc.rule,
+        "deadline": datetime.fromtimestamp(esc.deadline, UTC).isoformat(timespec="seconds"),
+    }

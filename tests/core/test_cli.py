@@ -93,3 +93,38 @@ def test_check_validates_standing_tasks(tmp_path: Path, capsys) -> None:
     tasks.write_text('[[task]]\nname = "weekly"\nto = ["a@b.com"]\ntext = "Hi"\nevery = "someday"\n')
     code, _, err = run(capsys, "check", "--config", str(cfg))
     assert code == 2 and "tasks.toml: task 'weekly'" in err
+
+
+def test_version_and_config_before_the_subcommand(tmp_path: Path, capsys) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["--version"])
+    assert stopped.value.code == 0
+    assert capsys.readouterr().out.startswith("deputy ")
+    cfg = make_home(tmp_path)
+    code, out, _ = run(capsys, "--config", str(cfg), "rules")
+    assert code == 0 and "invoices" in out
+
+
+def test_inbox_as_json(tmp_path: Path, capsys) -> None:
+    cfg = make_home(tmp_path)
+    code, out, _ = run(capsys, "inbox", "--config", str(cfg), "--json")
+    assert code == 0 and json.loads(out) == []
+
+
+def test_a_reader_that_leaves_early_gets_no_traceback(tmp_path: Path) -> None:
+    """`deputy rules | head -1`: writing to a pipe nobody reads raises EPIPE at once."""
+    import subprocess
+    import sys
+
+    cfg = make_home(tmp_path)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "rules", "--config", str(cfg)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader is gone before Deputy writes a byte
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0, err
+    assert "Traceback" not in err and "BrokenPipe" not in err
