@@ -366,6 +366,10 @@ def _check_owner_channels(settings: Settings, registry: ChannelRegistry, owner: 
 
     source = settings.rules_dir / OWNER_FILE
     problems = []
+    if not source.is_file():
+        # Without it the owner is "Owner" with no address and no identity: nobody's
+        # answer or forward would count as the owner's.
+        problems.append(f"{source}: missing: say who the owner is (name, emails, preferred_channel)")
     wanted = [("preferred_channel", owner.preferred_channel)]
     wanted += [("fallback_channels", name) for name in owner.fallback_channels]
     for key, name in wanted:
@@ -387,10 +391,6 @@ def _check_standing_tasks(path: Path) -> int | None:
     return len(read_standing_tasks(path)) if path.is_file() else None
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
-
-
 def _question_json(esc: Any) -> dict[str, Any]:
     return {
         "id": esc.id,
@@ -402,3 +402,7 @@ def _question_json(esc: Any) -> dict[str, Any]:
         "rule": esc.rule,
         "deadline": datetime.fromtimestamp(esc.deadline, UTC).isoformat(timespec="seconds"),
     }
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -8,11 +8,12 @@ that names the file, the dotted key and what was expected. Secrets never live he
 from __future__ import annotations
 
 import importlib
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.errors import ConfigError
 
@@ -66,6 +67,15 @@ class LLMSettings(Strict):
     price_in_per_mtok: float = Field(default=0.0, ge=0)
     price_out_per_mtok: float = Field(default=0.0, ge=0)
 
+    @field_validator("base_url")
+    @classmethod
+    def _has_scheme(cls, value: str) -> str:
+        # The client would otherwise take "localhost:11434/v1" as a relative path and
+        # fail at the first event, not at start.
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError("must start with http:// or https:// and name a host")
+        return value
+
 
 class EscalationSettings(Strict):
     deadline_hours: float = Field(default=48.0, gt=0)
@@ -108,18 +118,41 @@ class Settings(Strict):
         return self.data_dir / "deputy.sqlite3"
 
 
+def line_of(text: str, key: str) -> int | None:
+    """The line where a dotted key (``llm.base_url``, ``channels.local.listen_port``) is
+    set in a TOML file: its table header's section, then the key's own line. None when it
+    cannot be placed (an inline table, a key that is missing)."""
+    *tables, leaf = key.split(".")
+    header = re.compile(r"^\s*\[\s*" + r"\s*\.\s*".join(map(re.escape, tables)) + r"\s*\]\s*(#.*)?$")
+    assignment = re.compile(r"^\s*" + re.escape(leaf) + r"\s*=")
+    inside = not tables
+    for number, line in enumerate(text.splitlines(), start=1):
+        if re.match(r"^\s*\[", line):
+            inside = bool(tables) and header.match(line) is not None
+            continue
+        if inside and assignment.match(line):
+            return number
+    return None
+
+
 def format_validation_error(source: str, exc: ValidationError, *, prefix: str = "") -> str:
+    try:
+        text = Path(source).read_text(encoding="utf-8-sig")
+    except OSError:
+        text = ""
     lines = []
     for err in exc.errors():
         key = prefix + ".".join(str(p) for p in err["loc"])
+        number = line_of(text, key) if text else None
+        where = f"{source}:{number}" if number else source
         if err["type"] == "extra_forbidden":
-            lines.append(f"{source}: {key}: unknown key")
+            lines.append(f"{where}: {key}: unknown key")
         elif err["type"] == "missing":
-            lines.append(f"{source}: {key}: required key is missing")
+            lines.append(f"{where}: {key}: required key is missing")
         else:
             got = err.get("input")
             shown = f" (got {got!r})" if not isinstance(got, dict | list) else ""
-            lines.append(f"{source}: {key}: {err['msg']}{shown}")
+            lines.append(f"{where}: {key}: {err['msg']}{shown}")
     return "\n".join(lines)
 
 
@@ -128,7 +161,8 @@ def load(path: Path) -> Settings:
     if not path.exists():
         raise ConfigError(f"{path}: config file not found")
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: a byte-order mark (some Windows editors write one) is not an error.
+        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: {exc}") from None
     except UnicodeDecodeError as exc:

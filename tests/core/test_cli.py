@@ -128,3 +128,23 @@ def test_a_reader_that_leaves_early_gets_no_traceback(tmp_path: Path) -> None:
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 0, err
     assert "Traceback" not in err and "BrokenPipe" not in err
+
+
+def test_check_refuses_a_missing_owner_file(tmp_path: Path, capsys) -> None:
+    cfg = make_home(tmp_path)
+    (tmp_path / "rules" / "owner.md").unlink()
+    code, _, err = run(capsys, "check", "--config", str(cfg))
+    assert code == 2 and "owner.md: missing" in err
+
+
+def test_config_errors_name_the_line_and_a_bom_is_accepted(tmp_path: Path, capsys) -> None:
+    cfg = make_home(tmp_path)
+    cfg.write_bytes(b"\xef\xbb\xbf" + cfg.read_bytes())  # a byte-order mark from an editor
+    code, _, err = run(capsys, "check", "--config", str(cfg))
+    assert code == 0, err
+    text = cfg.read_text(encoding="utf-8-sig") + '[llm]\nenabled = true\nbase_url = "localhost:11434/v1"\n'
+    cfg.write_text(text, encoding="utf-8")
+    line = text.splitlines().index('base_url = "localhost:11434/v1"') + 1
+    code, _, err = run(capsys, "check", "--config", str(cfg))
+    assert code == 2
+    assert f"{cfg}:{line}: llm.base_url: Value error, must start with http:// or https://" in err

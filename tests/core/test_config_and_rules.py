@@ -30,7 +30,7 @@ def test_unknown_key_names_file_and_key(tmp_path: Path) -> None:
     cfg = write(tmp_path / "config.toml", "[deputy]\nworkerz = 3\n")
     with pytest.raises(ConfigError) as err:
         load(cfg)
-    assert f"{cfg}: deputy.workerz: unknown key" in str(err.value)
+    assert f"{cfg}:2: deputy.workerz: unknown key" in str(err.value)
 
 
 def test_wrong_type_names_key_and_expectation(tmp_path: Path) -> None:
