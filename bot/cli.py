@@ -17,11 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from bot import event_loop
-from bot.channels.registry import ChannelRegistry
 from bot.config import Settings, load
 from bot.errors import AlreadyRunning, ConfigError, StartupError
 from bot.events import Event
-from bot.owner import OwnerProfile
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -135,7 +133,9 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         await run_until_signalled(deputy)
         return 0
     if command == "check":
-        return _check(settings)
+        from bot.check import check
+
+        return check(settings)
     if command == "try":
         from bot.try_event import try_event
 
@@ -337,58 +337,6 @@ def _configured_secrets(settings: Settings) -> list[str]:
     for section in settings.channels.values():
         names += [v for k, v in section.items() if k.endswith("_env") and isinstance(v, str)]
     return secrets_from_env(names)
-
-
-def _check(settings: Settings) -> int:
-    from bot.rules import load_rulebook
-
-    book = load_rulebook(settings.rules_dir)  # raises ConfigError with file:line: key
-    registry = ChannelRegistry.from_settings(settings)
-    _check_owner_channels(settings, registry, book.owner)
-    channels = registry.configured()
-    print(f"config OK: {settings.source}")
-    print(
-        f"rules OK: {len(book.rules)} rules from {settings.rules_dir}; owner {book.owner.name} "
-        f"(preferred channel {book.owner.preferred_channel})"
-    )
-    standing = _check_standing_tasks(settings.rules_dir / "tasks.toml")
-    if standing is not None:
-        print(f"standing tasks OK: {standing} in {settings.rules_dir / 'tasks.toml'}")
-    print(f"channels: {', '.join(channels) or 'none'} (+ cli)")
-    llm = settings.llm
-    print(f"model: {f'{llm.model} at {llm.base_url}' if llm.enabled else 'none (rules-only)'}")
-    return 0
-
-
-def _check_owner_channels(settings: Settings, registry: ChannelRegistry, owner: OwnerProfile) -> None:
-    """The owner's preferred and fallback channels must exist and know the owner."""
-    from bot.rules.loader import OWNER_FILE
-
-    source = settings.rules_dir / OWNER_FILE
-    problems = []
-    if not source.is_file():
-        # Without it the owner is "Owner" with no address and no identity: nobody's
-        # answer or forward would count as the owner's.
-        problems.append(f"{source}: missing: say who the owner is (name, emails, preferred_channel)")
-    wanted = [("preferred_channel", owner.preferred_channel)]
-    wanted += [("fallback_channels", name) for name in owner.fallback_channels]
-    for key, name in wanted:
-        if name not in registry:
-            problems.append(f"{source}: {key}: channel {name!r} is not configured in {settings.source}")
-        elif not registry.reaches_owner(name, owner):
-            ident = registry.capabilities(name).owner_key
-            problems.append(
-                f"{source}: {key}: channel {name!r} cannot reach the owner: identities.{ident} is not set"
-            )
-    if problems:
-        raise ConfigError("\n".join(problems))
-
-
-def _check_standing_tasks(path: Path) -> int | None:
-    """None when there is no rules/tasks.toml; raises ConfigError when it is broken."""
-    from bot.tasks.model import read_standing_tasks
-
-    return len(read_standing_tasks(path)) if path.is_file() else None
 
 
 def _question_json(esc: Any) -> dict[str, Any]:
