@@ -42,6 +42,28 @@ class OwnerDesk:
     async def claims(self, claimed: Claimed, route: Route) -> bool:
         return isinstance(route, Answer | Command | Instruction)
 
+    async def _answer_owner(
+        self,
+        claimed: Claimed,
+        rulebook: Rulebook,
+        text: str,
+        *,
+        reason: str,
+        started: float,
+        decision: Decision | None = None,
+    ) -> None:
+        """Finish an owner's message with a note back on the channel it came from."""
+        await self.commit.finish(
+            claimed,
+            rulebook,
+            (_notify_on(claimed.event, text),),
+            outcome="owner",
+            reasons=(reason,),
+            started=started,
+            autonomous=False,
+            decision=decision,
+        )
+
     async def handle(self, claimed: Claimed, rulebook: Rulebook, route: Route, started: float) -> None:
         match route:
             case Answer():
@@ -240,15 +262,7 @@ class OwnerDesk:
                 "Commands: pending, pause, resume, digest, help. "
                 "Answer question N with '#N your answer' or reply to its prompt."
             )
-        await self.commit.finish(
-            claimed,
-            rulebook,
-            (_notify_on(event, text),),
-            outcome="owner",
-            reasons=(f"command {route.name}",),
-            started=started,
-            autonomous=False,
-        )
+        await self._answer_owner(claimed, rulebook, text, reason=f"command {route.name}", started=started)
 
     async def _instruction(self, claimed: Claimed, rulebook: Rulebook, text: str, started: float) -> None:
         """A free-text instruction from the owner: the model picks the conversation and
@@ -261,14 +275,8 @@ class OwnerDesk:
                 "'#N your answer' for question N. Free-text instructions need a model "
                 "(see [llm] in config.toml)."
             )
-            await self.commit.finish(
-                claimed,
-                rulebook,
-                (_notify_on(event, note),),
-                outcome="owner",
-                reasons=(f"instruction: {text[:80]}",),
-                started=started,
-                autonomous=False,
+            await self._answer_owner(
+                claimed, rulebook, note, reason=f"instruction: {text[:80]}", started=started
             )
             return
         from bot.agent.instruction import plan_instruction
@@ -284,14 +292,12 @@ class OwnerDesk:
         plan = await plan_instruction(client, instruction=text, recent=recent, owner_name=rulebook.owner.name)
         decision = Decision(actions=(), llm_calls=1, tokens_in=plan.tokens_in, tokens_out=plan.tokens_out)
         if plan.target is None:
-            await self.commit.finish(
+            await self._answer_owner(
                 claimed,
                 rulebook,
-                (_notify_on(event, plan.question),),
-                outcome="owner",
-                reasons=(f"instruction unclear: {text[:80]}",),
+                plan.question,
+                reason=f"instruction unclear: {text[:80]}",
                 started=started,
-                autonomous=False,
                 decision=decision,
             )
             return
