@@ -1,12 +1,12 @@
 """The one place an escalation to the owner is built: a question with options, each
-option the actions it stands for. (The gate's own escalation, for what it blocked, is
-built by ``bot.gate.policy``.)"""
+option the actions it stands for."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.actions import Action, Escalate, Ignore, action_to_dict
+from bot.actions import Action, Decision, Escalate, Ignore, action_to_dict
+from bot.gate.policy import GateResult
 
 
 def ask(
@@ -67,4 +67,20 @@ def owner_forward_without_rule(note: str) -> Escalate:
         options=("Do nothing",),
         option_actions=((Ignore(reason="owner: nothing"),),),
         default_option=0,
+    )
+
+
+def blocked(result: GateResult, decision: Decision) -> Escalate | None:
+    """What the gate blocked, put to the owner: do it anyway, or do nothing."""
+    if not result.blocked:
+        return None
+    rule = decision.rule or "(no rule)"
+    why = "; ".join(reason for _, reason in result.blocked)
+    return ask(
+        f"I wanted to act but rule '{rule}' does not allow it: {why}. What should I do?",
+        reason=why,
+        options=("Do it anyway", "Do nothing"),
+        option_actions=(tuple(a for a, _ in result.blocked), (Ignore(reason="owner declined"),)),
+        default_option=1,
+        blocked_by=rule,
     )

@@ -81,20 +81,6 @@ class GateResult:
     allowed: tuple[Action, ...]
     blocked: tuple[tuple[Action, str], ...] = field(default_factory=tuple)
 
-    def escalation(self, decision: Decision) -> Escalate | None:
-        if not self.blocked:
-            return None
-        rule = decision.rule or "(no rule)"
-        why = "; ".join(reason for _, reason in self.blocked)
-        return Escalate(
-            question=(f"I wanted to act but rule '{rule}' does not allow it: {why}. What should I do?"),
-            reason=why,
-            options=("Do it anyway", "Do nothing"),
-            option_actions=(tuple(a for a, _ in self.blocked), (Ignore(reason="owner declined"),)),
-            default_option=1,
-            blocked_by=rule,
-        )
-
 
 class PolicyGate:
     """Stateless: all facts come in through GateContext, so it is trivially testable."""

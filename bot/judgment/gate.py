@@ -10,6 +10,7 @@ from typing import Any
 from bot.actions import Action, Decision
 from bot.agent import negotiation
 from bot.config import Settings
+from bot.effects import asking
 from bot.gate.policy import GateContext, PolicyGate
 from bot.judgment.context import Context
 from bot.rules.model import Rulebook
@@ -59,7 +60,7 @@ def check(
         )
         state = negotiation.state_to_json(advanced) if advanced else None
     allowed = list(result.allowed)
-    escalation = result.escalation(decision)
+    escalation = asking.blocked(result, decision)
     if escalation is not None:
         allowed.append(escalation)
     return Checked(

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 from bot.actions import Action, Decision, Notify, Reply
 from bot.config import Settings
+from bot.effects import asking
 from bot.effects.asking import hold_for_approval
 from bot.effects.executor import Executor
 from bot.events import Event
@@ -138,7 +139,7 @@ class TaskTools:
         decision = Decision(actions=tuple(actions), rule=rule.name)
         result = self.gate.check(decision, ctx)
         allowed: list[Action] = list(result.allowed)
-        escalation = result.escalation(decision)
+        escalation = asking.blocked(result, decision)
         if escalation is not None:
             allowed.append(escalation)
         if not owner_ok and await self.store.kv.get("paused") == "1":

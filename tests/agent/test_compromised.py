@@ -30,6 +30,7 @@ from bot.actions import (
     action_to_dict,
 )
 from bot.agent.llm_agent import LLMAgent
+from bot.effects import asking
 from bot.events import Event
 from bot.gate.policy import PolicyGate
 from bot.rules.model import Rule
@@ -224,7 +225,7 @@ async def test_hijacked_model_gets_nothing_past_the_gate(
 
     proposed_bad = [a for a in decision.actions if unauthorized(a, r, ev)]
     escalations = [a for a in result.allowed if isinstance(a, Escalate)]
-    gate_escalation = result.escalation(decision)
+    gate_escalation = asking.blocked(result, decision)
     if gate_escalation is not None:
         escalations.append(gate_escalation)
     if proposed_bad:

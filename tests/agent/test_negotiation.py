@@ -22,6 +22,7 @@ from bot.agent.negotiation import (
     state_to_json,
     their_offer_in,
 )
+from bot.effects import asking
 from bot.gate.policy import PolicyGate
 from bot.rules.model import Mandate
 from tests.fakes.openai_api import FakeOpenAI, Step, call, text
@@ -138,7 +139,7 @@ async def negotiate(agent: LLMAgent, rule_name: str, texts: list[str]) -> Outcom
         result = gate.check(decision, gate_context(ctx, state=out.state))
         out.offers += [a for a in result.allowed if isinstance(a, Offer)]
         out.escalations += [a for a in result.allowed if isinstance(a, Escalate)]
-        blocked = result.escalation(decision)
+        blocked = asking.blocked(result, decision)
         if blocked:
             out.escalations.append(blocked)
         m = rule(rule_name).mandate

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.actions import Decision, File, Forward, Offer, Remember, Reply, Webhook
+from bot.effects import asking
 from bot.gate.policy import GateContext, PolicyGate, links_in, money_in
 
 from .support import WEBHOOK_URL, context, event, gate_context
@@ -52,7 +53,7 @@ def test_budget_and_no_rule() -> None:
     ctx = context(event("hello"), None)
     result = GATE.check(Decision(actions=(Reply(text="x"),)), gate_context(ctx))
     assert "no rule" in result.blocked[0][1]
-    assert result.escalation(Decision(actions=())) is not None
+    assert asking.blocked(result, Decision(actions=())) is not None
 
 
 def test_trusted_links_and_addresses() -> None:

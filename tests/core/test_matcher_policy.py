@@ -7,6 +7,7 @@ from pathlib import Path
 from bot.actions import Decision, File, Forward, Reply
 from bot.agent.base import AgentContext
 from bot.agent.rules_only import RulesOnlyAgent
+from bot.effects import asking
 from bot.gate.policy import GateContext, PolicyGate
 from bot.rules import load_rulebook
 from bot.rules.loader import parse_rule
@@ -67,7 +68,7 @@ def test_gate_blocks_actions_outside_may() -> None:
     result = gate(Decision(actions=(Reply(text="hi"), File(folder="A")), rule="r"), event, r)
     assert [type(a).__name__ for a in result.allowed] == ["File"]
     assert "not in the rule's 'may'" in result.blocked[0][1]
-    assert result.escalation(Decision(actions=(), rule="r")) is not None
+    assert asking.blocked(result, Decision(actions=(), rule="r")) is not None
 
 
 def test_gate_blocks_strangers_folders_amounts_links() -> None:
