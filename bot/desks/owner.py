@@ -22,9 +22,10 @@ from bot.effects.escalation import interpret_answer
 from bot.events import Event
 from bot.gate.policy import GateContext
 from bot.pipeline.router import Answer, Command, Instruction, Route
-from bot.rules.learned import propose_from_answer
+from bot.rules import learned
 from bot.rules.model import Rulebook
-from bot.store import Claimed, Escalation, thread_key
+from bot.store import Claimed, Escalation, Tx, thread_key
+from bot.store.learned_rules import LearnedRules
 
 log = logging.getLogger("deputy.handler")
 DAY = 86400.0
@@ -132,14 +133,11 @@ class OwnerDesk:
                     owner=rulebook.owner,
                     autonomous=False,
                 )
-                await propose_from_answer(
-                    tx,
-                    escalation=esc,
-                    answer_text=route.text or summary,
-                    actions=tuple(allowed),
-                    executor=self.executor,
-                    owner=rulebook.owner,
+                proposed = await learned.propose_from_answer(
+                    tx, escalation=esc, answer_text=route.text or summary, actions=tuple(allowed)
                 )
+                if proposed is not None:
+                    await self._ask_to_learn(tx, proposed, esc.event, rulebook)
                 for connector, ref in await self.store.escalations.prompt_refs(esc.id):
                     if connector == "cli" or self.executor.channels.capabilities(connector).mail:
                         continue
@@ -163,6 +161,23 @@ class OwnerDesk:
                     rule=esc.rule,
                     started=started,
                 )
+
+    async def _ask_to_learn(self, tx: Tx, rule_id: int, origin: Event, rulebook: Rulebook) -> None:
+        """A proposed learned rule waits for the owner's yes, asked in the same commit."""
+        record = await LearnedRules.get_in(tx, rule_id)
+        assert record is not None
+        event, ask = learned.confirmation(record, origin)
+        applied = await self.executor.apply_in(
+            tx,
+            event=event,
+            actions=(ask,),
+            key_prefix=f"learned:{rule_id}",
+            rule="",
+            owner=rulebook.owner,
+            autonomous=False,
+        )
+        if applied.escalation_ids:
+            await LearnedRules.set_confirmation_in(tx, rule_id, applied.escalation_ids[0])
 
     async def _read_answer_with_model(
         self, esc: Escalation, text: str, rulebook: Rulebook

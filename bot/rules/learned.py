@@ -29,8 +29,6 @@ from bot.store import Tx
 from bot.store.learned_rules import LearnedRule, LearnedRules
 
 if TYPE_CHECKING:
-    from bot.effects.executor import Executor
-    from bot.owner import OwnerProfile
     from bot.store import Escalation, Store
 
 log = logging.getLogger("deputy.learned")
@@ -95,14 +93,12 @@ async def propose_from_answer(
     escalation: Escalation,
     answer_text: str,
     actions: tuple[Action, ...],
-    executor: Executor | None = None,
-    owner: OwnerProfile | None = None,
 ) -> int | None:
     """Called in the transaction that applied an owner's winning answer.
 
     - An answer to a "learn this?" question confirms or declines that proposal.
     - An answer saying "always"/"from now on" proposes a learned rule (state
-      ``proposed``) and, given ``executor`` and ``owner``, asks the owner to confirm.
+      ``proposed``); the caller asks the owner to confirm it (``confirmation``).
     Returns the id of a new proposal, else None. Idempotent per escalation."""
     if await _answer_to_confirmation(tx, escalation, answer_text, actions):
         return None
@@ -124,32 +120,6 @@ async def propose_from_answer(
     )
     if rule_id is None:
         return None
-    if executor is not None and owner is not None:
-        record = await LearnedRules.get_in(tx, rule_id)
-        assert record is not None
-        question = confirmation_question(record)
-        applied = await executor.apply_in(
-            tx,
-            event=_confirmation_event(rule_id, escalation.event),
-            actions=(
-                Escalate(
-                    question=question,
-                    reason="learned rule proposed",
-                    options=("Yes, learn it", "No"),
-                    option_actions=(
-                        (Ignore(reason=f"{CONFIRM}{rule_id}"),),
-                        (Ignore(reason=f"{REJECT}{rule_id}"),),
-                    ),
-                    default_option=1,  # silence never turns a rule on
-                ),
-            ),
-            key_prefix=f"learned:{rule_id}",
-            rule="",
-            owner=owner,
-            autonomous=False,
-        )
-        if applied.escalation_ids:
-            await LearnedRules.set_confirmation_in(tx, rule_id, applied.escalation_ids[0])
     return rule_id
 
 
@@ -161,6 +131,21 @@ def confirmation_question(record: LearnedRule) -> str:
         f'("{record.answer[:200]}"). Answer 1 to confirm or 2 to decline; '
         f"later: deputy rules rollback {record.id}"
     )
+
+
+def confirmation(record: LearnedRule, origin: Event) -> tuple[Event, Escalate]:
+    """The question that asks the owner to confirm a proposal, and the event it hangs on."""
+    ask = Escalate(
+        question=confirmation_question(record),
+        reason="learned rule proposed",
+        options=("Yes, learn it", "No"),
+        option_actions=(
+            (Ignore(reason=f"{CONFIRM}{record.id}"),),
+            (Ignore(reason=f"{REJECT}{record.id}"),),
+        ),
+        default_option=1,  # silence never turns a rule on
+    )
+    return _confirmation_event(record.id, origin), ask
 
 
 def _confirmation_event(rule_id: int, origin: Event) -> Event:
