@@ -12,6 +12,7 @@ from typing import Protocol
 
 from bot.actions import Decision
 from bot.events import Event
+from bot.facts import NO_FACTS, Facts
 from bot.rules.model import Rule, Rulebook
 
 
@@ -33,6 +34,7 @@ class AgentContext:
     memory: tuple[tuple[str, str], ...] = ()  # (subject, fact) about this correspondent
     negotiation: NegotiationState | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    facts: Facts = NO_FACTS  # what the message says, typed (bot.facts)
 
     @property
     def rule(self) -> Rule | None:

@@ -34,6 +34,7 @@ from bot.actions import (
     action_name,
 )
 from bot.events import Event
+from bot.facts import NO_FACTS, Facts
 from bot.gate.textscan import (  # noqa: F401  (re-exported: callers read text through the gate)
     HEADER_UNSAFE,
     addresses_in,
@@ -74,6 +75,7 @@ class GateContext:
     their_offers: tuple[float, ...] = ()  # amounts they offered (may be accepted at the cap)
     negotiation_closed: bool = False  # a deal was closed: no further offers
     follow_ups_in_thread: int = 0  # follow-ups already scheduled in this thread
+    facts: Facts = NO_FACTS  # what the inbound message says (bot.facts), read before the decision
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

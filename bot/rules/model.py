@@ -31,8 +31,19 @@ def _check_regex(value: str | None) -> str | None:
     return value
 
 
+class AmountCondition(Strict):
+    """On the amount a message asks for (``bot.facts``: the amount due, else the total):
+    within ``min``..``max`` in ``currency``. Another currency, or no readable amount,
+    does not match."""
+
+    min: float | None = Field(default=None, ge=0)
+    max: float | None = Field(default=None, ge=0)
+    currency: str = Field(min_length=3, max_length=4)
+
+
 class When(Strict):
-    """All given conditions must hold; inside a list, any item may match."""
+    """All given conditions must hold; inside a list, any item may match. ``any`` holds
+    when one of its groups holds, ``none`` when none of its groups does."""
 
     channel: list[str] = Field(default_factory=list)
     from_: list[str] = Field(default_factory=list, alias="from")  # address globs
@@ -41,9 +52,26 @@ class When(Strict):
     body: str | None = None  # regex, searched
     keywords: list[str] = Field(default_factory=list)  # any, whole words, case-insensitive
     has_attachment: bool | None = None
+    # Header name (any case) -> regex searched in its value; "" = the header is present.
+    header: dict[str, str] = Field(default_factory=dict)
+    # Conditions on the facts of the message (bot.facts).
+    amount: AmountCondition | None = None
+    payment_changed: bool | None = None  # details differ from those on file, or the text says so
+    first_contact: bool | None = None  # the sender never wrote before
+    in_our_thread: bool | None = None  # answers a thread Deputy wrote in
+    auto_reply: bool | None = None  # out-of-office, auto-reply or bounce
+    any: list[When] = Field(default_factory=list)
+    none: list[When] = Field(default_factory=list)
 
     _subject = field_validator("subject")(_check_regex)
     _body = field_validator("body")(_check_regex)
+
+    @field_validator("header")
+    @classmethod
+    def _headers(cls, value: dict[str, str]) -> dict[str, str]:
+        for pattern in value.values():
+            _check_regex(pattern)
+        return {k.lower(): v for k, v in value.items()}
 
 
 class Money(Strict):
@@ -128,6 +156,9 @@ class RuleHeader(Strict):
     priority: int = 0  # higher first; ties by file name
     enabled: bool = True
     when: When = Field(default_factory=When)
+    # "Do this, but ask me when ...": when one of these holds, the rule's actions are put
+    # to the owner as a question instead of being carried out.
+    ask_when: list[When] = Field(default_factory=list)
     may: list[ActionName] = Field(default_factory=list)  # anything else: ask the owner
     reply: ReplySpec | None = None
     file: FileSpec | None = None
