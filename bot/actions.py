@@ -8,6 +8,8 @@ forgotten by the gate or the executor.
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, get_args
@@ -159,15 +161,22 @@ class AskOwnerArgs(Args):
     proposed_reply: str | None = Field(default=None, max_length=20_000)
 
 
+@functools.cache
+def _json_schema(model: type[Args]) -> dict[str, Any]:
+    """Generated once per model: pydantic's generation costs milliseconds, and the model
+    prompt asks for the tools of every judged event (the callers get fresh dicts)."""
+    return model.model_json_schema()
+
+
 def args_schema(model: type[Args], hidden: frozenset[str] = frozenset()) -> dict[str, Any]:
     """The tool JSON schema generated from an argument model, minus ``hidden`` fields.
 
     Titles are dropped (noise for the model); every other keyword pydantic emits stays,
     so the schema states the same bounds the model enforces.
     """
-    raw = model.model_json_schema()
+    raw = _json_schema(model)
     props = {
-        name: {k: v for k, v in prop.items() if k != "title"}
+        name: copy.deepcopy({k: v for k, v in prop.items() if k != "title"})
         for name, prop in raw.get("properties", {}).items()
         if name not in hidden
     }
