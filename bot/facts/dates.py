@@ -44,11 +44,15 @@ _DUE = re.compile(
     | scadenza | da\spagare\sentro\sil | entro\sil
     )(?![A-Za-zÀ-ÿ])"""
 )
-_NUMERIC = re.compile(r"(?<!\d)(\d{1,2})[./](\d{1,2})[./](\d{4}|\d{2})?(?!\d)|(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
+_NUMERIC = re.compile(
+    r"(?<!\d)(\d{1,2})[./](\d{1,2})[./](\d{4}|\d{2})?(?!\d)|(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)"
+)
 _DAY_MONTH = re.compile(
     rf"(?i)(?<!\d)(\d{{1,2}})(?:st|nd|rd|th|er)?\.?\s(?:de\s)?({_MONTH})\.?(?:\s(?:de\s)?(\d{{4}}))?(?!\d)"
 )
-_MONTH_DAY = re.compile(rf"(?i)(?<![A-Za-z])({_MONTH})\.?\s(\d{{1,2}})(?:st|nd|rd|th)?,?(?:\s(\d{{4}}))?(?!\d)")
+_MONTH_DAY = re.compile(
+    rf"(?i)(?<![A-Za-z])({_MONTH})\.?\s(\d{{1,2}})(?:st|nd|rd|th)?,?(?:\s(\d{{4}}))?(?!\d)"
+)
 _RELATIVE = re.compile(
     r"""(?ix)(?:
       within | in | innerhalb(?:\svon)? | binnen | sous | dans\sun\sdélai\sde | dans\sles | d'ici
@@ -74,7 +78,9 @@ def due_date(text: str, *, today: date) -> date | None:
             return today + timedelta(days=int(next(g for g in rel.groups() if g)))
     for rel in _RELATIVE.finditer(text):
         before = text[max(0, rel.start() - 40) : rel.start()].lower()
-        if any(w in before for w in ("pay", "zahl", "überweis", "régl", "paie", "pag", "settle")) or rel.group(2):
+        if any(
+            w in before for w in ("pay", "zahl", "überweis", "régl", "paie", "pag", "settle")
+        ) or rel.group(2):
             return today + timedelta(days=int(next(g for g in rel.groups() if g)))
     return None
 

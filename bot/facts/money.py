@@ -199,7 +199,8 @@ def _word_amounts(text: str, found: list[_Found], language: str) -> list[_Found]
             extra = [
                 f
                 for f in _digit_amounts(converted)
-                if f.currency and not any(f.value == g.value for g in found if line_start <= g.start < line_end)
+                if f.currency
+                and not any(f.value == g.value for g in found if line_start <= g.start < line_end)
             ]
             if extra:
                 for f in extra:

@@ -48,7 +48,8 @@ _CUE = re.compile(
 _RANGE = re.compile(
     r"(?i)(?:between|zwischen|entre|tra|fra)\s(?P<a>[^\s]{1,20})(?:\s?[A-Za-z€$£]{1,4})?\s"
     r"(?:and|und|et|y|e)\s(?P<b>[^\s]{1,20})"
-    r"|(?<![\w.,])(?P<c>\d[\d.,' ]{0,12}\d|\d)\s?(?:[€$£]|[A-Z]{3})?\s?(?:-|–|to|bis|à|a)\s?(?P<d>[€$£]?\s?\d[\d.,']{0,12})"
+    r"|(?<![\w.,])(?P<c>\d[\d.,' ]{0,12}\d|\d)\s?(?:[€$£]|[A-Z]{3})?\s?(?:-|–|to|bis|à|a)\s?"
+    r"(?P<d>[€$£]?\s?\d[\d.,']{0,12})"
 )
 _EXCL = re.compile(
     r"(?i)(?<![A-Za-zÀ-ÿ])(?:plus\s(?:vat|tax|mwst|tva|iva)|\+\s?(?:vat|mwst|tva|iva)|excl\.?\s(?:vat|tax)|"
@@ -122,7 +123,9 @@ def offer_in(text: str, *, language: str = "") -> Offer | None:
     )
 
 
-_BARE_AFTER = re.compile(r"\s?(?:[.,;!?)]|$|\s(?:and|but|or|und|aber|oder|et|mais|ou|y|pero|e|ma|if|wenn|si|se)\s)")
+_BARE_AFTER = re.compile(
+    r"\s?(?:[.,;!?)]|$|\s(?:and|but|or|und|aber|oder|et|mais|ou|y|pero|e|ma|if|wenn|si|se)\s)"
+)
 
 
 def _bare(sentence: str, amounts: list[Amount]) -> list[Amount]:
@@ -146,7 +149,9 @@ def _bare(sentence: str, amounts: list[Amount]) -> list[Amount]:
 def _range(text: str) -> tuple[Decimal, Decimal, str, str] | None:
     """A price range: both ends must read as numbers and at least one as money."""
     for match in _RANGE.finditer(text):
-        a, b = (match.group("a"), match.group("b")) if match.group("a") else (match.group("c"), match.group("d"))
+        a, b = (
+            (match.group("a"), match.group("b")) if match.group("a") else (match.group("c"), match.group("d"))
+        )
         first = next(numbers(a.strip("€$£ ")), None)
         second = next(numbers(b.strip("€$£ ")), None)
         if first is None or second is None or first.value >= second.value:

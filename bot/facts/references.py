@@ -35,7 +35,9 @@ def references(text: str) -> list[str]:
         ref = match.group("ref")
         if len(ref) < 3 or not any(c.isdigit() for c in ref):
             continue
-        if re.fullmatch(r"\d{1,2}[./]\d{1,2}[./]\d{2,4}", ref) or re.fullmatch(r"[\d.,]+", ref) and "," in ref:
+        if re.fullmatch(r"\d{1,2}[./]\d{1,2}[./]\d{2,4}", ref) or (
+            re.fullmatch(r"[\d.,]+", ref) and "," in ref
+        ):
             continue  # a date or an amount after the label ("Invoice 15.03.2027", "Order 1,840")
         if ref not in out:
             out.append(ref)

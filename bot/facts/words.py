@@ -24,7 +24,9 @@ def words_to_digits(line: str, language: str = "") -> Iterator[str]:
     (the given language first)."""
     if _alpha2digit is None:
         return
-    order = (language, *(lang for lang in LANGUAGES if lang != language)) if language in LANGUAGES else LANGUAGES
+    order = (
+        (language, *(lang for lang in LANGUAGES if lang != language)) if language in LANGUAGES else LANGUAGES
+    )
     for lang in order:
         try:
             converted = _alpha2digit(line, lang)
