@@ -27,12 +27,15 @@ _ENCODE = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Attachment:
-    """Metadata only: content is fetched by the connector when an action needs it."""
+    """Metadata, plus the readable text of a document the facts need (a PDF invoice's
+    text, a calendar invite), bounded by the connector; the content itself is fetched
+    by the connector when an action needs it."""
 
     filename: str
     content_type: str
     size: int
     part_id: str = ""  # connector-specific locator (MIME part path, file id)
+    text: str = ""  # extracted text (PDF, text/calendar), "" when none or not readable
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -92,10 +95,7 @@ class Event:
             "text": self.text,
             "headers": dict(self.headers),
             "refs": dict(self.refs),
-            "attachments": [
-                {"filename": a.filename, "content_type": a.content_type, "size": a.size, "part_id": a.part_id}
-                for a in self.attachments
-            ],
+            "attachments": [_attachment_dict(a) for a in self.attachments],
             "defects": list(self.defects),
         }
         return _ENCODE(data)
@@ -108,6 +108,18 @@ class Event:
         data["defects"] = tuple(data.get("defects", ()))
         data["attachments"] = tuple(Attachment(**a) for a in data.get("attachments", ()))
         return cls(**data)
+
+
+def _attachment_dict(a: Attachment) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "filename": a.filename,
+        "content_type": a.content_type,
+        "size": a.size,
+        "part_id": a.part_id,
+    }
+    if a.text:
+        data["text"] = a.text  # left out when empty, so older readers see the old shape
+    return data
 
 
 def utcnow() -> datetime:

@@ -22,6 +22,7 @@ from bot.owner import OwnerProfile
 from connectors.email import headers as hdr
 from connectors.email.addresses import normalize, split_plus
 from connectors.email.authres import OwnerVerdict, verify_owner
+from connectors.email.documents import with_text
 from connectors.email.forward import detect
 from connectors.email.headers import SAFE_POLICY
 from connectors.email.mime import TEXT_LIMIT, attachments, body_text, build_tree
@@ -213,6 +214,7 @@ def _parse(
             refs.update(forwarded.refs())
             text = forwarded.note
 
+    found = with_text(tree, attachments(tree), defects)
     event = Event(
         id=f"{connector}:{message_id}",
         channel=connector,
@@ -227,7 +229,7 @@ def _parse(
         text=text,
         headers=headers,
         refs=refs,
-        attachments=tuple(attachments(tree)),
+        attachments=tuple(found),
         defects=tuple(dict.fromkeys(defects))[:100],
     )
     return ParseResult(event)

@@ -1,0 +1,64 @@
+"""Currency marks as written next to a number, mapped to ISO 4217 codes (or a crypto
+unit). One table for symbols, codes and words, so that the amount reader, the offer
+reader and the gate agree on what "Fr." or "k€" means."""
+
+from __future__ import annotations
+
+import re
+
+# Written before or after the number.
+SYMBOLS: dict[str, str] = {
+    "US$": "USD", "USD$": "USD", "CA$": "CAD", "C$": "CAD", "AU$": "AUD", "A$": "AUD",
+    "NZ$": "NZD", "HK$": "HKD", "S$": "SGD", "R$": "BRL", "$": "USD", "€": "EUR", "£": "GBP",
+    "¥": "JPY", "₹": "INR", "₽": "RUB", "₺": "TRY", "₩": "KRW", "₿": "BTC", "Ξ": "ETH",
+    "zł": "PLN", "Kč": "CZK", "Fr.": "CHF", "SFr.": "CHF", "sFr.": "CHF",
+}  # fmt: skip
+CODES: tuple[str, ...] = (
+    *("EUR", "USD", "GBP", "CHF", "JPY", "CNY", "RMB", "INR", "CAD", "AUD", "NZD", "SEK"),
+    *("NOK", "DKK", "PLN", "CZK", "HUF", "RON", "BGN", "RUB", "TRY", "BRL", "MXN", "ZAR"),
+    *("SGD", "HKD", "KRW", "AED", "ILS", "THB"),
+    *("USDT", "USDC", "BTC", "ETH", "XBT", "LTC", "XRP", "SOL", "DAI"),
+)
+CRYPTO = frozenset({"USDT", "USDC", "BTC", "ETH", "LTC", "XRP", "SOL", "DAI"})
+# Written after the number only ("nine hundred euros", "500 Franken").
+WORDS: dict[str, str] = {
+    **dict.fromkeys(("euro", "euros", "eur", "eurocents"), "EUR"),
+    **dict.fromkeys(("dollar", "dollars", "dólar", "dólares", "dollaro", "dollari", "bucks"), "USD"),
+    **dict.fromkeys(("pound", "pounds", "sterling", "pfund", "livres", "libras", "sterline"), "GBP"),
+    **dict.fromkeys(("franken", "francs", "franc", "francos", "franchi"), "CHF"),
+    **dict.fromkeys(("yen",), "JPY"),
+    **dict.fromkeys(("yuan", "renminbi"), "CNY"),
+    **dict.fromkeys(("rupee", "rupees", "roupies"), "INR"),
+    **dict.fromkeys(("bitcoin", "bitcoins"), "BTC"),
+    **dict.fromkeys(("ether",), "ETH"),
+    **dict.fromkeys(("tether",), "USDT"),
+}
+
+_ALIASES = {"XBT": "BTC", "RMB": "CNY"}
+
+
+def _alternation(items: list[str]) -> str:
+    return "|".join(re.escape(i) for i in sorted(items, key=len, reverse=True))
+
+
+_MARKS = _alternation([*SYMBOLS, *CODES])
+# Right before the number ("EUR 1.840,00", "€5k", "US$ 180"): matched on a short slice
+# ending at the number, so it never scans more than a few characters.
+BEFORE_RE = re.compile(rf"(?<![A-Za-z])(?P<cur>{_MARKS})\s?$")
+# Right after the number (and its magnitude, read separately).
+# Codes are case-sensitive ("10 ils" is French, "10 ILS" is shekels); words are not.
+AFTER_RE = re.compile(rf"\s?(?:(?P<cur>{_MARKS})|(?P<word>(?i:{_alternation(list(WORDS))})))(?![A-Za-zÀ-ÿ])")
+# Any mention of a currency word, for the amounts-in-words pass.
+WORD_RE = re.compile(
+    rf"(?<![A-Za-zÀ-ÿ])(?:(?i:{_alternation(list(WORDS))})|{_alternation(list(CODES))})(?![A-Za-zÀ-ÿ])|[€$£¥₹]"
+)
+
+
+def code(mark: str) -> str:
+    """ISO 4217 code (or crypto unit) for a mark as written; "" when unknown."""
+    if mark in SYMBOLS:
+        return SYMBOLS[mark]
+    upper = mark.upper()
+    if upper in CODES:
+        return _ALIASES.get(upper, upper)
+    return WORDS.get(mark.lower(), "")

@@ -1,0 +1,39 @@
+"""A guess at the language of a message, from a tiny stop-word count.
+
+Enough to pick the vocabulary for amounts in words and to answer in the sender's
+language; not a classifier. Unsure (too few words, or a near tie) is "".
+"""
+
+from __future__ import annotations
+
+import re
+
+STOP_WORDS: dict[str, frozenset[str]] = {
+    "en": frozenset("the and of to is you for that with are this we be have it your will please our".split()),
+    "de": frozenset(
+        "der die das und ist nicht sie wir ich mit für auf den ein eine zu bitte ihre uns".split()
+    ),
+    "fr": frozenset(
+        "le la les et est vous nous des pour une pas que qui dans avec sur votre merci au".split()
+    ),
+    "es": frozenset("el la los las y es usted nosotros para una que por con su gracias del muy está".split()),
+    "it": frozenset("il lo la gli le e è non per una che con sono della grazie siamo vostro del".split()),
+    "nl": frozenset("de het een en is niet ik wij je voor met op van dat zijn u graag bedankt".split()),
+}
+_WORD = re.compile(r"[a-zà-ÿ']+")
+
+
+def language_of(text: str) -> str:
+    """ISO 639-1 code of the likeliest language of ``text``, or ""."""
+    counts = dict.fromkeys(STOP_WORDS, 0)
+    total = 0
+    for word in _WORD.findall(text[:5000].lower()):
+        total += 1
+        for lang, words in STOP_WORDS.items():
+            if word in words:
+                counts[lang] += 1
+    ranked = sorted(counts.items(), key=lambda kv: kv[1], reverse=True)
+    (best, top), (_, second) = ranked[0], ranked[1]
+    if top < 2 or top < second * 1.3 + 0.5:
+        return ""
+    return best
