@@ -3,8 +3,13 @@ problem names the file (and the line, where config has one) and the key."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any
 
+from bot.channels.contract import ConnectorRuntime
 from bot.channels.registry import ChannelRegistry
 from bot.config import Settings
 from bot.errors import ConfigError
@@ -17,6 +22,7 @@ def check(settings: Settings) -> int:
     book = load_rulebook(settings.rules_dir)  # raises ConfigError with file:line: key
     registry = ChannelRegistry.from_settings(settings)
     _check_owner_channels(settings, registry, book.owner)
+    _check_secrets(settings, registry, book.owner)
     channels = registry.configured()
     print(f"config OK: {settings.source}")
     print(
@@ -54,6 +60,55 @@ def _check_owner_channels(settings: Settings, registry: ChannelRegistry, owner: 
             )
     if problems:
         raise ConfigError("\n".join(problems))
+
+
+class _NoState:
+    """Connectors are built, never started, by the check: no state is read or written."""
+
+    async def get(self, key: str) -> str | None:
+        return None
+
+    async def set(self, key: str, value: str) -> None:
+        return None
+
+
+def _check_secrets(settings: Settings, registry: ChannelRegistry, owner: OwnerProfile) -> None:
+    """Every configured channel is built as the daemon builds it (without starting it),
+    so a secret whose environment variable is missing is named now, not at ``deputy run``.
+    All missing ones are reported at once, each with its config key."""
+    problems: list[str] = []
+    for name in registry.configured():
+        runtime = ConnectorRuntime(
+            name=name,
+            data_dir=settings.data_dir,
+            owner=owner,
+            state=_NoState(),
+            own_addresses=tuple(a.lower() for a in settings.deputy.addresses),
+            spawn=_no_spawn,
+        )
+        try:
+            conf = registry.settings_for(settings, name)
+            registry.module(name).create(name=name, settings=conf, runtime=runtime)
+        except ConfigError as exc:
+            problems.append(f"{settings.source}: {exc}")
+    llm = settings.llm
+    if llm.enabled and llm.api_key_env and not os.environ.get(llm.api_key_env) and not _local(llm.base_url):
+        problems.append(
+            f"{settings.source}: llm.api_key_env: environment variable {llm.api_key_env} is not set"
+        )
+    if problems:
+        raise ConfigError("\n".join(problems))
+
+
+def _local(base_url: str) -> bool:
+    """A model server on this machine usually needs no key (llama.cpp, Ollama, vLLM)."""
+    host = base_url.split("://", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0]
+    return host in ("localhost", "127.0.0.1", "[::1]")
+
+
+def _no_spawn(coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
+    coro.close()
+    raise RuntimeError(f"deputy check starts nothing ({name})")
 
 
 def _check_standing_tasks(path: Path) -> int | None:

@@ -187,8 +187,13 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             return 0
         if command == "log":
             entries = await store.audit.recent(limit=args.n)
+            seen = await store.message_facts.many([e.event_id for e in entries])
             if args.json:
-                print(json.dumps([_entry_dict(e) for e in entries], indent=2, default=str))
+                rows = [
+                    {**_entry_dict(e), "facts": seen[e.event_id].to_dict() if e.event_id in seen else {}}
+                    for e in entries
+                ]
+                print(json.dumps(rows, indent=2, default=str))
                 return 0
             for e in entries:
                 when = datetime.fromtimestamp(e.at).strftime("%m-%d %H:%M:%S")
@@ -196,7 +201,9 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
                     f"{when} {e.outcome:<11} {e.sender or e.channel}: {e.subject[:60]}"
                     + (f"  [rule {e.rule}]" if e.rule else "")
                 )
+                said = seen[e.event_id].summary() if e.event_id in seen else ""
                 for line in (
+                    *((f"facts: {said}",) if said else ()),
                     *e.reasons,
                     *(f"-> {a}" for a in e.actions),
                     *(f"blocked: {b}" for b in e.blocked),

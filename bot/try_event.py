@@ -1,7 +1,7 @@
 """``deputy try``: what Deputy would do with a message, with no side effect at all.
 
 Runs the daemon's own router, desks and judgment steps (``EventHandler``) against a
-throw-away database, with a commit that writes nothing (``DryRunCommit``), and prints
+throw-away database, with a commit that writes nothing (``Commit(dry_run=True)``), and prints
 the matching rules, the decision, and what would be done. The daemon and ``try`` cannot
 disagree: they are the same code up to the commit.
 """
@@ -22,7 +22,7 @@ from bot.channels.registry import ChannelRegistry
 from bot.config import Settings
 from bot.effects.executor import Executor
 from bot.events import Event
-from bot.pipeline.commit import DryRunCommit, Finished
+from bot.pipeline.commit import Commit, Finished
 from bot.pipeline.router import Judge, Route
 from bot.rules import load_rulebook
 from bot.rules.model import Rulebook
@@ -82,7 +82,7 @@ async def judge_dry(settings: Settings, rulebook: Rulebook, event: Event, *, dat
     await store.open()
     try:
         executor = Executor(settings=settings, channels=channels)
-        commit = DryRunCommit(store=store, executor=executor)
+        commit = Commit(store=store, executor=executor, dry_run=True)
         handler = EventHandler(
             store=store, settings=settings, rulebook=lambda: rulebook, executor=executor, commit=commit
         )
@@ -110,6 +110,8 @@ async def try_event(settings: Settings, args: argparse.Namespace) -> int:
     print(f"route: {report['route']}, outcome: {report['outcome']}")
     names = report["matching_rules"]
     print(f"matching rules: {', '.join(names) or 'none (Deputy would ask you)'}")
+    if report["facts_summary"]:
+        print(f"facts: {report['facts_summary']}")
     if report["no_reply_reason"]:
         print(f"no automatic reply: {report['no_reply_reason']}")
     for reason in report["decision"]["reasons"]:
@@ -136,6 +138,7 @@ def _report(trial: Trial) -> dict[str, Any]:
         else:
             blocked.append({"action": kind, "why": why})
     decision = done.decision
+    facts = done.facts if done.facts is not None else (route.facts if isinstance(route, Judge) else None)
     return {
         "event": {
             "from": event.sender,
@@ -149,6 +152,8 @@ def _report(trial: Trial) -> dict[str, Any]:
         "matching_rules": [r.name for r in rules],
         "governing_rule": rules[0].name if rules else None,
         "no_reply_reason": route.no_reply if isinstance(route, Judge) else None,
+        "facts": facts.to_dict() if facts is not None else {},
+        "facts_summary": facts.summary() if facts is not None else "",
         "decision": {
             "reasons": list(done.reasons),
             "actions": [action_to_dict(a) for a in decision.actions] if decision else [],

@@ -22,6 +22,9 @@ class Digest:
     text: str
     html: str
     subject: str
+    # Nothing done, nothing waiting, nothing scheduled: a digest that says only
+    # "Nothing." is noise (and on the first start, all there is), so it is not sent.
+    empty: bool = False
 
 
 async def build_digest(
@@ -95,10 +98,12 @@ async def build_digest(
         html_parts.append(f"<h3>{html.escape(title)}</h3><ul>")
         html_parts += [f"<li>{html.escape(line)}</li>" for line in lines]
         html_parts.append("</ul>")
+    empty = not (entries or pending or closed or timers or tasks or quarantined or filed or money)
     return Digest(
         text="\n".join(text_lines).strip() + "\n",
         html="<html><body>" + "".join(html_parts) + "</body></html>",
         subject=f"Deputy digest, {day}",
+        empty=empty,
     )
 
 

@@ -13,7 +13,6 @@ from bot.judgment.context import read_context, recount
 from bot.judgment.decide import Decide
 from bot.judgment.drafts import drafts
 from bot.judgment.etiquette import etiquette_and_pause
-from bot.judgment.facts import facts_of
 from bot.judgment.gate import check
 from bot.judgment.record import record
 from bot.pipeline.router import Drop, Judge, Refuse, Route
@@ -69,7 +68,7 @@ class JudgmentDesk:
             before_seq=claimed.seq,
             with_model=deps.agent is not None,
         )
-        decision, asked_model = await self.decide(ctx, facts_of(ctx))
+        decision, asked_model = await self.decide(ctx)
         if asked_model:
             ctx = await recount(deps.store, ctx)
         checked = check(deps.gate, decision, ctx, settings=deps.settings, rulebook=rulebook)

@@ -51,11 +51,14 @@ class ScheduledDesk:
                     since=since,
                     prices_per_mtok=(llm.price_in_per_mtok, llm.price_out_per_mtok),
                 )
-                await self.executor.owner_notice_in(
-                    tx, owner=owner, key=f"{event.id}:owner", event_id=event.id, text=digest.text
-                )
+                if not digest.empty:
+                    await self.executor.owner_notice_in(
+                        tx, owner=owner, key=f"{event.id}:owner", event_id=event.id, text=digest.text
+                    )
                 mail = self.settings.digest.email_channel
-                if mail and owner.emails and mail in self.executor.channel_types:
+                if digest.empty:
+                    actions_done.append("no digest: nothing to report")
+                elif mail and owner.emails and mail in self.executor.channel_types:
                     key = f"{event.id}:email"
                     message = OutboundMessage(
                         to=(owner.emails[0],),
@@ -80,7 +83,8 @@ class ScheduledDesk:
                             autonomous=False,
                         ),
                     )
-                actions_done.append("sent the digest")
+                if not digest.empty:
+                    actions_done.append("sent the digest")
             elif event.kind == "notice":
                 # A connector could not read something (e.g. unparseable mail): tell the owner once.
                 await self.executor.owner_notice_in(

@@ -32,7 +32,7 @@ class TasksDesk:
                     return await self.store.tasks.by_escalation(esc_id) is not None
                 return False
             case Judge() if route.event is event:  # not an owner's forward
-                return await self._task_contact(claimed) is not None
+                return self._task_contact(claimed, route) is not None
         return False
 
     async def handle(self, claimed: Claimed, rulebook: Rulebook, route: Route, started: float) -> None:
@@ -56,18 +56,18 @@ class TasksDesk:
                 await runner.timer(claimed, rulebook)
                 return
             case Judge():
-                contact = await self._task_contact(claimed)
+                contact = self._task_contact(claimed, route)
                 if contact is not None:
                     await runner.quotes.reply(claimed, rulebook, contact)
                     return
         raise ValueError(f"the tasks desk does not handle {type(route).__name__} for {event.id}")
 
-    async def _task_contact(self, claimed: Claimed) -> Contact | None:
-        """The task counterpart who wrote into a task's conversation, while the task runs."""
-        contact = await self.runner.tools.contact_for(claimed.event)
-        if contact is None:
+    @staticmethod
+    def _task_contact(claimed: Claimed, route: Judge) -> Contact | None:
+        """The task counterpart who wrote into a running task's conversation. The router
+        read the task conversation with the facts (one round trip); someone else writing
+        into the thread is not the task's counterpart."""
+        contact = route.known.task_contact
+        if contact is None or claimed.event.sender.lower() != contact.address:
             return None
-        task = await self.store.tasks.get(contact.task_id)
-        if task is None or task.state in ("done", "failed"):
-            return None  # after the task: an ordinary message again
         return contact

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.actions import Action, Decision, Escalate, Ignore, action_to_dict
+from bot.actions import EXTERNAL, Action, Decision, Escalate, Forward, Ignore, Offer, Reply, action_to_dict
+from bot.events import Event
+from bot.facts import Facts
 from bot.gate.policy import GateResult
 
 
@@ -83,4 +85,52 @@ def blocked(result: GateResult, decision: Decision) -> Escalate | None:
         option_actions=(tuple(a for a, _ in result.blocked), (Ignore(reason="owner declined"),)),
         default_option=1,
         blocked_by=rule,
+    )
+
+
+def outgoing_preview(actions: tuple[Action, ...], *, sender: str) -> str:
+    """Everything that would leave, in full, with its recipients: what the owner's yes
+    covers (and nothing else rides on it)."""
+    lines: list[str] = []
+    for a in actions:
+        match a:
+            case Reply() | Offer():
+                to = ", ".join(a.to or (sender,)) if isinstance(a, Reply) else sender
+                lines.append(f"To {to}:\n{a.text}")
+            case Forward():
+                lines.append(f"Forward to {', '.join(a.to)}" + (f" with: {a.note}" if a.note else ""))
+            case _:
+                lines.append(f"{type(a).__name__}: {action_to_dict(a)}")
+    return "\n\n".join(lines)
+
+
+def ask_before(planned: Decision, why: str, facts: Facts, *, event: Event) -> Decision:
+    """The rule would act, but the facts say ask: what stays inside Deputy (filing,
+    remembering) is done; what would leave is held as the option the owner can approve,
+    shown in full with its recipients."""
+    held = tuple(a for a in planned.actions if isinstance(a, EXTERNAL) and not isinstance(a, Escalate))
+    kept = tuple(a for a in planned.actions if not isinstance(a, (*EXTERNAL, Escalate)))
+    who = f"{event.sender_name} <{event.sender}>" if event.sender_name else event.sender
+    said = facts.summary()
+    question = f'{who} wrote "{event.subject or "(no subject)"}"' + (f" ({said})" if said else "") + "."
+    question += f" I did not act on rule '{planned.rule}' because {why}."
+    if held:
+        question += "\nThe rule would have sent:\n\n" + outgoing_preview(held, sender=event.sender)
+        options: tuple[str, ...] = ("Send exactly this", "Do nothing")
+        option_actions: tuple[tuple[Action, ...], ...] = (held, (Ignore(reason="owner: nothing"),))
+    else:
+        options, option_actions = ("Do nothing",), ((Ignore(reason="owner: nothing"),),)
+    question += "\nWhat should I do?"
+    escalate = ask(
+        question,
+        reason=why,
+        options=options,
+        option_actions=option_actions,
+        default_option=len(options) - 1,
+        blocked_by=planned.rule,
+    )
+    return Decision(
+        actions=(*kept, escalate),
+        reasons=(*planned.reasons, f"asked: {why}"),
+        rule=planned.rule,
     )

@@ -190,7 +190,7 @@ class Facts:
                 parts.append(f"offers {self.offer.low}-{self.offer.high} {self.offer.currency}".rstrip())
             if self.offer.refused:
                 parts.append("refuses " + ", ".join(str(r) for r in self.offer.refused))
-        if self.answer:
+        if self.answer and self.answer != "other":
             parts.append(self.answer)
         if self.auto:
             parts.append(self.auto.replace("_", "-"))

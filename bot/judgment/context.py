@@ -52,6 +52,7 @@ async def read_context(
         memory=known.memory,
         negotiation=state,
         extra={"owner_instruction": route.owner_note} if route.owner_note else {},
+        facts=route.facts,
     )
     return Context(event=event, thread=thread, rule=rule, route=route, agent=agent_ctx, limits=known.limits)
 

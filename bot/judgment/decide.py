@@ -7,10 +7,10 @@ import logging
 from bot.actions import Decision, Escalate
 from bot.agent.base import Agent
 from bot.agent.rules_only import RulesOnlyAgent
-from bot.effects.asking import owner_forward_without_rule
+from bot.effects.asking import ask_before, owner_forward_without_rule
 from bot.faults import fault
 from bot.judgment.context import Context
-from bot.judgment.facts import Facts
+from bot.judgment.facts import ask_reason
 
 log = logging.getLogger("deputy.handler")
 
@@ -20,8 +20,16 @@ class Decide:
         self.agent = agent
         self.rules_only = RulesOnlyAgent()
 
-    async def __call__(self, ctx: Context, facts: Facts) -> tuple[Decision, bool]:
-        """The decision, and whether the model was asked (the caps are then read again)."""
+    async def __call__(self, ctx: Context) -> tuple[Decision, bool]:
+        """The decision, and whether the model was asked (the caps are then read again).
+
+        When the facts say the rule must ask, the rule's own plan (rules only, never a
+        model: no call is spent on a case that goes to the owner anyway) is held as the
+        option the owner can approve; what stays inside Deputy (filing) still happens."""
+        why = ask_reason(ctx)
+        if why is not None:
+            planned = await self.rules_only.decide(ctx.agent)
+            return ask_before(planned, why, ctx.route.facts, event=ctx.event), False
         decision, asked_model = await self._decide(ctx)
         fault("after_llm_answer")
         note = ctx.route.owner_note

@@ -44,6 +44,7 @@ def gate_context(ctx: Context, *, settings: Settings, rulebook: Rulebook) -> Gat
         sends_per_correspondent_cap=settings.limits.sends_per_correspondent,
         owner_addresses=frozenset(rulebook.owner.emails),
         trusted_text="\n".join((*ctx.agent.sent, ctx.route.owner_note)),
+        facts=ctx.route.facts,
         **negotiation_fields,
     )
 

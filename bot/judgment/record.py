@@ -37,4 +37,5 @@ async def record(
         blocked=tuple(checked.blocked),
         decision=decision,
         negotiation_state=(ctx.thread, state) if state else None,
+        facts=ctx.route.facts,
     )

@@ -13,15 +13,36 @@ from dataclasses import dataclass
 from bot.actions import Action, Decision
 from bot.effects.executor import Executor
 from bot.events import Event
+from bot.facts import Facts
 from bot.faults import fault
 from bot.rules.model import Rulebook
-from bot.store import AuditEntry, Claimed, Store, Tx
+from bot.store import AuditEntry, Claimed, Store, Tx, thread_key
+
+
+@dataclass(frozen=True, slots=True)
+class Finished:
+    """What a dry run would have committed for one event."""
+
+    event: Event
+    outcome: str
+    reasons: tuple[str, ...]
+    actions: tuple[Action, ...] = ()
+    descriptions: tuple[str, ...] = ()
+    rule: str = ""
+    blocked: tuple[str, ...] = ()
+    decision: Decision | None = None
+    facts: Facts | None = None
 
 
 class Commit:
-    def __init__(self, *, store: Store, executor: Executor) -> None:
+    """``dry_run=True``: nothing is written; each finish is recorded in ``finished``
+    instead (``deputy try`` runs the daemon's desks with it, against a throw-away store)."""
+
+    def __init__(self, *, store: Store, executor: Executor, dry_run: bool = False) -> None:
         self.store = store
         self.executor = executor
+        self.dry_run = dry_run
+        self.finished: list[Finished] = []
 
     async def finish(
         self,
@@ -38,12 +59,32 @@ class Commit:
         autonomous: bool = True,
         decision: Decision | None = None,
         negotiation_state: tuple[str, str] | None = None,
+        facts: Facts | None = None,
     ) -> None:
-        """Apply ``actions`` on behalf of ``event`` (default: the claimed one) and finish."""
+        """Apply ``actions`` on behalf of ``event`` (default: the claimed one) and finish;
+        a judged message's ``facts`` are kept with it (``deputy log``, payees on file)."""
         target = event or claimed.event
+        if self.dry_run:
+            self.finished.append(
+                Finished(
+                    event=target,
+                    outcome=outcome,
+                    reasons=reasons,
+                    actions=actions,
+                    rule=rule,
+                    blocked=blocked,
+                    decision=decision,
+                    facts=facts,
+                )
+            )
+            return
         async with self.store.db.transaction() as tx:
             if negotiation_state is not None:
                 await self.store.negotiations.save_in(tx, *negotiation_state)
+            if facts is not None:
+                await self.store.message_facts.save_in(
+                    tx, event_id=target.id, sender=target.sender, thread=thread_key(target), facts=facts
+                )
             applied = await self.executor.apply_in(
                 tx,
                 event=target,
@@ -84,6 +125,19 @@ class Commit:
         sender: str | None = None,
     ) -> None:
         """Inside the caller's transaction: the audit entry, then "done" in the inbox."""
+        if self.dry_run:  # (the desk's own transaction is the dry run's throw-away store)
+            self.finished.append(
+                Finished(
+                    event=event or claimed.event,
+                    outcome=outcome,
+                    reasons=reasons,
+                    descriptions=tuple(actions),
+                    rule=rule,
+                    blocked=blocked,
+                    decision=decision,
+                )
+            )
+            return
         await self.audit_in(
             tx,
             event or claimed.event,
@@ -136,6 +190,9 @@ class Commit:
     async def quarantine(self, claimed: Claimed, rulebook: Rulebook, reason: str) -> None:
         """A poison event: set aside with its reason, the owner told once, audited."""
         event = claimed.event
+        if self.dry_run:
+            self.finished.append(Finished(event=event, outcome="quarantined", reasons=(reason,)))
+            return
         async with self.store.db.transaction() as tx:
             await self.store.inbox.quarantine_in(tx, claimed.seq, error=reason)
             await self.executor.owner_notice_in(
@@ -148,86 +205,3 @@ class Commit:
                 f"aside. Reason: {reason}",
             )
             await self.audit_in(tx, event, outcome="quarantined", reasons=(reason,))
-
-
-@dataclass(frozen=True, slots=True)
-class Finished:
-    """What a dry run would have committed for one event."""
-
-    event: Event
-    outcome: str
-    reasons: tuple[str, ...]
-    actions: tuple[Action, ...] = ()
-    descriptions: tuple[str, ...] = ()
-    rule: str = ""
-    blocked: tuple[str, ...] = ()
-    decision: Decision | None = None
-
-
-class DryRunCommit(Commit):
-    """A commit that writes nothing: it records what would be finished (``deputy try``)."""
-
-    def __init__(self, *, store: Store, executor: Executor) -> None:
-        super().__init__(store=store, executor=executor)
-        self.finished: list[Finished] = []
-
-    async def finish(
-        self,
-        claimed: Claimed,
-        rulebook: Rulebook,
-        actions: tuple[Action, ...],
-        *,
-        outcome: str,
-        reasons: tuple[str, ...],
-        started: float | None = None,
-        event: Event | None = None,
-        rule: str = "",
-        blocked: tuple[str, ...] = (),
-        autonomous: bool = True,
-        decision: Decision | None = None,
-        negotiation_state: tuple[str, str] | None = None,
-    ) -> None:
-        self.finished.append(
-            Finished(
-                event=event or claimed.event,
-                outcome=outcome,
-                reasons=reasons,
-                actions=actions,
-                rule=rule,
-                blocked=blocked,
-                decision=decision,
-            )
-        )
-
-    async def finish_in(
-        self,
-        tx: Tx,
-        claimed: Claimed,
-        *,
-        outcome: str,
-        reasons: tuple[str, ...],
-        actions: Sequence[str] = (),
-        event: Event | None = None,
-        rule: str = "",
-        blocked: tuple[str, ...] = (),
-        started: float | None = None,
-        decision: Decision | None = None,
-        subject: str | None = None,
-        sender: str | None = None,
-    ) -> None:
-        """Inside a desk's own transaction: recorded; the transaction is the dry run's
-        throw-away store."""
-        self.finished.append(
-            Finished(
-                event=event or claimed.event,
-                outcome=outcome,
-                reasons=reasons,
-                descriptions=tuple(actions),
-                rule=rule,
-                blocked=blocked,
-                decision=decision,
-            )
-        )
-
-    async def quarantine(self, claimed: Claimed, rulebook: Rulebook, reason: str) -> None:
-        self.finished.append(Finished(event=claimed.event, outcome="quarantined", reasons=(reason,)))

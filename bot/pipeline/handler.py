@@ -24,6 +24,7 @@ from bot.desks.tasks import TasksDesk
 from bot.effects.executor import Executor
 from bot.gate.policy import PolicyGate
 from bot.pipeline.commit import Commit
+from bot.pipeline.facts_reader import FactsReader
 from bot.pipeline.router import Route, Router
 from bot.rules.model import Rulebook
 from bot.store import Claimed, Store
@@ -51,7 +52,9 @@ class EventHandler:
             store=store, settings=settings, executor=executor, gate=PolicyGate(), commit=commit, agent=agent
         )
         own = frozenset(a.lower() for a in settings.deputy.addresses)
-        self.router = Router(escalations=store.escalations, own_addresses=own)
+        self.router = Router(
+            escalations=store.escalations, own_addresses=own, facts=FactsReader(store.message_facts)
+        )
         llm = getattr(agent, "client", None)  # free-text tasks -> structured, when a model is configured
         self.tasks = TaskRunner(
             store=store, settings=settings, executor=executor, gate=deps.gate, llm=llm, commit=commit

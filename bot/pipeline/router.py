@@ -7,15 +7,17 @@ Duplicates never get here: the inbox drops a second copy of an event id on inser
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from bot.effects.escalation import parse_button_data
 from bot.events import Event
+from bot.facts import NO_FACTS, Facts
 from bot.pipeline.etiquette import no_reply_reason
+from bot.pipeline.facts_reader import FactsReader
 from bot.rules.matcher import select
 from bot.rules.model import Rule, Rulebook
-from bot.store import Escalation, Escalations
+from bot.store import Escalation, Escalations, Known
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +59,8 @@ class Judge:
     rules: tuple[Rule, ...]
     no_reply: str | None = None  # etiquette: rules may file, never reply
     owner_note: str = ""  # the owner's instruction that came with a forward
+    facts: Facts = NO_FACTS  # what the message says (bot.facts), read before selection
+    known: Known = field(default_factory=Known)  # what the store knows of its thread and sender
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,9 +92,12 @@ _COMMANDS = {
 
 
 class Router:
-    def __init__(self, *, escalations: Escalations, own_addresses: frozenset[str]) -> None:
+    def __init__(
+        self, *, escalations: Escalations, own_addresses: frozenset[str], facts: FactsReader
+    ) -> None:
         self.escalations = escalations
         self.own_addresses = own_addresses
+        self.facts = facts
 
     async def route(self, event: Event, rulebook: Rulebook, *, today: date) -> Route:
         if event.kind in ("digest_due", "timer_due", "notice"):
@@ -107,10 +114,24 @@ class Router:
         if event.kind in ("owner_message", "owner_answer"):
             if not event.sender_verified_owner:
                 return Refuse("owner message from an unverified sender")
-            return self._owner(event, rulebook, today=today)
+            return await self._owner(event, rulebook, today=today)
         addresses = self.own_addresses | frozenset(rulebook.owner.emails)
         no_reply = no_reply_reason(event, our_addresses=addresses)
-        return Judge(event=event, rules=tuple(select(rulebook, event, today=today)), no_reply=no_reply)
+        return await self._judge(event, rulebook, today=today, no_reply=no_reply)
+
+    async def _judge(
+        self, event: Event, rulebook: Rulebook, *, today: date, no_reply: str | None = None, note: str = ""
+    ) -> Judge:
+        reading = await self.facts.read(event, today=today)
+        rules = tuple(select(rulebook, event, today=today, facts=reading.facts))
+        return Judge(
+            event=event,
+            rules=rules,
+            no_reply=no_reply,
+            owner_note=note,
+            facts=reading.facts,
+            known=reading.known,
+        )
 
     async def _answer(self, event: Event) -> Answer | None:
         refs = event.refs
@@ -145,7 +166,7 @@ class Router:
             return None
         return Answer(esc, text=_strip_quoted(event.text), option=None, via=event.channel)
 
-    def _owner(self, event: Event, rulebook: Rulebook, *, today: date) -> Route:
+    async def _owner(self, event: Event, rulebook: Rulebook, *, today: date) -> Route:
         refs = event.refs
         if refs.get("forwarded_from"):
             original = Event(
@@ -168,11 +189,7 @@ class Router:
                     **{k: v for k, v in refs.items() if k in ("path", "uid", "mailbox", "uidvalidity")},
                 },
             )
-            return Judge(
-                event=original,
-                rules=tuple(select(rulebook, original, today=today)),
-                owner_note=event.text.strip(),
-            )
+            return await self._judge(original, rulebook, today=today, note=event.text.strip())
         text = event.text.strip()
         command = _COMMANDS.get(text.lower().rstrip("?!. "))
         if command:

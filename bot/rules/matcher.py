@@ -1,18 +1,26 @@
 """Deterministic rule selection: the first enabled rule whose conditions all hold.
 
 Cheap and exact, so it runs before any model is consulted; no match means the event is
-escalated (Sieve's "implicit keep", RFC 5228 2.10.2: never guess).
+escalated (Sieve's "implicit keep", RFC 5228 2.10.2: never guess). Conditions read the
+message (sender, recipients, subject, body, headers) and its facts (``bot.facts``: the
+amount asked for, payment details, first contact, our thread, auto-replies).
+
+``must_ask`` is the other half: a rule that matches may still say "ask me when ..."
+(``ask_when``), and a rule with an amount limit bounds the amount the message asks for,
+not only what Deputy writes.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import date
+from decimal import Decimal
 from fnmatch import fnmatchcase
 from functools import lru_cache
 
 from bot.events import Event
-from bot.rules.model import Rule, Rulebook
+from bot.facts import NO_FACTS, Facts
+from bot.rules.model import AmountCondition, Rule, Rulebook, When
 
 
 @lru_cache(maxsize=1024)
@@ -29,10 +37,14 @@ def _glob_any(globs: list[str], values: tuple[str, ...] | list[str]) -> bool:
     return any(fnmatchcase(v.lower(), g.lower()) for g in globs for v in values)
 
 
-def matches(rule: Rule, event: Event, *, today: date | None = None) -> bool:
-    when = rule.header.when
+def matches(rule: Rule, event: Event, *, today: date | None = None, facts: Facts = NO_FACTS) -> bool:
     if rule.header.expires and today is not None and today.isoformat() > rule.header.expires:
         return False
+    return holds(rule.header.when, event, facts)
+
+
+def holds(when: When, event: Event, facts: Facts) -> bool:
+    """All of ``when``'s conditions hold for this message (an empty ``when`` holds)."""
     if when.channel and event.channel not in when.channel and _channel_type(event) not in when.channel:
         return False
     if when.from_ and not _glob_any(when.from_, [event.sender]):
@@ -47,13 +59,130 @@ def matches(rule: Rule, event: Event, *, today: date | None = None) -> bool:
         haystack = f"{event.subject}\n{event.text}"
         if not any(_keyword(k).search(haystack) for k in when.keywords):
             return False
-    return when.has_attachment is None or when.has_attachment == bool(event.attachments)
+    if when.has_attachment is not None and when.has_attachment != bool(event.attachments):
+        return False
+    for name, pattern in when.header.items():
+        value = event.headers.get(name)
+        if value is None or (pattern and not _regex(pattern).search(value)):
+            return False
+    if when.amount is not None and amount_problem(when.amount, facts) is not None:
+        return False
+    if when.payment_changed is not None and when.payment_changed != payment_changed(facts):
+        return False
+    if when.first_contact is not None and when.first_contact != facts.first_contact:
+        return False
+    if when.in_our_thread is not None and when.in_our_thread != facts.in_our_thread:
+        return False
+    if when.auto_reply is not None and when.auto_reply != bool(facts.auto):
+        return False
+    if when.any and not any(holds(w, event, facts) for w in when.any):
+        return False
+    return not any(holds(w, event, facts) for w in when.none)
+
+
+def payment_changed(facts: Facts) -> bool:
+    """The message gives payment details that differ from those on file, or says its
+    details changed: either way, the one case a deputy must never pay on its own."""
+    return facts.payment.announces_change or facts.payment.changed is True
+
+
+def amount_problem(bound: AmountCondition, facts: Facts) -> str | None:
+    """Why the amount the message asks for is outside ``bound`` (None: inside).
+
+    No readable amount, several amounts and none marked as due, or another currency,
+    are all outside: a bound that cannot be checked does not hold."""
+    due = facts.amount_due
+    if due is None:
+        if facts.amounts:
+            return "several amounts and none marked as the total"
+        return "no amount I can read"
+    if due.currency and due.currency.upper() != bound.currency.upper():
+        return f"the amount is in {due.currency}, not {bound.currency.upper()}"
+    if not due.currency:
+        return f"the amount {due.value} names no currency"
+    if bound.max is not None and due.value > Decimal(str(bound.max)):
+        return f"{due.value} {due.currency} is above {bound.max:g} {bound.currency.upper()}"
+    if bound.min is not None and due.value < Decimal(str(bound.min)):
+        return f"{due.value} {due.currency} is below {bound.min:g} {bound.currency.upper()}"
+    return None
+
+
+def must_ask(rule: Rule, event: Event, facts: Facts) -> str | None:
+    """Why this matching rule's actions must be put to the owner instead (None: go on).
+
+    - ``ask_when``: the owner's own "but ask me when ...";
+    - ``limits.amount`` bounds the amount asked for, when the message asks for money
+      (an invoice, a quote): larger, another currency, or none readable means ask;
+    - payment details that changed always ask when the rule handles money."""
+    for n, when in enumerate(rule.header.ask_when):
+        if holds(when, event, facts):
+            return f"the rule says to ask when {describe(when) or f'condition {n + 1} holds'}"
+    limit = rule.header.limits.amount
+    if limit is not None:
+        if payment_changed(facts):
+            return "the payment details are new or changed"
+        if facts.amounts or _asks_for_money(rule, event):
+            bound = AmountCondition(max=limit.max, currency=limit.currency)
+            problem = amount_problem(bound, facts)
+            if problem is not None:
+                return f"limits.amount: {problem}"
+    return None
+
+
+def _asks_for_money(rule: Rule, event: Event) -> bool:
+    """A rule with an amount limit that matched a message with no readable amount: the
+    limit was written for money, so "no amount" is a question, not a pass. Only when the
+    message looks like it asks for money (an invoice or a quote), so that an ordinary
+    note covered by the same rule is not turned into a question."""
+    haystack = f"{event.subject}\n{event.text[:4000]}"
+    return bool(_MONEY_WORDS.search(haystack)) or any(
+        a.content_type == "application/pdf" for a in event.attachments
+    )
+
+
+_MONEY_WORDS = re.compile(
+    r"(?i)\b(invoice|bill|payment|amount|due|total|quote|price|rechnung|zahlung|betrag|"
+    r"f[a\u00e4]llig|facture|paiement|montant|factura|pago|importe|fattura|pagamento|importo)"
+)
+
+
+def describe(when: When) -> str:
+    """A condition in words, for the owner's question and ``deputy check``."""
+    parts: list[str] = []
+    if when.amount is not None:
+        lo = f"from {when.amount.min:g} " if when.amount.min is not None else ""
+        hi = f"up to {when.amount.max:g} " if when.amount.max is not None else ""
+        parts.append(f"the amount is {lo}{hi}{when.amount.currency.upper()}".replace("  ", " "))
+    flags = (
+        (when.payment_changed, "the payment details changed", "the payment details are as on file"),
+        (when.first_contact, "the sender writes for the first time", "the sender wrote before"),
+        (when.in_our_thread, "it answers a thread I wrote in", "it is not in a thread I wrote in"),
+        (when.auto_reply, "it is an auto-reply", "it is not an auto-reply"),
+    )
+    parts += [yes if flag else no for flag, yes, no in flags if flag is not None]
+    if when.from_:
+        parts.append("the sender is " + " or ".join(when.from_))
+    if when.subject is not None:
+        parts.append(f"the subject matches {when.subject!r}")
+    if when.body is not None:
+        parts.append(f"the text matches {when.body!r}")
+    if when.keywords:
+        parts.append("it mentions " + " or ".join(when.keywords))
+    for name, pattern in when.header.items():
+        parts.append(f"header {name} matches {pattern!r}" if pattern else f"it has a {name} header")
+    if when.any:
+        parts.append("(" + " or ".join(describe(w) for w in when.any) + ")")
+    if when.none:
+        parts.append("not (" + " or ".join(describe(w) for w in when.none) + ")")
+    return " and ".join(p for p in parts if p)
 
 
 def _channel_type(event: Event) -> str:
     return event.refs.get("channel_type", event.channel)
 
 
-def select(rulebook: Rulebook, event: Event, *, today: date | None = None) -> list[Rule]:
+def select(
+    rulebook: Rulebook, event: Event, *, today: date | None = None, facts: Facts = NO_FACTS
+) -> list[Rule]:
     """All matching rules in evaluation order; the first one governs the event."""
-    return [r for r in rulebook.rules if matches(r, event, today=today)]
+    return [r for r in rulebook.rules if matches(r, event, today=today, facts=facts)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
@@ -19,7 +20,12 @@ from bot.owner import OwnerProfile
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    # allow_inf_nan=False: a mandate or limit of ``nan`` compares false with everything,
+    # so every check that uses it would pass.
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
+
+
+_ADDR = re.compile(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\".]+")
 
 
 def _check_regex(value: str | None) -> str | None:
@@ -124,6 +130,16 @@ class ForwardSpec(Strict):
     to: list[str] = Field(min_length=1)  # the only addresses a forward may reach
     note: str = ""
 
+    @field_validator("to")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        for address in value:
+            # A CR or LF in an address is a header injection (RFC 5322 2.2: header fields
+            # end at CRLF); a forward target is one plain addr-spec.
+            if not _ADDR.fullmatch(address):
+                raise ValueError(f"{address!r} is not a plain email address")
+        return value
+
 
 class FollowUpSpec(Strict):
     after: str = "3d"  # "12h", "3d", "1w"
@@ -168,6 +184,16 @@ class RuleHeader(Strict):
     limits: Limits = Field(default_factory=Limits)
     mandate: Mandate | None = None
     expires: str | None = None  # ISO date after which the rule no longer applies
+
+    @field_validator("expires")
+    @classmethod
+    def _iso_date(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                date.fromisoformat(value)
+            except ValueError:
+                raise ValueError(f"expected a date like 2027-03-31, got {value!r}") from None
+        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> RuleHeader:

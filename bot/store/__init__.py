@@ -13,6 +13,7 @@ from bot.store.instance_lock import InstanceLock
 from bot.store.kv import KeyValue, NamespacedState
 from bot.store.learned_rules import LearnedRule, LearnedRules
 from bot.store.memory import Memory, MemoryFact
+from bot.store.message_facts import Known, MessageFacts
 from bot.store.negotiations import Negotiations
 from bot.store.outbox import Outbox, OutboxRow
 from bot.store.tasks import Tasks
@@ -32,6 +33,7 @@ class Store:
         self.tasks = Tasks(self.db)
         self.negotiations = Negotiations(self.db)
         self.learned_rules = LearnedRules(self.db)
+        self.message_facts = MessageFacts(self.db)
 
     async def open(self) -> None:
         await self.db.open()
@@ -50,10 +52,12 @@ __all__ = [
     "Inbox",
     "InstanceLock",
     "KeyValue",
+    "Known",
     "LearnedRule",
     "LearnedRules",
     "Memory",
     "MemoryFact",
+    "MessageFacts",
     "NamespacedState",
     "Negotiations",
     "Outbox",

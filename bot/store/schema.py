@@ -199,3 +199,21 @@ MIGRATIONS.append(
     CREATE INDEX outbox_state ON outbox(state, seq)
     """
 )
+
+MIGRATIONS.append(
+    # 5: the facts of each judged message (bot.facts), kept with the event: shown by
+    # `deputy log`, and what Deputy knows of a sender's payment details comes from the
+    # facts of their earlier messages. inbox(sender) answers "wrote before?" by index.
+    """
+    CREATE TABLE message_facts (
+        event_id TEXT PRIMARY KEY,
+        sender TEXT NOT NULL,
+        thread TEXT NOT NULL,
+        payees TEXT NOT NULL DEFAULT '',    -- IBANs and account numbers, space-separated
+        facts TEXT NOT NULL,                -- Facts JSON
+        at REAL NOT NULL
+    );
+    CREATE INDEX message_facts_sender ON message_facts(sender, at);
+    CREATE INDEX inbox_sender ON inbox(sender, seq)
+    """
+)

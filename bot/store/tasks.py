@@ -47,15 +47,23 @@ def _contact(row: sqlite3.Row) -> Contact:
     )
 
 
-def _by_thread(conn: sqlite3.Connection, channel: str, threads: tuple[str, ...]) -> Contact | None:
+def by_thread_on(
+    conn: sqlite3.Connection, channel: str, threads: tuple[str, ...], *, running: bool = False
+) -> Contact | None:
+    """The task conversation among ``threads``, in the caller's order (the event's own
+    thread first); ``running``: only while its task is not done or failed."""
     if not threads:
         return None
     marks = ",".join("?" * len(threads))
-    rows = conn.execute(
-        f"SELECT * FROM task_contacts WHERE channel=? AND thread IN ({marks})", (channel, *threads)
-    ).fetchall()
+    sql = f"SELECT c.* FROM task_contacts c WHERE c.channel=? AND c.thread IN ({marks})"
+    if running:
+        sql = (
+            f"SELECT c.* FROM task_contacts c JOIN tasks t ON t.id = c.task_id"
+            f" WHERE c.channel=? AND c.thread IN ({marks}) AND t.state NOT IN ('done', 'failed')"
+        )
+    rows = conn.execute(sql, (channel, *threads)).fetchall()
     found = {row["thread"]: row for row in rows}
-    first = next((found[t] for t in threads if t in found), None)  # in the caller's order
+    first = next((found[t] for t in threads if t in found), None)
     return _contact(first) if first is not None else None
 
 
@@ -84,7 +92,7 @@ class Tasks:
         """The task conversation among ``threads`` (the event's own thread first, then
         what it replies to), in one round trip."""
         wanted = tuple(dict.fromkeys(t for t in threads if t))[:500]  # (SQLite's variable limit)
-        return await self.db.read(_by_thread, channel, wanted)
+        return await self.db.read(by_thread_on, channel, wanted)
 
     async def by_escalation(self, escalation_id: int) -> Task | None:
         row = await self.db.fetchone("SELECT id FROM tasks WHERE escalation_id=?", (escalation_id,))

@@ -67,17 +67,6 @@ class TaskTools:
             return mail[0]
         raise TaskError("no mail channel is configured, so I cannot write to anyone")
 
-    async def contact_for(self, event: Event) -> Contact | None:
-        contact = await self.store.tasks.by_thread(
-            event.channel,
-            event.thread,
-            event.refs.get("in_reply_to", ""),
-            *event.refs.get("references", "").split(),
-        )
-        if contact is not None and event.sender.lower() != contact.address:
-            return None  # someone else wrote into the thread: not the task's counterpart
-        return contact
-
     # ----- creating a task ----------------------------------------------------------------
     def opening(self, task: Task, *, channel: str, address: str, thread: str, subject: str, n: int) -> Event:
         """A conversation Deputy opens for a task: the recipient as counterpart, no parent."""

@@ -219,7 +219,10 @@ def test_check_refuses_an_unconfigured_fallback_channel(tmp_path: Path, capsys) 
     assert code != 0 and "owner.md: fallback_channels: channel 'sms' is not configured" in err
 
 
-def test_check_refuses_a_channel_without_owner_identity(tmp_path: Path, capsys) -> None:
+def test_check_refuses_a_channel_without_owner_identity(
+    tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DEPUTY_TELEGRAM_TOKEN", "4242:check-token")
     cfg = make_home(tmp_path, extra_config=CHANNELS)
     set_owner(tmp_path, **{"fallback_channels = []": 'fallback_channels = ["tg"]'})
     code, _, err = run_check(capsys, cfg)
@@ -228,3 +231,20 @@ def test_check_refuses_a_channel_without_owner_identity(tmp_path: Path, capsys) 
     set_owner(tmp_path, **{"# identities.telegram = 123456789": "identities.telegram = 123456789"})
     code, out, _ = run_check(capsys, cfg)
     assert code == 0 and "channels: mail, tg (+ cli)" in out
+
+
+def test_check_names_every_missing_secret(tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The daemon would stop at the first missing variable at start; check names them all."""
+    for name in ("DEPUTY_TELEGRAM_TOKEN", "DEPUTY_SLACK_BOT_TOKEN", "DEPUTY_SLACK_APP_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    cfg = make_home(
+        tmp_path,
+        extra_config='[channels.tg]\ntype = "telegram"\n[channels.team]\ntype = "slack"\n',
+    )
+    code, _, err = run_check(capsys, cfg)
+    assert code != 0
+    assert "channels.tg.token_env: environment variable DEPUTY_TELEGRAM_TOKEN is not set" in err
+    assert "channels.team.bot_token_env: environment variable DEPUTY_SLACK_BOT_TOKEN is not set" in err
+    monkeypatch.setenv("DEPUTY_TELEGRAM_TOKEN", "4242:check-token")
+    code, _, err = run_check(capsys, cfg)
+    assert code != 0 and "DEPUTY_TELEGRAM_TOKEN" not in err and "DEPUTY_SLACK_BOT_TOKEN" in err

@@ -31,14 +31,27 @@ def test_try_text_shows_rule_and_actions_without_side_effects(tmp_path: Path, ca
         "--subject",
         "Invoice 5",
         "--text",
-        "see attached",
+        "Please find invoice 5 attached. Total due: 150.00 EUR",
         "--json",
     )
     assert code == 0
     report = json.loads(out)
     assert report["governing_rule"] == "invoices"
     assert [a["type"] for a in report["allowed"]] == ["File", "Reply"]
+    assert report["facts"]["amounts"][0]["value"] == "150.00"
     assert not (tmp_path / "data").exists()  # no database, no outbox: nothing happened
+
+
+def test_try_an_invoice_without_a_readable_amount_asks(tmp_path: Path, capsys) -> None:
+    """The shipped invoices rule has an amount limit: an invoice it cannot check is a
+    question, with the reply it would have sent shown in full, and the filing done."""
+    cfg = make_home(tmp_path)
+    args = ("try", "--config", str(cfg), "--from", "ap@acme-supplies.com", "--subject", "Invoice 5")
+    code, out, _ = run(capsys, *args, "--text", "see attached", "--json")
+    report = json.loads(out)
+    assert code == 0 and [a["type"] for a in report["allowed"]] == ["File", "Escalate"]
+    question = report["allowed"][1]["question"]
+    assert "no amount I can read" in question and "It will be paid this week" in question
 
 
 def test_try_eml_file_with_bulk_headers_suppresses_the_reply(tmp_path: Path, capsys) -> None:
@@ -49,7 +62,7 @@ def test_try_eml_file_with_bulk_headers_suppresses_the_reply(tmp_path: Path, cap
     msg["Subject"] = "Invoice 6"
     msg["Precedence"] = "bulk"
     msg["Message-ID"] = "<t6@acme-supplies.com>"
-    msg.set_content("automatic invoice")
+    msg.set_content("automatic invoice, total 120.00 EUR")
     eml = tmp_path / "m.eml"
     eml.write_bytes(msg.as_bytes())
     code, out, _ = run(capsys, "try", str(eml), "--config", str(cfg), "--json")

@@ -46,7 +46,12 @@ def corpus(n: int, rng: random.Random) -> list[Sample]:
             # Unique sender and subject each: the per-correspondent and per-thread caps
             # must not turn a reply into a question.
             kind = "invoice"
-            msg = mail(sender=f"ap{i}@acme-supplies.com", subject=f"Invoice {i}", message_id=mid)
+            msg = mail(
+                sender=f"ap{i}@acme-supplies.com",
+                subject=f"Invoice {i}",
+                message_id=mid,
+                text=f"Hello,\n\nplease find invoice {i} attached.\nTotal due: {50 + i % 100}.00 EUR\n",
+            )
         elif roll < 0.75:
             kind = "unmatched"
             msg = mail(sender=f"person{i}@example.org", subject=f"A question {i}", message_id=mid)

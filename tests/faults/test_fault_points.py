@@ -94,12 +94,16 @@ def test_every_point_is_named_and_tested() -> None:
     assert covered == set(POINTS)
 
 
+# Within the shipped invoices rule's limit: filed and answered.
+AMOUNT = "Hello,\n\nplease find our invoice attached.\nTotal due: 120.00 EUR\n"
+
+
 @pytest.mark.parametrize("point", LOCAL_POINTS)
 def test_local_channel_fault_point(point: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     home = make_home(tmp_path / "deputy")
     try:
         mid = f"<fault-{point}@acme-supplies.com>"
-        msg = mail(sender="ap@acme-supplies.com", subject="Invoice 7", message_id=mid)
+        msg = mail(sender="ap@acme-supplies.com", subject="Invoice 7", message_id=mid, text=AMOUNT)
         crash_at(home, point, monkeypatch)
         accepted = try_send(home, msg)
         wait_for_fault(home)
@@ -125,7 +129,7 @@ EMAIL_POINTS = ["after_fetch", "after_smtp_data", "after_250", "after_imap_move"
 
 
 def invoice(mid: str) -> bytes:
-    msg = mail(sender="ap@acme-supplies.com", subject="Invoice 9", message_id=mid, to=ADDRESS)
+    msg = mail(sender="ap@acme-supplies.com", subject="Invoice 9", message_id=mid, to=ADDRESS, text=AMOUNT)
     return bytes(msg)
 
 

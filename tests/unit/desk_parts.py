@@ -16,6 +16,7 @@ from bot.effects.executor import Executor
 from bot.events import Event
 from bot.gate.policy import PolicyGate
 from bot.pipeline.commit import Commit
+from bot.pipeline.facts_reader import FactsReader
 from bot.pipeline.router import Route, Router
 from bot.rules.loader import load_rulebook
 from bot.rules.model import Rulebook
@@ -69,7 +70,9 @@ async def parts(tmp_path: Path) -> AsyncIterator[Parts]:
     own = frozenset(a.lower() for a in settings.deputy.addresses)
     try:
         yield Parts(
-            deps, load_rulebook(tmp_path / "rules"), Router(escalations=store.escalations, own_addresses=own)
+            deps,
+            load_rulebook(tmp_path / "rules"),
+            Router(escalations=store.escalations, own_addresses=own, facts=FactsReader(store.message_facts)),
         )
     finally:
         await store.close()

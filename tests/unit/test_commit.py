@@ -13,7 +13,7 @@ from bot.channels.registry import ChannelRegistry
 from bot.config import load
 from bot.effects.asking import hold_for_approval, owner_forward_without_rule
 from bot.effects.executor import Executor
-from bot.pipeline.commit import Commit, DryRunCommit
+from bot.pipeline.commit import Commit
 from bot.rules.loader import load_rulebook
 from bot.rules.model import Rulebook
 from bot.store import Claimed, Store
@@ -101,7 +101,7 @@ def test_hold_for_approval_keeps_what_stays_and_asks_about_what_leaves() -> None
 
 async def test_the_dry_run_commit_writes_nothing(parts: tuple[Store, Commit, Rulebook]) -> None:
     store, commit, rulebook = parts
-    dry = DryRunCommit(store=store, executor=commit.executor)
+    dry = Commit(store=store, executor=commit.executor, dry_run=True)
     claimed = await _claim(store)
     await dry.finish(claimed, rulebook, (Reply(text="hi"),), outcome="handled", reasons=("r",), rule="x")
     (done,) = dry.finished

@@ -11,6 +11,7 @@ import pytest
 from bot.actions import Escalate
 from bot.effects.escalation import button_data
 from bot.events import Event
+from bot.pipeline.facts_reader import FactsReader
 from bot.pipeline.router import Answer, Command, Drop, Instruction, Judge, Refuse, Router, Scheduled
 from bot.rules import load_rulebook
 from bot.rules.model import Rulebook
@@ -29,7 +30,7 @@ def rulebook() -> Rulebook:
 
 @pytest.fixture
 def router(store: Store) -> Router:
-    return Router(escalations=store.escalations, own_addresses=OURS)
+    return Router(escalations=store.escalations, own_addresses=OURS, facts=FactsReader(store.message_facts))
 
 
 async def _escalation(store: Store) -> tuple[int, str]:

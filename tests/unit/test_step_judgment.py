@@ -11,7 +11,7 @@ from bot.judgment.context import read_context, recount
 from bot.judgment.decide import Decide
 from bot.judgment.drafts import drafts
 from bot.judgment.etiquette import etiquette_and_pause
-from bot.judgment.facts import Facts, facts_of
+from bot.judgment.facts import ask_reason
 from bot.judgment.gate import Checked, check
 from bot.judgment.record import outcome_of, record
 from bot.pipeline.router import Judge
@@ -37,13 +37,14 @@ async def test_context_reads_the_rule_thread_and_limits(tmp_path: Path) -> None:
         assert ctx.rule is not None and ctx.rule.name == "invoices"
         assert ctx.agent.history == () and ctx.limits.paused is False
         assert (await recount(p.store, ctx)).limits == ctx.limits
-        assert facts_of(ctx) == Facts()  # the facts slot is empty for now
+        assert ctx.agent.facts is ctx.route.facts  # read with the route, before selection
+        assert ctx.route.facts.amount_due is not None and ask_reason(ctx) is None  # 40 EUR < 200 EUR
 
 
 async def test_decide_uses_the_rule_without_a_model(tmp_path: Path) -> None:
     async with parts(tmp_path) as p:
         _, ctx = await _context(p)
-        decision, asked_model = await Decide(None)(ctx, facts_of(ctx))
+        decision, asked_model = await Decide(None)(ctx)
         assert not asked_model
         assert {type(a) for a in decision.actions} == {File, Reply}
 
@@ -51,7 +52,7 @@ async def test_decide_uses_the_rule_without_a_model(tmp_path: Path) -> None:
 async def test_gate_passes_what_the_rule_allows_and_escalates_the_rest(tmp_path: Path) -> None:
     async with parts(tmp_path) as p:
         _, ctx = await _context(p)
-        decision, _ = await Decide(None)(ctx, facts_of(ctx))
+        decision, _ = await Decide(None)(ctx)
         checked = check(p.deps.gate, decision, ctx, settings=p.deps.settings, rulebook=p.rulebook)
         assert {type(a) for a in checked.allowed} == {File, Reply} and checked.blocked == []
         forged = replace(decision, actions=(Reply(text="hi", to=("stranger@elsewhere.com",)),))
@@ -77,7 +78,7 @@ async def test_etiquette_suppresses_replies_to_automatic_mail_and_pause_holds_se
 async def test_record_commits_the_outcome(tmp_path: Path) -> None:
     async with parts(tmp_path) as p:
         claimed, ctx = await _context(p)
-        decision, _ = await Decide(None)(ctx, facts_of(ctx))
+        decision, _ = await Decide(None)(ctx)
         checked = check(p.deps.gate, decision, ctx, settings=p.deps.settings, rulebook=p.rulebook)
         assert outcome_of(checked) == "handled"
         await record(p.deps.commit, claimed, p.rulebook, ctx, decision, checked, started=0.0)
