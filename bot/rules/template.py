@@ -103,7 +103,8 @@ def render(template: str, values: Mapping[str, str]) -> str:
                 capitalize = True
             out = [trimmed]
         elif stripped[:1] and stripped[:1] in _PUNCT:
-            out = [trimmed]
+            # "Thanks, $first_name!" -> "Thanks!": the comma was for the name.
+            out = [trimmed[:-1] if trimmed[-1] in ",;" else trimmed]
             pos += len(rest) - len(stripped)
         else:
             out = [trimmed]
