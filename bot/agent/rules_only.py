@@ -4,29 +4,35 @@ configured, and its fallback when the model's circuit breaker is open."""
 
 from __future__ import annotations
 
-from string import Template
-
 from bot.actions import Action, Decision, Escalate, File, FollowUp, Forward, Ignore, Reply, Webhook
 from bot.agent.base import AgentContext
+from bot.agent.names import addressee
+from bot.automatic import automatic_reason
 from bot.events import Event
 from bot.rules.model import Rule, parse_duration_hours
+from bot.rules.template import already_sent, render
 
 
-def render_template(template: str, *, event: Event, ctx: AgentContext) -> str:
-    """``string.Template`` with safe_substitute: inbound text can fill a placeholder but
-    can never add one, and a malformed template never raises at send time."""
+def template_values(event: Event, ctx: AgentContext) -> dict[str, str]:
+    """What each placeholder holds for this message (bot.rules.template.PLACEHOLDERS).
+    Names come from the display name only (bot.agent.names): "ap@" is no first name."""
     owner = ctx.rulebook.owner
-    values = {
+    who = addressee(event.sender_name, event.sender)
+    return {
         "sender": event.sender,
-        "sender_name": event.sender_name or event.sender.split("@")[0],
-        "first_name": (event.sender_name or event.sender.split("@")[0]).split()[0]
-        if (event.sender_name or event.sender)
-        else "",
+        "sender_name": who.display,
+        "first_name": who.first_name,
+        "name": who.greeting_name,
         "subject": event.subject,
         "owner_name": owner.name,
         "signature": owner.signature,
     }
-    return Template(template).safe_substitute(values).strip()
+
+
+def render_template(template: str, *, event: Event, ctx: AgentContext) -> str:
+    """Filled in one pass: inbound text can fill a placeholder but can never add one,
+    and a placeholder with nothing to say leaves no gap ("Hello,", not "Hello ,")."""
+    return render(template, template_values(event, ctx)).strip()
 
 
 class RulesOnlyAgent:
@@ -51,14 +57,17 @@ class RulesOnlyAgent:
             )
         if header.forward is not None:
             actions.append(Forward(to=tuple(header.forward.to), note=header.forward.note))
+        repeated = False
+        automatic = automatic_reason(event) if header.reply is not None else None
         if "reply" in rule.may:
             if header.reply is not None and header.reply.template:
-                actions.append(
-                    Reply(
-                        text=render_template(header.reply.template, event=event, ctx=ctx),
-                        auto_submitted=header.reply.auto_submitted,
-                    )
-                )
+                text = render_template(header.reply.template, event=event, ctx=ctx)
+                if automatic:
+                    reasons.append(f"no template reply to automatic mail ({automatic})")
+                elif already_sent(header.reply.template, ctx.sent, rendered=text):
+                    repeated = True
+                else:
+                    actions.append(Reply(text=text, auto_submitted=header.reply.auto_submitted))
             else:
                 judgment_needed.append("a reply with no template")
         if "offer" in rule.may:
@@ -71,6 +80,13 @@ class RulesOnlyAgent:
             and any(isinstance(a, Reply) for a in actions)
         ):
             actions.append(FollowUp(after_hours=parse_duration_hours(header.follow_up.after)))
+        if repeated:
+            # The template answered this thread already; what came back (a slot
+            # accepted, a question) is a person's answer the template cannot fit, and
+            # filing or ignoring it would hide it. The owner reads it (or the model
+            # does, when there is one: an Escalate here asks for judgment).
+            reasons.append(f"the '{rule.name}' template was already sent in this thread")
+            actions.append(_answer_after_template(rule, event))
         if judgment_needed:
             reasons.append(f"needs judgment ({', '.join(judgment_needed)}) and no model is configured")
             actions.append(
@@ -85,6 +101,9 @@ class RulesOnlyAgent:
                     default_option=0,
                 )
             )
+        if not actions and automatic:
+            # An out-of-office has nothing to answer; asking the owner about it is noise.
+            actions.append(Ignore(reason=f"automatic mail: {automatic}"))
         if not actions:
             if "ignore" in rule.may:
                 actions.append(Ignore(reason=f"rule '{rule.name}' says to ignore"))
@@ -106,6 +125,21 @@ class RulesOnlyAgent:
 
     async def close(self) -> None:
         return None
+
+
+def _answer_after_template(rule: Rule, event: Event) -> Escalate:
+    who = f"{event.sender_name} <{event.sender}>" if event.sender_name else event.sender
+    excerpt = " ".join(event.text.split())[:300]
+    return Escalate(
+        question=(
+            f"{who} answered in a thread where I already sent the '{rule.name}' reply, "
+            f'so I will not send it again. They wrote: "{excerpt}". How should I answer?'
+        ),
+        reason="template already sent in this thread",
+        options=("Do nothing more",),
+        option_actions=((Ignore(reason="owner: nothing more"),),),
+        default_option=0,
+    )
 
 
 def no_rule_decision(event: Event) -> Decision:

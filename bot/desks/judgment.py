@@ -72,5 +72,6 @@ class JudgmentDesk:
         if asked_model:
             ctx = await recount(deps.store, ctx)
         checked = check(deps.gate, decision, ctx, settings=deps.settings, rulebook=rulebook)
-        checked = etiquette_and_pause(drafts(checked), ctx)
+        addresses = (*deps.settings.deputy.addresses, *rulebook.owner.emails)
+        checked = etiquette_and_pause(drafts(checked), ctx, addresses=addresses)
         await record(deps.commit, claimed, rulebook, ctx, decision, checked, started=started)

@@ -10,11 +10,12 @@ from bot.actions import Action, Escalate, Ignore
 from bot.delivery import OutboundMessage, message_id_for
 from bot.desks import DeskDeps
 from bot.desks.digest import build_digest
+from bot.effects import follow_up
 from bot.effects.escalation import render_prompt
 from bot.gate.policy import GateContext
 from bot.pipeline.router import Route, Scheduled
 from bot.rules.model import Rulebook
-from bot.store import Claimed, Escalations, Inbox, Timers
+from bot.store import Claimed, Escalations, Inbox, Outbox, Timers
 
 DAY = 86400.0
 
@@ -198,16 +199,32 @@ class ScheduledDesk:
 
     async def _follow_up(self, tx, event, rulebook: Rulebook) -> list[str]:  # type: ignore[no-untyped-def]
         """Nobody answered since we wrote: nudge (up to the rule's follow_up.max), then
-        tell the owner the thread went cold."""
+        tell the owner the thread went cold. Whether a nudge still makes sense is decided
+        now, not when the timer was set (bot.effects.follow_up): a timer that fires after
+        the other side answered, or one set before those checks existed, does nothing."""
         thread = f"{event.refs.get('channel', '')}:{event.refs.get('thread', '')}"
         origin_id = event.refs.get("event_id", "")
-        if await Inbox.messages_after_in(tx, thread, origin_id):
+        origin = await Inbox.event_in(tx, origin_id)
+        if origin is None:
+            # Without it nothing tells whether the thread was answered: never guess.
+            return ["follow-up dropped: the message it follows up on is not in the inbox"]
+        own = tuple(self.settings.deputy.addresses)
+        why = follow_up.refusal(
+            origin,
+            mail=self.executor.channels.speaks_mail(origin.channel, kind=origin.refs.get("channel_type", "")),
+            deputy_wrote=await Outbox.has_send_in(tx, thread),
+            addresses=(*own, *rulebook.owner.emails),
+        )
+        if why is not None:
+            return [f"follow-up dropped: {why}"]
+        later = await Inbox.messages_since_in(tx, thread, origin_id)
+        later += await Inbox.replies_to_in(tx, await Outbox.sent_message_ids_in(tx, thread), after=origin_id)
+        if follow_up.answers(later, own=own):
             return ["follow-up not needed: the thread has an answer"]
         rule = rulebook.by_name(event.refs.get("rule", ""))
         spec = rule.header.follow_up if rule is not None else None
         nudges = int(event.refs.get("n", "0"))
-        origin = await Inbox.event_in(tx, origin_id)
-        if rule is not None and spec is not None and nudges < spec.max and origin is not None:
+        if rule is not None and spec is not None and nudges < spec.max:
             from bot.actions import Decision, Reply
             from bot.agent.base import AgentContext
             from bot.agent.rules_only import render_template

@@ -27,6 +27,7 @@ from bot.actions import (
     action_name,
 )
 from bot.delivery import OutboundMessage, message_id_for
+from bot.effects import follow_up
 from bot.effects.escalation import prompt_buttons, render_prompt
 from bot.effects.owner_messages import OwnerRows
 from bot.effects.reply_message import forward_text, reply_message
@@ -58,6 +59,7 @@ class Executor(OwnerRows):
     ) -> Applied:
         described: list[str] = []
         escalations: list[int] = []
+        writes = any(isinstance(a, Reply | Offer) for a in actions)
         for index, action in enumerate(actions):
             key = f"{key_prefix}:{index}:{action_name(action)}"
             described.append(
@@ -70,6 +72,7 @@ class Executor(OwnerRows):
                     owner=owner,
                     autonomous=autonomous,
                     escalations=escalations,
+                    writes=writes,
                 )
             )
         return Applied(descriptions=tuple(described), escalation_ids=tuple(escalations))
@@ -85,6 +88,7 @@ class Executor(OwnerRows):
         owner: OwnerProfile,
         autonomous: bool,
         escalations: list[int],
+        writes: bool = False,
     ) -> str:
         thread = thread_key(event)
         channel_type = event.refs.get("channel_type", "")
@@ -205,6 +209,15 @@ class Executor(OwnerRows):
                             )
                 return f"asked the owner (#{esc_id}): {action.question}"
             case FollowUp():
+                # The last line for every path an action comes by (bot.effects.follow_up).
+                why = follow_up.refusal(
+                    event,
+                    mail=mail,
+                    deputy_wrote=writes or await Outbox.has_send_in(tx, thread),
+                    addresses=(*self.settings.deputy.addresses, *owner.emails),
+                )
+                if why is not None:
+                    return f"no follow-up: {why}"
                 await Timers.add_in(
                     tx,
                     key=key,

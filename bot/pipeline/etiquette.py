@@ -3,12 +3,15 @@
 The checklist of RFC 3834 (Recommendations for Automatic Responses to Electronic Mail)
 section 2 and RFC 5230 (Sieve vacation) section 4.5. These checks suppress *replies*;
 rules may still file or forward such mail. Each returns the reason, for the audit log.
+Out-of-office replies without any header are told by their subject or text
+(bot.automatic).
 """
 
 from __future__ import annotations
 
 import re
 
+from bot.automatic import automatic_text_reason
 from bot.events import Event
 
 # RFC 5230 4.5: do not respond to these senders' local parts.
@@ -51,6 +54,10 @@ def no_reply_reason(event: Event, *, our_addresses: frozenset[str]) -> str | Non
     for name in _AUTO_HEADERS:
         if name in h:
             return f"{name} header: an automatic message"
+    # Many out-of-office replies carry no header at all, only "Automatic reply: ...".
+    marked = automatic_text_reason(event)
+    if marked:
+        return marked
     if h.get("x-spam-flag", "").strip().lower() == "yes":
         return "marked as spam"
     sender = event.sender.lower()

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from bot.errors import ConfigError
 from bot.owner import OwnerProfile
 from bot.rules.model import Rule, Rulebook, RuleHeader
+from bot.rules.template import problems as template_problems
 
 FENCE = "+++"
 OWNER_FILE = "owner.md"
@@ -121,10 +122,14 @@ def _key_line(header: str, loc: tuple[Any, ...], first_line: int) -> str:
     return ""
 
 
-def _validation_errors(path: Path, exc: ValidationError, header: str, first: int) -> list[str]:
+def _validation_errors(
+    path: Path, exc: ValidationError, header: str, first: int, *, skip: tuple[tuple[str, ...], ...] = ()
+) -> list[str]:
     out = []
     for err in exc.errors():
         loc = tuple(p for p in err["loc"] if not str(p).startswith("function-"))
+        if loc in skip:
+            continue
         key = ".".join(str(p) for p in loc) or "(header)"
         line = _key_line(header, loc, first)
         if err["type"] == "extra_forbidden":
@@ -135,16 +140,49 @@ def _validation_errors(path: Path, exc: ValidationError, header: str, first: int
     return out
 
 
+TEMPLATE_KEYS = (("reply", "template"), ("follow_up", "template"))
+
+
+def _template_errors(path: Path, raw: dict[str, Any], header: str, first: int) -> list[str]:
+    """Each unknown placeholder and malformed ``$`` in the rule's templates, on the line
+    where it is written: a template is sent unread, so a typo must stop ``deputy check``."""
+    out = []
+    for table, leaf in TEMPLATE_KEYS:
+        section = raw.get(table)
+        template = section.get(leaf) if isinstance(section, dict) else None
+        if not isinstance(template, str):
+            continue
+        for problem in template_problems(template):
+            line = _token_line(header, (table, leaf), problem.token, first)
+            out.append(f"{path}{line}: {table}.{leaf}: {problem.message}")
+    return out
+
+
+def _token_line(header: str, loc: tuple[str, ...], token: str, first: int) -> str:
+    """The line of ``token`` at or after the line of the key ``loc``; else the key's."""
+    key = _key_line(header, loc, first)
+    start = int(key[1:]) - first if key else 0
+    for offset, line in enumerate(header.splitlines()[start:], start=start):
+        if token in line:
+            return f":{first + offset}"
+    return key
+
+
 def parse_rule(path: Path, text: str, *, learned: bool = False) -> Rule:
     header_text, body, first = split_front_matter(path, text)
     try:
         raw = tomllib.loads(header_text)
     except tomllib.TOMLDecodeError as exc:
         raise _toml_error(path, exc, first) from None
+    errors = _template_errors(path, raw, header_text, first)
+    header: RuleHeader | None = None
     try:
         header = RuleHeader.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError("\n".join(_validation_errors(path, exc, header_text, first))) from None
+        # The templates' problems are reported above, each on its own line.
+        errors += _validation_errors(path, exc, header_text, first, skip=TEMPLATE_KEYS if errors else ())
+    if errors or header is None:
+        raise ConfigError("\n".join(errors))
     return Rule(name=header.name or path.stem, path=path, header=header, instructions=body, learned=learned)
 
 

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from bot.actions import ActionName  # the ``may`` names, kept in step with bot.actions.ACTIONS
 from bot.owner import OwnerProfile
+from bot.rules.template import problems
 
 
 class Strict(BaseModel):
@@ -114,10 +115,21 @@ class Mandate(Strict):
         return amount >= self.walk_away if self.side == "sell" else amount <= self.walk_away
 
 
+def _check_template(value: str | None) -> str | None:
+    """A template is sent unread: an unknown or malformed placeholder is an error here,
+    not a literal "$firstname" in a client's inbox (bot.rules.template)."""
+    found = problems(value) if value else []
+    if found:
+        raise ValueError("; ".join(p.message for p in found))
+    return value
+
+
 class ReplySpec(Strict):
-    # string.Template: $sender_name $sender $subject $owner_name $signature
+    # string.Template; the placeholders are bot.rules.template.PLACEHOLDERS.
     template: str | None = None
     auto_submitted: bool = True  # RFC 3834 Auto-Submitted: auto-replied (opt-out per rule)
+
+    _template = field_validator("template")(_check_template)
 
 
 class FileSpec(Strict):
@@ -146,6 +158,8 @@ class FollowUpSpec(Strict):
     max: int = Field(default=1, ge=0)  # nudges before the owner is told the thread went cold
     # The nudge (string.Template, like reply.template); "" = a short polite default.
     template: str = ""
+
+    _template = field_validator("template")(_check_template)
 
     @field_validator("after")
     @classmethod

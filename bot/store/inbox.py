@@ -64,6 +64,42 @@ class Inbox:
         return int(row[0]) if row and row[0] else 0
 
     @staticmethod
+    async def messages_since_in(tx: Tx, thread: str, event_id: str, *, limit: int = 200) -> list[Event]:
+        """The messages (anyone's, the owner's too) that came into ``thread`` after the
+        event ``event_id``, oldest first; none when that event is not in the inbox."""
+        cur = await tx.execute(
+            "SELECT body FROM inbox WHERE thread=? AND kind IN ('message', 'owner_message')"
+            " AND seq > (SELECT seq FROM inbox WHERE id=?) ORDER BY seq LIMIT ?",
+            (thread, event_id, limit),
+        )
+        return [Event.from_json(r[0]) for r in await cur.fetchall()]
+
+    @staticmethod
+    async def replies_to_in(tx: Tx, message_ids: list[str], *, after: str, limit: int = 50) -> list[Event]:
+        """Messages after the event ``after``, in any thread, whose In-Reply-To or
+        References name one of ``message_ids`` (RFC 5322 3.6.4): an answer to us that a
+        mail client filed under a thread of its own."""
+        if not message_ids:
+            return []
+        likes = " OR ".join("body LIKE ? ESCAPE '\\'" for _ in message_ids)
+        patterns = [
+            "%" + m.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%" for m in message_ids
+        ]
+        cur = await tx.execute(
+            f"SELECT body FROM inbox WHERE kind IN ('message', 'owner_message')"
+            f" AND seq > (SELECT seq FROM inbox WHERE id=?) AND ({likes}) ORDER BY seq LIMIT ?",
+            (after, *patterns, limit),
+        )
+        wanted = set(message_ids)
+        found = []
+        for row in await cur.fetchall():
+            event = Event.from_json(row[0])
+            refs = {event.refs.get("in_reply_to", ""), *event.refs.get("references", "").split()}
+            if refs & wanted:
+                found.append(event)
+        return found
+
+    @staticmethod
     async def event_in(tx: Tx, event_id: str) -> Event | None:
         cur = await tx.execute("SELECT body FROM inbox WHERE id=?", (event_id,))
         row = await cur.fetchone()

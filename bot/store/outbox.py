@@ -120,6 +120,22 @@ class Outbox:
     async def sends_to(self, recipient: str, *, since: float) -> int:
         return await self.db.read(sends_to, recipient, since)
 
+    @staticmethod
+    async def has_send_in(tx: Tx, thread: str) -> bool:
+        """Deputy wrote in ``thread`` (a send row, delivered or still on its way)."""
+        cur = await tx.execute("SELECT 1 FROM outbox WHERE thread=? AND op='send' LIMIT 1", (thread,))
+        return await cur.fetchone() is not None
+
+    @staticmethod
+    async def sent_message_ids_in(tx: Tx, thread: str) -> list[str]:
+        """The Message-IDs of what Deputy wrote in ``thread``: a reply to one of them
+        answers us, even when the other side's client started a new thread with it."""
+        cur = await tx.execute(
+            "SELECT payload FROM outbox WHERE thread=? AND op='send' ORDER BY seq", (thread,)
+        )
+        ids = [str(json.loads(r[0]).get("message_id", "")) for r in await cur.fetchall()]
+        return [i for i in ids if i]
+
     async def sent_texts(self, thread: str, *, limit: int = 10) -> list[str]:
         return await self.db.read(sent_texts, thread, limit)
 

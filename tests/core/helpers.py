@@ -13,6 +13,7 @@ _counter = itertools.count()
 def mail(
     *,
     sender: str = "bob@client.com",
+    sender_name: str = "",
     subject: str = "Hello",
     text: str = "Hi there",
     to: tuple[str, ...] = ("deputy@localhost",),
@@ -31,6 +32,7 @@ def mail(
         kind=kind,
         thread=thread or mid,
         sender=sender,
+        sender_name=sender_name,
         received_at=datetime.now(UTC),
         recipients=to,
         subject=subject,

@@ -32,6 +32,7 @@ FLOORS: dict[str, int] = {
 # store and the gate build on, and the handler that wires the desks together.
 MODULE_FLOORS: dict[str, int] = {
     "rules.model": 0,
+    "rules.template": 0,
     "gate.textscan": 0,
     "tasks.model": 0,
     "pipeline.dispatcher": 0,

@@ -83,3 +83,32 @@ async def test_record_commits_the_outcome(tmp_path: Path) -> None:
         assert outcome_of(checked) == "handled"
         await record(p.deps.commit, claimed, p.rulebook, ctx, decision, checked, started=0.0)
         assert (await p.audit()).outcome == "handled" and await p.done(claimed)
+
+
+async def test_etiquette_keeps_a_template_to_one_send_per_thread(tmp_path: Path) -> None:
+    """A model that writes the rule's template again in a thread where it went out is
+    stopped here, and the owner is asked instead."""
+    async with parts(tmp_path) as p:
+        _, ctx = await _context(p, sender_name="Anna Weber")
+        decision, _ = await Decide(None)(ctx, facts_of(ctx))
+        template_reply = next(a for a in decision.actions if isinstance(a, Reply))
+        again = replace(ctx, agent=replace(ctx.agent, sent=(template_reply.text,)))
+        out = etiquette_and_pause(Checked(allowed=[template_reply, File(folder="Invoices")]), again)
+        assert not any(isinstance(a, Reply) for a in out.allowed)
+        assert isinstance(out.allowed[-1], Escalate)
+        assert out.blocked == ["Reply: the template was already sent in this thread"]
+        other = Reply(text="Thanks Anna, the corrected invoice is noted.")
+        assert etiquette_and_pause(Checked(allowed=[other]), again).allowed == [other]
+
+
+async def test_etiquette_drops_a_follow_up_with_nothing_of_ours_to_follow(tmp_path: Path) -> None:
+    from bot.actions import FollowUp
+
+    async with parts(tmp_path) as p:
+        _, ctx = await _context(p)
+        nudge = FollowUp(after_hours=48)
+        alone = etiquette_and_pause(Checked(allowed=[nudge]), ctx, addresses=("deputy@localhost",))
+        assert alone.allowed == [] and alone.blocked == ["FollowUp: Deputy has not written in this thread"]
+        reply = Reply(text="Thanks, noted.")
+        kept = etiquette_and_pause(Checked(allowed=[reply, nudge]), ctx, addresses=("deputy@localhost",))
+        assert kept.allowed == [reply, nudge]
