@@ -1,9 +1,11 @@
-"""Step 4, gate: every action checked against the rule that allowed it; what is blocked
+"""Step 4, gate: every action checked against the rule that allowed it, each reply with
+its real recipients filled in first (the context step decided where a reply goes); what is blocked
 becomes an escalation saying which rule blocked it. The negotiation advances on what
 passed."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,6 +13,7 @@ from bot.actions import Action, Decision
 from bot.agent import negotiation
 from bot.config import Settings
 from bot.effects import asking
+from bot.effects.reply_message import addressed
 from bot.gate.policy import GateContext, PolicyGate
 from bot.judgment.context import Context
 from bot.rules.model import Rulebook
@@ -40,6 +43,7 @@ def gate_context(ctx: Context, *, settings: Settings, rulebook: Rulebook) -> Gat
         participants=frozenset(participants),
         replies_in_thread_24h=ctx.limits.replies_in_thread_24h,
         sends_to_correspondent_24h=ctx.limits.sends_to_correspondent_24h,
+        sends_to_24h=ctx.limits.sends_to,
         replies_per_thread_cap=settings.limits.replies_per_thread,
         sends_per_correspondent_cap=settings.limits.sends_per_correspondent,
         owner_addresses=frozenset(rulebook.owner.emails),
@@ -51,6 +55,7 @@ def gate_context(ctx: Context, *, settings: Settings, rulebook: Rulebook) -> Gat
 def check(
     gate: PolicyGate, decision: Decision, ctx: Context, *, settings: Settings, rulebook: Rulebook
 ) -> Checked:
+    decision = dataclasses.replace(decision, actions=addressed(decision.actions, ctx.reply_target))
     result = gate.check(decision, gate_context(ctx, settings=settings, rulebook=rulebook))
     state = None
     mandate = ctx.rule.mandate if ctx.rule is not None else None

@@ -15,7 +15,7 @@ from bot.effects.executor import Executor
 from bot.events import Event
 from bot.faults import fault
 from bot.rules.model import Rulebook
-from bot.store import AuditEntry, Claimed, Store, Tx
+from bot.store import AuditEntry, Claimed, Store, Tx, thread_key
 
 
 class Commit:
@@ -42,6 +42,8 @@ class Commit:
         """Apply ``actions`` on behalf of ``event`` (default: the claimed one) and finish."""
         target = event or claimed.event
         async with self.store.db.transaction() as tx:
+            if target.id == claimed.event.id and thread_key(target) != claimed.thread_key:
+                await self.store.inbox.rebind_in(tx, claimed.seq, thread_key(target))
             if negotiation_state is not None:
                 await self.store.negotiations.save_in(tx, *negotiation_state)
             applied = await self.executor.apply_in(
