@@ -16,6 +16,7 @@ from bot.effects import asking
 from bot.effects.reply_message import addressed
 from bot.gate.policy import GateContext, PolicyGate
 from bot.judgment.context import Context
+from bot.judgment.foreign import foreign_snippets
 from bot.rules.model import Rulebook
 
 
@@ -48,8 +49,20 @@ def gate_context(ctx: Context, *, settings: Settings, rulebook: Rulebook) -> Gat
         sends_per_correspondent_cap=settings.limits.sends_per_correspondent,
         owner_addresses=frozenset(rulebook.owner.emails),
         trusted_text="\n".join((*ctx.agent.sent, ctx.route.owner_note)),
+        foreign_snippets=foreign_snippets(ctx.others, own=_own_texts(ctx)),
         **negotiation_fields,
     )
+
+
+def _own_texts(ctx: Context) -> list[str]:
+    """Everything this conversation, the owner and the rule already say."""
+    rule = ctx.rule
+    texts = [ctx.event.subject, ctx.event.text, *ctx.agent.sent, ctx.route.owner_note]
+    texts += [t for e in ctx.agent.history for t in (e.subject, e.text)]
+    texts += [t for _, t in ctx.agent.memory]
+    if rule is not None:
+        texts += [rule.instructions, rule.header.reply.template or "" if rule.header.reply else ""]
+    return texts
 
 
 def check(
