@@ -249,6 +249,8 @@ async def test_forwarded_telegram_message_is_never_a_command(
     assert await tg_deputy.store.kv.get("paused") != "1"
     rows = await tg_deputy.store.db.fetchall("SELECT id FROM tasks")
     assert rows == []
+    audit = await tg_deputy.store.db.fetchall("SELECT outcome, reasons FROM audit")
+    assert [a["outcome"] for a in audit] == ["ignored"] and "note" in audit[0]["reasons"]
 
 
 async def test_the_owners_own_pause_still_pauses(tg_deputy: Deputy, tg: FakeTelegram) -> None:
