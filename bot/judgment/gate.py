@@ -14,9 +14,9 @@ from bot.agent import negotiation
 from bot.config import Settings
 from bot.effects import asking
 from bot.effects.reply_message import addressed
+from bot.gate.foreign import foreign_snippets
 from bot.gate.policy import GateContext, PolicyGate
 from bot.judgment.context import Context
-from bot.judgment.foreign import foreign_snippets
 from bot.rules.model import Rulebook
 
 
