@@ -39,6 +39,7 @@ class Offer:
     amount: float
     currency: str
     final: bool = False  # accepting the counterpart's offer closes the deal
+    to: tuple[str, ...] = ()  # resolved before the gate (bot/effects/reply_message.addressed)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -1,11 +1,13 @@
 """Prompt assembly: a stable prefix, then the event as clearly marked data.
 
 Why this layout: providers cache a prompt's longest unchanged prefix, so everything that
-is the same for every event (instructions, owner profile, ALL rules in rulebook order)
-comes first, byte-identical from event to event. What changes (the situation, the thread,
-the message) comes last, and every piece a third party wrote is wrapped in
-``<untrusted_*>`` tags, with any look-alike tag inside the data defused, so the model can
-tell data from instructions. This is a courtesy to the model, not the defence: the
+is the same for every event (instructions, owner profile) comes first, byte-identical
+from event to event. What changes (the governing rule, the situation, the thread, the
+message) comes last. The model sees the matched rule and this conversation only: no
+other rule's mandate or instructions, no other correspondent's text (DESIGN.md, facts),
+so nothing of them can be talked out of it. Every piece a third party wrote is wrapped
+in ``<untrusted_*>`` tags, with any look-alike tag inside the data defused, so the model
+can tell data from instructions. This is a courtesy to the model, not the defence: the
 policy gate is. Secrets (webhook URLs, API keys) never enter a prompt.
 """
 
@@ -133,9 +135,9 @@ def owner_section(owner: OwnerProfile) -> str:
 
 
 def stable_prefix(rulebook: Rulebook) -> str:
-    """Identical for every event under the same rulebook: cacheable."""
-    rules = "\n\n".join(rule_section(r) for r in rulebook.rules)
-    return f"{SYSTEM_INSTRUCTIONS}\n{owner_section(rulebook.owner)}\n\n# Rules\n\n{rules}\n"
+    """Identical for every event under the same owner: cacheable. No rule is in it:
+    each event's prompt carries its governing rule only."""
+    return f"{SYSTEM_INSTRUCTIONS}\n{owner_section(rulebook.owner)}\n"
 
 
 def render_event(event: Event, *, role: str) -> str:
@@ -200,11 +202,7 @@ def build_messages(
     if rule is None:
         parts.append("No rule covers it. You may only call ask_owner, with a short summary.")
     else:
-        others = [r.name for r in ctx.rules[1:]]
-        parts.append(
-            f"Governing rule: '{rule.name}'."
-            + (f" Other matching rules (not governing): {others}." if others else "")
-        )
+        parts.append(f"Governing rule: '{rule.name}'.\n\n# Rule\n\n{rule_section(rule)}")
     parts.append(f"Tools available now: {', '.join(tool_names)}.")
     parts.append("People in this conversation: " + ", ".join(sorted(event.participants)))
     negotiation = negotiation_section(ctx, plan, their_offer)

@@ -67,6 +67,9 @@ class JudgmentDesk:
             rulebook=rulebook,
             before_seq=claimed.seq,
             with_model=deps.agent is not None,
+            mail=deps.executor.channels.speaks_mail(
+                route.event.channel, kind=route.event.refs.get("channel_type", "")
+            ),
         )
         decision, asked_model = await self.decide(ctx)
         if asked_model:

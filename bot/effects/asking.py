@@ -31,8 +31,30 @@ def ask(
 
 
 def preview(actions: tuple[Action, ...]) -> str:
-    """What would leave, as the owner sees it in a question."""
-    return "; ".join(f"{type(a).__name__}: {action_to_dict(a).get('text', '')[:120]}" for a in actions)
+    """What would leave, as the owner sees it in a question: for a message, whom it goes
+    to and its full text (the owner's yes covers exactly what they were shown)."""
+    return "\n\n".join(_shown(a) for a in actions)
+
+
+def _shown(action: Action) -> str:
+    name = type(action).__name__
+    match action:
+        case Reply() | Offer():
+            cc = action.cc if isinstance(action, Reply) else ()
+            to = ", ".join(action.to) or "the sender"
+            head = f"{name} to {to}" + (f", cc {', '.join(cc)}" if cc else "")
+            if isinstance(action, Offer):
+                head += f" (offer {action.amount:g} {action.currency})"
+            return f"{head}:\n{_quoted(action.text)}"
+        case Forward():
+            return f"{name} to {', '.join(action.to)}:\n{_quoted(action.note)}"
+        case _:
+            text = str(action_to_dict(action).get("text", ""))
+            return f"{name}: {text}" if text else name
+
+
+def _quoted(text: str) -> str:
+    return "\n".join("| " + line for line in text.strip().splitlines()) or "| (empty)"
 
 
 def hold_for_approval(
@@ -78,8 +100,10 @@ def blocked(result: GateResult, decision: Decision) -> Escalate | None:
         return None
     rule = decision.rule or "(no rule)"
     why = "; ".join(reason for _, reason in result.blocked)
+    held = tuple(a for a, _ in result.blocked)
     return ask(
-        f"I wanted to act but rule '{rule}' does not allow it: {why}. What should I do?",
+        f"I wanted to act but rule '{rule}' does not allow it: {why}.\n\n"
+        f"What I would do:\n{preview(held)}\n\nWhat should I do?",
         reason=why,
         options=("Do it anyway", "Do nothing"),
         option_actions=(tuple(a for a, _ in result.blocked), (Ignore(reason="owner declined"),)),

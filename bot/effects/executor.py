@@ -96,7 +96,7 @@ class Executor(OwnerRows):
         match action:
             case Reply() | Offer():
                 text = action.text
-                to = action.to if isinstance(action, Reply) and action.to else ()
+                to = action.to
                 auto = action.auto_submitted if isinstance(action, Reply) else True
                 message = reply_message(
                     event,
@@ -120,6 +120,8 @@ class Executor(OwnerRows):
                         thread=thread,
                         recipient=message.to[0] if message.to else "",
                         autonomous=autonomous,
+                        recipients=(*message.to, *message.cc),
+                        budget=self.settings.limits.sends_per_correspondent if autonomous else None,
                     ),
                 )
                 return f"{action_name(action)} to {', '.join(message.to)}"

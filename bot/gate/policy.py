@@ -13,7 +13,8 @@ Only the rule, the owner and what Deputy itself already sent are trusted sources
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import assert_never
@@ -60,7 +61,10 @@ class GateContext:
     rule: Rule | None
     participants: frozenset[str]  # everyone in this thread so far (lower-cased)
     replies_in_thread_24h: int = 0
-    sends_to_correspondent_24h: int = 0
+    sends_to_correspondent_24h: int = 0  # autonomous messages to the sender in 24 h
+    # ... and to every address a reply may reach (the budget counts real recipients);
+    # when empty, every recipient is taken to have had ``sends_to_correspondent_24h``.
+    sends_to_24h: Mapping[str, int] = field(default_factory=dict)
     replies_per_thread_cap: int = 3
     sends_per_correspondent_cap: int = 10
     owner_authorized: bool = False  # the owner approved these actions explicitly
@@ -92,19 +96,23 @@ class PolicyGate:
         blocked: list[tuple[Action, str]] = []
         replies = ctx.replies_in_thread_24h
         offers = 0
+        sent: Counter[str] = Counter()  # what this decision already sends, per recipient
         for action in decision.actions:
-            reason = self._check_one(action, ctx, replies, offers)
+            reason = self._check_one(action, ctx, replies, offers, sent)
             if reason is None:
                 allowed.append(action)
                 if isinstance(action, Reply | Offer):
                     replies += 1
+                    sent.update(_real_recipients(action, ctx))
                 if isinstance(action, Offer):
                     offers += 1
             else:
                 blocked.append((action, reason))
         return GateResult(allowed=tuple(allowed), blocked=tuple(blocked))
 
-    def _check_one(self, action: Action, ctx: GateContext, replies: int, offers: int) -> str | None:
+    def _check_one(
+        self, action: Action, ctx: GateContext, replies: int, offers: int, sent: Counter[str]
+    ) -> str | None:
         rule = ctx.rule
         match action:
             case Escalate() | Ignore() | Notify():
@@ -120,22 +128,25 @@ class PolicyGate:
         name = action_name(action)
         if name not in rule.may:
             return f"'{name}' is not in the rule's 'may' list"
-        return _headers_safe(action) or self._by_kind(action, rule, ctx, replies, offers)
+        return _headers_safe(action) or self._by_kind(action, rule, ctx, replies, offers, sent)
 
-    def _by_kind(self, action: Action, rule: Rule, ctx: GateContext, replies: int, offers: int) -> str | None:
+    def _by_kind(
+        self, action: Action, rule: Rule, ctx: GateContext, replies: int, offers: int, sent: Counter[str]
+    ) -> str | None:
         match action:
             case Reply():
                 return (
                     self._auto_submitted(action, rule)
-                    or self._recipients(action.to + action.cc, ctx)
-                    or self._budget(ctx, replies)
+                    or self._recipients(_real_recipients(action, ctx), ctx)
+                    or self._budget(ctx, replies, _real_recipients(action, ctx), sent)
                     or self._content(action.text, ctx)
                 )
             case Offer():
                 if offers:
                     return "only one offer per message"
                 return (
-                    self._budget(ctx, replies)
+                    self._recipients(_real_recipients(action, ctx), ctx)
+                    or self._budget(ctx, replies, _real_recipients(action, ctx), sent)
                     or self._offer(action, ctx)
                     or self._content(action.text, ctx, offered=action.amount)
                 )
@@ -174,7 +185,14 @@ class PolicyGate:
     def _recipients(self, recipients: Iterable[str], ctx: GateContext) -> str | None:
         outside = [r for r in recipients if r.strip().lower() not in ctx.participants]
         if outside:
-            return f"recipient {', '.join(outside)} is not part of this conversation"
+            named = ", ".join(outside)
+            reply_to = ctx.event.headers.get("reply-to", "")
+            if any(r.strip().lower() in reply_to.lower() for r in outside):
+                return (
+                    f"recipient {named} (the message's Reply-To, not its sender "
+                    f"{ctx.event.sender}) is not part of this conversation"
+                )
+            return f"recipient {named} is not part of this conversation"
         return None
 
     def _auto_submitted(self, reply: Reply, rule: Rule) -> str | None:
@@ -183,17 +201,26 @@ class PolicyGate:
             return "replies under this rule must be marked Auto-Submitted"
         return None
 
-    def _budget(self, ctx: GateContext, replies: int) -> str | None:
+    def _budget(
+        self, ctx: GateContext, replies: int, recipients: tuple[str, ...], sent: Counter[str]
+    ) -> str | None:
+        """The thread's reply cap, and the send budget of every real recipient (not the
+        sender's: a Reply-To or a Cc makes them differ)."""
         cap = ctx.replies_per_thread_cap
         if ctx.rule and ctx.rule.header.limits.replies_per_thread is not None:
             cap = ctx.rule.header.limits.replies_per_thread
         if replies >= cap:
             return f"reply cap reached ({cap} autonomous replies in this thread in 24 h)"
-        if ctx.sends_to_correspondent_24h >= ctx.sends_per_correspondent_cap:
-            return (
-                f"send budget reached ({ctx.sends_per_correspondent_cap} messages to "
-                f"{ctx.event.sender} in 24 h)"
-            )
+        for recipient in recipients:
+            address = recipient.strip().lower()
+            if ctx.sends_to_24h:
+                count = ctx.sends_to_24h.get(address, 0)
+            else:
+                count = ctx.sends_to_correspondent_24h
+            if count + sent[address] >= ctx.sends_per_correspondent_cap:
+                return (
+                    f"send budget reached ({ctx.sends_per_correspondent_cap} messages to {recipient} in 24 h)"
+                )
         return None
 
     def _foreign(self, text: str, ctx: GateContext) -> str | None:
@@ -299,6 +326,14 @@ class PolicyGate:
         return self._foreign(action.fact, ctx) or self._content(action.fact, ctx)
 
 
+def _real_recipients(action: Reply | Offer, ctx: GateContext) -> tuple[str, ...]:
+    """Whom the message reaches: its addressees (resolved before the gate,
+    bot/effects/reply_message.addressed), or the sender when it names nobody."""
+    cc = action.cc if isinstance(action, Reply) else ()
+    found = (*action.to, *cc) or ((ctx.event.sender,) if ctx.event.sender else ())
+    return tuple(dict.fromkeys(a.strip().lower() for a in found))
+
+
 def _file(action: File, rule: Rule) -> str | None:
     spec = rule.header.file
     if spec is None or action.folder != spec.folder:
@@ -332,7 +367,10 @@ def _headers_safe(action: Action) -> str | None:
         case Remember():
             fields = [action.subject]
         case Offer():
-            fields = [action.currency]
+            fields = [action.currency, *action.to]
+            bad = [a for a in action.to if not is_address(a.strip())]
+            if bad and not any(HEADER_UNSAFE.search(f) for f in fields):
+                return f"recipient {bad[0]!r} is not a single plain address"
         case Escalate() | Ignore() | FollowUp() | Notify():
             fields = []
         case _:

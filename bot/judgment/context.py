@@ -1,12 +1,19 @@
-"""Step 1, context: what the decision may see, read in one round trip."""
+"""Step 1, context: what the decision may see, read in one round trip.
+
+Two things are decided here, before any decision, because the gate must check them:
+which conversation the message belongs to (a mail joins the thread its headers name only
+when its sender takes part in it, bot/store/thread_context.py), and where a reply would
+go (Reply-To, else the sender: ``reply_target``)."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 
 from bot.agent import negotiation
 from bot.agent.base import AgentContext
+from bot.effects.reply_message import reply_target
 from bot.events import Event
 from bot.pipeline.router import Judge
 from bot.rules.model import Rule, Rulebook
@@ -24,15 +31,26 @@ class Context:
     route: Judge
     agent: AgentContext
     limits: Limits
+    reply_target: tuple[str, ...] = ()  # where a reply without its own ``to`` goes
+    others: tuple[Event, ...] = ()  # recent messages of other conversations (a model's run only)
 
 
 async def read_context(
-    store: Store, *, route: Judge, rulebook: Rulebook, before_seq: int, with_model: bool
+    store: Store,
+    *,
+    route: Judge,
+    rulebook: Rulebook,
+    before_seq: int,
+    with_model: bool,
+    mail: bool = False,
 ) -> Context:
-    """Memory is read only by a model, the negotiation state by a model or a mandate."""
+    """Memory is read only by a model, the negotiation state by a model or a mandate.
+    ``mail``: the event's channel speaks email, where thread keys come from headers the
+    sender wrote; the verified owner's messages always join."""
     event = route.event
     thread = thread_key(event)
     rule = route.rules[0] if route.rules else None
+    target = reply_target(event) if mail else ()  # chat: the chat itself, by its ids
     known = await read_thread_context(
         store.db,
         thread=thread,
@@ -41,7 +59,16 @@ async def read_context(
         since=time.time() - DAY,
         with_memory=with_model,
         with_negotiation=with_model or (rule is not None and rule.mandate is not None),
+        bind=mail and not event.sender_verified_owner and not event.refs.get("forwarded_by_owner"),
+        addresses=(*event.participants, *target),
+        with_others=with_model,
     )
+    if known.thread and known.thread != thread:
+        # Its own conversation: the same event under the sender-scoped key, so replies,
+        # caps and the negotiation state are those of this sender's conversation.
+        event = dataclasses.replace(event, thread=known.thread.split(":", 1)[1])
+        route = dataclasses.replace(route, event=event)
+        thread = known.thread
     state = negotiation.state_from_json(known.negotiation) if known.negotiation else None
     agent_ctx = AgentContext(
         event=event,
@@ -54,12 +81,26 @@ async def read_context(
         extra={"owner_instruction": route.owner_note} if route.owner_note else {},
         facts=route.facts,
     )
-    return Context(event=event, thread=thread, rule=rule, route=route, agent=agent_ctx, limits=known.limits)
+    return Context(
+        event=event,
+        thread=thread,
+        rule=rule,
+        route=route,
+        agent=agent_ctx,
+        limits=known.limits,
+        reply_target=target,
+        others=known.others,
+    )
 
 
 async def recount(store: Store, ctx: Context) -> Context:
     """A model call takes seconds: count again what may have changed meanwhile."""
-    limits = await read_limits(store.db, thread=ctx.thread, sender=ctx.event.sender, since=time.time() - DAY)
-    return Context(
-        event=ctx.event, thread=ctx.thread, rule=ctx.rule, route=ctx.route, agent=ctx.agent, limits=limits
+    participants = {p for e in ctx.agent.history for p in e.participants} | ctx.event.participants
+    limits = await read_limits(
+        store.db,
+        thread=ctx.thread,
+        sender=ctx.event.sender,
+        since=time.time() - DAY,
+        addresses=(*participants, *ctx.reply_target),
     )
+    return dataclasses.replace(ctx, limits=limits)

@@ -31,7 +31,7 @@ def etiquette_and_pause(checked: Checked, ctx: Context, *, addresses: Iterable[s
             allowed,
             outgoing=EXTERNAL,
             rule=ctx.rule.name if ctx.rule else "",
-            question=lambda held: f"Autonomy is paused. I would do: {preview(held)}. Go ahead?",
+            question=lambda held: f"Autonomy is paused. I would do:\n\n{preview(held)}\n\nGo ahead?",
         )
     return Checked(allowed=allowed, blocked=blocked, negotiation_state=checked.negotiation_state)
 

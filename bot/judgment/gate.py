@@ -1,9 +1,11 @@
-"""Step 4, gate: every action checked against the rule that allowed it; what is blocked
+"""Step 4, gate: every action checked against the rule that allowed it, each reply with
+its real recipients filled in first (the context step decided where a reply goes); what is blocked
 becomes an escalation saying which rule blocked it. The negotiation advances on what
 passed."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,6 +13,8 @@ from bot.actions import Action, Decision
 from bot.agent import negotiation
 from bot.config import Settings
 from bot.effects import asking
+from bot.effects.reply_message import addressed
+from bot.gate.foreign import foreign_snippets
 from bot.gate.policy import GateContext, PolicyGate
 from bot.judgment.context import Context
 from bot.rules.model import Rulebook
@@ -40,18 +44,32 @@ def gate_context(ctx: Context, *, settings: Settings, rulebook: Rulebook) -> Gat
         participants=frozenset(participants),
         replies_in_thread_24h=ctx.limits.replies_in_thread_24h,
         sends_to_correspondent_24h=ctx.limits.sends_to_correspondent_24h,
+        sends_to_24h=ctx.limits.sends_to,
         replies_per_thread_cap=settings.limits.replies_per_thread,
         sends_per_correspondent_cap=settings.limits.sends_per_correspondent,
         owner_addresses=frozenset(rulebook.owner.emails),
         trusted_text="\n".join((*ctx.agent.sent, ctx.route.owner_note)),
         facts=ctx.route.facts,
+        foreign_snippets=foreign_snippets(ctx.others, own=_own_texts(ctx)),
         **negotiation_fields,
     )
+
+
+def _own_texts(ctx: Context) -> list[str]:
+    """Everything this conversation, the owner and the rule already say."""
+    rule = ctx.rule
+    texts = [ctx.event.subject, ctx.event.text, *ctx.agent.sent, ctx.route.owner_note]
+    texts += [t for e in ctx.agent.history for t in (e.subject, e.text)]
+    texts += [t for _, t in ctx.agent.memory]
+    if rule is not None:
+        texts += [rule.instructions, rule.header.reply.template or "" if rule.header.reply else ""]
+    return texts
 
 
 def check(
     gate: PolicyGate, decision: Decision, ctx: Context, *, settings: Settings, rulebook: Rulebook
 ) -> Checked:
+    decision = dataclasses.replace(decision, actions=addressed(decision.actions, ctx.reply_target))
     result = gate.check(decision, gate_context(ctx, settings=settings, rulebook=rulebook))
     state = None
     mandate = ctx.rule.mandate if ctx.rule is not None else None

@@ -79,6 +79,8 @@ class Commit:
             )
             return
         async with self.store.db.transaction() as tx:
+            if target.id == claimed.event.id and thread_key(target) != claimed.thread_key:
+                await self.store.inbox.rebind_in(tx, claimed.seq, thread_key(target))
             if negotiation_state is not None:
                 await self.store.negotiations.save_in(tx, *negotiation_state)
             if facts is not None:

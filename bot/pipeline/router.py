@@ -104,6 +104,10 @@ class Router:
             return Scheduled(event.kind)
         if event.sender.lower() in self.own_addresses or event.refs.get("from_self") == "1":
             return Drop("our own message")
+        if event.refs.get("owner_forward") == "1":
+            return Drop("the owner forwarded a chat message: a note, never a command")
+        if event.refs.get("owner_not_addressed") == "1":
+            return Drop("the owner's mail was addressed to someone else: not a command")
         answer = await self._answer(event)
         if answer is not None:
             if not event.sender_verified_owner:

@@ -133,6 +133,12 @@ class Inbox:
         ]
 
     @staticmethod
+    async def rebind_in(tx: Tx, seq: int, thread: str) -> None:
+        """The event turned out to belong to another conversation than its headers named
+        (its sender is not part of that one): later reads of either thread see that."""
+        await defer(tx, "UPDATE inbox SET thread=? WHERE seq=?", (thread, seq))
+
+    @staticmethod
     async def finish_in(tx: Tx, seq: int) -> None:
         await defer(
             tx, "UPDATE inbox SET state='done', done_at=?, last_error='' WHERE seq=?", (time.time(), seq)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.delivery import Delivery
@@ -19,6 +20,11 @@ from bot.store.db_thread import pending_in_order
 # Built once: json.dumps with options builds a new encoder on every call (issue 3).
 _ENCODE_PAYLOAD = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 _ENCODE_RECEIPT = json.JSONEncoder(sort_keys=True).encode
+DAY = 86400.0
+INSERT_OUTBOX = (
+    "INSERT OR IGNORE INTO outbox (key, event_id, connector, op, payload, thread,"
+    " recipient, autonomous, escalation_id, created_at, next_at)"
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -33,6 +39,11 @@ class OutboxRow:
     autonomous: bool = True
     escalation_id: int | None = None
     not_before: float = 0.0  # hold delivery until then (the owner's quiet hours)
+    # Everyone an autonomous message reaches (To and Cc): what the send budget counts.
+    recipients: tuple[str, ...] = ()
+    # The per-correspondent cap, checked again where the row is written: workers judge
+    # different threads at once, so two of them may both have read "9 of 10".
+    budget: int | None = None
 
 
 class Outbox:
@@ -41,25 +52,47 @@ class Outbox:
 
     @staticmethod
     async def add_in(tx: Tx, row: OutboxRow) -> None:
-        """Sent with the transaction's COMMIT (``INSERT OR IGNORE``: a rerun adds nothing)."""
-        await defer(
-            tx,
-            "INSERT OR IGNORE INTO outbox (key, event_id, connector, op, payload, thread,"
-            " recipient, autonomous, escalation_id, created_at, next_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                row.key,
-                row.event_id,
-                row.connector,
-                row.op,
-                _ENCODE_PAYLOAD(row.payload),
-                row.thread,
-                row.recipient.lower(),
-                int(row.autonomous),
-                row.escalation_id,
-                time.time(),
-                row.not_before,
-            ),
+        """Sent with the transaction's COMMIT (``INSERT OR IGNORE``: a rerun adds nothing).
+
+        An autonomous send with a ``budget`` is inserted only while none of its
+        recipients has had ``budget`` autonomous messages in 24 h: the statement runs in
+        the group commit, after the other transactions' inserts, so the cap holds under
+        concurrency without a round trip of its own."""
+        values = (
+            row.key,
+            row.event_id,
+            row.connector,
+            row.op,
+            _ENCODE_PAYLOAD(row.payload),
+            row.thread,
+            row.recipient.lower(),
+            int(row.autonomous),
+            row.escalation_id,
+            time.time(),
+            row.not_before,
         )
+        counted = tuple(dict.fromkeys(r.strip().lower() for r in row.recipients if r.strip()))
+        if row.op != "send" or not row.autonomous or not counted:
+            await defer(tx, INSERT_OUTBOX + " VALUES (?,?,?,?,?,?,?,?,?,?,?)", values)
+            return
+        if row.budget is None:
+            await defer(tx, INSERT_OUTBOX + " VALUES (?,?,?,?,?,?,?,?,?,?,?)", values)
+        else:
+            marks = ",".join("?" * len(counted))
+            await defer(
+                tx,
+                INSERT_OUTBOX + " SELECT ?,?,?,?,?,?,?,?,?,?,? WHERE NOT EXISTS (SELECT 1 FROM"
+                f" send_recipients WHERE recipient IN ({marks}) AND created_at>=?"
+                " GROUP BY recipient HAVING COUNT(*)>=?)",
+                (*values, *counted, time.time() - DAY, row.budget),
+            )
+        for recipient in counted:
+            await defer(
+                tx,
+                "INSERT OR IGNORE INTO send_recipients (outbox_key, recipient, created_at)"
+                " SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM outbox WHERE key=?)",
+                (row.key, recipient, time.time(), row.key),
+            )
 
     async def recover(self) -> int:
         async with self.db.transaction() as tx:
@@ -136,6 +169,9 @@ class Outbox:
         ids = [str(json.loads(r[0]).get("message_id", "")) for r in await cur.fetchall()]
         return [i for i in ids if i]
 
+    async def sends_to_each(self, recipients: Iterable[str], *, since: float) -> dict[str, int]:
+        return await self.db.read(sends_to_each, tuple(recipients), since)
+
     async def sent_texts(self, thread: str, *, limit: int = 10) -> list[str]:
         return await self.db.read(sent_texts, thread, limit)
 
@@ -183,12 +219,23 @@ def autonomous_replies(conn: sqlite3.Connection, thread: str, since: float) -> i
 
 
 def sends_to(conn: sqlite3.Connection, recipient: str, since: float) -> int:
-    """Messages Deputy sent on its own to one correspondent since a moment: the send budget."""
-    row = conn.execute(
-        "SELECT COUNT(*) FROM outbox WHERE recipient=? AND autonomous=1 AND op='send' AND created_at>=?",
-        (recipient.lower(), since),
-    ).fetchone()
-    return int(row[0]) if row else 0
+    """Messages Deputy sent on its own to one correspondent since a moment: the send
+    budget. Every recipient counts (To and Cc), not only the first one."""
+    return sends_to_each(conn, (recipient,), since).get(recipient.lower(), 0)
+
+
+def sends_to_each(conn: sqlite3.Connection, recipients: Iterable[str], since: float) -> dict[str, int]:
+    """``sends_to`` for several addresses in one statement (the thread's participants)."""
+    wanted = sorted({r.strip().lower() for r in recipients if r.strip()})
+    if not wanted:
+        return {}
+    marks = ",".join("?" * len(wanted))
+    rows = conn.execute(
+        f"SELECT recipient, COUNT(*) FROM send_recipients WHERE recipient IN ({marks})"
+        " AND created_at>=? GROUP BY recipient",
+        (*wanted, since),
+    ).fetchall()
+    return {str(r[0]): int(r[1]) for r in rows}
 
 
 def sent_texts(conn: sqlite3.Connection, thread: str, limit: int = 10) -> list[str]:

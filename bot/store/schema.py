@@ -217,3 +217,20 @@ MIGRATIONS.append(
     CREATE INDEX inbox_sender ON inbox(sender, seq)
     """
 )
+
+MIGRATIONS.append(
+    # 6: the send budget counts every real recipient of an autonomous message (To and Cc,
+    # Reply-To resolved), not only the first one: one row per recipient.
+    """
+    CREATE TABLE send_recipients (
+        outbox_key TEXT NOT NULL,
+        recipient TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        PRIMARY KEY (outbox_key, recipient)
+    );
+    CREATE INDEX send_recipients_by ON send_recipients(recipient, created_at);
+    INSERT OR IGNORE INTO send_recipients (outbox_key, recipient, created_at)
+        SELECT key, recipient, created_at FROM outbox
+        WHERE op='send' AND autonomous=1 AND recipient != ''
+    """
+)

@@ -16,8 +16,9 @@ if TYPE_CHECKING:
 from bot.actions import Action, Decision, Notify, Reply
 from bot.config import Settings
 from bot.effects import asking
-from bot.effects.asking import hold_for_approval
+from bot.effects.asking import hold_for_approval, preview
 from bot.effects.executor import Executor
+from bot.effects.reply_message import addressed, reply_target
 from bot.events import Event
 from bot.gate.policy import GateContext, PolicyGate, money_in
 from bot.pipeline.commit import Commit
@@ -113,12 +114,18 @@ class TaskTools:
         rule = self.rule_for(task)
         now = time.time()
         thread = thread_key(event)
+        # Where each message goes is decided here, before the gate (a reply's Reply-To is
+        # the counterpart's to write, and is checked against the task's recipients).
+        actions = list(addressed(tuple(actions), reply_target(event)))
+        counted = {a.lower() for m in actions if isinstance(m, Reply) for a in (*m.to, *m.cc)}
+        sends = await self.store.outbox.sends_to_each({event.sender.lower(), *counted}, since=now - DAY)
         ctx = GateContext(
             event=event,
             rule=rule,
             participants=frozenset(task.spec.to),  # the task grants exactly its recipients
             replies_in_thread_24h=await self.store.outbox.autonomous_replies(thread, since=now - DAY),
-            sends_to_correspondent_24h=await self.store.outbox.sends_to(event.sender, since=now - DAY),
+            sends_to_correspondent_24h=sends.get(event.sender.lower(), 0),
+            sends_to_24h=sends,
             replies_per_thread_cap=self.settings.limits.replies_per_thread,
             sends_per_correspondent_cap=self.settings.limits.sends_per_correspondent,
             owner_addresses=frozenset(rulebook.owner.emails),
@@ -134,9 +141,7 @@ class TaskTools:
         if not owner_ok and await self.store.kv.get("paused") == "1":
 
             def question(held: tuple[Action, ...]) -> str:
-                texts = "; ".join(a.text[:120] for a in held if isinstance(a, Reply))
-                who = event.sender
-                return f"Autonomy is paused. For task #{task.id} I would write to {who}: {texts}. Go ahead?"
+                return f"Autonomy is paused. For task #{task.id} I would do:\n\n{preview(held)}\n\nGo ahead?"
 
             allowed = hold_for_approval(allowed, outgoing=(Reply,), rule=rule.name, question=question)
         applied = await self.executor.apply_in(

@@ -164,6 +164,11 @@ def _parse(
         own_addresses=own_addresses,
         plus_secret=owner_plus_secret,
     )
+    not_addressed = verdict.verified and not _addressed_to_us(recipient_pairs, own_addresses)
+    if not_addressed:
+        # A genuine owner-signed mail to someone else, replayed to Deputy: the signature
+        # proves who wrote it, not that it was meant for Deputy. Never a command.
+        verdict = OwnerVerdict(False, reason="the owner's mail is not addressed to Deputy")
     redact = _redactor(owner_plus_secret)
     recipients = tuple(dict.fromkeys(redact(a) for _, a in recipient_pairs))
 
@@ -205,6 +210,8 @@ def _parse(
         "report_type": str(report_type).lower(),
         "owner_auth": verdict.method,
     }
+    if not_addressed:
+        refs["owner_not_addressed"] = "1"
     for key, value in extra_refs.items():
         refs[str(key)] = clean(value, limit=1000)
 
@@ -233,6 +240,14 @@ def _parse(
         defects=tuple(dict.fromkeys(defects))[:100],
     )
     return ParseResult(event)
+
+
+def _addressed_to_us(recipients: list[tuple[str, str]], own_addresses: tuple[str, ...]) -> bool:
+    """One of To/Cc is Deputy's (a subaddress counts: deputy+secret@ is deputy@). Only
+    the signed header fields count; Delivered-To says where a copy landed, not whom the
+    owner wrote to."""
+    own = {normalize(a) for a in own_addresses if a}
+    return any(split_plus(normalize(a))[0] in own or normalize(a) in own for _, a in recipients)
 
 
 def _redactor(secret: str | None) -> _Redact:

@@ -36,6 +36,19 @@ def is_owner(user: str, team: str, *, ident: Identity, direct: bool) -> bool:
     return bool(ident.owner_user) and direct and user == ident.owner_user and (team == ident.owner_team)
 
 
+def is_share(event: dict[str, Any]) -> bool:
+    """A shared or forwarded message: Slack attaches the original with ``is_share`` /
+    ``is_msg_unfurl`` (and ``original`` / ``from_url`` pointing at it)."""
+    if event.get("subtype") in ("message_share", "share"):
+        return True
+    for attachment in event.get("attachments") or []:
+        if isinstance(attachment, dict) and (
+            attachment.get("is_share") or attachment.get("is_msg_unfurl") or attachment.get("is_forwarded")
+        ):
+            return True
+    return False
+
+
 def message_event(body: dict[str, Any], *, ident: Identity, prompt_reply: bool) -> Event | None:
     """A message event, or None for what is not intake. ``prompt_reply``: the thread it
     belongs to is one of our prompts (the caller checks its record of prompts)."""
@@ -52,7 +65,10 @@ def message_event(body: dict[str, Any], *, ident: Identity, prompt_reply: bool) 
     channel_type = str(event.get("channel_type", ""))
     direct = channel_type == "im"
     team = str(event.get("user_team") or event.get("team") or body.get("team_id") or "")
-    owner = is_owner(user, team, ident=ident, direct=direct)
+    shared = is_share(event)
+    # A shared (forwarded) message carries someone else's words: from the owner it is a
+    # note, never a command.
+    owner = is_owner(user, team, ident=ident, direct=direct) and not shared
     refs = {
         "channel_type": CHANNEL_TYPE,
         "channel": channel,
@@ -62,6 +78,10 @@ def message_event(body: dict[str, Any], *, ident: Identity, prompt_reply: bool) 
         # A reply goes into the thread; in a DM, only when the message was in one.
         "thread_ts": thread_ts or ("" if direct else ts),
     }
+    if shared:
+        refs["forwarded"] = "1"
+        if is_owner(user, team, ident=ident, direct=direct):
+            refs["owner_forward"] = "1"
     kind = "owner_message" if owner else "message"
     if thread_ts and thread_ts != ts:
         refs["reply_to"] = thread_ts

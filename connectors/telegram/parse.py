@@ -53,8 +53,15 @@ def message_event(update: Update, *, ident: Identity, prompt_reply: bool) -> Eve
     user = message.from_user
     if ident.bot_id is not None and user.id == ident.bot_id:
         return None
-    owner = is_owner(user, message.chat, ident)
     refs = _message_refs(message)
+    forwarded = is_forward(message)
+    # A forward carries someone else's words: from the owner it is a note, never a command
+    # (the router keeps it; neither "pause" nor "task:" is obeyed).
+    owner = is_owner(user, message.chat, ident) and not forwarded
+    if forwarded:
+        refs["forwarded"] = "1"
+        if is_owner(user, message.chat, ident):
+            refs["owner_forward"] = "1"
     kind = "owner_message" if owner else "message"
     reply = message.reply_to_message
     if reply is not None:
@@ -112,6 +119,25 @@ def forged_callback(query: CallbackQuery) -> str:
     """A log line for a button press that is not the owner's."""
     chat = query.message.chat.id if query.message is not None else "?"
     return f"button press from user {query.from_user.id} in chat {chat} ignored: not the owner"
+
+
+_FORWARD_FIELDS = (
+    "forward_origin",
+    "forward_from",
+    "forward_from_chat",
+    "forward_sender_name",
+    "forward_date",
+)
+
+
+def is_forward(message: Message) -> bool:
+    """Forwarded from elsewhere: ``forward_origin`` (Bot API 7.0) or the older
+    ``forward_from`` / ``forward_date`` fields, which python-telegram-bot keeps in
+    ``api_kwargs`` when a server still sends them."""
+    if message.forward_origin is not None or message.is_automatic_forward:
+        return True
+    extra = message.api_kwargs or {}
+    return any(extra.get(name) for name in _FORWARD_FIELDS)
 
 
 def _message_refs(message: Message) -> dict[str, str]:

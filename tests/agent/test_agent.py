@@ -39,10 +39,13 @@ async def test_prompt_layout_stable_prefix_and_untrusted_data(fake: FakeOpenAI, 
     assert first[0] == second[0] and first[0]["role"] == "system"
     system = first[0]["content"]
     assert system == stable_prefix(rulebook())
-    assert system.index("Ground rules") < system.index("# Owner") < system.index("# Rules")
-    order = [system.index(f"## Rule: {n}") for n in ("invoices", "sales", "buying", "hooks", "narrow")]
-    assert order == sorted(order)
-    sales = system[system.index("## Rule: sales") : system.index("## Rule: buying")]
+    assert system.index("Ground rules") < system.index("# Owner")
+    # The model sees the governing rule only: no other rule's mandate or instructions.
+    assert "## Rule:" not in system
+    sales = second[1]["content"]
+    assert sales.count("## Rule:") == 1 and "## Rule: sales" in sales
+    for other in ("invoices", "buying", "hooks", "narrow"):
+        assert f"Rule: {other}" not in sales
     for part in ("Applies when", "May:", "Limits:", "Mandate:", "Instructions:"):
         assert part in sales
     assert (

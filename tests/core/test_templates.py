@@ -119,7 +119,12 @@ async def test_greeting_uses_the_display_name_never_the_address(daemon, sender: 
 )
 async def test_invoice_greeting_falls_back_to_the_team(daemon, sender: str, greeting: str) -> None:
     deputy, channel = daemon
-    await handle(deputy, received(sender=sender, subject="Invoice 2024-117", body="Please find our invoice."))
+    await handle(
+        deputy,
+        received(
+            sender=sender, subject="Invoice 2024-117", body="Please find our invoice. Total due: 95.00 EUR"
+        ),
+    )
     assert channel.sends()[0].payload["text"].splitlines()[0] == greeting
 
 
@@ -191,7 +196,9 @@ async def test_a_new_thread_from_the_same_person_gets_the_template(daemon) -> No
 async def test_invoice_reminder_in_the_same_thread_is_filed_and_asked_not_confirmed_twice(daemon) -> None:
     deputy, channel = daemon
     first = received(
-        sender="Anna Weber <anna.weber@acme-supplies.com>", subject="Invoice 88", body="Invoice."
+        sender="Anna Weber <anna.weber@acme-supplies.com>",
+        subject="Invoice 88",
+        body="Invoice 88: 140.00 EUR.",
     )
     await handle(deputy, first)
     ours = channel.sends()[0].payload["message_id"]

@@ -90,7 +90,7 @@ async def test_etiquette_keeps_a_template_to_one_send_per_thread(tmp_path: Path)
     stopped here, and the owner is asked instead."""
     async with parts(tmp_path) as p:
         _, ctx = await _context(p, sender_name="Anna Weber")
-        decision, _ = await Decide(None)(ctx, facts_of(ctx))
+        decision, _ = await Decide(None)(ctx)
         template_reply = next(a for a in decision.actions if isinstance(a, Reply))
         again = replace(ctx, agent=replace(ctx.agent, sent=(template_reply.text,)))
         out = etiquette_and_pause(Checked(allowed=[template_reply, File(folder="Invoices")]), again)
