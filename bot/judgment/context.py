@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from bot.agent import negotiation
 from bot.agent.base import AgentContext
 from bot.events import Event
+from bot.owner_words import reading as owner_reading
 from bot.pipeline.router import Judge
 from bot.rules.model import Rule, Rulebook
 from bot.store import Store, thread_key
@@ -51,9 +52,21 @@ async def read_context(
         sent=known.sent,
         memory=known.memory,
         negotiation=state,
-        extra={"owner_instruction": route.owner_note} if route.owner_note else {},
+        extra=owner_extra(route.owner_note),
     )
     return Context(event=event, thread=thread, rule=rule, route=route, agent=agent_ctx, limits=known.limits)
+
+
+def owner_extra(note: str) -> dict[str, str]:
+    """The owner's forward note for the agent, and the price it names ("offer them 950
+    EUR"), which replaces the negotiation plan's (the gate still holds it to the mandate)."""
+    if not note:
+        return {}
+    extra = {"owner_instruction": note}
+    reading = owner_reading.read(note, options=(), yes_option=None, no_option=None)
+    if isinstance(reading, owner_reading.Instruct) and reading.amount is not None:
+        extra["owner_price"] = f"{reading.amount:g}"
+    return extra
 
 
 async def recount(store: Store, ctx: Context) -> Context:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.actions import Action, Decision
+from bot.actions import Action, Decision, Escalate
 from bot.agent import negotiation
 from bot.config import Settings
 from bot.effects import asking
@@ -51,7 +51,8 @@ def gate_context(ctx: Context, *, settings: Settings, rulebook: Rulebook) -> Gat
 def check(
     gate: PolicyGate, decision: Decision, ctx: Context, *, settings: Settings, rulebook: Rulebook
 ) -> Checked:
-    result = gate.check(decision, gate_context(ctx, settings=settings, rulebook=rulebook))
+    gate_ctx = gate_context(ctx, settings=settings, rulebook=rulebook)
+    result = gate.check(decision, gate_ctx)
     state = None
     mandate = ctx.rule.mandate if ctx.rule is not None else None
     if mandate is not None:
@@ -59,7 +60,12 @@ def check(
             ctx.agent.negotiation, mandate=mandate, their_text=ctx.event.text, allowed=result.allowed
         )
         state = negotiation.state_to_json(advanced) if advanced else None
-    allowed = list(result.allowed)
+
+    def findings(acts: tuple[Action, ...]) -> tuple[str, ...]:
+        probe = Decision(actions=acts, rule=decision.rule)
+        return tuple(why for _, why in gate.check(probe, gate_ctx).blocked)
+
+    allowed = [asking.with_findings(a, findings) if isinstance(a, Escalate) else a for a in result.allowed]
     escalation = asking.blocked(result, decision)
     if escalation is not None:
         allowed.append(escalation)

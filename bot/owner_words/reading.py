@@ -106,6 +106,19 @@ def read(
     return _plain(answer, options)
 
 
+_HANDLE = re.compile(
+    r"(?i)^\s*(?:(?:please|pls|bitte|merci de|thanks?)[,!]?\s*)?"
+    r"(?:handle|deal with|take care of|see below|fyi|"
+    r"erledigen|bearbeiten|kümmere dich|traiter|s'il te plaît|pour info|zur info|bitte)?\s*"
+    r"(?:this|that|it|das|ça|cela)?(?:\s*(?:please|bitte|merci|thanks|s'il te plaît))?\s*[.!]*\s*$"
+)
+
+
+def only_handle(note: str) -> bool:
+    """A forward note that only says "please handle this": the rules apply as usual."""
+    return bool(_HANDLE.match(_normalise(note)))
+
+
 def _plain(answer: str, options: tuple[str, ...]) -> Reading:
     if p.SALUTATION.search(answer):  # "Hi Bob, let me check and get back to you."
         return Send(text=answer)
