@@ -80,6 +80,10 @@ class LLMAgent:
         state = ctx.negotiation or NegotiationState()
         if mandate is not None and ctx.event.kind == "message":
             theirs, plan = negotiation.plan_for(mandate, state, ctx.event.text)
+            owner_price = float(ctx.extra.get("owner_price") or "nan")
+            if mandate.acceptable(owner_price):  # NaN is never acceptable
+                # the owner named the price on their forward: it is the plan
+                plan = Plan(kind="counter", amount=owner_price, reason="the owner's instruction")
             if plan.kind == "escalate":
                 ask = negotiation.escalation(mandate, state, theirs, rule=name, reason=plan.reason)
                 return Decision(actions=(ask,), reasons=(plan.reason,), rule=name), Usage()

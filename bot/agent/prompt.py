@@ -186,6 +186,21 @@ def negotiation_section(ctx: AgentContext, plan: Plan | None, their_offer: float
     return "\n".join(lines)
 
 
+# ----- the owner's note on a forward (owner words; kept to this one function) -----------
+def owner_instruction_section(ctx: AgentContext) -> str:
+    """The note the verified owner wrote on top of a forwarded message: the instruction
+    for this conversation, carried out within the governing rule. It is the owner's,
+    not data, so it sits outside the untrusted tags (defused all the same)."""
+    note = ctx.extra.get("owner_instruction", "").strip()
+    if not note:
+        return ""
+    return (
+        "The owner forwarded this message to you with this instruction (verified owner; "
+        "carry it out within the governing rule, it overrides the rule's defaults):\n"
+        + wrap("owner_instruction", note)
+    )
+
+
 def build_messages(
     ctx: AgentContext,
     *,
@@ -208,6 +223,9 @@ def build_messages(
     negotiation = negotiation_section(ctx, plan, their_offer)
     if negotiation:
         parts.append(negotiation)
+    instruction = owner_instruction_section(ctx)
+    if instruction:
+        parts.append(instruction)
     if ctx.sent:
         sent = "\n---\n".join(ctx.sent[-3:])
         parts.append("What Deputy already sent in this thread (ours):\n" + wrap("deputy_sent", sent))

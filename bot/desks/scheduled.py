@@ -128,6 +128,7 @@ class ScheduledDesk:
             rule=rulebook.by_name(esc.rule),
             participants=esc.event.participants,
             owner_authorized=True,
+            owner_saw=actions,  # the default option, shown in full in the question
         )
         from bot.actions import Decision
 

@@ -4,8 +4,20 @@ option the actions it stands for."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
-from bot.actions import EXTERNAL, Action, Decision, Escalate, Forward, Ignore, Offer, Reply, action_to_dict
+from bot.actions import (
+    EXTERNAL,
+    Action,
+    Decision,
+    Escalate,
+    Forward,
+    Ignore,
+    Offer,
+    Reply,
+    Webhook,
+    action_to_dict,
+)
 from bot.events import Event
 from bot.facts import Facts
 from bot.gate.policy import GateResult
@@ -92,6 +104,47 @@ def owner_forward_without_rule(note: str) -> Escalate:
         option_actions=((Ignore(reason="owner: nothing"),),),
         default_option=0,
     )
+
+
+def owner_forward(note: str, *, rule: str, planned: tuple[Action, ...], offer: Action | None) -> Escalate:
+    """The owner forwarded a message with a note and no model can carry it out: the note
+    is shown, with what the rule alone would do and, when the note names a price under a
+    mandate, that offer; each option's full text is shown in the question."""
+    options: list[str] = []
+    groups: list[tuple[Action, ...]] = []
+    if offer is not None:
+        options.append("Send this offer")
+        groups.append((offer,))
+    sending = tuple(a for a in planned if not isinstance(a, Escalate | Ignore))
+    if sending:
+        options.append(f"Do what rule '{rule}' says")
+        groups.append(sending)
+    options.append("Do nothing")
+    groups.append((Ignore(reason="owner: nothing"),))
+    covered = f"Rule '{rule}' covers it" if rule else "No rule covers it"
+    return ask(
+        f'You forwarded this with: "{note[:500]}". {covered}, and no model is configured to '
+        "carry out your note: what exactly should I do?",
+        reason="owner forward with a note, no model",
+        options=tuple(options),
+        option_actions=tuple(groups),
+        default_option=len(options) - 1,
+        blocked_by=rule,
+    )
+
+
+def with_findings(escalation: Escalate, check: Callable[[tuple[Action, ...]], tuple[str, ...]]) -> Escalate:
+    """A question whose options would send something (a model's proposed reply, say)
+    says what the rule's checks find in each, so that the owner's yes is informed."""
+    notes = []
+    for label, acts in zip(escalation.options, escalation.option_actions, strict=False):
+        if any(isinstance(a, Reply | Offer | Forward | Webhook) for a in acts):
+            found = check(acts)
+            if found:
+                notes.append(f'"{label}": the rule\'s checks found: {"; ".join(found)}')
+    if not notes:
+        return escalation
+    return replace(escalation, question=escalation.question + "\n\n" + "\n".join(notes))
 
 
 def blocked(result: GateResult, decision: Decision) -> Escalate | None:

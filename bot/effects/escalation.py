@@ -7,10 +7,11 @@ because the escalation closes on the first answer).
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
-from bot.actions import Action, Escalate, Ignore, Reply
+from bot.actions import Action, Escalate, File, Forward, Ignore, Offer, Reply, Webhook
 from bot.delivery import Button
 from bot.events import Event
 from bot.rules.lesson import reply_text
@@ -41,13 +42,43 @@ def render_prompt(escalation_id: int, action: Escalate, event: Event) -> str:
     lines += ["", action.question]
     if action.options:
         lines.append("")
-        lines += [f"  {i}. {label}" for i, label in enumerate(action.options, start=1)]
+        for i, label in enumerate(action.options, start=1):
+            lines.append(f"  {i}. {label}")
+            acts = action.option_actions[i - 1] if i - 1 < len(action.option_actions) else ()
+            lines += [f"     {line}" for line in shown(acts, event)]
     lines += [
         "",
-        "Answer with an option number, or write the reply you want sent. "
+        "Answer with an option number, write what I should do, or start with "
+        '"reply:" for text to send as you wrote it. '
         f"From the command line: deputy answer {escalation_id} TEXT",
     ]
     return "\n".join(lines)
+
+
+def shown(actions: tuple[Action, ...], event: Event) -> list[str]:
+    """What an option sends, in full: recipients and every line of the text. The owner's
+    yes to an option covers exactly this, so nothing of it may be cut short."""
+    out: list[str] = []
+    for action in actions:
+        match action:
+            case Reply() | Offer():
+                to = (action.to if isinstance(action, Reply) else ()) or (event.sender,)
+                cc = action.cc if isinstance(action, Reply) else ()
+                head = f"sends to {', '.join(to)}" + (f", cc {', '.join(cc)}" if cc else "")
+                if isinstance(action, Offer):
+                    head += f" (offer {action.amount:g} {action.currency}{', final' if action.final else ''})"
+                out.append(head + ":")
+                out += [f"| {line}" for line in action.text.splitlines() or [""]]
+            case Forward():
+                out.append(f"forwards the message to {', '.join(action.to)}" + (":" if action.note else ""))
+                out += [f"| {line}" for line in action.note.splitlines()]
+            case Webhook():
+                out.append("calls the rule's webhook with: " + json.dumps(action.payload, default=str)[:2000])
+            case File():
+                out.append(f"files the message into {action.folder}")
+            case _:
+                pass
+    return out
 
 
 def prompt_buttons(escalation_id: int, nonce: str, action: Escalate) -> tuple[Button, ...]:

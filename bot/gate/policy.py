@@ -67,7 +67,10 @@ class GateContext:
     sends_to_24h: Mapping[str, int] = field(default_factory=dict)
     replies_per_thread_cap: int = 3
     sends_per_correspondent_cap: int = 10
-    owner_authorized: bool = False  # the owner approved these actions explicitly
+    owner_authorized: bool = False  # the owner approved the actions in ``owner_saw``
+    # What the owner saw in full (or wrote) and said yes to. The owner's authority covers
+    # exactly these; any other action gets every check, as if no owner had answered.
+    owner_saw: tuple[Action, ...] = ()
     owner_addresses: frozenset[str] = frozenset()
     negotiation_rounds: int = 0  # offers we already made in this thread
     # Text that must never leave in this thread (other threads' canaries / content).
@@ -121,7 +124,7 @@ class PolicyGate:
                 pass
             case _:
                 assert_never(action)
-        if ctx.owner_authorized:
+        if ctx.owner_authorized and action in ctx.owner_saw:
             return self._owner_action(action)
         if rule is None:
             return "no rule allows acting on this message"

@@ -15,6 +15,7 @@ from bot.agent import negotiation
 from bot.agent.base import AgentContext
 from bot.effects.reply_message import reply_target
 from bot.events import Event
+from bot.owner_words import reading as owner_reading
 from bot.pipeline.router import Judge
 from bot.rules.model import Rule, Rulebook
 from bot.store import Store, thread_key
@@ -78,7 +79,7 @@ async def read_context(
         sent=known.sent,
         memory=known.memory,
         negotiation=state,
-        extra={"owner_instruction": route.owner_note} if route.owner_note else {},
+        extra=owner_extra(route.owner_note),
         facts=route.facts,
     )
     return Context(
@@ -91,6 +92,18 @@ async def read_context(
         reply_target=target,
         others=known.others,
     )
+
+
+def owner_extra(note: str) -> dict[str, str]:
+    """The owner's forward note for the agent, and the price it names ("offer them 950
+    EUR"), which replaces the negotiation plan's (the gate still holds it to the mandate)."""
+    if not note:
+        return {}
+    extra = {"owner_instruction": note}
+    reading = owner_reading.read(note, options=(), yes_option=None, no_option=None)
+    if isinstance(reading, owner_reading.Instruct) and reading.amount is not None:
+        extra["owner_price"] = f"{reading.amount:g}"
+    return extra
 
 
 async def recount(store: Store, ctx: Context) -> Context:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from bot.actions import Decision, Escalate
+from bot.actions import Decision, Escalate, Offer
 from bot.agent.base import Agent
 from bot.agent.rules_only import RulesOnlyAgent
-from bot.effects.asking import ask_before, owner_forward_without_rule
+from bot.effects.asking import ask_before, owner_forward, owner_forward_without_rule
 from bot.faults import fault
 from bot.judgment.context import Context
 from bot.judgment.facts import ask_reason
+from bot.owner_words.reading import Instruct, only_handle, read
 
 log = logging.getLogger("deputy.handler")
 
@@ -37,12 +38,18 @@ class Decide:
             decision = Decision(
                 actions=(owner_forward_without_rule(note),), reasons=("owner forward, no rule",), rule=""
             )
+        elif note and self.agent is None and not only_handle(note):
+            decision = _note_asked(ctx, note, decision)
         return decision, asked_model
 
     async def _decide(self, ctx: Context) -> tuple[Decision, bool]:
-        """What a rule spells out completely never costs a model call."""
+        """What a rule spells out completely never costs a model call, unless the owner's
+        forward note says something the rule does not (the note reaches the model)."""
         planned = await self.rules_only.decide(ctx.agent)
-        needs_judgment = any(isinstance(a, Escalate) for a in planned.actions)
+        note = ctx.route.owner_note
+        needs_judgment = any(isinstance(a, Escalate) for a in planned.actions) or bool(
+            note and not only_handle(note)
+        )
         if self.agent is None or ctx.agent.rule is None or not needs_judgment:
             return planned, False
         try:
@@ -50,3 +57,19 @@ class Decide:
         except Exception as exc:  # the model is down: rules-only is the safe fallback
             log.warning("agent failed, falling back to rules-only: %s", exc)
             return planned, True
+
+
+def _note_asked(ctx: Context, note: str, planned: Decision) -> Decision:
+    """Rules-only: the owner's note is the instruction, and code cannot carry out words;
+    the question shows the note, the rule's plan and the offer the note names."""
+    rule = ctx.rule
+    offer = None
+    reading = read(note, options=(), yes_option=None, no_option=None)
+    if isinstance(reading, Instruct) and reading.amount is not None and rule is not None and rule.mandate:
+        currency = reading.currency or rule.mandate.currency
+        offer = Offer(
+            text=f"We can do {reading.amount:g} {currency}.", amount=reading.amount, currency=currency
+        )
+    name = rule.name if rule else ""
+    ask = owner_forward(note, rule=name, planned=planned.actions, offer=offer)
+    return Decision(actions=(ask,), reasons=(*planned.reasons, "owner forward with a note"), rule=name)

@@ -9,7 +9,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.actions import Action, Decision
+from bot.actions import Action, Decision, Escalate
 from bot.agent import negotiation
 from bot.config import Settings
 from bot.effects import asking
@@ -70,7 +70,8 @@ def check(
     gate: PolicyGate, decision: Decision, ctx: Context, *, settings: Settings, rulebook: Rulebook
 ) -> Checked:
     decision = dataclasses.replace(decision, actions=addressed(decision.actions, ctx.reply_target))
-    result = gate.check(decision, gate_context(ctx, settings=settings, rulebook=rulebook))
+    gate_ctx = gate_context(ctx, settings=settings, rulebook=rulebook)
+    result = gate.check(decision, gate_ctx)
     state = None
     mandate = ctx.rule.mandate if ctx.rule is not None else None
     if mandate is not None:
@@ -78,7 +79,12 @@ def check(
             ctx.agent.negotiation, mandate=mandate, their_text=ctx.event.text, allowed=result.allowed
         )
         state = negotiation.state_to_json(advanced) if advanced else None
-    allowed = list(result.allowed)
+
+    def findings(acts: tuple[Action, ...]) -> tuple[str, ...]:
+        probe = Decision(actions=acts, rule=decision.rule)
+        return tuple(why for _, why in gate.check(probe, gate_ctx).blocked)
+
+    allowed = [asking.with_findings(a, findings) if isinstance(a, Escalate) else a for a in result.allowed]
     escalation = asking.blocked(result, decision)
     if escalation is not None:
         allowed.append(escalation)

@@ -23,7 +23,16 @@ from typing import TYPE_CHECKING
 
 from bot.actions import Action, Escalate, File, Forward, Ignore, Reply
 from bot.events import Event
-from bot.rules.lesson import CONFIRM, REJECT, derive_scope, learnable, parse_expiry, wants_learning
+from bot.rules.lesson import (
+    CONFIRM,
+    REJECT,
+    amount_condition,
+    derive_scope,
+    learnable,
+    parse_expiry,
+    unreadable_condition,
+    wants_learning,
+)
 from bot.rules.model import FileSpec, ForwardSpec, ReplySpec, Rule, RuleHeader, When
 from bot.store import Tx
 from bot.store.learned_rules import LearnedRule, LearnedRules
@@ -59,7 +68,12 @@ def to_rule(record: LearnedRule) -> Rule:
         name=record.name,
         description=f"learned from your answer to #{record.escalation_id}",
         when=When.model_validate(
-            {"from": [record.scope], "channel": [record.channel] if record.channel else []}
+            {
+                "from": [record.scope],
+                "channel": [record.channel] if record.channel else [],
+                # "if under 500 EUR": the condition is read again from the owner's own words
+                **({"amount": amount} if (amount := amount_condition(record.answer)) else {}),
+            }
         ),
         may=list(dict.fromkeys(may)),  # type: ignore[arg-type]
         reply=reply,
@@ -93,18 +107,24 @@ async def propose_from_answer(
     escalation: Escalation,
     answer_text: str,
     actions: tuple[Action, ...],
+    learn: tuple[Action, ...] | None = None,
 ) -> int | None:
     """Called in the transaction that applied an owner's winning answer.
 
     - An answer to a "learn this?" question confirms or declines that proposal.
     - An answer saying "always"/"from now on" proposes a learned rule (state
       ``proposed``); the caller asks the owner to confirm it (``confirmation``).
+    ``learn`` is what the owner's policy would repeat (the reading decides it); without
+    it, the resolved ``actions``. A condition code cannot check is never dropped: such a
+    policy is not learned at all.
     Returns the id of a new proposal, else None. Idempotent per escalation."""
     if await _answer_to_confirmation(tx, escalation, answer_text, actions):
         return None
-    if not wants_learning(answer_text):
+    if not wants_learning(answer_text) or unreadable_condition(answer_text):
         return None
-    learned = learnable(tuple(actions), answer_text)
+    learned = learnable(
+        tuple(actions if learn is None else learn), answer_text, sender=escalation.event.sender
+    )
     scope = derive_scope(escalation.event, answer_text)
     if not learned or not scope or "@" not in scope:
         return None
@@ -125,6 +145,11 @@ async def propose_from_answer(
 
 def confirmation_question(record: LearnedRule) -> str:
     until = f" until {record.expires}" if record.expires else ""
+    amount = amount_condition(record.answer)
+    if amount:
+        words = {"min": "at least", "max": "at most"}
+        bounds = [f"{words[k]} {amount[k]:g}" for k in words if isinstance(amount.get(k), float)]
+        until += f" when the amount is {' and '.join(bounds)} {amount['currency']} (otherwise I ask you)"
     return (
         f"Learn rule #{record.id}? For mail from {record.scope}{until}: {record.describe()}, "
         f"without asking you. Source: your answer to #{record.escalation_id} "

@@ -14,9 +14,14 @@ from bot.events import Event
 
 CONFIRM = "learned-rule:confirm:"
 REJECT = "learned-rule:reject:"
-_ALWAYS = re.compile(r"\b(?:always|from now on|every time|in future|in the future)\b", re.I)
+_ALWAYS = re.compile(
+    r"\b(?:always|from now on|every time|in future|in the future|never|immer|ab jetzt|ab sofort|künftig|"
+    r"in zukunft|nie|niemals|toujours|désormais|dorénavant|à l'avenir|jamais)\b",
+    re.I,
+)
 _DOMAIN_WIDE = re.compile(
-    r"\b(?:any(?:one|body)|every(?:one|body)|all)\b[^.!?\n]*\b(?:from|at)\b|\b(?:whole|entire|this|that)\s+domain\b",
+    r"\b(?:any(?:one|body)|every(?:one|body)|all)\b[^.!?\n]*\b(?:from|at)\b|\b(?:whole|entire|"
+    r"this|that)\s+domain\b",
     re.I,
 )
 _FOR = re.compile(r"\bfor\s+(?:the\s+next\s+)?(\d{1,4})\s+(day|week|month|year)s?\b", re.I)
@@ -66,12 +71,14 @@ def reply_text(answer_text: str) -> str:
 _IGNORE_WORDS = re.compile(r"\b(?:ignore|do nothing|skip|drop|no reply|don'?t (?:reply|answer))\b", re.I)
 
 
-def learnable(actions: tuple[Action, ...], answer_text: str) -> tuple[Action, ...]:
-    """The subset of the resolved actions a learned rule may repeat on its own."""
+def learnable(actions: tuple[Action, ...], answer_text: str, *, sender: str = "") -> tuple[Action, ...]:
+    """The subset of the resolved actions a learned rule may repeat on its own. A reply
+    addressed to the correspondent (the reply target is filled in before the gate) is a
+    reply to whoever the rule later matches; one to anybody else is not learnable."""
     out: list[Action] = []
     for action in actions:
         match action:
-            case Reply() if not action.to and not action.cc:
+            case Reply() if not action.cc and set(action.to) <= {sender.lower()} - {""}:
                 if action.text.strip() != answer_text.strip():
                     out.append(Reply(text=action.text))  # an option's prepared reply
                     continue
@@ -89,3 +96,57 @@ def learnable(actions: tuple[Action, ...], answer_text: str) -> tuple[Action, ..
             case _:
                 return ()  # anything else needs judgment every time
     return tuple(out)
+
+
+# ----- the conditions of a policy ------------------------------------------------------
+_CURRENCY = {"€": "EUR", "$": "USD", "£": "GBP", "euro": "EUR", "euros": "EUR", "dollar": "USD"}
+_CURRENCY.update({"dollars": "USD", "pound": "GBP", "pounds": "GBP", "eur": "EUR", "usd": "USD"})
+_CURRENCY.update({"gbp": "GBP", "chf": "CHF"})
+_CUR = r"€|\$|£|eur|usd|gbp|chf|euros?|dollars?|pounds?"
+_UPPER = (
+    r"under|below|less than|up to|at most|max(?:imum)?|no more than|not (?:over|above)|"
+    r"unter|bis(?: zu)?|höchstens|weniger als|maximal|"
+    r"moins de|jusqu'à|au plus|inférieur(?:e)? à|au-dessous de|en dessous de|maximum"
+)
+_LOWER = (
+    r"over|above|more than|at least|exceeding|über|mehr als|mindestens|"
+    r"plus de|au-dessus de|supérieur(?:e)? à|au moins"
+)
+_BOUND = re.compile(
+    rf"(?i)(?:(?P<up>{_UPPER})|(?P<low>{_LOWER}))\s*(?P<c1>{_CUR})?\s*"
+    rf"(?P<n>\d{{1,3}}(?:[ ,.'’]\d{{3}})+|\d+)(?:[.,]\d{{1,2}})?\s*(?P<c2>{_CUR})?(?![\w])"
+)
+_CONDITION = re.compile(
+    r"(?i)\b(?:if|when|unless|except|provided|wenn|falls|sofern|außer|si|sauf|lorsque|quand)\b"
+)
+_OTHERWISE = re.compile(
+    r"(?i)[,;]?\s*\b(?:otherwise|else|if not|sonst|ansonsten|andernfalls|sinon|autrement)\b.*$"
+)
+
+
+def amount_condition(text: str) -> dict[str, object] | None:
+    """``when.amount`` from the owner's words: "if under 500 EUR" -> ``{max: 500,
+    currency: EUR}``; "over 1.000 €" -> ``{min: 1000, ...}``. None without a bound or
+    without a currency (a bound in an unknown currency would be a guess)."""
+    found: dict[str, object] = {}
+    for match in _BOUND.finditer(_OTHERWISE.sub("", text)):
+        currency = _CURRENCY.get((match["c1"] or match["c2"] or "").lower())
+        if currency is None:
+            return None
+        if found.get("currency", currency) != currency:
+            return None
+        value = float(re.sub(r"[ ,.'’]", "", match["n"]))
+        found["currency"] = currency
+        found["max" if match["up"] else "min"] = value
+    return found or None
+
+
+def unreadable_condition(text: str) -> str:
+    """A condition in a policy that code cannot check ("if they mention the project"),
+    or "". Learning the rule without it would do more than the owner said."""
+    body = _OTHERWISE.sub("", text)
+    for match in _CONDITION.finditer(body):
+        clause = re.split(r"[.!?;]|,\s", body[match.start() :], maxsplit=1)[0]
+        if amount_condition(clause) is None:  # no bound, or a bound without a currency
+            return clause.strip()
+    return ""

@@ -131,6 +131,7 @@ class TaskTools:
             owner_addresses=frozenset(rulebook.owner.emails),
             trusted_text="\n".join((rule.instructions, *(await self.store.outbox.sent_texts(thread)))),
             owner_authorized=owner_ok,
+            owner_saw=tuple(actions) if owner_ok else (),
         )
         decision = Decision(actions=tuple(actions), rule=rule.name)
         result = self.gate.check(decision, ctx)

@@ -85,11 +85,23 @@ def test_memory() -> None:
 
 def test_owner_authorized_still_guards_headers() -> None:
     base = gate_context(context(event("hello"), "narrow"))
-    owner: GateContext = replace(base, owner_authorized=True)
-    good = GATE.check(Decision(actions=(Forward(to=("anyone@else.example.com",)),)), owner)
+    forward = Forward(to=("anyone@else.example.com",))
+    injected = Reply(text="x", to=("a@b.com\r\nBcc: c@d.com",))
+    owner: GateContext = replace(base, owner_authorized=True, owner_saw=(forward, injected))
+    good = GATE.check(Decision(actions=(forward,)), owner)
     assert good.blocked == ()
-    bad = GATE.check(Decision(actions=(Reply(text="x", to=("a@b.com\r\nBcc: c@d.com",)),)), owner)
+    bad = GATE.check(Decision(actions=(injected,)), owner)
     assert "header injection" in bad.blocked[0][1]
+
+
+def test_owner_authority_covers_only_what_the_owner_saw() -> None:
+    base = gate_context(context(event("hello"), "narrow"))
+    shown = Reply(text="See https://pay.example.com/ok")
+    unseen = Reply(text="See https://evil.example.com/pay")
+    owner: GateContext = replace(base, owner_authorized=True, owner_saw=(shown,))
+    result = GATE.check(Decision(actions=(shown, unseen)), owner)
+    assert result.allowed == (shown,)
+    assert [a for a, _ in result.blocked] == [unseen]
 
 
 def test_scanners() -> None:

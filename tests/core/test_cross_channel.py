@@ -86,7 +86,7 @@ async def test_telegram_question_answered_by_email_reply(deputy: Deputy, tg: Fak
     answer["Subject"] = "Re: " + str(reminder["Subject"])
     answer["Message-ID"] = "<owner-answer-1@example.com>"
     answer["In-Reply-To"] = str(reminder["Message-ID"])
-    answer.set_content("Sure, I will send it tomorrow.\n\n> quoted question\n")
+    answer.set_content("Sure, I will send it to you tomorrow.\n\n> quoted question\n")
     port = deputy.connectors["local"].port  # type: ignore[attr-defined]
     await asyncio.to_thread(lambda: smtplib.SMTP("127.0.0.1", port).send_message(answer))
 

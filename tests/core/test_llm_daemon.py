@@ -139,6 +139,13 @@ async def test_owner_instruction_goes_into_the_named_conversation(llm_daemon, fa
     fake.push(call("send_message", {"conversation": 0, "text": "Hi Carol, yes, let's do it."}))
     await deputy.emit(owner_says("tell Carol we accept the partnership", 1))
     await deputy.drain()
+    # The model's draft is a proposal: shown in full, with its recipient, for a yes.
+    assert channel.sends() == []
+    (draft,) = [e for e in await deputy.store.escalations.open() if "Your instruction" in e.question]
+    prompts = await deputy.store.db.fetchall("SELECT payload FROM outbox WHERE connector='cli'")
+    assert any("Hi Carol, yes, let's do it." in p[0] and "sends to carol@new.com" in p[0] for p in prompts)
+    await deputy.emit(owner_says("1", 10, escalation_id=str(draft.id)))
+    await deputy.drain()
     sends = channel.sends()
     assert [s.payload["to"] for s in sends] == [["carol@new.com"]]
     assert "let's do it" in sends[0].payload["text"]
@@ -164,7 +171,7 @@ async def test_free_text_answer_with_a_price_becomes_an_offer(llm_daemon, fake: 
     )
     await deputy.drain()
     esc = (await deputy.store.escalations.open())[0]
-    fake.push(call("counter_offer", {"amount": 450}))
+    # read without the model: a typed offer, checked against the mandate by the gate
     await deputy.emit(owner_says("yes, but only 450", 3, escalation_id=str(esc.id)))
     await deputy.drain()
     sends = channel.sends()

@@ -63,7 +63,7 @@ async def test_second_answer_loses_and_is_told(daemon) -> None:
     await deputy.emit(event)
     await deputy.drain()
     esc = (await deputy.store.escalations.open())[0]
-    for n, text in enumerate(["first answer", "second answer"]):
+    for n, text in enumerate(["Thanks, first answer.", "Thanks, second answer."]):
         await deputy.emit(
             Event(
                 id=f"cli:x{n}",
@@ -79,7 +79,7 @@ async def test_second_answer_loses_and_is_told(daemon) -> None:
         )
         await deputy.drain()
     sends = channel.sends()
-    assert [s.payload["text"].split("\n")[0] for s in sends] == ["first answer"]
+    assert [s.payload["text"].split("\n")[0] for s in sends] == ["Thanks, first answer."]
     log = await deputy.store.audit.recent()
     assert any(e.outcome == "late answer" for e in log)
 

@@ -97,10 +97,10 @@ async def test_escalation_survives_restart_and_is_answerable(home: Home) -> None
 async def test_two_answers_first_wins_second_told(home: Home) -> None:
     deputy, channel = await home.start()
     esc_id = await escalate(deputy, "erin@new.com", 5)
-    await deputy.emit(owner_answer(esc_id, "First answer", n=4))
-    await deputy.emit(owner_answer(esc_id, "Second answer", n=5))
+    await deputy.emit(owner_answer(esc_id, "Thanks, first answer.", n=4))
+    await deputy.emit(owner_answer(esc_id, "Thanks, second answer.", n=5))
     await deputy.drain()
     sends = channel.sends()
-    assert [s.payload["text"].split("\n")[0] for s in sends] == ["First answer"]
+    assert [s.payload["text"].split("\n")[0] for s in sends] == ["Thanks, first answer."]
     late = [t for k, t in await owner_texts(deputy) if k.endswith(":late")]
     assert len(late) == 1 and "already answered" in late[0] and "not applied" in late[0]

@@ -51,6 +51,11 @@ async def test_the_model_sees_only_the_named_conversation(
     assert "CR-5521-KX" in prompt
     for _, _, body in PEOPLE[1:]:
         assert body not in prompt
+    # The model's draft is a proposal: the owner's yes sends it, to Carol only.
+    assert channel.sends() == []
+    (draft,) = [e for e in await deputy.store.escalations.open() if "Your instruction" in e.question]
+    await deputy.emit(owner_says("1", 10, escalation_id=str(draft.id)))
+    await deputy.drain()
     assert [s.payload["to"] for s in channel.sends()] == [["carol@carol-corp.example"]]
 
 
