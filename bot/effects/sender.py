@@ -55,6 +55,9 @@ class Sender(Dispatcher[tuple[Delivery, str, "int | None"]]):
         self.connectors = connectors
         self.notice_in = notice_in
         self.max_attempts = max_attempts
+        # A desk's finishing commit, a notice, a hand-off: every new row wakes the claim
+        # at once (the idle poll is only for rows written by another process).
+        store.db.on_commit("outbox", self.wake)
 
     async def claim(self, *, limit: int, busy_threads: set[str]) -> list[tuple[Delivery, str, int | None]]:
         return await self.store.outbox.claim(limit=limit, busy_threads=busy_threads)

@@ -39,6 +39,7 @@ class WorkerPool(Dispatcher[Claimed]):
         self.handle = handle
         self.quarantine = quarantine
         self.max_attempts = max_attempts
+        store.db.on_commit("inbox", self.wake)  # any commit that adds an event, not only emit's
 
     async def claim(self, *, limit: int, busy_threads: set[str]) -> list[Claimed]:
         return await self.store.inbox.claim(limit=limit, busy_threads=busy_threads)

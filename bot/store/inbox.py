@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 
 from bot.events import Event
-from bot.store.db import Database, Tx, defer
+from bot.store.db import Database, Tx, defer, touch
 from bot.store.db_thread import pending_in_order
 
 INSERT = (
@@ -38,11 +38,16 @@ class Inbox:
 
     async def add(self, event: Event) -> bool:
         """Committed when this returns; concurrent adds share one COMMIT (group commit)."""
-        return await self.db.write(_insert, _row(event))
+        new = await self.db.write(_insert, _row(event))
+        if new:
+            self.db.committed(("inbox",))
+        return new
 
     @staticmethod
     async def add_in(tx: Tx, event: Event) -> bool:
         cur = await tx.execute(INSERT, _row(event))
+        if cur.rowcount == 1:
+            touch(tx, "inbox")
         return cur.rowcount == 1
 
     @staticmethod

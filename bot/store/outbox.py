@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 
 from bot.delivery import Delivery
-from bot.store.db import Database, Tx, defer
+from bot.store.db import Database, Tx, defer, touch
 from bot.store.db_thread import pending_in_order
 
 # Built once: json.dumps with options builds a new encoder on every call (issue 3).
@@ -42,6 +42,7 @@ class Outbox:
     @staticmethod
     async def add_in(tx: Tx, row: OutboxRow) -> None:
         """Sent with the transaction's COMMIT (``INSERT OR IGNORE``: a rerun adds nothing)."""
+        touch(tx, "outbox")
         await defer(
             tx,
             "INSERT OR IGNORE INTO outbox (key, event_id, connector, op, payload, thread,"

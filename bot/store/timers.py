@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.events import Event
-from bot.store.db import Database, Tx, defer
+from bot.store.db import Database, Tx, defer, touch
 from bot.store.inbox import Inbox
 
 
@@ -27,6 +27,7 @@ class Timers:
 
     @staticmethod
     async def add_in(tx: Tx, *, key: str, due_at: float, kind: str, payload: dict[str, str]) -> None:
+        touch(tx, "timers")
         await defer(
             tx,
             "INSERT OR IGNORE INTO timers (key, due_at, kind, payload) VALUES (?,?,?,?)",
