@@ -58,6 +58,7 @@ class Sender(Dispatcher[tuple[Delivery, str, "int | None"]]):
         # A desk's finishing commit, a notice, a hand-off: every new row wakes the claim
         # at once (the idle poll is only for rows written by another process).
         store.db.on_commit("outbox", self.wake)
+        self._delivered: dict[str, dict[str, str]] = {}  # key -> receipt not yet recorded
 
     async def claim(self, *, limit: int, busy_threads: set[str]) -> list[tuple[Delivery, str, int | None]]:
         return await self.store.outbox.claim(limit=limit, busy_threads=busy_threads)
@@ -182,14 +183,30 @@ class Sender(Dispatcher[tuple[Delivery, str, "int | None"]]):
                 delivery.key, error=f"{type(exc).__name__}: {exc}", delay=self._backoff(delivery.attempts)
             )
             return
+        self._delivered[delivery.key] = receipt  # until it is recorded (a full disk may delay that)
+        await self._record_sent(delivery.key, receipt, escalation_id, connector=delivery.connector)
+
+    async def release(self, item: tuple[Delivery, str, int | None], error: str) -> None:
+        """A delivery whose outcome could not be recorded: a known receipt is recorded
+        now; otherwise the row is pending again and in doubt (the connector checks before
+        sending it again: the call may have gone out)."""
+        delivery, _, escalation_id = item
+        receipt = self._delivered.get(delivery.key)
+        if receipt is not None:
+            await self._record_sent(delivery.key, receipt, escalation_id, connector=delivery.connector)
+        else:
+            await self.store.outbox.release(delivery.key, error=error)
+
+    async def _record_sent(
+        self, key: str, receipt: dict[str, str], escalation_id: int | None, *, connector: str
+    ) -> None:
         async with self.store.db.transaction() as tx:
-            await self.store.outbox.mark_sent(delivery.key, receipt, tx=tx)
+            await self.store.outbox.mark_sent(key, receipt, tx=tx)
             ref = receipt.get("prompt_ref") or receipt.get("message_id")
             if escalation_id is not None and ref:
                 await Escalations.add_prompt_ref_in(
-                    tx, connector=delivery.connector, ref=str(ref), escalation_id=escalation_id
+                    tx, connector=connector, ref=str(ref), escalation_id=escalation_id
                 )
                 # Editing the prompt later needs its address (chat id, Slack channel).
-                await KeyValue.set_in(
-                    tx, f"prompt:{delivery.connector}:{ref}", json.dumps(receipt, sort_keys=True)
-                )
+                await KeyValue.set_in(tx, f"prompt:{connector}:{ref}", json.dumps(receipt, sort_keys=True))
+        self._delivered.pop(key, None)

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from bot import backoff
 from bot.pipeline.dispatcher import Dispatcher
 from bot.store import Claimed, Store
+from bot.store.transient import transient
 
 log = logging.getLogger("deputy.worker")
 
@@ -47,6 +48,9 @@ class WorkerPool(Dispatcher[Claimed]):
     def thread_of(self, item: Claimed) -> str:
         return item.thread_key
 
+    async def release(self, item: Claimed, error: str) -> None:
+        await self.store.inbox.release(item.seq, error=error)
+
     async def work(self, item: Claimed) -> None:
         if item.attempts > self.max_attempts:
             # Its earlier attempts never finished: it took the process down with it.
@@ -57,6 +61,8 @@ class WorkerPool(Dispatcher[Claimed]):
         except asyncio.CancelledError:
             raise
         except Exception as exc:
+            if transient(exc):
+                raise  # the store's trouble, not the event's: handed back, not counted
             reason = f"{type(exc).__name__}: {exc}"
             log.exception("event %s failed (attempt %d): %s", item.event.id, item.attempts, reason)
             if item.attempts >= self.max_attempts:

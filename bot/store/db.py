@@ -122,9 +122,12 @@ class Tx:
 class Database:
     READERS = 2  # read-only connections: reads outside a transaction never queue behind writes
 
-    def __init__(self, path: Path, *, synchronous: str = "NORMAL") -> None:
+    def __init__(self, path: Path, *, synchronous: str = "NORMAL", busy_timeout: float = 10.0) -> None:
+        """``busy_timeout``: how long a statement waits for another connection's lock
+        before it fails with "database is locked" (the loops then retry with backoff)."""
         self.path = path
         self.synchronous = synchronous
+        self.busy_timeout_ms = int(busy_timeout * 1000)
         self._conn: aiosqlite.Connection | None = None
         self._readers: list[aiosqlite.Connection] = []
         self._next_reader = 0
@@ -163,13 +166,13 @@ class Database:
         # NORMAL in WAL mode survives a process crash (SIGKILL) without loss; only an OS
         # crash or power cut can lose the last commits. FULL is available in config.
         await self._conn.execute(f"PRAGMA synchronous={self.synchronous}")
-        await self._conn.execute("PRAGMA busy_timeout=10000")
+        await self._conn.execute(f"PRAGMA busy_timeout={self.busy_timeout_ms}")
         await self._conn.execute("PRAGMA foreign_keys=ON")
         await self.migrate()
         for _ in range(self.READERS):
             reader = await _connect(self.path)
             reader.row_factory = sqlite3.Row
-            await reader.execute("PRAGMA busy_timeout=10000")
+            await reader.execute(f"PRAGMA busy_timeout={self.busy_timeout_ms}")
             await reader.execute("PRAGMA query_only=ON")
             self._readers.append(reader)
 

@@ -115,6 +115,17 @@ class Inbox:
                 (error[:2000], time.time() + delay, seq),
             )
 
+    async def release(self, seq: int, *, error: str) -> None:
+        """Hand back a claimed event whose handling was cut short by the store (locked,
+        full): pending again at once, and the attempt is not counted against it."""
+        async with self.db.transaction() as tx:
+            await defer(
+                tx,
+                "UPDATE inbox SET state='pending', attempts=MAX(attempts-1, 0), last_error=?, next_at=0"
+                " WHERE seq=? AND state='processing'",
+                (error[:2000], seq),
+            )
+
     @staticmethod
     async def quarantine_in(tx: Tx, seq: int, *, error: str) -> None:
         await defer(

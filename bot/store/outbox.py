@@ -107,6 +107,17 @@ class Outbox:
             (error[:2000], time.time() + delay, key),
         )
 
+    async def release(self, key: str, *, error: str) -> None:
+        """Hand back a row whose outcome was never recorded (the store failed after the
+        claim): pending at once, in doubt, and the attempt is not counted."""
+        async with self.db.transaction() as tx:
+            await defer(
+                tx,
+                "UPDATE outbox SET state='pending', in_doubt=1, attempts=MAX(attempts-1, 0), last_error=?,"
+                " next_at=0 WHERE key=? AND state='sending'",
+                (error[:2000], key),
+            )
+
     async def mark_failed(self, key: str, *, error: str) -> None:
         async with self.db.transaction() as tx:
             await self.mark_failed_in(tx, key, error=error)

@@ -56,6 +56,12 @@ class Timers:
             (key_prefix + "%",),
         )
 
+    async def shift_pending(self, seconds: float) -> int:
+        """Move every pending timer by ``seconds`` (the wall clock stepped by as much)."""
+        async with self.db.transaction() as tx:
+            cur = await tx.execute("UPDATE timers SET due_at = due_at + ? WHERE state='pending'", (seconds,))
+            return int(cur.rowcount)
+
     async def next_due_at(self) -> float | None:
         row = await self.db.fetchone("SELECT MIN(due_at) FROM timers WHERE state='pending'")
         return float(row[0]) if row and row[0] is not None else None

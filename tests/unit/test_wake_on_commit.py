@@ -46,7 +46,7 @@ def row(key: str) -> OutboxRow:
 
 async def soon(cond: Callable[[], bool], *, within: float = 5.0) -> None:
     async def wait() -> None:
-        while not cond():
+        while not cond():  # noqa: ASYNC110 (polling another component's state)
             await asyncio.sleep(0.005)
 
     await asyncio.wait_for(wait(), within)
@@ -89,7 +89,12 @@ async def test_inbox_events_committed_inside_a_transaction_wake_the_workers(stor
         raise AssertionError(reason)
 
     pool = WorkerPool(
-        store=store, handle=handle, quarantine=quarantine, concurrency=4, max_attempts=3, idle_poll_seconds=POLL
+        store=store,
+        handle=handle,
+        quarantine=quarantine,
+        concurrency=4,
+        max_attempts=3,
+        idle_poll_seconds=POLL,
     )
 
     async def body() -> None:
