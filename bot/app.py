@@ -24,6 +24,7 @@ from bot.channels.contract import Connector, ConnectorRuntime
 from bot.channels.registry import ChannelRegistry
 from bot.config import Settings
 from bot.effects.alarm import Alarm
+from bot.effects.delivery_policy import DeliveryPolicy
 from bot.effects.executor import Executor
 from bot.effects.sender import Sender
 from bot.errors import AlreadyRunning, ConfigError, StartupError
@@ -115,7 +116,7 @@ class Deputy:
             store=self.store,
             connectors=self.connectors,
             notice_in=self._notice_in,
-            max_attempts=s.limits.max_delivery_attempts,
+            policy=DeliveryPolicy.from_settings(s.delivery, max_attempts=s.limits.max_delivery_attempts),
         )
         self.scheduler = Scheduler(
             store=self.store,

@@ -67,11 +67,14 @@ class Outbox:
             cur = await tx.execute("UPDATE outbox SET state='pending', in_doubt=1 WHERE state='sending'")
             return cur.rowcount
 
-    async def claim(self, *, limit: int, busy_threads: set[str]) -> list[tuple[Delivery, str, int | None]]:
+    async def claim(
+        self, *, limit: int, busy_threads: set[str], now: float | None = None
+    ) -> list[tuple[Delivery, str, int | None]]:
         """Due rows, oldest first, one per thread so a thread's messages keep their order."""
         # One round trip; ``sending`` is committed before this returns, so before any
         # connector is called.
-        chosen = await self.db.write(_claim, limit, frozenset(busy_threads), time.time())
+        now = time.time() if now is None else now
+        chosen = await self.db.write(_claim, limit, frozenset(busy_threads), now)
         return [
             (
                 Delivery(
@@ -81,11 +84,12 @@ class Outbox:
                     payload=json.loads(payload),
                     attempts=row["attempts"] + 1,
                     in_doubt=bool(row["in_doubt"]),
+                    first_tried_at=first_tried_at,
                 ),
                 thread,
                 row["escalation_id"],
             )
-            for row, thread, payload in chosen
+            for row, thread, payload, first_tried_at in chosen
         ]
 
     async def mark_sent(self, key: str, receipt: dict[str, str], *, tx: Tx) -> None:
@@ -95,16 +99,16 @@ class Outbox:
             (time.time(), _ENCODE_RECEIPT(receipt), key),
         )
 
-    async def mark_retry(self, key: str, *, error: str, delay: float) -> None:
+    async def mark_retry(self, key: str, *, error: str, delay: float, now: float | None = None) -> None:
         async with self.db.transaction() as tx:
-            await self.mark_retry_in(tx, key, error=error, delay=delay)
+            await self.mark_retry_in(tx, key, error=error, delay=delay, now=now)
 
     @staticmethod
-    async def mark_retry_in(tx: Tx, key: str, *, error: str, delay: float) -> None:
+    async def mark_retry_in(tx: Tx, key: str, *, error: str, delay: float, now: float | None = None) -> None:
         await defer(
             tx,
             "UPDATE outbox SET state='pending', last_error=?, next_at=? WHERE key=?",
-            (error[:2000], time.time() + delay, key),
+            (error[:2000], (time.time() if now is None else now) + delay, key),
         )
 
     async def release(self, key: str, *, error: str) -> None:
@@ -197,14 +201,14 @@ def sent_texts(conn: sqlite3.Connection, thread: str, limit: int = 10) -> list[s
 
 
 OUTBOX_SCAN = (
-    "SELECT seq, key, connector, op, attempts, in_doubt, thread, escalation_id, next_at"
+    "SELECT seq, key, connector, op, attempts, in_doubt, thread, escalation_id, next_at, first_tried_at"
     " FROM outbox WHERE state='pending' AND seq>? ORDER BY seq LIMIT ?"
 )
 
 
 def _claim(
     conn: sqlite3.Connection, limit: int, busy_threads: frozenset[str], now: float
-) -> list[tuple[sqlite3.Row, str, str]]:
+) -> list[tuple[sqlite3.Row, str, str, float]]:
     """Runs on the database thread, inside a transaction (Database.write). Only the
     picked rows' payloads are read (the scan of 500 used to parse all of them)."""
     picked: list[tuple[sqlite3.Row, str]] = []
@@ -225,5 +229,17 @@ def _claim(
     seqs = [row["seq"] for row, _ in picked]
     found = conn.execute(f"SELECT seq, payload FROM outbox WHERE seq IN ({marks})", seqs)
     payloads = {r[0]: r[1] for r in found}
-    conn.execute(f"UPDATE outbox SET state='sending', attempts=attempts+1 WHERE seq IN ({marks})", seqs)
-    return [(row, thread, payloads[row["seq"]]) for row, thread in picked]
+    conn.execute(
+        f"UPDATE outbox SET state='sending', attempts=attempts+1, first_tried_at=COALESCE(first_tried_at, ?)"
+        f" WHERE seq IN ({marks})",
+        [now, *seqs],
+    )
+    return [
+        (
+            row,
+            thread,
+            payloads[row["seq"]],
+            row["first_tried_at"] if row["first_tried_at"] is not None else now,
+        )
+        for row, thread in picked
+    ]
