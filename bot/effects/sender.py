@@ -194,7 +194,7 @@ class Sender(Dispatcher[tuple[Delivery, str, "int | None"]]):
                 error=str(exc),
                 kind="delivery-failed",
                 notice=f"I gave up delivering a message through {delivery.connector} after "
-                f"{human(age)} and {delivery.attempts} attempts: {exc}",
+                f"{delivery.attempts} attempts in {human(age)}: {exc}",
             )
             return
         delay = self.policy.delay(delivery.attempts, retry_after=exc.retry_after)
