@@ -3,6 +3,11 @@ lifecycle. Every long-lived part has start/stop; stop is idempotent and drains.
 
 Shutdown order follows the data: stop intake first, let workers finish what they
 claimed, then let the sender finish in-flight deliveries, then close the store.
+
+Every loop runs under a ``Supervisor``: a loop that fails (a locked or full database) is
+retried with backoff, the health registry says which part is degraded (``deputy
+status``), and the alarm tells the owner once per outage. A connector's own task that
+dies is marked degraded and told the same way (connectors reconnect inside their loops).
 """
 
 from __future__ import annotations
@@ -18,11 +23,14 @@ from bot.agent.base import Agent
 from bot.channels.contract import Connector, ConnectorRuntime
 from bot.channels.registry import ChannelRegistry
 from bot.config import Settings
+from bot.effects.alarm import Alarm
+from bot.effects.delivery_policy import DeliveryPolicy
 from bot.effects.executor import Executor
 from bot.effects.sender import Sender
 from bot.errors import AlreadyRunning, ConfigError, StartupError
 from bot.events import Event
 from bot.faults import fault
+from bot.health import Health
 from bot.logs import Redactor, secrets_from_env
 from bot.pipeline.commit import Commit
 from bot.pipeline.handler import EventHandler
@@ -30,6 +38,7 @@ from bot.pipeline.scheduler import Scheduler
 from bot.pipeline.worker import WorkerPool
 from bot.rules.source import RulebookSource
 from bot.store import Claimed, InstanceLock, NamespacedState, Store
+from bot.supervisor import Supervisor, describe
 
 log = logging.getLogger("deputy")
 
@@ -49,6 +58,7 @@ class Deputy:
         self._started = False
         self._stopped = False
         self.redactor: Redactor | None = None
+        self.health = Health(path=settings.data_dir / "health.json")
 
     # ----- task supervision: no unowned tasks ----------------------------------------
     def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
@@ -60,13 +70,21 @@ class Deputy:
     def _task_done(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
-            log.error("task %s died", task.get_name(), exc_info=task.exception())
+            exc = task.exception()
+            log.error("task %s died", task.get_name(), exc_info=exc)
+            if not self._stopped and exc is not None:
+                self.health.degraded(task.get_name(), describe(exc))
+
+    def _supervise(self, part: str, loop: Any, *, settle: float | None = None) -> None:
+        self.spawn(Supervisor(part=part, loop=loop, health=self.health, settle=settle).run(), part)
 
     # ----- lifecycle --------------------------------------------------------------------
     async def start(self) -> None:
         s = self.settings
         s.data_dir.mkdir(parents=True, exist_ok=True)
         self.lock.acquire()
+        self.alarm = Alarm(notice=self._notice, console=s.data_dir / "owner.log")
+        self.health.subscribe(self.alarm.changed)
         await self.store.open()
         recovered = await self.store.inbox.recover()
         in_doubt = await self.store.outbox.recover()
@@ -98,7 +116,7 @@ class Deputy:
             store=self.store,
             connectors=self.connectors,
             notice_in=self._notice_in,
-            max_attempts=s.limits.max_delivery_attempts,
+            policy=DeliveryPolicy.from_settings(s.delivery, max_attempts=s.limits.max_delivery_attempts),
         )
         self.scheduler = Scheduler(
             store=self.store,
@@ -111,10 +129,11 @@ class Deputy:
                 self.connectors[name] = self.extra_connectors[name][1]
             else:
                 self.connectors[name] = self._build_connector(name, owner)
-        self.spawn(self.pool.run(), "workers")
-        self.spawn(self.sender.run(), "sender")
-        self.spawn(self.scheduler.run(), "scheduler")
-        self.spawn(self.rules.run(), "rules")
+        self._supervise("alarm", self.alarm, settle=1.0)
+        self._supervise("workers", self.pool)
+        self._supervise("sender", self.sender)
+        self._supervise("scheduler", self.scheduler)
+        self._supervise("rules", self.rules, settle=5.0)
         self._started = True
         for name, connector in self.connectors.items():
             try:
@@ -230,6 +249,7 @@ class Deputy:
                 await self.scheduler.stop()
                 await self.rules.stop()
                 await self.sender.stop()
+                await self.alarm.stop()
                 if self.handler.agent is not None:
                     await self.handler.agent.close()
             for task in list(self._tasks):
@@ -240,6 +260,8 @@ class Deputy:
             try:
                 await self.store.close()
             finally:
+                if self._started:
+                    self.health.stopped()
                 self.lock.release()
 
 

@@ -1,4 +1,4 @@
-"""deputy run | check | try | inbox | answer | log | memory | digest | rules | task add | tasks
+"""deputy run | status | check | try | inbox | answer | log | memory | digest | rules | task add | tasks
 
 Every command takes ``--config PATH`` (default ./config.toml). Commands other than
 ``run`` work beside a running daemon: SQLite in WAL mode lets them read, and an answer
@@ -33,6 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="config file")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", parents=[common], help="run the daemon until SIGINT/SIGTERM")
+    sub.add_parser("status", parents=[common], help="is the daemon running, and is every part of it working")
     sub.add_parser("check", parents=[common], help="validate config and rules")
     p = sub.add_parser("try", parents=[common], help="show what Deputy would do, with no side effect")
     p.add_argument("file", nargs="?", type=Path, help="a message as .eml")
@@ -101,6 +102,10 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = load(args.config)
+        if args.command == "status":  # no store, no loop: it must answer when the database cannot
+            from bot.status import status
+
+            return status(settings)
         return int(event_loop.run(_dispatch(args, settings), kind=settings.deputy.event_loop) or 0)
     except ConfigError as exc:
         print(f"configuration error:\n{exc}", file=sys.stderr)

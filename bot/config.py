@@ -11,11 +11,32 @@ import importlib
 import re
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from bot.errors import ConfigError
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(value: object) -> float:
+    """Seconds from ``"90s"``, ``"30m"``, ``"4h"``, ``"5d"``, ``"1w"`` or a number of seconds."""
+    if isinstance(value, bool):
+        raise ValueError("expected a duration like '30s', '30m', '4h', '5d'")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    else:
+        match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*", str(value))
+        if not match:
+            raise ValueError(f"expected a duration like '30s', '30m', '4h', '5d', got {value!r}")
+        seconds = float(match[1]) * _UNITS[match[2]]
+    if seconds <= 0:
+        raise ValueError("must be longer than zero")
+    return seconds
+
+
+Duration = Annotated[float, BeforeValidator(parse_duration)]  # seconds
 
 
 class Strict(BaseModel):
@@ -45,8 +66,21 @@ class LimitsSettings(Strict):
     sends_per_correspondent: int = Field(default=10, ge=0)
     # A poison event is tried this many times, then quarantined.
     max_attempts: int = Field(default=3, ge=1, le=20)
-    # Outbox: give up on a delivery after this many transient failures.
-    max_delivery_attempts: int = Field(default=8, ge=1)
+    # Outbox: also give up on a delivery after this many transient failures (None: by
+    # time only, [delivery] give_up_after).
+    max_delivery_attempts: int | None = Field(default=None, ge=1)
+
+
+class DeliverySettings(Strict):
+    """Retries by time, the way mail servers queue (Postfix: maximal_queue_lifetime 5d,
+    delay_warning_time 4h): a relay that refuses for minutes or hours loses nothing."""
+
+    give_up_after: Duration = 5 * 86400.0
+    warn_after: Duration = 4 * 3600.0  # the owner is told once that a delivery is late
+    # Backoff between tries, full jitter, growing from retry_min to retry_max. A short
+    # start keeps chat replies quick after a blip; the cap keeps trying twice an hour.
+    retry_min: Duration = 1.0
+    retry_max: Duration = 1800.0
 
 
 class LLMSettings(Strict):
@@ -92,6 +126,7 @@ class DigestSettings(Strict):
 class Settings(Strict):
     deputy: DeputySettings = Field(default_factory=DeputySettings)
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
+    delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     escalation: EscalationSettings = Field(default_factory=EscalationSettings)
     digest: DigestSettings = Field(default_factory=DigestSettings)

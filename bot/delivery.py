@@ -85,6 +85,7 @@ class Delivery:
     # A previous attempt started and its outcome was never recorded (crash mid-send).
     # The connector must check (e.g. Sent folder by Message-ID) before sending again.
     in_doubt: bool = False
+    first_tried_at: float = 0.0  # wall-clock time of the first attempt: the sender's age
 
 
 def message_id_for(key: str, *, domain: str) -> str:

@@ -8,12 +8,19 @@ DEPUTY_FAULT names that point; then the process exits at once with status 86
 Points (each called in exactly one place per code path):
 after_fetch, after_inbox_commit, after_llm_answer, after_outbox_commit,
 after_smtp_data, after_250, after_imap_move, after_attachment_write.
+
+Failures, for faults a process survives (a full disk, a lost lock): a test calls
+``inject("commit", sqlite3.OperationalError("database or disk is full"), times=N)`` and
+the next N passes of ``failure("commit")`` raise that exception, in this process only.
+``commit`` is checked on the database thread right before each COMMIT
+(bot/store/db_thread.py), so the transaction is rolled back as SQLite would.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import threading
 
 EXIT_CODE = 86
 POINTS = (
@@ -47,3 +54,40 @@ def fault(name: str) -> None:
         sys.stderr.write(f"deputy: fault point {name} (hit {_hits[name]}): exiting with {EXIT_CODE}\n")
         sys.stderr.flush()
         os._exit(EXIT_CODE)
+
+
+FAILURE_POINTS = ("commit",)
+_failures: dict[str, tuple[BaseException, int]] = {}
+_failures_lock = threading.Lock()  # ``failure`` runs on the database threads
+
+
+def inject(name: str, exc: BaseException, *, times: int = 1) -> None:
+    """Make the next ``times`` passes of ``failure(name)`` raise ``exc``."""
+    if name not in FAILURE_POINTS:
+        raise ValueError(f"no failure point named {name!r}")
+    with _failures_lock:
+        _failures[name] = (exc, times)
+
+
+def remaining(name: str) -> int:
+    """How many injected failures of ``name`` have not been raised yet."""
+    with _failures_lock:
+        return _failures.get(name, (None, 0))[1]
+
+
+def clear() -> None:
+    with _failures_lock:
+        _failures.clear()
+
+
+def failure(name: str) -> None:
+    """Raise the exception injected for ``name``, while any injected passes remain."""
+    if not _failures:  # the common case: one dict lookup, no lock
+        return
+    with _failures_lock:
+        found = _failures.get(name)
+        if found is None or found[1] <= 0:
+            return
+        exc, left = found
+        _failures[name] = (exc, left - 1)
+    raise exc

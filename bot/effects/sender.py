@@ -1,8 +1,10 @@
 """Delivers outbox rows through their connectors, after the transaction that wrote them.
 
 Errors arrive already translated by the connector (bot.errors): transient ones are
-retried with capped, jittered backoff (honouring retry_after from a 429), permanent
-ones fail the row and tell the owner. A row is marked ``sending`` before the call, so a
+retried with capped, jittered backoff (honouring retry_after from a 429) for as long as
+the delivery policy allows (by age: bot/effects/delivery_policy.py); the owner is told
+once when a delivery is late and once more if it is given up. Permanent ones fail the
+row and tell the owner. A row is marked ``sending`` before the call, so a
 crash mid-call is detected on restart and the connector is told the send is in doubt.
 """
 
@@ -11,11 +13,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 
-from bot import backoff
 from bot.channels.contract import Connector
 from bot.delivery import Delivery
+from bot.effects.delivery_policy import DeliveryPolicy, Verdict, human
 from bot.errors import AuthFailed, InDoubt, PermanentError, TransientError
 from bot.faults import fault
 from bot.pipeline.dispatcher import Dispatcher
@@ -47,17 +50,25 @@ class Sender(Dispatcher[tuple[Delivery, str, "int | None"]]):
         connectors: Mapping[str, Connector],
         notice_in: NoticeIn,
         concurrency: int = 8,
-        max_attempts: int = 8,
+        max_attempts: int | None = None,
+        policy: DeliveryPolicy | None = None,
+        clock: Callable[[], float] = time.time,
         idle_poll_seconds: float = 0.25,
     ) -> None:
+        """``max_attempts``: shorthand for a default policy that also counts tries."""
         super().__init__(concurrency=concurrency, idle_poll_seconds=idle_poll_seconds)
         self.store = store
         self.connectors = connectors
         self.notice_in = notice_in
-        self.max_attempts = max_attempts
+        self.policy = policy or DeliveryPolicy(max_attempts=max_attempts)
+        self.clock = clock  # wall time: the age of a delivery, when the next try is due
+        # A desk's finishing commit, a notice, a hand-off: every new row wakes the claim
+        # at once (the idle poll is only for rows written by another process).
+        store.db.on_commit("outbox", self.wake)
+        self._delivered: dict[str, dict[str, str]] = {}  # key -> receipt not yet recorded
 
     async def claim(self, *, limit: int, busy_threads: set[str]) -> list[tuple[Delivery, str, int | None]]:
-        return await self.store.outbox.claim(limit=limit, busy_threads=busy_threads)
+        return await self.store.outbox.claim(limit=limit, busy_threads=busy_threads, now=self.clock())
 
     def thread_of(self, item: tuple[Delivery, str, int | None]) -> str:
         return item[1]
@@ -67,7 +78,7 @@ class Sender(Dispatcher[tuple[Delivery, str, "int | None"]]):
         await self._deliver(delivery, thread, escalation_id)
 
     def _backoff(self, attempts: int) -> float:
-        return backoff.delay(attempts - 1, base=1.0, cap=300.0)
+        return self.policy.delay(attempts)
 
     async def _fail(
         self,
@@ -124,20 +135,7 @@ class Sender(Dispatcher[tuple[Delivery, str, "int | None"]]):
             receipt = dict(await connector.deliver(delivery))
             fault("after_250")
         except TransientError as exc:
-            if delivery.attempts >= self.max_attempts:
-                await self._fail(
-                    delivery,
-                    thread,
-                    escalation_id,
-                    error=str(exc),
-                    kind="delivery-failed",
-                    notice=f"I could not deliver a message through {delivery.connector} after "
-                    f"{delivery.attempts} attempts: {exc}",
-                )
-                return
-            delay = exc.retry_after if exc.retry_after is not None else self._backoff(delivery.attempts)
-            log.warning("delivery %s: transient error, retry in %.1fs: %s", delivery.key, delay, exc)
-            await self.store.outbox.mark_retry(delivery.key, error=str(exc), delay=delay)
+            await self._transient(delivery, thread, escalation_id, exc)
             return
         except AuthFailed as exc:
             log.error("channel %s: authentication failed: %s", delivery.connector, exc)
@@ -179,14 +177,65 @@ class Sender(Dispatcher[tuple[Delivery, str, "int | None"]]):
                 delivery.key, error=f"{type(exc).__name__}: {exc}", delay=self._backoff(delivery.attempts)
             )
             return
+        self._delivered[delivery.key] = receipt  # until it is recorded (a full disk may delay that)
+        await self._record_sent(delivery.key, receipt, escalation_id, connector=delivery.connector)
+
+    async def _transient(
+        self, delivery: Delivery, thread: str, escalation_id: int | None, exc: TransientError
+    ) -> None:
+        now = self.clock()
+        age = max(0.0, now - (delivery.first_tried_at or now))
+        verdict = self.policy.verdict(age=age, attempts=delivery.attempts)
+        if verdict is Verdict.GIVE_UP:
+            await self._fail(
+                delivery,
+                thread,
+                escalation_id,
+                error=str(exc),
+                kind="delivery-failed",
+                notice=f"I gave up delivering a message through {delivery.connector} after "
+                f"{delivery.attempts} attempts in {human(age)}: {exc}",
+            )
+            return
+        delay = self.policy.delay(delivery.attempts, retry_after=exc.retry_after)
+        log.warning("delivery %s: transient error, retry in %.1fs: %s", delivery.key, delay, exc)
+        # A notice about a late notice would only add to the queue that is late.
+        told = thread.startswith(OWNER_THREAD) or delivery.key.startswith(FALLBACK)
+        if verdict is Verdict.RETRY or told:
+            await self.store.outbox.mark_retry(delivery.key, error=str(exc), delay=delay, now=now)
+            return
         async with self.store.db.transaction() as tx:
-            await self.store.outbox.mark_sent(delivery.key, receipt, tx=tx)
+            await self.store.outbox.mark_retry_in(tx, delivery.key, error=str(exc), delay=delay, now=now)
+            await self.notice_in(
+                tx,  # the row's own key: told once, whatever the retries and restarts
+                key=f"delivery-late:{delivery.key}",
+                text=f"A message through {delivery.connector} is late: for {human(age)} the server "
+                f"has answered: {exc}. I keep trying until it is {human(self.policy.give_up_after)} "
+                "old and will tell you if I give up.",
+                skip=(delivery.connector,),
+            )
+
+    async def release(self, item: tuple[Delivery, str, int | None], error: str) -> None:
+        """A delivery whose outcome could not be recorded: a known receipt is recorded
+        now; otherwise the row is pending again and in doubt (the connector checks before
+        sending it again: the call may have gone out)."""
+        delivery, _, escalation_id = item
+        receipt = self._delivered.get(delivery.key)
+        if receipt is not None:
+            await self._record_sent(delivery.key, receipt, escalation_id, connector=delivery.connector)
+        else:
+            await self.store.outbox.release(delivery.key, error=error)
+
+    async def _record_sent(
+        self, key: str, receipt: dict[str, str], escalation_id: int | None, *, connector: str
+    ) -> None:
+        async with self.store.db.transaction() as tx:
+            await self.store.outbox.mark_sent(key, receipt, tx=tx)
             ref = receipt.get("prompt_ref") or receipt.get("message_id")
             if escalation_id is not None and ref:
                 await Escalations.add_prompt_ref_in(
-                    tx, connector=delivery.connector, ref=str(ref), escalation_id=escalation_id
+                    tx, connector=connector, ref=str(ref), escalation_id=escalation_id
                 )
                 # Editing the prompt later needs its address (chat id, Slack channel).
-                await KeyValue.set_in(
-                    tx, f"prompt:{delivery.connector}:{ref}", json.dumps(receipt, sort_keys=True)
-                )
+                await KeyValue.set_in(tx, f"prompt:{connector}:{ref}", json.dumps(receipt, sort_keys=True))
+        self._delivered.pop(key, None)

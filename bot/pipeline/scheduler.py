@@ -1,26 +1,31 @@
 """Time, turned into events. The scheduler never acts: it only inserts ``digest_due``
 and ``timer_due`` events into the inbox, and the workers handle them like any other.
 
-An interval job polls the timers table once a second (a cheap indexed query), so a timer written
-by any transaction is seen promptly without coupling writers to the scheduler.
+Its loop waits on the monotonic clock, at most ``max_sleep`` at a time (sooner when a
+timer is due, at once when a transaction adds a timer), and on every wake-up compares
+the durable due times (wall-clock epoch) with the wall clock: everything due fires, so a
+forward step of the wall clock (NTP, a suspended machine) catches up at once. A backward
+step is seen as a jump in ``wall - monotonic``; the pending timers move back with it,
+so a reminder set "in 36 s" still fires after 36 s of real time (the intent of every
+timer Deputy sets is "so long from now"). APScheduler 3, used before, waited on the wall
+clock: after a step back of an hour nothing fired for an hour.
 
 Exactly one digest per day falls out of the inbox key ``scheduler:digest:<local date>``:
 downtime over the digest hour is caught up at the next tick, a restart inserts nothing
-new, and DST changes cannot make a local date happen twice. APScheduler only drives the clock;
-the durable timers table stays the one source of truth, so nothing depends on
-APScheduler's in-memory job store surviving a restart.
+new, and DST changes cannot make a local date happen twice. The durable timers table is
+the one source of truth; nothing lives only in memory.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from datetime import time as dtime
 from zoneinfo import ZoneInfo
 
+from bot.clock import SYSTEM, Clock
 from bot.events import Event
 from bot.rules.model import Rulebook
 from bot.store import Store
@@ -48,6 +53,10 @@ def digest_event(now: float, *, timezone: str, digest_time: str) -> Event | None
     )
 
 
+def _no_beat() -> None:
+    return None
+
+
 class Scheduler:
     def __init__(
         self,
@@ -56,20 +65,32 @@ class Scheduler:
         rulebook: Callable[[], Rulebook],
         wake_workers: Callable[[], None],
         digest_enabled: bool = True,
-        clock: Callable[[], float] = time.time,
+        clock: Clock = SYSTEM,
         max_sleep: float = 1.0,
+        step_tolerance: float = 2.0,
     ) -> None:
+        """``step_tolerance``: a change of ``wall - monotonic`` beyond this between two
+        ticks is a step of the wall clock (NTP slews far less than that in a second)."""
         self.store = store
         self.rulebook = rulebook
         self.wake_workers = wake_workers
         self.digest_enabled = digest_enabled
         self.clock = clock
         self.max_sleep = max_sleep
+        self.step_tolerance = step_tolerance
         self._stopping = asyncio.Event()
+        self._wake = asyncio.Event()
         self._last_digest_id = ""
+        self._offset: float | None = None  # wall - monotonic at the last tick
+        self.beat: Callable[[], None] = _no_beat  # set by the supervisor: a tick worked
+        store.db.on_commit("timers", self.wake)
+
+    def wake(self) -> None:
+        self._wake.set()
 
     async def tick(self) -> int:
-        now = self.clock()
+        await self._follow_steps()
+        now = self.clock.wall()
         emitted = await self.store.timers.fire_due(now=now)
         if self.digest_enabled:
             owner = self.rulebook().owner
@@ -85,35 +106,39 @@ class Scheduler:
             self.wake_workers()
         return emitted
 
+    async def _follow_steps(self) -> None:
+        offset = self.clock.wall() - self.clock.monotonic()
+        step = 0.0 if self._offset is None else offset - self._offset
+        if step < -self.step_tolerance:
+            moved = await self.store.timers.shift_pending(step)
+            log.warning(
+                "the wall clock stepped back by %.0f s: %d pending timers moved with it", -step, moved
+            )
+        elif step > self.step_tolerance:
+            log.warning("the wall clock stepped forward by %.0f s: what is due by now fires", step)
+        self._offset = offset  # only once the timers moved: a failed shift is tried again
+
     async def run(self) -> None:
-        """APScheduler drives the clock: a cron job at the owner's digest time (in the
-        owner's time zone, DST-aware) and a short interval job for durable timers. Both
-        only call ``tick``, which only inserts events; ``tick`` on start catches up
-        whatever fell due while Deputy was down."""
-        from apscheduler.schedulers.asyncio import AsyncIOScheduler
-        from apscheduler.triggers.cron import CronTrigger
-        from apscheduler.triggers.interval import IntervalTrigger
-
-        scheduler = AsyncIOScheduler()
-        common = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
-        scheduler.add_job(self._safe_tick, IntervalTrigger(seconds=self.max_sleep), id="timers", **common)
-        if self.digest_enabled:
-            owner = self.rulebook().owner
-            hour, minute = (int(x) for x in owner.digest_time.split(":"))
-            trigger = CronTrigger(hour=hour, minute=minute, timezone=ZoneInfo(owner.timezone))
-            scheduler.add_job(self._safe_tick, trigger, id="digest", **common)
-        await self._safe_tick()
-        scheduler.start()
-        try:
-            await self._stopping.wait()
-        finally:
-            scheduler.shutdown(wait=False)
-
-    async def _safe_tick(self) -> None:
-        try:
+        """Until ``stop()``: tick, then sleep until the next timer, a new timer or
+        ``max_sleep``, whichever comes first. The first tick catches up whatever fell
+        due while Deputy was down. A tick that fails ends the loop: its supervisor
+        restarts it with backoff and says so (bot/supervisor.py)."""
+        while not self._stopping.is_set():
+            self._wake.clear()  # before the tick: a timer committed meanwhile wakes us again
             await self.tick()
-        except Exception:
-            log.exception("scheduler tick failed")
+            self.beat()
+            wait = self.max_sleep
+            next_due = await self.store.timers.next_due_at()
+            if next_due is not None:
+                wait = max(0.0, min(wait, next_due - self.clock.wall()))
+            if self._wake.is_set() or wait == 0.0:
+                await asyncio.sleep(0)
+                continue
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=wait)
+            except TimeoutError:
+                pass
 
     async def stop(self) -> None:
         self._stopping.set()
+        self._wake.set()

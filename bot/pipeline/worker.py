@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from bot import backoff
 from bot.pipeline.dispatcher import Dispatcher
 from bot.store import Claimed, Store
+from bot.store.transient import transient
 
 log = logging.getLogger("deputy.worker")
 
@@ -39,12 +40,16 @@ class WorkerPool(Dispatcher[Claimed]):
         self.handle = handle
         self.quarantine = quarantine
         self.max_attempts = max_attempts
+        store.db.on_commit("inbox", self.wake)  # any commit that adds an event, not only emit's
 
     async def claim(self, *, limit: int, busy_threads: set[str]) -> list[Claimed]:
         return await self.store.inbox.claim(limit=limit, busy_threads=busy_threads)
 
     def thread_of(self, item: Claimed) -> str:
         return item.thread_key
+
+    async def release(self, item: Claimed, error: str) -> None:
+        await self.store.inbox.release(item.seq, error=error)
 
     async def work(self, item: Claimed) -> None:
         if item.attempts > self.max_attempts:
@@ -56,6 +61,8 @@ class WorkerPool(Dispatcher[Claimed]):
         except asyncio.CancelledError:
             raise
         except Exception as exc:
+            if transient(exc):
+                raise  # the store's trouble, not the event's: handed back, not counted
             reason = f"{type(exc).__name__}: {exc}"
             log.exception("event %s failed (attempt %d): %s", item.event.id, item.attempts, reason)
             if item.attempts >= self.max_attempts:

@@ -21,8 +21,8 @@ from bot.store.timers import Timers
 
 
 class Store:
-    def __init__(self, path: Path, *, synchronous: str = "NORMAL") -> None:
-        self.db = Database(path, synchronous=synchronous)
+    def __init__(self, path: Path, *, synchronous: str = "NORMAL", busy_timeout: float = 10.0) -> None:
+        self.db = Database(path, synchronous=synchronous, busy_timeout=busy_timeout)
         self.inbox = Inbox(self.db)
         self.outbox = Outbox(self.db)
         self.escalations = Escalations(self.db)

@@ -10,6 +10,11 @@ lock from its first statement to its COMMIT, so coroutines sharing the connectio
 interleave statements. Nobody is told "done" before the COMMIT that contains its work.
 What runs on the connections' threads is in ``db_thread.py``; the single-instance lock
 in ``instance_lock.py``.
+
+Consumers subscribe to a table (``on_commit("outbox", sender.wake)``): the repositories
+mark a transaction that added work (``touch(tx, table)``) and the callbacks run after its COMMIT,
+never before, so a woken consumer's claim always sees the row. A rolled-back transaction
+wakes nobody.
 """
 
 from __future__ import annotations
@@ -40,6 +45,12 @@ from bot.store.db_thread import (
 from bot.store.schema import MIGRATIONS
 
 T = TypeVar("T")
+
+
+def touch(tx: Tx, table: str) -> None:
+    """Mark ``tx`` as adding work to ``table``: its consumers are woken after COMMIT."""
+    if isinstance(tx, Tx):
+        tx.touched.add(table)
 
 
 async def defer(tx: Tx, sql: str, params: Iterable[Any] = ()) -> None:
@@ -83,6 +94,7 @@ class Tx:
         self._db = db
         self._pending: list[Statement] = []
         self.begun = False  # BEGIN has been sent: the write lock is held
+        self.touched: set[str] = set()  # tables this transaction added work to
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> Result:  # type: ignore[override]
         await self._begin()
@@ -110,9 +122,12 @@ class Tx:
 class Database:
     READERS = 2  # read-only connections: reads outside a transaction never queue behind writes
 
-    def __init__(self, path: Path, *, synchronous: str = "NORMAL") -> None:
+    def __init__(self, path: Path, *, synchronous: str = "NORMAL", busy_timeout: float = 10.0) -> None:
+        """``busy_timeout``: how long a statement waits for another connection's lock
+        before it fails with "database is locked" (the loops then retry with backoff)."""
         self.path = path
         self.synchronous = synchronous
+        self.busy_timeout_ms = int(busy_timeout * 1000)
         self._conn: aiosqlite.Connection | None = None
         self._readers: list[aiosqlite.Connection] = []
         self._next_reader = 0
@@ -123,6 +138,18 @@ class Database:
         self._reads: list[tuple[Work, asyncio.Future[Any]]] = []  # waiting for a reader
         self._reading_now = 0  # reader slots busy (at most one hop per reader)
         self._read_tasks: set[asyncio.Task[None]] = set()
+        self._listeners: dict[str, list[Callable[[], None]]] = {}
+
+    # ----- wake-ups after COMMIT ---------------------------------------------------------
+    def on_commit(self, table: str, callback: Callable[[], None]) -> None:
+        """Call ``callback`` after every COMMIT that added work to ``table``."""
+        self._listeners.setdefault(table, []).append(callback)
+
+    def committed(self, tables: Iterable[str]) -> None:
+        """Wake the consumers of ``tables``: work for them is committed (call after COMMIT)."""
+        for table in tables:
+            for callback in self._listeners.get(table, ()):
+                callback()
 
     @property
     def conn(self) -> aiosqlite.Connection:
@@ -139,13 +166,13 @@ class Database:
         # NORMAL in WAL mode survives a process crash (SIGKILL) without loss; only an OS
         # crash or power cut can lose the last commits. FULL is available in config.
         await self._conn.execute(f"PRAGMA synchronous={self.synchronous}")
-        await self._conn.execute("PRAGMA busy_timeout=10000")
+        await self._conn.execute(f"PRAGMA busy_timeout={self.busy_timeout_ms}")
         await self._conn.execute("PRAGMA foreign_keys=ON")
         await self.migrate()
         for _ in range(self.READERS):
             reader = await _connect(self.path)
             reader.row_factory = sqlite3.Row
-            await reader.execute("PRAGMA busy_timeout=10000")
+            await reader.execute(f"PRAGMA busy_timeout={self.busy_timeout_ms}")
             await reader.execute("PRAGMA query_only=ON")
             self._readers.append(reader)
 
@@ -203,6 +230,7 @@ class Database:
             del self._active[task]
             if tx.begun:
                 self._lock.release()
+        self.committed(tx.touched)
 
     async def write(self, fn: Callable[..., T], *args: Any) -> T:
         """Run ``fn(sqlite3_connection, *args)`` on the database thread in a committed

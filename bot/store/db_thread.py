@@ -13,6 +13,8 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
+from bot.faults import failure
+
 T = TypeVar("T")
 Statement = tuple[str, tuple[Any, ...]]
 Work = tuple[Callable[..., Any], tuple[Any, ...]]
@@ -65,6 +67,7 @@ def commit(conn: sqlite3.Connection, statements: list[Statement]) -> None:
     try:
         for sql, params in statements:
             conn.execute(sql, params)
+        failure("commit")
         conn.execute("COMMIT")
     except BaseException:
         rollback(conn)
@@ -82,6 +85,7 @@ def run_group(conn: sqlite3.Connection, items: list[Work]) -> list[tuple[bool, A
     conn.execute("BEGIN IMMEDIATE")
     try:
         values = [fn(conn, *args) for fn, args in items]
+        failure("commit")
         conn.execute("COMMIT")
     except Exception:
         rollback(conn)  # and run again, item by item
@@ -106,6 +110,7 @@ def run_group(conn: sqlite3.Connection, items: list[Work]) -> list[tuple[bool, A
             else:
                 conn.execute("RELEASE item")
                 outcomes.append((True, value))
+        failure("commit")
         conn.execute("COMMIT")
     except BaseException:
         rollback(conn)

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 
 from bot.events import Event
-from bot.store.db import Database, Tx, defer
+from bot.store.db import Database, Tx, defer, touch
 from bot.store.db_thread import pending_in_order
 
 INSERT = (
@@ -38,11 +38,16 @@ class Inbox:
 
     async def add(self, event: Event) -> bool:
         """Committed when this returns; concurrent adds share one COMMIT (group commit)."""
-        return await self.db.write(_insert, _row(event))
+        new = await self.db.write(_insert, _row(event))
+        if new:
+            self.db.committed(("inbox",))
+        return new
 
     @staticmethod
     async def add_in(tx: Tx, event: Event) -> bool:
         cur = await tx.execute(INSERT, _row(event))
+        if cur.rowcount == 1:
+            touch(tx, "inbox")
         return cur.rowcount == 1
 
     @staticmethod
@@ -150,6 +155,17 @@ class Inbox:
                 tx,
                 "UPDATE inbox SET state='pending', last_error=?, next_at=? WHERE seq=?",
                 (error[:2000], time.time() + delay, seq),
+            )
+
+    async def release(self, seq: int, *, error: str) -> None:
+        """Hand back a claimed event whose handling was cut short by the store (locked,
+        full): pending again at once, and the attempt is not counted against it."""
+        async with self.db.transaction() as tx:
+            await defer(
+                tx,
+                "UPDATE inbox SET state='pending', attempts=MAX(attempts-1, 0), last_error=?, next_at=0"
+                " WHERE seq=? AND state='processing'",
+                (error[:2000], seq),
             )
 
     @staticmethod

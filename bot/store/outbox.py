@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.delivery import Delivery
-from bot.store.db import Database, Tx, defer
+from bot.store.db import Database, Tx, defer, touch
 from bot.store.db_thread import pending_in_order
 
 # Built once: json.dumps with options builds a new encoder on every call (issue 3).
@@ -58,6 +58,7 @@ class Outbox:
         recipients has had ``budget`` autonomous messages in 24 h: the statement runs in
         the group commit, after the other transactions' inserts, so the cap holds under
         concurrency without a round trip of its own."""
+        touch(tx, "outbox")
         values = (
             row.key,
             row.event_id,
@@ -99,11 +100,14 @@ class Outbox:
             cur = await tx.execute("UPDATE outbox SET state='pending', in_doubt=1 WHERE state='sending'")
             return cur.rowcount
 
-    async def claim(self, *, limit: int, busy_threads: set[str]) -> list[tuple[Delivery, str, int | None]]:
+    async def claim(
+        self, *, limit: int, busy_threads: set[str], now: float | None = None
+    ) -> list[tuple[Delivery, str, int | None]]:
         """Due rows, oldest first, one per thread so a thread's messages keep their order."""
         # One round trip; ``sending`` is committed before this returns, so before any
         # connector is called.
-        chosen = await self.db.write(_claim, limit, frozenset(busy_threads), time.time())
+        now = time.time() if now is None else now
+        chosen = await self.db.write(_claim, limit, frozenset(busy_threads), now)
         return [
             (
                 Delivery(
@@ -113,11 +117,12 @@ class Outbox:
                     payload=json.loads(payload),
                     attempts=row["attempts"] + 1,
                     in_doubt=bool(row["in_doubt"]),
+                    first_tried_at=first_tried_at,
                 ),
                 thread,
                 row["escalation_id"],
             )
-            for row, thread, payload in chosen
+            for row, thread, payload, first_tried_at in chosen
         ]
 
     async def mark_sent(self, key: str, receipt: dict[str, str], *, tx: Tx) -> None:
@@ -127,17 +132,28 @@ class Outbox:
             (time.time(), _ENCODE_RECEIPT(receipt), key),
         )
 
-    async def mark_retry(self, key: str, *, error: str, delay: float) -> None:
+    async def mark_retry(self, key: str, *, error: str, delay: float, now: float | None = None) -> None:
         async with self.db.transaction() as tx:
-            await self.mark_retry_in(tx, key, error=error, delay=delay)
+            await self.mark_retry_in(tx, key, error=error, delay=delay, now=now)
 
     @staticmethod
-    async def mark_retry_in(tx: Tx, key: str, *, error: str, delay: float) -> None:
+    async def mark_retry_in(tx: Tx, key: str, *, error: str, delay: float, now: float | None = None) -> None:
         await defer(
             tx,
             "UPDATE outbox SET state='pending', last_error=?, next_at=? WHERE key=?",
-            (error[:2000], time.time() + delay, key),
+            (error[:2000], (time.time() if now is None else now) + delay, key),
         )
+
+    async def release(self, key: str, *, error: str) -> None:
+        """Hand back a row whose outcome was never recorded (the store failed after the
+        claim): pending at once, in doubt, and the attempt is not counted."""
+        async with self.db.transaction() as tx:
+            await defer(
+                tx,
+                "UPDATE outbox SET state='pending', in_doubt=1, attempts=MAX(attempts-1, 0), last_error=?,"
+                " next_at=0 WHERE key=? AND state='sending'",
+                (error[:2000], key),
+            )
 
     async def mark_failed(self, key: str, *, error: str) -> None:
         async with self.db.transaction() as tx:
@@ -248,14 +264,14 @@ def sent_texts(conn: sqlite3.Connection, thread: str, limit: int = 10) -> list[s
 
 
 OUTBOX_SCAN = (
-    "SELECT seq, key, connector, op, attempts, in_doubt, thread, escalation_id, next_at"
+    "SELECT seq, key, connector, op, attempts, in_doubt, thread, escalation_id, next_at, first_tried_at"
     " FROM outbox WHERE state='pending' AND seq>? ORDER BY seq LIMIT ?"
 )
 
 
 def _claim(
     conn: sqlite3.Connection, limit: int, busy_threads: frozenset[str], now: float
-) -> list[tuple[sqlite3.Row, str, str]]:
+) -> list[tuple[sqlite3.Row, str, str, float]]:
     """Runs on the database thread, inside a transaction (Database.write). Only the
     picked rows' payloads are read (the scan of 500 used to parse all of them)."""
     picked: list[tuple[sqlite3.Row, str]] = []
@@ -276,5 +292,17 @@ def _claim(
     seqs = [row["seq"] for row, _ in picked]
     found = conn.execute(f"SELECT seq, payload FROM outbox WHERE seq IN ({marks})", seqs)
     payloads = {r[0]: r[1] for r in found}
-    conn.execute(f"UPDATE outbox SET state='sending', attempts=attempts+1 WHERE seq IN ({marks})", seqs)
-    return [(row, thread, payloads[row["seq"]]) for row, thread in picked]
+    conn.execute(
+        f"UPDATE outbox SET state='sending', attempts=attempts+1, first_tried_at=COALESCE(first_tried_at, ?)"
+        f" WHERE seq IN ({marks})",
+        [now, *seqs],
+    )
+    return [
+        (
+            row,
+            thread,
+            payloads[row["seq"]],
+            row["first_tried_at"] if row["first_tried_at"] is not None else now,
+        )
+        for row, thread in picked
+    ]

@@ -234,3 +234,12 @@ MIGRATIONS.append(
         WHERE op='send' AND autonomous=1 AND recipient != ''
     """
 )
+
+MIGRATIONS.append(
+    # 7: deliveries are given up by age, not by count (a relay refusing for three minutes
+    # used to exhaust 8 attempts): the age counts from the first try, not from the row's
+    # creation, so a row held over the quiet hours is not late when it is first sent.
+    """
+    ALTER TABLE outbox ADD COLUMN first_tried_at REAL
+    """
+)

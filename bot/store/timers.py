@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.events import Event
-from bot.store.db import Database, Tx, defer
+from bot.store.db import Database, Tx, defer, touch
 from bot.store.inbox import Inbox
 
 
@@ -27,6 +27,7 @@ class Timers:
 
     @staticmethod
     async def add_in(tx: Tx, *, key: str, due_at: float, kind: str, payload: dict[str, str]) -> None:
+        touch(tx, "timers")
         await defer(
             tx,
             "INSERT OR IGNORE INTO timers (key, due_at, kind, payload) VALUES (?,?,?,?)",
@@ -54,6 +55,12 @@ class Timers:
             "UPDATE timers SET state='cancelled' WHERE state='pending' AND key LIKE ?",
             (key_prefix + "%",),
         )
+
+    async def shift_pending(self, seconds: float) -> int:
+        """Move every pending timer by ``seconds`` (the wall clock stepped by as much)."""
+        async with self.db.transaction() as tx:
+            cur = await tx.execute("UPDATE timers SET due_at = due_at + ? WHERE state='pending'", (seconds,))
+            return int(cur.rowcount)
 
     async def next_due_at(self) -> float | None:
         row = await self.db.fetchone("SELECT MIN(due_at) FROM timers WHERE state='pending'")

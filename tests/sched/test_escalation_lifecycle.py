@@ -21,9 +21,22 @@ async def escalate(deputy: Deputy, sender: str, n: int) -> int:
     return pending[0].id
 
 
+class Ahead:
+    """The wall clock ``seconds`` ahead of now (as after a suspended laptop wakes)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def wall(self) -> float:
+        return time.time() + self.seconds
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+
 async def tick_at(deputy: Deputy, hours_ahead: float) -> int:
     """Tick the daemon's scheduler as if ``hours_ahead`` had passed, then drain."""
-    deputy.scheduler.clock = lambda: time.time() + hours_ahead * HOUR
+    deputy.scheduler.clock = Ahead(hours_ahead * HOUR)
     emitted = await deputy.scheduler.tick()
     await deputy.drain()
     return emitted

@@ -17,10 +17,15 @@ BERLIN = ZoneInfo("Europe/Berlin")
 
 
 class Clock:
+    """Both clocks move together: time passes, the wall clock is never stepped."""
+
     def __init__(self, start: float) -> None:
         self.now = start
 
-    def __call__(self) -> float:
+    def wall(self) -> float:
+        return self.now
+
+    def monotonic(self) -> float:
         return self.now
 
 

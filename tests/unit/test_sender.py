@@ -122,7 +122,7 @@ async def test_a_transient_error_past_max_attempts_fails_with_one_notice(setup: 
     assert out["k1"]["state"] == "failed" and setup.local.calls == 3
     assert len(setup.notices) == 1 and setup.notices[0].startswith("delivery-failed:")
     assert [d.payload["text"] for d in setup.tg.delivered] == [
-        "I could not deliver a message through local after 3 attempts: still down"
+        "I gave up delivering a message through local after 3 attempts in 0 s: still down"
     ]
 
 
