@@ -84,6 +84,7 @@ _ACCEPTS = _words(
     r"happy\sto\sproceed",
     r"please\sproceed",
     r"count\sme\sin",
+    r"(?:is|are|sounds|seems)\s(?:fine|ok(?:ay)?|good|acceptable)",
     r"see\syou\sthen",
     r"yes,?\splease",
     r"ok(?:ay)?,?\s(?:for|with)\sme",
@@ -134,6 +135,11 @@ _COUNTER = _words(
     r"what\sabout",
     r"would\syou\saccept",
     r"counter",
+    r"go\sbelow",
+    r"go\slower",
+    r"minimum",
+    r"mindestens",
+    r"nicht\sunter",
     r"instead",
     r"lowest",
     r"können\swir",
@@ -191,8 +197,6 @@ def answer_in(text: str, offer: Offer | None) -> AnswerKind:
         return "accepts"
     if _DECLINES.search(head):
         return "declines"
-    if has_price:
-        return "counter"
     if "?" in head or _ASKS.search(head):
         return "asks"
     return "other"

@@ -40,13 +40,13 @@ _OOO_BODY = re.compile(
       (?:i\sam|i'm|i\swill\sbe|we\sare)\s(?:currently\s|now\s)?(?:out\sof\s(?:the\s)?office|away|on\s(?:vacation|holiday|leave|annual\sleave)|absent)
     | out\sof\s(?:the\s)?office\s(?:until|from|till|through)
     | (?:limited|no)\saccess\sto\s(?:my\s)?e-?mail
-    | ich\sbin\s[^.\n]{0,60}(?:nicht\sim\sbüro|abwesend|im\surlaub|nicht\serreichbar|außer\shaus)
+    | ich\sbin\s[^\n]{0,60}(?:nicht\sim\sbüro|abwesend|im\surlaub|nicht\serreichbar|außer\shaus)
     | (?:bin|sind)\s(?:derzeit|zurzeit|momentan|aktuell)\s(?:nicht\sim\sbüro|abwesend|im\surlaub)
-    | je\ssuis\s[^.\n]{0,40}(?:absente?|en\scongés?|en\svacances|hors\sdu\sbureau)
-    | je\sserai\s[^.\n]{0,40}(?:absente?|en\scongés?)
-    | (?:estoy|estaré)\s[^.\n]{0,40}(?:fuera\sde\s(?:la\s)?oficina|de\svacaciones|ausente)
-    | (?:sono|sarò)\s[^.\n]{0,40}(?:fuori\s(?:ufficio|sede)|in\sferie|assente)
-    | ik\sben\s[^.\n]{0,40}(?:afwezig|op\svakantie|niet\s(?:op\skantoor|aanwezig))
+    | je\ssuis\s[^\n]{0,40}(?:absente?|en\scongés?|en\svacances|hors\sdu\sbureau)
+    | je\sserai\s[^\n]{0,40}(?:absente?|en\scongés?)
+    | (?:estoy|estaré)\s[^\n]{0,40}(?:fuera\sde\s(?:la\s)?oficina|de\svacaciones|ausente)
+    | (?:sono|sarò)\s[^\n]{0,40}(?:fuori\s(?:ufficio|sede)|in\sferie|assente)
+    | ik\sben\s[^\n]{0,40}(?:afwezig|op\svakantie|niet\s(?:op\skantoor|aanwezig))
     """
 )
 # A notice says when its writer is back; a person mentioning a trip rarely words it so.

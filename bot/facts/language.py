@@ -9,15 +9,21 @@ from __future__ import annotations
 import re
 
 STOP_WORDS: dict[str, frozenset[str]] = {
-    "en": frozenset("the and of to is you for that with are this we be have it your will please our".split()),
+    "en": frozenset(
+        "the and of to is you for that with are this we be have it your will please our dear regards thanks".split()
+    ),
     "de": frozenset(
-        "der die das und ist nicht sie wir ich mit für auf den ein eine zu bitte ihre uns".split()
+        "der die das und ist nicht sie wir ich mit für auf den ein eine zu bitte ihre uns sehr anbei".split()
     ),
     "fr": frozenset(
-        "le la les et est vous nous des pour une pas que qui dans avec sur votre merci au".split()
+        "le la les et est vous nous des pour une pas que qui dans avec sur votre merci au du bonjour".split()
     ),
-    "es": frozenset("el la los las y es usted nosotros para una que por con su gracias del muy está".split()),
-    "it": frozenset("il lo la gli le e è non per una che con sono della grazie siamo vostro del".split()),
+    "es": frozenset(
+        "el la los las y es usted nosotros para una que por con su gracias del muy está estimado".split()
+    ),
+    "it": frozenset(
+        "il lo la gli le e è non per una che con sono della grazie siamo vostro del gentile cordiali in".split()
+    ),
     "nl": frozenset("de het een en is niet ik wij je voor met op van dat zijn u graag bedankt".split()),
 }
 _WORD = re.compile(r"[a-zà-ÿ']+")
@@ -34,6 +40,6 @@ def language_of(text: str) -> str:
                 counts[lang] += 1
     ranked = sorted(counts.items(), key=lambda kv: kv[1], reverse=True)
     (best, top), (_, second) = ranked[0], ranked[1]
-    if top < 2 or top < second * 1.3 + 0.5:
+    if top < 2 or top <= second:
         return ""
     return best

@@ -237,8 +237,10 @@ def _role(text: str, start: int, prev_end: int) -> AmountRole:
                 window = above
     if _LINE_RE.search(window):
         return "line"
-    window = _QUALIFIER_RE.sub(lambda m: " " * len(m.group()), window)
+    stripped = _QUALIFIER_RE.sub(lambda m: " " * len(m.group()), window)
     last: AmountRole | None = None
-    for match in _ROLE_RE.finditer(window):
+    for match in _ROLE_RE.finditer(stripped):
         last = _ROLE_OF[match.group().lower()]
+    if last is None and stripped != window:
+        return "tax"  # "zzgl. 19 % MwSt. 95,00 EUR": the qualifier is all there is, so it is the tax
     return last or "other"

@@ -61,6 +61,14 @@ _INCL = re.compile(
     r"inkl\.?|inklusive|einschl\.?|brutto|ttc|toutes\staxes\scomprises|tva\scomprise|iva\sinclu[ií]da|"
     r"iva\sinclu[ií]d[oa]|iva\sinclus[oa]|con\siva|ivato)(?![A-Za-zÀ-ÿ])"
 )
+_PREPOSITIONS = frozenset({"for", "für", "pour", "por", "per"})
+
+
+def _strong_cue(text: str) -> bool:
+    """An offer word other than a bare preposition ("we can't do it for 250")."""
+    return any(m.group().lower() not in _PREPOSITIONS for m in _CUE.finditer(text))
+
+
 # Invoice and bulk wording: an invoice asks for money, it does not offer a price.
 _PRICE_ROLES = ("price", "other", "line", "total")
 
@@ -82,9 +90,11 @@ def offer_in(text: str, *, language: str = "") -> Offer | None:
         for amount in amounts:
             at = sentence.find(amount.text)
             before = sentence[max(0, at - 40) : at]
-            if refusal is not None and refusal.start() < at and _FLOOR.search(before) is None:
-                near = sentence[refusal.end() : at]
-                if len(near) < 60 and not _CUE.search(near.replace("for", "")):
+            if refusal is not None and _FLOOR.search(before) is None:
+                # "We can't do 250" / "250 Euro sind leider unmöglich": refused, unless an
+                # offer word stands between ("we can't do 250, our price is 300").
+                gap = sentence[refusal.end() : at] if refusal.start() < at else sentence[:at]
+                if len(gap) < 60 and not _strong_cue(gap):
                     refused.append(amount.value)
                     continue
             offered.append((_CUE.search(before) is not None, amount))

@@ -53,6 +53,8 @@ _CHANGE = re.compile(
       (?:new|updated|changed|different|revised)\s(?:bank(?:ing)?|account|payment|remittance|wire)\s?
         (?:details|information|info|account|number|coordinates)
     | new\s(?:iban|bank|account\snumber)
+    | (?:the|our|a|this)\snew\s(?:bank\s)?account
+    | (?:our|the)\sold\s(?:bank\s)?account
     | (?:bank(?:ing)?|account|payment)\s(?:details|account|information)[^.\n]{0,40}
         (?:ha(?:ve|s)\s(?:been\s)?changed|changed|updated|ha(?:ve|s)\sbeen\supdated|are\sno\slonger\svalid)
     | (?:changed|switched|moved)\s(?:our|my|the)\s(?:bank|account|banking)
@@ -143,8 +145,19 @@ def payee(text: str) -> str:
     return match.group(1).strip(" .:-\t") if match else ""
 
 
+_NEGATED = re.compile(
+    r"(?i)(?<![A-Za-zÀ-ÿ])(?:not|nothing|never|unchanged|same|nicht|nichts|keine|unverändert|pas|rien|"
+    r"inchangée?s?|nada|sin\scambios|nessun|invariat[oei])(?![A-Za-zÀ-ÿ])"
+)
+
+
 def announces_change(text: str) -> bool:
-    return _CHANGE.search(text) is not None
+    """A change announced, not denied: "nothing has changed" is no announcement."""
+    for match in _CHANGE.finditer(text):
+        around = text[max(0, match.start() - 30) : match.end()]
+        if _NEGATED.search(around) is None:
+            return True
+    return False
 
 
 def payment_in(text: str) -> Payment:

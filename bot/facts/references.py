@@ -21,8 +21,8 @@ _REF = re.compile(
     | factura | pedido | número\sde\spedido | fattura | ordine | numero\sordine | riferimento | rif\.
     )(?![A-Za-zÀ-ÿ])
     (?:\s?(?:no\.?|nr\.?|number|num\.?|n[°º]\.?|\#|nummer|numéro|número|numero|id))?
-    \s?[:\#.]?\s?
-    (?P<ref>[A-Z0-9][A-Z0-9/_.-]{1,30}[A-Z0-9]|\d{2,})
+    \s?[:\#.]?\s?(?:lautet\s|is\s|ist\s|est\s|es\s|è\s)?
+    (?=[A-Z/_.-]{0,12}\d)(?P<ref>[A-Z0-9][A-Z0-9/_.-]{1,30}[A-Z0-9]|\d{2,})
     """
 )
 
