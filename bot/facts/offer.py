@@ -69,6 +69,8 @@ def _strong_cue(text: str) -> bool:
     return any(m.group().lower() not in _PREPOSITIONS for m in _CUE.finditer(text))
 
 
+# An offer is made in the first lines of a reply; the rest is signature, terms, quotes.
+_MAX_OFFER_TEXT = 20_000
 # Invoice and bulk wording: an invoice asks for money, it does not offer a price.
 _PRICE_ROLES = ("price", "other", "line", "total")
 
@@ -80,7 +82,8 @@ def offer_in(text: str, *, language: str = "") -> Offer | None:
     currency = ""
     vat: Literal["incl", "excl", ""] = ""
     offer_text = ""
-    for sentence in sentences(text)[:200]:
+    for sentence in sentences(text[:_MAX_OFFER_TEXT])[:200]:
+        sentence = sentence[:1000]
         amounts = [a for a in amounts_in(sentence, language=language) if a.role in _PRICE_ROLES]
         refusal = _REFUSAL.search(sentence)
         if refusal is not None or _CUE.search(sentence):
@@ -99,7 +102,7 @@ def offer_in(text: str, *, language: str = "") -> Offer | None:
                     continue
             offered.append((_CUE.search(before) is not None, amount))
     low = high = None
-    rng = _range(text)
+    rng = _range(text[:_MAX_OFFER_TEXT])
     if rng is not None:
         low, high, rng_currency, rng_text = rng
         currency, offer_text = rng_currency, rng_text
