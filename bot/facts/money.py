@@ -199,10 +199,12 @@ def _word_amounts(text: str, found: list[_Found], language: str) -> list[_Found]
     name a currency no digit amount accounts for are rewritten by text2num, then read
     again for digits."""
     covered = [(f.start, f.end) for f in found]
+    # Past the digit pass's cap the rest of the text was not read; neither is it here.
+    stop = found[-1].end if len(found) >= MAX_AMOUNTS else len(text)
     out: list[_Found] = []
     seen_lines: set[int] = set()
-    for mark in currency.WORD_RE.finditer(text):
-        if len(out) >= 10 or len(seen_lines) > 50:
+    for mark in currency.WORD_RE.finditer(text, 0, stop):
+        if len(out) >= 10 or len(seen_lines) >= 20:
             break
         if any(s <= mark.start() < e for s, e in covered):
             continue
