@@ -10,13 +10,14 @@ from __future__ import annotations
 import re
 
 from bot.facts.model import AnswerKind, Offer
+from bot.facts.text import lowered
 
-_B, _E = r"(?<![A-Za-zÀ-ÿ])", r"(?![A-Za-zÀ-ÿ])"
+_B, _E = r"\b", r"(?![a-zà-ÿ])"
 
 
 def _words(*phrases: str) -> re.Pattern[str]:
     body = "|".join(sorted(phrases, key=len, reverse=True))
-    return re.compile(rf"(?i){_B}(?:{body}){_E}")
+    return re.compile(rf"{_B}(?:{body}){_E}")  # matched on lowered text
 
 
 _DECLINES = _words(
@@ -84,6 +85,7 @@ _ACCEPTS = _words(
     r"happy\sto\sproceed",
     r"please\sproceed",
     r"count\sme\sin",
+    r"(?:is|are|sounds|seems)\s(?:fine|ok(?:ay)?|good|acceptable)",
     r"see\syou\sthen",
     r"yes,?\splease",
     r"ok(?:ay)?,?\s(?:for|with)\sme",
@@ -134,6 +136,11 @@ _COUNTER = _words(
     r"what\sabout",
     r"would\syou\saccept",
     r"counter",
+    r"go\sbelow",
+    r"go\slower",
+    r"minimum",
+    r"mindestens",
+    r"nicht\sunter",
     r"instead",
     r"lowest",
     r"können\swir",
@@ -179,7 +186,7 @@ _ASKS = _words(
 
 def answer_in(text: str, offer: Offer | None) -> AnswerKind:
     """The kind of answer in ``text`` (the own text, normalised); "" when there is none."""
-    head = text[:4000]
+    head = lowered(text[:4000])
     if not head.strip():
         return ""
     has_price = offer is not None and (offer.value is not None or offer.low is not None)
@@ -191,8 +198,6 @@ def answer_in(text: str, offer: Offer | None) -> AnswerKind:
         return "accepts"
     if _DECLINES.search(head):
         return "declines"
-    if has_price:
-        return "counter"
     if "?" in head or _ASKS.search(head):
         return "asks"
     return "other"

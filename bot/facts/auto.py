@@ -12,56 +12,57 @@ import re
 from collections.abc import Mapping
 
 from bot.facts.model import AutoKind
+from bot.facts.text import lowered
 
 _BOUNCE_SUBJECT = re.compile(
-    r"(?i)delivery\sstatus\snotification|undeliverable|undelivered\smail|mail\sdelivery\s(?:failed|failure|"
+    r"delivery\sstatus\snotification|undeliverable|undelivered\smail|mail\sdelivery\s(?:failed|failure|"
     r"subsystem)|delivery\sfailure|failure\snotice|returned\smail|delivery\shas\sfailed|message\snot\sdelivered|"
     r"unzustellbar|nicht\szustellbar|non\sremis|échec\sde\s(?:la\s)?remise|non\sdistribuable|no\sentregado|"
     r"no\sse\spudo\sentregar|mancato\srecapito|non\srecapitabile|onbestelbaar"
 )
-_BOUNCE_SENDER = re.compile(r"(?i)^(?:mailer-daemon|postmaster|mail-daemon|mailerdaemon)@")
+_BOUNCE_SENDER = re.compile(r"^(?:mailer-daemon|postmaster|mail-daemon|mailerdaemon)@")
 _OOO_SUBJECT = re.compile(
-    r"(?i)out\sof\s(?:the\s)?office|\booo\b|abwesenheit|abwesend|nicht\sim\sbüro|urlaub|absence|absente?\b|"
+    r"out\sof\s(?:the\s)?office|\booo\b|abwesenheit|abwesend|nicht\sim\sbüro|urlaub|absence|absente?\b|"
     r"congés|fuori\s(?:ufficio|sede)|assente|fuera\sde\s(?:la\s)?oficina|ausente|vacaciones|afwezig|"
     r"on\s(?:vacation|holiday|leave)|away\sfrom\s(?:the\s)?office"
 )
 # Subjects that say out-of-office on their own, with no header or body needed.
 _OOO_STRONG = re.compile(
-    r"(?i)out\sof\s(?:the\s)?office|\bOOO\b|abwesenheitsnotiz|^\s*abwesend|^\s*absence\b|fuori\sufficio|"
+    r"out\sof\s(?:the\s)?office|\booo\b|abwesenheitsnotiz|^\s*abwesend|^\s*absence\b|fuori\sufficio|"
     r"fuera\sde\s(?:la\s)?oficina|^\s*afwezig|nicht\sim\sbüro"
 )
 _AUTO_SUBJECT = re.compile(
-    r"(?i)automatic\s(?:reply|response)|auto[-\s]?reply|autoreply|auto[-\s]?response|automatische\s(?:antwort|"
+    r"automatic\s(?:reply|response)|auto[-\s]?reply|autoreply|auto[-\s]?response|automatische\s(?:antwort|"
     r"rückantwort)|réponse\sautomatique|respuesta\sautomática|risposta\sautomatica|automatisch\santwoord|"
     r"autosvar|automaattinen"
 )
 _OOO_BODY = re.compile(
-    r"""(?ix)
+    r"""(?x)
       (?:i\sam|i'm|i\swill\sbe|we\sare)\s(?:currently\s|now\s)?(?:out\sof\s(?:the\s)?office|away|on\s(?:vacation|holiday|leave|annual\sleave)|absent)
     | out\sof\s(?:the\s)?office\s(?:until|from|till|through)
     | (?:limited|no)\saccess\sto\s(?:my\s)?e-?mail
-    | ich\sbin\s[^.\n]{0,60}(?:nicht\sim\sbüro|abwesend|im\surlaub|nicht\serreichbar|außer\shaus)
+    | ich\sbin\s[^\n]{0,60}(?:nicht\sim\sbüro|abwesend|im\surlaub|nicht\serreichbar|außer\shaus)
     | (?:bin|sind)\s(?:derzeit|zurzeit|momentan|aktuell)\s(?:nicht\sim\sbüro|abwesend|im\surlaub)
-    | je\ssuis\s[^.\n]{0,40}(?:absente?|en\scongés?|en\svacances|hors\sdu\sbureau)
-    | je\sserai\s[^.\n]{0,40}(?:absente?|en\scongés?)
-    | (?:estoy|estaré)\s[^.\n]{0,40}(?:fuera\sde\s(?:la\s)?oficina|de\svacaciones|ausente)
-    | (?:sono|sarò)\s[^.\n]{0,40}(?:fuori\s(?:ufficio|sede)|in\sferie|assente)
-    | ik\sben\s[^.\n]{0,40}(?:afwezig|op\svakantie|niet\s(?:op\skantoor|aanwezig))
+    | je\ssuis\s[^\n]{0,40}(?:absente?|en\scongés?|en\svacances|hors\sdu\sbureau)
+    | je\sserai\s[^\n]{0,40}(?:absente?|en\scongés?)
+    | (?:estoy|estaré)\s[^\n]{0,40}(?:fuera\sde\s(?:la\s)?oficina|de\svacaciones|ausente)
+    | (?:sono|sarò)\s[^\n]{0,40}(?:fuori\s(?:ufficio|sede)|in\sferie|assente)
+    | ik\sben\s[^\n]{0,40}(?:afwezig|op\svakantie|niet\s(?:op\skantoor|aanwezig))
     """
 )
 # A notice says when its writer is back; a person mentioning a trip rarely words it so.
 _RETURN = re.compile(
-    r"(?i)\b(?:until|till|through|return(?:ing)?|back\s(?:on|in)|bis\s(?:zum|einschließlich)?|zurück|wieder\s(?:im|ab)|"
+    r"\b(?:until|till|through|return(?:ing)?|back\s(?:on|in)|bis\s(?:zum|einschließlich)?|zurück|wieder\s(?:im|ab)|"
     r"jusqu'au|retour|de\sretour|hasta|vuelta|fino\sal|rientro|al\smio\srientro|tot\sen\smet)\b"
 )
 _AUTO_BODY = re.compile(
-    r"(?i)this\sis\san\sautomatic(?:ally\sgenerated)?\s(?:reply|response|message)|do\snot\sreply\sto\sthis|"
+    r"this\sis\san\sautomatic(?:ally\sgenerated)?\s(?:reply|response|message)|do\snot\sreply\sto\sthis|"
     r"diese\snachricht\swurde\sautomatisch|automatisch\s(?:generierte|erstellte)\s(?:nachricht|antwort)|"
     r"ceci\sest\sune\sréponse\sautomatique|message\sautomatique|este\ses\sun\smensaje\sautomático|"
     r"questo\sè\sun\smessaggio\sautomatico|we\shave\sreceived\syour\s(?:e-?mail|message|request)"
 )
 _BOUNCE_BODY = re.compile(
-    r"(?i)this\sis\sthe\smail\s(?:system|delivery\ssoftware)|could\snot\sbe\sdelivered\sto|"
+    r"this\sis\sthe\smail\s(?:system|delivery\ssoftware)|could\snot\sbe\sdelivered\sto|"
     r"delivery\sto\sthe\sfollowing\srecipients?\sfailed|permanent\serror|550\s5\.\d\.\d|"
     r"konnte\snicht\szugestellt\swerden"
 )
@@ -76,7 +77,8 @@ def auto_kind(
     report_type = refs.get("report_type", "") or ("delivery-status" if "delivery-status" in ctype else "")
     if report and report_type in ("delivery-status", ""):
         return "bounce"
-    head = text[:1500]
+    head = lowered(text[:1500])
+    subject = lowered(subject)
     if _BOUNCE_SENDER.match(sender) or _BOUNCE_SUBJECT.search(subject):
         return "bounce"
     if _BOUNCE_BODY.search(head) and (_BOUNCE_SENDER.match(sender) or not sender):

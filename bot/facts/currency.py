@@ -44,10 +44,10 @@ def _alternation(items: list[str]) -> str:
 _MARKS = _alternation([*SYMBOLS, *CODES])
 # Right before the number ("EUR 1.840,00", "€5k", "US$ 180"): matched on a short slice
 # ending at the number, so it never scans more than a few characters.
-BEFORE_RE = re.compile(rf"(?<![A-Za-z])(?P<cur>{_MARKS})\s?$")
+BEFORE_RE = re.compile(rf"(?<![A-Za-z])(?P<cur>{_MARKS})[ ]?\Z")
 # Right after the number (and its magnitude, read separately).
 # Codes are case-sensitive ("10 ils" is French, "10 ILS" is shekels); words are not.
-AFTER_RE = re.compile(rf"\s?(?:(?P<cur>{_MARKS})|(?P<word>(?i:{_alternation(list(WORDS))})))(?![A-Za-zÀ-ÿ])")
+AFTER_RE = re.compile(rf"[ ]?(?:(?P<cur>{_MARKS})|(?P<word>(?i:{_alternation(list(WORDS))})))(?![A-Za-zÀ-ÿ])")
 # Any mention of a currency word, for the amounts-in-words pass.
 WORD_RE = re.compile(
     rf"(?<![A-Za-zÀ-ÿ])(?:(?i:{_alternation(list(WORDS))})|{_alternation(list(CODES))})(?![A-Za-zÀ-ÿ])|[€$£¥₹]"

@@ -145,12 +145,11 @@ def accept(proposed: Facts, event: Event) -> Facts:
     folded = text.casefold()
     written = _written_values(text)
     amounts = tuple(a for a in proposed.amounts if _amount_written(a, base.amounts, written))
+    payee = proposed.payment.payee
     payment = Payment(
         ibans=tuple(i for i in proposed.payment.ibans if normalise_detail(i) in set(ibans(text))),
         accounts=tuple(a for a in proposed.payment.accounts if _digits(a) and _digits(a) in _digits(text)),
-        payee=proposed.payment.payee
-        if proposed.payment.payee and proposed.payment.payee.casefold() in folded
-        else "",
+        payee=payee if payee and payee.casefold() in folded else "",
         announces_change=proposed.payment.announces_change or base.payment.announces_change,
     )
     day = event.received_at.date()

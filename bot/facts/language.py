@@ -8,17 +8,26 @@ from __future__ import annotations
 
 import re
 
+
+def _words(line: str) -> frozenset[str]:
+    return frozenset(line.split())
+
+
 STOP_WORDS: dict[str, frozenset[str]] = {
-    "en": frozenset("the and of to is you for that with are this we be have it your will please our".split()),
-    "de": frozenset(
-        "der die das und ist nicht sie wir ich mit für auf den ein eine zu bitte ihre uns".split()
+    "en": _words(
+        "the and of to is you for that with are this we be have it your will please our dear regards thanks"
     ),
-    "fr": frozenset(
-        "le la les et est vous nous des pour une pas que qui dans avec sur votre merci au".split()
+    "de": _words(
+        "der die das und ist nicht sie wir ich mit für auf den ein eine zu bitte ihre uns sehr anbei"
     ),
-    "es": frozenset("el la los las y es usted nosotros para una que por con su gracias del muy está".split()),
-    "it": frozenset("il lo la gli le e è non per una che con sono della grazie siamo vostro del".split()),
-    "nl": frozenset("de het een en is niet ik wij je voor met op van dat zijn u graag bedankt".split()),
+    "fr": _words(
+        "le la les et est vous nous des pour une pas que qui dans avec sur votre merci au du bonjour"
+    ),
+    "es": _words("el la los las y es usted nosotros para una que por con su gracias del muy está estimado"),
+    "it": _words(
+        "il lo la gli le e è non per una che con sono della grazie siamo vostro del gentile cordiali in"
+    ),
+    "nl": _words("de het een en is niet ik wij je voor met op van dat zijn u graag bedankt"),
 }
 _WORD = re.compile(r"[a-zà-ÿ']+")
 
@@ -34,6 +43,6 @@ def language_of(text: str) -> str:
                 counts[lang] += 1
     ranked = sorted(counts.items(), key=lambda kv: kv[1], reverse=True)
     (best, top), (_, second) = ranked[0], ranked[1]
-    if top < 2 or top < second * 1.3 + 0.5:
+    if top < 2 or top <= second:
         return ""
     return best

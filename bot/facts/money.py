@@ -22,6 +22,9 @@ from bot.facts.text import normalise
 from bot.facts.words import words_to_digits
 
 MAX_AMOUNTS = 60
+# Numbers looked at per text: a real mail has a few hundred; a table dump or a hostile
+# body of digits stops here instead of costing seconds.
+MAX_NUMBERS = 3000
 
 # Role words, most specific first within each role; matched on the words before an
 # amount (same line, after the previous amount). The one nearest the amount wins.
@@ -79,7 +82,11 @@ _LABEL_RE = re.compile(
     r"(?i)(?<![A-Za-zÀ-ÿ])(?:total|amount|betrag|summe|montant|balance|due|zu zahlen|subtotal|"
     r"zwischensumme|price|preis|prix|precio|prezzo|importe|importo|à payer)[^\n\d]{0,24}$"
 )
-_CURRENCY_ONLY_LINE = re.compile(r"\(\s?[A-Z]{3}\s?\)|in\s[A-Z]{3}\b")
+# The role written right after the amount: "EUR 200 as a deposit", "50 € Anzahlung".
+_AFTER_ROLE_RE = re.compile(
+    r"(?i)[ ]?(?:as\s(?:a\s|the\s)?|als\s|d'|de\s|en\s|di\s|como\s)?"
+    r"(?P<word>deposit|down\spayment|anzahlung|acompte|arrhes|anticipo|caparra|vat|mwst|tva|iva)(?![A-Za-zÀ-ÿ])"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +118,10 @@ def amounts_in(text: str, *, source: Source = "body", language: str = "") -> lis
     prev_end = 0
     for f in found[:MAX_AMOUNTS]:
         role = _role(text, f.start, prev_end)
+        if role == "other":
+            after = _AFTER_ROLE_RE.match(text, f.end, min(len(text), f.end + 40))
+            if after is not None:
+                role = _ROLE_OF.get(after.group("word").lower(), "other")
         prev_end = f.end
         out.append(
             Amount(
@@ -126,8 +137,8 @@ def amounts_in(text: str, *, source: Source = "body", language: str = "") -> lis
 
 def _digit_amounts(text: str, start: int = 0, end: int | None = None) -> list[_Found]:
     out: list[_Found] = []
-    for num in numbers(text, start, end):
-        if len(out) >= MAX_AMOUNTS:
+    for seen, num in enumerate(numbers(text, start, end)):
+        if len(out) >= MAX_AMOUNTS or seen >= MAX_NUMBERS:
             break
         s, e = num.start, num.end
         cur = ""
@@ -154,6 +165,13 @@ def _digit_amounts(text: str, start: int = 0, end: int | None = None) -> list[_F
     return out
 
 
+def _line_start(text: str, pos: int) -> int:
+    """Start of the line holding ``pos``, looked for no further back than a long line:
+    an unbounded ``rfind`` per number makes a text without line breaks quadratic."""
+    floor = max(0, pos - 300)
+    return text.rfind("\n", floor, pos) + 1 or floor
+
+
 def _plain(value: Decimal) -> Decimal:
     """5E+3 -> 5000: amounts are shown and compared as written, never in exponent form."""
     return Decimal(format(value, "f")) if value.as_tuple().exponent > 0 else value  # type: ignore[operator]
@@ -161,7 +179,7 @@ def _plain(value: Decimal) -> Decimal:
 
 def _line_currency(text: str, start: int) -> str:
     """The currency a label names for a bare number: "Total (EUR): 1.840,00"."""
-    line_start = text.rfind("\n", 0, start) + 1
+    line_start = _line_start(text, start)
     mark = currency.WORD_RE.search(text, max(line_start, start - 60), start)
     return currency.code(mark.group()) if mark else ""
 
@@ -169,7 +187,7 @@ def _line_currency(text: str, start: int) -> str:
 def _labelled(text: str, start: int, end: int) -> bool:
     """A currency-less number counts as money right after a money label, alone at the
     end of its clause ("Total: 1.840,00"), never when a word follows ("Total: 3 items")."""
-    line_start = text.rfind("\n", 0, start) + 1
+    line_start = _line_start(text, start)
     if _LABEL_RE.search(text, max(line_start, start - 40), start) is None:
         return False
     rest = text[end : end + 12].lstrip(" \t:")
@@ -181,19 +199,22 @@ def _word_amounts(text: str, found: list[_Found], language: str) -> list[_Found]
     name a currency no digit amount accounts for are rewritten by text2num, then read
     again for digits."""
     covered = [(f.start, f.end) for f in found]
+    # Past the digit pass's cap the rest of the text was not read; neither is it here.
+    stop = found[-1].end if len(found) >= MAX_AMOUNTS else len(text)
     out: list[_Found] = []
     seen_lines: set[int] = set()
-    for mark in currency.WORD_RE.finditer(text):
-        if len(out) >= 10 or len(seen_lines) > 50:
+    for mark in currency.WORD_RE.finditer(text, 0, stop):
+        if len(out) >= 10 or len(seen_lines) >= 20:
             break
         if any(s <= mark.start() < e for s, e in covered):
             continue
-        line_start = text.rfind("\n", 0, mark.start()) + 1
+        line_start = _line_start(text, mark.start())
         if line_start in seen_lines:
             continue
         seen_lines.add(line_start)
-        line_end = text.find("\n", mark.end())
-        line_end = len(text) if line_end < 0 else line_end
+        horizon = min(len(text), mark.end() + 300)
+        line_end = text.find("\n", mark.end(), horizon)
+        line_end = horizon if line_end < 0 else line_end
         line = text[line_start:line_end][:2000]
         for converted in words_to_digits(line, language):
             extra = [
@@ -225,20 +246,22 @@ def _original_span(line: str, converted: str, f: _Found) -> tuple[int, int]:
 
 
 def _role(text: str, start: int, prev_end: int) -> AmountRole:
-    line_start = text.rfind("\n", 0, start) + 1
+    line_start = _line_start(text, start)
     window_start = max(line_start, prev_end, start - 80)
     window = text[window_start:start]
     if not window.strip() or not _ROLE_RE.search(window):
         # A table: the label on the line above, the amount alone on its line.
         if line_start > 0 and not window.strip():
-            above_start = text.rfind("\n", 0, line_start - 1) + 1
+            above_start = _line_start(text, line_start - 1)
             above = text[above_start : line_start - 1]
             if above.strip() and len(above) < 80 and not any(c.isdigit() for c in above):
                 window = above
     if _LINE_RE.search(window):
         return "line"
-    window = _QUALIFIER_RE.sub(lambda m: " " * len(m.group()), window)
+    stripped = _QUALIFIER_RE.sub(lambda m: " " * len(m.group()), window)
     last: AmountRole | None = None
-    for match in _ROLE_RE.finditer(window):
+    for match in _ROLE_RE.finditer(stripped):
         last = _ROLE_OF[match.group().lower()]
+    if last is None and stripped != window:
+        return "tax"  # "zzgl. 19 % MwSt. 95,00 EUR": the qualifier is all there is, so it is the tax
     return last or "other"

@@ -129,7 +129,7 @@ MAGNITUDES: dict[str, Decimal] = {
 _WORDS = sorted((w for w in MAGNITUDES if len(w) > 1), key=len, reverse=True)
 # Words may follow a space ("1.5 million"); single letters must touch the number ("5k").
 MAGNITUDE_RE = re.compile(
-    r"(?:\s?(?P<word>" + "|".join(_WORDS) + r")\.?|(?P<letter>[kKmMbB]))(?![A-Za-zÀ-ÿ])",
+    r"(?:[ ]?(?P<word>" + "|".join(_WORDS) + r")\.?|(?P<letter>[kKmMbB]))(?![A-Za-zÀ-ÿ])",
     re.IGNORECASE,
 )
 

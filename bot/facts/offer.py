@@ -15,11 +15,11 @@ from typing import Literal
 from bot.facts.model import Amount, Offer
 from bot.facts.money import amounts_in
 from bot.facts.numbers import numbers
-from bot.facts.text import sentences
+from bot.facts.text import lowered, sentences
 
 # A sentence that turns a price down.
 _REFUSAL = re.compile(
-    r"""(?ix)(?<![A-Za-zÀ-ÿ])(?:
+    r"""(?x)(?<![a-zà-ÿ])(?:
       can'?t | cannot | can\snot | could\s?n[o']t | won'?t | will\snot | unable | not\spossible
     | no\sway | too\slow | too\smuch | not\sacceptable | unacceptable | impossible | refuse | not\sfeasible
     | unmöglich | nicht\smöglich | können\snicht | kann\snicht | nicht\smachbar | zu\sniedrig | leider\snicht
@@ -27,7 +27,7 @@ _REFUSAL = re.compile(
     | ne\s(?:pouvons|peux|peut|pourrons)\spas | pas\spossible | trop\sbas | inacceptable
     | no\s(?:podemos|puedo|es\sposible) | imposible | demasiado\sbajo
     | non\s(?:possiamo|posso|è\spossibile) | impossibile | troppo\sbasso
-    )(?![A-Za-zÀ-ÿ])"""
+    )(?![a-zà-ÿ])"""
 )
 # "below X" in a refusal sets a floor: X is what they will do, not what they refuse.
 _FLOOR = re.compile(
@@ -36,14 +36,14 @@ _FLOOR = re.compile(
 )
 # Words that mark the price being offered.
 _CUE = re.compile(
-    r"""(?ix)(?<![A-Za-zÀ-ÿ])(?:
+    r"""(?x)(?<![a-zà-ÿ])(?:
       best\sprice | final\sprice | our\sprice | the\sprice | price | quote | offer | we\scan\sdo | can\sdo
     | could\sdo | we\scan\soffer | would\sbe | how\sabout | what\sabout | would\syou\saccept | propose
     | rate | fee | cost | costs | for
     | preis | angebot | anbieten | bieten | können\swir | machen\swir | kostet | kosten | für
     | prix | offre | proposons | proposer | pouvons\sfaire | tarif | devis | coût | pour
     | precio | oferta | podemos | ofrecemos | por | prezzo | offerta | possiamo | proponiamo | per
-    )(?![A-Za-zÀ-ÿ])"""
+    )(?![a-zà-ÿ])"""
 )
 _RANGE = re.compile(
     r"(?i)(?:between|zwischen|entre|tra|fra)\s(?P<a>[^\s]{1,20})(?:\s?[A-Za-z€$£]{1,4})?\s"
@@ -61,30 +61,45 @@ _INCL = re.compile(
     r"inkl\.?|inklusive|einschl\.?|brutto|ttc|toutes\staxes\scomprises|tva\scomprise|iva\sinclu[ií]da|"
     r"iva\sinclu[ií]d[oa]|iva\sinclus[oa]|con\siva|ivato)(?![A-Za-zÀ-ÿ])"
 )
+_PREPOSITIONS = frozenset({"for", "für", "pour", "por", "per"})
+
+
+def _strong_cue(text: str) -> bool:
+    """An offer word other than a bare preposition ("we can't do it for 250")."""
+    return any(m.group().lower() not in _PREPOSITIONS for m in _CUE.finditer(text))
+
+
+# An offer is made in the first lines of a reply; the rest is signature, terms, quotes.
+_MAX_OFFER_TEXT = 20_000
 # Invoice and bulk wording: an invoice asks for money, it does not offer a price.
 _PRICE_ROLES = ("price", "other", "line", "total")
 
 
 def offer_in(text: str, *, language: str = "") -> Offer | None:
     """The counterpart's current offer in their own ``text`` (normalised), or None."""
+    text = text[:_MAX_OFFER_TEXT]
     refused: list[Decimal] = []
     offered: list[tuple[bool, Amount]] = []  # (has a cue, amount)
     currency = ""
     vat: Literal["incl", "excl", ""] = ""
     offer_text = ""
     for sentence in sentences(text)[:200]:
+        sentence = sentence[:1000]
         amounts = [a for a in amounts_in(sentence, language=language) if a.role in _PRICE_ROLES]
-        refusal = _REFUSAL.search(sentence)
-        if refusal is not None or _CUE.search(sentence):
+        folded = lowered(sentence)
+        refusal = _REFUSAL.search(folded)
+        if refusal is not None or _CUE.search(folded):
             amounts.extend(_bare(sentence, amounts))
         if not amounts:
             continue
         for amount in amounts:
             at = sentence.find(amount.text)
-            before = sentence[max(0, at - 40) : at]
-            if refusal is not None and refusal.start() < at and _FLOOR.search(before) is None:
-                near = sentence[refusal.end() : at]
-                if len(near) < 60 and not _CUE.search(near.replace("for", "")):
+            before = folded[max(0, at - 40) : at]
+            if refusal is not None and _FLOOR.search(before) is None:
+                # "We can't do 250" / "250 Euro sind leider unmöglich": refused, unless an
+                # offer word stands between ("we can't do 250, our price is 300").
+                gap = folded[refusal.end() : at] if refusal.start() < at else folded[:at]
+                if len(gap) < 60 and not _strong_cue(gap):
                     refused.append(amount.value)
                     continue
             offered.append((_CUE.search(before) is not None, amount))

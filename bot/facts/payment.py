@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from bot.facts.model import Payment
+from bot.facts.text import MAX_DETAILS, lowered
 
 # ISO 13616 lengths per country (the SWIFT IBAN registry), for the countries seen in
 # practice; an unknown country is accepted for any length 15..34.
@@ -30,29 +31,31 @@ IBAN_LENGTHS: dict[str, int] = {
 # Start of an IBAN: country, check digits, then up to 40 characters of groups; the
 # length and the checksum are decided in Python, not by the pattern.
 _IBAN_START = re.compile(r"(?<![A-Za-z0-9])([A-Z]{2}\d{2}|[a-z]{2}\d{2})([A-Za-z0-9 ]{10,44})")
-_SORT_CODE = re.compile(r"(?i)sort[\s-]?code\s?[:.]?\s?(\d{2})[-\s]?(\d{2})[-\s]?(\d{2})(?!\d)")
-_ROUTING = re.compile(r"(?i)(?:routing|aba|rtn)(?:\s(?:number|no\.?|#))?\s?[:#.]?\s?(\d{9})(?!\d)")
+_SORT_CODE = re.compile(r"sort[\s-]?code\s?[:.]?\s?(\d{2})[-\s]?(\d{2})[-\s]?(\d{2})(?!\d)")
+_ROUTING = re.compile(r"(?:routing|aba|rtn)(?:\s(?:number|no\.?|#))?\s?[:#.]?\s?(\d{9})(?!\d)")
 _ACCOUNT = re.compile(
-    r"(?i)(?<![A-Za-z])(?:account\s(?:number|no\.?|#)|acct\.?\s?(?:no\.?|#)?|a/c(?:\sno\.?)?|kontonummer|"
+    r"(?<![a-z])(?:account\s(?:number|no\.?|#)|acct\.?\s?(?:no\.?|#)?|a/c(?:\sno\.?)?|kontonummer|"
     r"konto-?nr\.?|kto\.?-?nr\.?|numéro\sde\scompte|n°\sde\scompte|número\sde\scuenta|"
     r"numero\sdi\sconto|conto\sn\.?)\s?[:#.]?\s?(\d[\d ]{4,16}\d)(?!\d)"
 )
-_BLZ = re.compile(r"(?i)(?:blz|bankleitzahl)\s?[:.]?\s?(\d{3}\s?\d{3}\s?\d{2})(?!\d)")
+_BLZ = re.compile(r"(?:blz|bankleitzahl)\s?[:.]?\s?(\d{3}\s?\d{3}\s?\d{2})(?!\d)")
 _BIC = re.compile(
-    r"(?<![A-Za-z])(?i:bic|swift|swift[\s/-]?code|bic/swift|swift/bic|bic-code)\s?[:.]?\s?"
+    r"(?<![A-Za-z])(?:BIC|SWIFT|Bic|Swift|bic|swift)(?:[\s/-]?(?:code|Code|CODE|SWIFT|Swift|BIC|Bic))?\s?[:.]?\s?"
     r"([A-Z]{4}[A-Z]{2}[A-Z0-9]{2}(?:[A-Z0-9]{3})?)(?![A-Za-z0-9])"
 )
 _PAYEE = re.compile(
-    r"(?i)(?<![A-Za-z])(?:kontoinhaber(?:in)?|zahlungsempfänger|empfänger|account\s(?:holder|name)|"
+    r"(?<![a-z])(?:kontoinhaber(?:in)?|zahlungsempfänger|empfänger|account\s(?:holder|name)|"
     r"beneficiary(?:\sname)?|payee|titulaire(?:\sdu\scompte)?|bénéficiaire|titular(?:\sde\sla\scuenta)?|"
     r"beneficiario|intestatario|intestato\sa)\s?[:\-]\s?([^\n,;]{2,80})"
 )
 # "Details changed" in the languages we see: a verb of change near bank/account words.
 _CHANGE = re.compile(
-    r"""(?ix)
+    r"""(?x)
       (?:new|updated|changed|different|revised)\s(?:bank(?:ing)?|account|payment|remittance|wire)\s?
         (?:details|information|info|account|number|coordinates)
     | new\s(?:iban|bank|account\snumber)
+    | (?:the|our|a|this)\snew\s(?:bank\s)?account
+    | (?:our|the)\sold\s(?:bank\s)?account
     | (?:bank(?:ing)?|account|payment)\s(?:details|account|information)[^.\n]{0,40}
         (?:ha(?:ve|s)\s(?:been\s)?changed|changed|updated|ha(?:ve|s)\sbeen\supdated|are\sno\slonger\svalid)
     | (?:changed|switched|moved)\s(?:our|my|the)\s(?:bank|account|banking)
@@ -125,13 +128,14 @@ def _span_of(raw: str, alnum: int) -> int:
 def accounts(text: str) -> list[str]:
     """Other account numbers, each as ``kind:digits`` so they compare exactly."""
     out: list[str] = []
-    for m in _SORT_CODE.finditer(text):
+    low = lowered(text)
+    for m in _SORT_CODE.finditer(low):
         out.append("sort:" + "".join(m.groups()))
-    for m in _ROUTING.finditer(text):
+    for m in _ROUTING.finditer(low):
         out.append("aba:" + m.group(1))
-    for m in _BLZ.finditer(text):
+    for m in _BLZ.finditer(low):
         out.append("blz:" + m.group(1).replace(" ", ""))
-    for m in _ACCOUNT.finditer(text):
+    for m in _ACCOUNT.finditer(low):
         out.append("acct:" + m.group(1).replace(" ", ""))
     for m in _BIC.finditer(text):
         out.append("bic:" + m.group(1))
@@ -139,17 +143,30 @@ def accounts(text: str) -> list[str]:
 
 
 def payee(text: str) -> str:
-    match = _PAYEE.search(text)
-    return match.group(1).strip(" .:-\t") if match else ""
+    match = _PAYEE.search(lowered(text))
+    return text[match.start(1) : match.end(1)].strip(" .:-\t") if match else ""
+
+
+_NEGATED = re.compile(
+    r"(?<![a-zà-ÿ])(?:not|nothing|never|unchanged|same|nicht|nichts|keine|unverändert|pas|rien|"
+    r"inchangée?s?|nada|sin\scambios|nessun|invariat[oei])(?![A-Za-zÀ-ÿ])"
+)
 
 
 def announces_change(text: str) -> bool:
-    return _CHANGE.search(text) is not None
+    """A change announced, not denied: "nothing has changed" is no announcement."""
+    low = lowered(text)
+    for match in _CHANGE.finditer(low):
+        around = low[max(0, match.start() - 30) : match.end()]
+        if _NEGATED.search(around) is None:
+            return True
+    return False
 
 
 def payment_in(text: str) -> Payment:
     """The payment facts of ``text`` (already normalised); ``changed`` is left to
     ``in_context``, which knows what is on file."""
+    text = text[:MAX_DETAILS]
     return Payment(
         ibans=tuple(ibans(text)),
         accounts=tuple(accounts(text)),

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 
+from bot.facts.text import MAX_DETAILS, lowered
+
 _REF = re.compile(
-    r"""(?ix)(?<![A-Za-zÀ-ÿ])(?:
+    r"""(?x)(?<![a-zà-ÿ])(?:
       invoice | inv\. | bill | receipt | order | purchase\sorder | p\.?o\. | po | customer | client
     | account | contract | quote | quotation | reference | ref\. | ref | case | ticket
     | rechnung | rechnungs-?nr\.? | rechnungsnummer | beleg(?:nummer)? | bestellung | bestellnummer
@@ -19,10 +21,10 @@ _REF = re.compile(
     | facture | n°\sde\sfacture | numéro\sde\sfacture | commande | n°\sde\scommande | bon\sde\scommande
     | n°\sclient | numéro\sclient | devis | référence | réf\.
     | factura | pedido | número\sde\spedido | fattura | ordine | numero\sordine | riferimento | rif\.
-    )(?![A-Za-zÀ-ÿ])
+    )(?![a-zà-ÿ])
     (?:\s?(?:no\.?|nr\.?|number|num\.?|n[°º]\.?|\#|nummer|numéro|número|numero|id))?
-    \s?[:\#.]?\s?
-    (?P<ref>[A-Z0-9][A-Z0-9/_.-]{1,30}[A-Z0-9]|\d{2,})
+    \s?[:\#.]?\s?(?:lautet\s|is\s|ist\s|est\s|es\s|è\s)?
+    (?=[a-z/_.-]{0,12}\d)(?P<ref>[a-z0-9][a-z0-9/_.-]{1,30}[a-z0-9]|\d{2,})
     """
 )
 
@@ -31,8 +33,9 @@ def references(text: str) -> list[str]:
     """Reference numbers in order, deduplicated; a reference must hold a digit and at
     least three characters, so "Order: please" or "PO box" are not numbers."""
     out: list[str] = []
-    for match in _REF.finditer(text):
-        ref = match.group("ref")
+    text = text[:MAX_DETAILS]
+    for match in _REF.finditer(lowered(text)):
+        ref = text[match.start("ref") : match.end("ref")]  # as written: the match ran on lower case
         if len(ref) < 3 or not any(c.isdigit() for c in ref):
             continue
         if re.fullmatch(r"\d{1,2}[./]\d{1,2}[./]\d{2,4}", ref) or (
