@@ -17,7 +17,12 @@ DEADLINE = 60.0
 
 
 def test_matching_mail_gets_its_reply_and_is_filed(deputy: Home) -> None:
-    msg = mail(sender="Xavier <x@acme-supplies.com>", subject="Invoice 123", message_id="<inv-123@acme>")
+    msg = mail(
+        sender="Xavier <x@acme-supplies.com>",
+        subject="Invoice 123",
+        message_id="<inv-123@acme>",
+        text="Please find our invoice for 150 EUR.",
+    )
     deputy.send(msg)
     replies = wait_until(lambda: deputy.replies_to("<inv-123@acme>"), timeout=DEADLINE)
     assert isinstance(replies, list) and len(replies) == 1
@@ -61,7 +66,14 @@ def test_unmatched_mail_is_asked_and_the_answer_is_sent(deputy: Home) -> None:
 def test_sigterm_stops_cleanly_and_a_restart_sends_nothing_twice(deputy: Home) -> None:
     ids = [f"<inv-{n}@acme>" for n in range(3)]
     for n, mid in enumerate(ids):
-        deputy.send(mail(sender=f"ap{n}@acme-supplies.com", subject=f"Invoice {n}", message_id=mid))
+        deputy.send(
+            mail(
+                sender=f"ap{n}@acme-supplies.com",
+                subject=f"Invoice {n}",
+                message_id=mid,
+                text="Total: 75 EUR",
+            )
+        )
     wait_until(lambda: all(deputy.replies_to(m) for m in ids), timeout=DEADLINE)
     wait_until(deputy.drained, timeout=DEADLINE)
     before = sorted(p.name for p in deputy.outbox_new.iterdir())
@@ -69,10 +81,19 @@ def test_sigterm_stops_cleanly_and_a_restart_sends_nothing_twice(deputy: Home) -
 
     deputy.start()
     # The same mail delivered again (an MTA retry) is a duplicate, not new work.
-    deputy.send(mail(sender="ap0@acme-supplies.com", subject="Invoice 0", message_id=ids[0]))
+    deputy.send(
+        mail(sender="ap0@acme-supplies.com", subject="Invoice 0", message_id=ids[0], text="Total: 75 EUR")
+    )
     # A fresh mail after the restart proves the daemon works, and gives the old mail time
     # to be (wrongly) resent before we look.
-    deputy.send(mail(sender="ap9@acme-supplies.com", subject="Invoice 9", message_id="<inv-9@acme>"))
+    deputy.send(
+        mail(
+            sender="ap9@acme-supplies.com",
+            subject="Invoice 9",
+            message_id="<inv-9@acme>",
+            text="Total: 75 EUR",
+        )
+    )
     wait_until(lambda: deputy.replies_to("<inv-9@acme>"), timeout=DEADLINE)
     wait_until(deputy.drained, timeout=DEADLINE)
     # The retried copy of a mail that was already filed does not reappear in INBOX.
