@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.actions import Decision, Escalate, Offer
+from bot.actions import Decision, Escalate, Offer, Reply
 from bot.agent.base import Agent
 from bot.agent.rules_only import RulesOnlyAgent
 from bot.effects.asking import ask_before, owner_forward, owner_forward_without_rule
@@ -30,6 +30,12 @@ class Decide:
         why = ask_reason(ctx)
         if why is not None:
             planned = await self.rules_only.decide(ctx.agent)
+            if ctx.route.no_reply:
+                # Automatic mail gets no reply anyway (RFC 3834): there is nothing to ask
+                # about, only the rule's inward actions (filing) to do.
+                kept = tuple(a for a in planned.actions if not isinstance(a, Reply | Offer | Escalate))
+                reasons = (*planned.reasons, f"no reply to automatic mail; not asked: {why}")
+                return Decision(actions=kept, reasons=reasons, rule=planned.rule), False
             return ask_before(planned, why, ctx.route.facts, event=ctx.event), False
         decision, asked_model = await self._decide(ctx)
         fault("after_llm_answer")
