@@ -6,9 +6,23 @@ from __future__ import annotations
 
 from string import Template
 
-from bot.actions import Action, Decision, Escalate, File, FollowUp, Forward, Ignore, Reply, Webhook
+from bot.actions import (
+    Action,
+    Commitment,
+    Decision,
+    Escalate,
+    File,
+    FollowUp,
+    Forward,
+    Ignore,
+    Reply,
+    Webhook,
+)
 from bot.agent.base import AgentContext
 from bot.events import Event
+from bot.facts import NO_FACTS
+from bot.gate.commitments import promises_in
+from bot.gate.textscan import outgoing_money
 from bot.rules.model import Rule, parse_duration_hours
 
 
@@ -53,10 +67,12 @@ class RulesOnlyAgent:
             actions.append(Forward(to=tuple(header.forward.to), note=header.forward.note))
         if "reply" in rule.may:
             if header.reply is not None and header.reply.template:
+                text = render_template(header.reply.template, event=event, ctx=ctx)
                 actions.append(
                     Reply(
-                        text=render_template(header.reply.template, event=event, ctx=ctx),
+                        text=text,
                         auto_submitted=header.reply.auto_submitted,
+                        commits=template_commitments(text, ctx),
                     )
                 )
             else:
@@ -106,6 +122,38 @@ class RulesOnlyAgent:
 
     async def close(self) -> None:
         return None
+
+
+def template_commitments(text: str, ctx: AgentContext) -> tuple[Commitment, ...]:
+    """The typed commitments a template's words make, from the facts of the message.
+
+    The gate blocks free text that commits without a typed field, so a template that
+    says "it will be paid this week" must say *what* will be paid: the amount due. With
+    no amount due, nothing is typed, the gate stops the reply and the owner is asked.
+    An explicit date in the template is typed as written; a relative one ("within three
+    days") cannot be, and goes to the owner the same way."""
+    out: list[Commitment] = []
+    promises = promises_in(text, year=ctx.event.received_at.year)
+    if any(p.kind == "pay" for p in promises):
+        amount = _amount_due(ctx)
+        if amount is not None:
+            out.append(Commitment(kind="pay", amount=amount[0], currency=amount[1]))
+    for p in promises:
+        if p.kind == "date" and p.on is not None:
+            out.append(Commitment(kind="date", on=p.on.isoformat()))
+    return tuple(out)
+
+
+def _amount_due(ctx: AgentContext) -> tuple[float, str] | None:
+    due = ctx.facts.amount_due
+    if due is not None:
+        return (float(due.value), due.currency) if due.currency else None
+    if ctx.facts != NO_FACTS:
+        return None
+    # No facts were extracted for this message (the facts step is not wired yet): the
+    # one amount with a currency the message's own text names, or nothing.
+    named = {(a, c) for a, c in outgoing_money(ctx.event.text) if c}
+    return next(iter(named)) if len(named) == 1 else None
 
 
 def no_rule_decision(event: Event) -> Decision:

@@ -15,10 +15,14 @@ from bot.events import Event
 from tests.core.conftest import RecordingChannel, make_home
 from tests.core.helpers import mail
 
+# An invoice names what it asks: the template's "it will be paid" is typed with this
+# amount; an invoice with no amount would be asked (the gate blocks untyped promises).
+INVOICE = "Please find our invoice attached. Total due: 120.00 EUR.\n"
+
 
 async def test_matching_rule_files_and_replies_once(daemon) -> None:
     deputy, channel = daemon
-    event = mail(sender="ap@acme-supplies.com", subject="Invoice 7")
+    event = mail(sender="ap@acme-supplies.com", text=INVOICE, subject="Invoice 7")
     assert await deputy.emit(event)
     assert not await deputy.emit(event)  # the same id again: dedupe
     await deputy.drain()
@@ -104,7 +108,9 @@ async def test_unverified_answer_is_refused(daemon) -> None:
 async def test_order_within_a_thread(daemon) -> None:
     deputy, _ = daemon
     for n in range(10):
-        await deputy.emit(mail(sender="ap@acme-supplies.com", subject=f"Invoice {n}", thread="T1"))
+        await deputy.emit(
+            mail(sender="ap@acme-supplies.com", text=INVOICE, subject=f"Invoice {n}", thread="T1")
+        )
     await deputy.drain()
     rows = await deputy.store.db.fetchall("SELECT event_id FROM audit ORDER BY id")
     subjects = [r[0] for r in rows]
@@ -114,7 +120,12 @@ async def test_order_within_a_thread(daemon) -> None:
 async def test_bulk_mail_is_filed_but_never_answered(daemon) -> None:
     deputy, channel = daemon
     await deputy.emit(
-        mail(sender="ap@acme-supplies.com", subject="Invoice 9", headers={"auto-submitted": "auto-generated"})
+        mail(
+            sender="ap@acme-supplies.com",
+            text=INVOICE,
+            subject="Invoice 9",
+            headers={"auto-submitted": "auto-generated"},
+        )
     )
     await deputy.emit(mail(sender="nobody@bulk.com", subject="Sale!", headers={"precedence": "bulk"}))
     await deputy.drain()
@@ -132,8 +143,8 @@ async def test_poison_event_is_quarantined_and_owner_told_once(daemon, monkeypat
         raise RuntimeError("boom")
 
     monkeypatch.setattr(deputy.handler.rules_only, "decide", explode)
-    await deputy.emit(mail(sender="ap@acme-supplies.com", subject="Invoice X"))
-    await deputy.emit(mail(sender="ap@acme-supplies.com", subject="Invoice Y", thread="other"))
+    await deputy.emit(mail(sender="ap@acme-supplies.com", text=INVOICE, subject="Invoice X"))
+    await deputy.emit(mail(sender="ap@acme-supplies.com", text=INVOICE, subject="Invoice Y", thread="other"))
     await deputy.drain(timeout=30)
     counts = await deputy.store.inbox.counts()
     assert counts.get("quarantined") == 2 and calls == 6
@@ -144,7 +155,7 @@ async def test_poison_event_is_quarantined_and_owner_told_once(daemon, monkeypat
 async def test_transient_delivery_failure_is_retried(daemon) -> None:
     deputy, channel = daemon
     channel.fail_next = 2
-    await deputy.emit(mail(sender="ap@acme-supplies.com", subject="Invoice 5"))
+    await deputy.emit(mail(sender="ap@acme-supplies.com", text=INVOICE, subject="Invoice 5"))
     await deputy.drain(timeout=30)
     assert sorted(d.op for d in channel.delivered) == ["file", "send"]
 
@@ -177,7 +188,7 @@ async def test_owner_commands_pause_and_pending(daemon) -> None:
     )
     await deputy.emit(owner)
     await deputy.drain()
-    await deputy.emit(mail(sender="ap@acme-supplies.com", subject="Invoice 11"))
+    await deputy.emit(mail(sender="ap@acme-supplies.com", text=INVOICE, subject="Invoice 11"))
     await deputy.drain()
     assert channel.sends() == []  # paused: the reply waits for approval
     pending = await deputy.store.escalations.open()

@@ -15,9 +15,18 @@ from tests.e2e.conftest import ROOT, Home, child_env, mail, wait_until
 
 DEADLINE = 60.0
 
+# An invoice names what it asks: the template's "it will be paid" is typed with this
+# amount; an invoice with no amount would be asked (the gate blocks untyped promises).
+INVOICE = "Please find our invoice attached. Total due: 120.00 EUR.\n"
+
 
 def test_matching_mail_gets_its_reply_and_is_filed(deputy: Home) -> None:
-    msg = mail(sender="Xavier <x@acme-supplies.com>", subject="Invoice 123", message_id="<inv-123@acme>")
+    msg = mail(
+        sender="Xavier <x@acme-supplies.com>",
+        text=INVOICE,
+        subject="Invoice 123",
+        message_id="<inv-123@acme>",
+    )
     deputy.send(msg)
     replies = wait_until(lambda: deputy.replies_to("<inv-123@acme>"), timeout=DEADLINE)
     assert isinstance(replies, list) and len(replies) == 1
@@ -61,7 +70,9 @@ def test_unmatched_mail_is_asked_and_the_answer_is_sent(deputy: Home) -> None:
 def test_sigterm_stops_cleanly_and_a_restart_sends_nothing_twice(deputy: Home) -> None:
     ids = [f"<inv-{n}@acme>" for n in range(3)]
     for n, mid in enumerate(ids):
-        deputy.send(mail(sender=f"ap{n}@acme-supplies.com", subject=f"Invoice {n}", message_id=mid))
+        deputy.send(
+            mail(sender=f"ap{n}@acme-supplies.com", text=INVOICE, subject=f"Invoice {n}", message_id=mid)
+        )
     wait_until(lambda: all(deputy.replies_to(m) for m in ids), timeout=DEADLINE)
     wait_until(deputy.drained, timeout=DEADLINE)
     before = sorted(p.name for p in deputy.outbox_new.iterdir())
@@ -69,10 +80,12 @@ def test_sigterm_stops_cleanly_and_a_restart_sends_nothing_twice(deputy: Home) -
 
     deputy.start()
     # The same mail delivered again (an MTA retry) is a duplicate, not new work.
-    deputy.send(mail(sender="ap0@acme-supplies.com", subject="Invoice 0", message_id=ids[0]))
+    deputy.send(mail(sender="ap0@acme-supplies.com", text=INVOICE, subject="Invoice 0", message_id=ids[0]))
     # A fresh mail after the restart proves the daemon works, and gives the old mail time
     # to be (wrongly) resent before we look.
-    deputy.send(mail(sender="ap9@acme-supplies.com", subject="Invoice 9", message_id="<inv-9@acme>"))
+    deputy.send(
+        mail(sender="ap9@acme-supplies.com", text=INVOICE, subject="Invoice 9", message_id="<inv-9@acme>")
+    )
     wait_until(lambda: deputy.replies_to("<inv-9@acme>"), timeout=DEADLINE)
     wait_until(deputy.drained, timeout=DEADLINE)
     # The retried copy of a mail that was already filed does not reappear in INBOX.
