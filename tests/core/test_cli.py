@@ -31,7 +31,7 @@ def test_try_text_shows_rule_and_actions_without_side_effects(tmp_path: Path, ca
         "--subject",
         "Invoice 5",
         "--text",
-        "see attached",
+        "see attached, total due 120.00 EUR",  # the template's payment promise is typed with it
         "--json",
     )
     assert code == 0
@@ -49,7 +49,7 @@ def test_try_eml_file_with_bulk_headers_suppresses_the_reply(tmp_path: Path, cap
     msg["Subject"] = "Invoice 6"
     msg["Precedence"] = "bulk"
     msg["Message-ID"] = "<t6@acme-supplies.com>"
-    msg.set_content("automatic invoice")
+    msg.set_content("automatic invoice, total due 120.00 EUR")
     eml = tmp_path / "m.eml"
     eml.write_bytes(msg.as_bytes())
     code, out, _ = run(capsys, "try", str(eml), "--config", str(cfg), "--json")

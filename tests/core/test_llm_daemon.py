@@ -47,7 +47,7 @@ async def llm_daemon(
 
 async def test_deterministic_rule_makes_no_model_call(llm_daemon, fake: FakeOpenAI) -> None:
     deputy, channel = llm_daemon
-    await deputy.emit(mail(sender="ap@acme-supplies.com", subject="Invoice 1"))
+    await deputy.emit(mail(sender="ap@acme-supplies.com", subject="Invoice 1", text="Total due: 120.00 EUR"))
     await deputy.drain()
     assert fake.requests == []
     assert sorted(d.op for d in channel.delivered) == ["file", "send"]
