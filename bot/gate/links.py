@@ -61,6 +61,7 @@ class Link:
     key: str  # registrable domain + path, lower case; the whole text for odd schemes
     host: str = ""  # ASCII host
     risk: str = ""  # why this link is dangerous even where links are allowed
+    exact: str = ""  # full ASCII host + port + path: what a risky link must match
 
 
 def _registrable(host: str) -> str | None:
@@ -85,12 +86,11 @@ def _link(raw: str, host: str, path: str, *, explicit: bool, port: str = "") -> 
         risk = ""
     host = host.rstrip(_TRAILING)
     ascii_host = host_key(host)
+    exact = ascii_host + port + _path_key(path)
     if _IPV4.fullmatch(ascii_host) or ascii_host.startswith("["):
-        return Link(
-            raw=raw, key=ascii_host + port + _path_key(path), host=ascii_host, risk="link to an IP address"
-        )
+        return Link(raw=raw, key=exact, host=ascii_host, risk="link to an IP address", exact=exact)
     if re.fullmatch(r"\d+", ascii_host or "x") or re.fullmatch(r"0x[0-9a-f]+", ascii_host):
-        return Link(raw=raw, key=ascii_host + _path_key(path), host=ascii_host, risk="link to a numeric host")
+        return Link(raw=raw, key=exact, host=ascii_host, risk="link to a numeric host", exact=exact)
     registrable = _registrable(ascii_host)
     if registrable is None:
         if not explicit:
@@ -101,7 +101,7 @@ def _link(raw: str, host: str, path: str, *, explicit: bool, port: str = "") -> 
         risk = f"look-alike host (mixed scripts in {lookalike!r})"
     elif registrable in SHORTENERS:
         risk = f"URL shortener {registrable}"
-    return Link(raw=raw, key=registrable + port + _path_key(path), host=ascii_host, risk=risk)
+    return Link(raw=raw, key=registrable + port + _path_key(path), host=ascii_host, risk=risk, exact=exact)
 
 
 def _scheme_link(m: re.Match[str]) -> Link | None:
@@ -130,7 +130,8 @@ def _scheme_link(m: re.Match[str]) -> Link | None:
                 port=port,
             )
     # data:, javascript:, tel: ...: compared as written.
-    return Link(raw=m[0], key=m[0].rstrip(_TRAILING).lower(), risk=f"{scheme}: link")
+    key = m[0].rstrip(_TRAILING).lower()
+    return Link(raw=m[0], key=key, risk=f"{scheme}: link", exact=key)
 
 
 def find_links(text: str) -> list[Link]:
@@ -175,7 +176,8 @@ def _mask_addresses(text: str) -> str:
 
 
 def link_keys(text: str) -> frozenset[str]:
-    return frozenset(link.key for link in find_links(text))
+    """Both keys of every link: the registrable key and the exact one."""
+    return frozenset(k for link in find_links(text) for k in (link.key, "=" + link.exact))
 
 
 @lru_cache(maxsize=256)
@@ -183,6 +185,13 @@ def trusted_link_keys(text: str) -> frozenset[str]:
     """Keys of a trusted text (a rule's template and instructions: the same for every
     event the rule handles, so scanned once)."""
     return link_keys(text)
+
+
+def is_trusted(link: Link, trusted: frozenset[str]) -> bool:
+    """A link passes on its registrable domain + path; a risky one (a look-alike label,
+    say "οwner.example.com" with a Greek omicron under a trusted example.com) only when
+    the trusted text holds exactly that host and path."""
+    return ("=" + link.exact) in trusted if link.risk else link.key in trusted
 
 
 def address_key(local: str, domain: str) -> str:

@@ -39,7 +39,14 @@ from bot.actions import (
 from bot.events import Event
 from bot.facts import NO_FACTS, Facts
 from bot.gate.commitments import Promise, promises_in
-from bot.gate.links import address_keys, find_addresses, find_links, link_keys, trusted_link_keys
+from bot.gate.links import (
+    address_keys,
+    find_addresses,
+    find_links,
+    is_trusted,
+    link_keys,
+    trusted_link_keys,
+)
 from bot.gate.textscan import (  # noqa: F401  (re-exported: callers read text through the gate)
     HEADER_UNSAFE,
     addresses_in,
@@ -263,7 +270,7 @@ class PolicyGate:
             return None
         trusted = trusted_link_keys(rule_text) | link_keys(ctx.trusted_text)
         for link in found:
-            if link.key in trusted:
+            if is_trusted(link, trusted):
                 continue
             if link.risk:
                 return f"link {link.raw} is not trusted: {link.risk}"
@@ -311,7 +318,11 @@ class PolicyGate:
             if stray:
                 return f"number {stray[0]:g} in the offer text differs from the offer {offered:g}"
         elif mandate is not None:
-            stray = [n for n in bare_numbers_in(text) if _price_like(n, mandate) and n not in ours]
+            stray = [
+                n
+                for n in bare_numbers_in(text)
+                if _price_like(n, mandate) and n not in ours and not _typed_amount(typed, n, "")
+            ]
             if stray:
                 return f"number {stray[0]:g} looks like a price; prices go through offers only"
         return None
