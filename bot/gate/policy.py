@@ -58,6 +58,7 @@ from bot.gate.textscan import (  # noqa: F401  (re-exported: callers read text t
     links_in,
     money_in,
     outgoing_money,
+    without_dates,
 )
 from bot.rules.model import Mandate, Money, Rule
 
@@ -314,13 +315,13 @@ class PolicyGate:
             return f"amount {named} in the text has no typed commitment (commits)"
         if offered is not None:
             allowed = {offered, *ours}
-            stray = [n for n in bare_numbers_in(text) if n not in allowed]
+            stray = [n for n in bare_numbers_in(without_dates(text)) if n not in allowed]
             if stray:
                 return f"number {stray[0]:g} in the offer text differs from the offer {offered:g}"
         elif mandate is not None:
             stray = [
                 n
-                for n in bare_numbers_in(text)
+                for n in bare_numbers_in(without_dates(text))
                 if _price_like(n, mandate) and n not in ours and not _typed_amount(typed, n, "")
             ]
             if stray:
