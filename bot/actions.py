@@ -215,22 +215,21 @@ def args_schema(model: type[Args], hidden: frozenset[str] = frozenset()) -> dict
         if name not in hidden
     }
     required = [n for n in raw.get("required", []) if n not in hidden]
-    schema: dict[str, Any] = {
-        "type": "object",
-        "properties": props,
-        "required": required,
-        "additionalProperties": False,
-    }
-    if "$defs" in raw:  # nested argument models (commitments) are referenced from here
-        schema["$defs"] = {name: _untitled(d) for name, d in raw["$defs"].items()}
-    return schema
+    # Nested argument models (commitments) are inlined: tool schemas are read by model
+    # providers that do not all resolve "$ref".
+    defs = raw.get("$defs", {})
+    props = {name: _inline(prop, defs) for name, prop in props.items()}
+    return {"type": "object", "properties": props, "required": required, "additionalProperties": False}
 
 
-def _untitled(value: Any) -> Any:
+def _inline(value: Any, defs: dict[str, Any]) -> Any:
     if isinstance(value, dict):
-        return {k: _untitled(v) for k, v in value.items() if not (k == "title" and isinstance(v, str))}
+        ref = value.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            return _inline(defs[ref.removeprefix("#/$defs/")], defs)
+        return {k: _inline(v, defs) for k, v in value.items() if not (k == "title" and isinstance(v, str))}
     if isinstance(value, list):
-        return [_untitled(v) for v in value]
+        return [_inline(v, defs) for v in value]
     return value
 
 
