@@ -118,6 +118,12 @@ DEADLINE_RE = re.compile(
 )
 
 
+def without_dates(text: str) -> str:
+    """The text with calendar dates ("7 March", "2025-03-07", "March 7th") blanked: the
+    day of a date is not money ("we will pay by 7 March" promises no 7 EUR)."""
+    return EXPLICIT_DATE_RE.sub(lambda m: " " * len(m[0]), text)
+
+
 @dataclass(frozen=True, slots=True)
 class Promise:
     """One commitment read from free text."""

@@ -38,7 +38,7 @@ from bot.actions import (
 )
 from bot.events import Event
 from bot.facts import NO_FACTS, Facts
-from bot.gate.commitments import Promise, promises_in
+from bot.gate.commitments import Promise, promises_in, without_dates
 from bot.gate.links import (
     address_keys,
     find_addresses,
@@ -58,7 +58,6 @@ from bot.gate.textscan import (  # noqa: F401  (re-exported: callers read text t
     links_in,
     money_in,
     outgoing_money,
-    without_dates,
 )
 from bot.rules.model import Mandate, Money, Rule
 
@@ -291,7 +290,7 @@ class PolicyGate:
         limit = rule.header.limits.amount
         ours = set(ctx.our_offers)
         typed = [c for c in commits if c.amount is not None]
-        for amount, currency in outgoing_money(text):
+        for amount, currency in outgoing_money(without_dates(text)):
             if offered is not None:
                 if amount != offered and amount not in ours and not _typed_amount(typed, amount, currency):
                     return f"amount {amount:g} in the offer text differs from the offer {offered:g}"

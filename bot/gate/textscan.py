@@ -241,18 +241,11 @@ def money_view(text: str) -> str:
     return _ELIDED.sub(" ", _magnitudes(view))
 
 
-def without_dates(text: str) -> str:
-    """The text with calendar dates ("7 March", "2025-03-07", "March 7th") blanked: the
-    day of a date is not money ("we will pay by 7 March" promises no 7 EUR)."""
-    from bot.gate.commitments import EXPLICIT_DATE_RE
-
-    return EXPLICIT_DATE_RE.sub(lambda m: " " * len(m[0]), text)
-
-
 def outgoing_money(text: str) -> list[tuple[float, str]]:
     """All money an outgoing text names, as (amount, ISO code or "" for a payment word
-    with no currency): digits, words, magnitudes, and ¥ ₹ ₿ BTC ETH besides € $ £."""
-    view = without_dates(money_view(text))
+    with no currency): digits, words, magnitudes, and ¥ ₹ ₿ BTC ETH besides € $ £.
+    The gate blanks calendar dates first (bot.gate.commitments.without_dates)."""
+    view = money_view(text)
     found = money_in(view)
     for m in _EXTRA_RE.finditer(view):
         raw = (m["a"] or m["b"] or "").replace(" ", "").replace("'", "").replace("’", "")

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.conftest import TG_OWNER, Home, add_telegram, free_port, mail, wait_until
+from tests.e2e.conftest import INVOICE_TEXT, TG_OWNER, Home, add_telegram, free_port, mail, wait_until
 from tests.e2e.servers import Threaded
 from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.slack_api import EventsClient, FakeSlack
@@ -108,7 +108,14 @@ def test_no_secret_in_logs_db_files_or_outbound(
     assert slack.run(events.post(events.message(user=OWNER_SLACK, text="pending"))) == 200
     assert slack.run(events.post(events.message(user=OWNER_SLACK, text="x"), secret="wrong")) == 401
     # Mail: an invoice the rule answers, a sales request that asks the model, an unmatched one.
-    home.send(mail(sender="ap@acme-supplies.com", subject="Invoice 12", message_id="<c1@test.example>"))
+    home.send(
+        mail(
+            sender="ap@acme-supplies.com",
+            subject="Invoice 12",
+            message_id="<c1@test.example>",
+            text=INVOICE_TEXT,
+        )
+    )
     home.send(mail(sender="buyer@example.org", subject="Price for 10 units?", message_id="<c2@test.example>"))
     home.send(mail(sender="someone@example.org", subject="Hello", message_id="<c3@test.example>"))
 

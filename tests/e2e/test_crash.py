@@ -21,7 +21,7 @@ from collections import Counter
 from dataclasses import dataclass
 from email.message import EmailMessage
 
-from tests.e2e.conftest import Home, mail, wait_until
+from tests.e2e.conftest import INVOICE_TEXT, Home, mail, wait_until
 
 MAILS = int(os.environ.get("DEPUTY_CRASH_MAILS", "200"))
 KILLS = int(os.environ.get("DEPUTY_CRASH_KILLS", "10"))
@@ -46,7 +46,9 @@ def corpus(n: int, rng: random.Random) -> list[Sample]:
             # Unique sender and subject each: the per-correspondent and per-thread caps
             # must not turn a reply into a question.
             kind = "invoice"
-            msg = mail(sender=f"ap{i}@acme-supplies.com", subject=f"Invoice {i}", message_id=mid)
+            msg = mail(
+                sender=f"ap{i}@acme-supplies.com", subject=f"Invoice {i}", message_id=mid, text=INVOICE_TEXT
+            )
         elif roll < 0.75:
             kind = "unmatched"
             msg = mail(sender=f"person{i}@example.org", subject=f"A question {i}", message_id=mid)

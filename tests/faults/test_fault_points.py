@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from bot.faults import EXIT_CODE, POINTS
-from tests.e2e.conftest import Home, mail, make_home, wait_until
+from tests.e2e.conftest import INVOICE_TEXT, Home, mail, make_home, wait_until
 from tests.faults.conftest import (
     ADDRESS,
     Smtp,
@@ -99,7 +99,7 @@ def test_local_channel_fault_point(point: str, tmp_path: Path, monkeypatch: pyte
     home = make_home(tmp_path / "deputy")
     try:
         mid = f"<fault-{point}@acme-supplies.com>"
-        msg = mail(sender="ap@acme-supplies.com", subject="Invoice 7", message_id=mid)
+        msg = mail(sender="ap@acme-supplies.com", subject="Invoice 7", message_id=mid, text=INVOICE_TEXT)
         crash_at(home, point, monkeypatch)
         accepted = try_send(home, msg)
         wait_for_fault(home)
@@ -125,7 +125,9 @@ EMAIL_POINTS = ["after_fetch", "after_smtp_data", "after_250", "after_imap_move"
 
 
 def invoice(mid: str) -> bytes:
-    msg = mail(sender="ap@acme-supplies.com", subject="Invoice 9", message_id=mid, to=ADDRESS)
+    msg = mail(
+        sender="ap@acme-supplies.com", subject="Invoice 9", message_id=mid, to=ADDRESS, text=INVOICE_TEXT
+    )
     return bytes(msg)
 
 

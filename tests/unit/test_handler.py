@@ -27,7 +27,9 @@ def handler_for(p) -> EventHandler:  # type: ignore[no-untyped-def]
 async def test_an_ordinary_message_goes_to_the_judgment_desk(tmp_path: Path) -> None:
     async with parts(tmp_path) as p:
         handler = handler_for(p)
-        claimed = await p.claim(mail(sender="ap@acme-supplies.com", subject="Invoice 1"))
+        claimed = await p.claim(
+            mail(sender="ap@acme-supplies.com", subject="Invoice 1", text="Total due: 120.00 EUR")
+        )
         route = await handler.route(claimed, p.rulebook)
         claimants = [type(d).__name__ for d in handler.desks if await d.claims(claimed, route)]
         assert claimants[0] == "JudgmentDesk"
