@@ -7,11 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.actions import Action, Decision
+from bot.actions import Action, Decision, Offer, Reply
 from bot.agent import negotiation
 from bot.config import Settings
 from bot.effects import asking
-from bot.gate.policy import GateContext, PolicyGate
+from bot.gate.policy import GateContext, GateResult, PolicyGate
 from bot.judgment.context import Context
 from bot.rules.model import Rulebook
 
@@ -60,7 +60,13 @@ def check(
         )
         state = negotiation.state_to_json(advanced) if advanced else None
     allowed = list(result.allowed)
-    escalation = asking.blocked(result, decision)
+    # Mail that must get no automatic reply (RFC 3834; the etiquette step drops replies)
+    # does not ask the owner about a reply the gate stopped: it would never be sent.
+    askable = result
+    if ctx.route.no_reply:
+        kept = tuple((a, why) for a, why in result.blocked if not isinstance(a, Reply | Offer))
+        askable = GateResult(allowed=result.allowed, blocked=kept)
+    escalation = asking.blocked(askable, decision)
     if escalation is not None:
         allowed.append(escalation)
     return Checked(

@@ -74,3 +74,13 @@ async def test_daemon_sends_the_typed_promise(daemon: tuple[object, RecordingCha
     await deputy.drain()  # type: ignore[attr-defined]
     sent = [d for d in channel.sends() if d.payload.get("to") == ["ap@acme-supplies.com"]]
     assert len(sent) == 1 and "paid this week" in str(sent[0].payload.get("text", sent[0].payload))
+
+
+async def test_bulk_mail_with_an_untyped_promise_asks_nobody(daemon: tuple[object, RecordingChannel]) -> None:
+    """Precedence: bulk suppresses the reply anyway (RFC 3834): the gate's block on it
+    must not turn into a question to the owner."""
+    deputy, channel = daemon
+    bulk = mail(sender="ap@acme-supplies.com", subject="Invoice 79", headers={"precedence": "bulk"})
+    await deputy.emit(bulk)  # type: ignore[attr-defined]
+    await deputy.drain()  # type: ignore[attr-defined]
+    assert sorted(d.op for d in channel.delivered) == ["file"]
