@@ -21,6 +21,26 @@ from pydantic import BaseModel, ConfigDict, Field
 ActionName = Literal["reply", "forward", "file", "ignore", "follow_up", "remember", "webhook", "offer"]
 
 
+CommitmentKind = Literal["amount", "accept", "pay", "date"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Commitment:
+    """One thing an outgoing text commits to, as a typed field the gate checks by code.
+
+    ``amount``: the text names this amount (a price, a total, a figure).
+    ``accept``: the text accepts the counterpart's proposal at ``amount``.
+    ``pay``: the text promises (or confirms) payment of ``amount``.
+    ``date``: the text commits to the day ``on`` (ISO 8601), e.g. a deadline.
+    Free text that commits without the matching commitment is blocked by the gate.
+    """
+
+    kind: CommitmentKind
+    amount: float | None = None
+    currency: str = ""
+    on: str = ""  # ISO date, for kind="date"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Reply:
     """Answer in the same conversation. ``to`` defaults to the sender."""
@@ -29,6 +49,7 @@ class Reply:
     to: tuple[str, ...] = ()
     cc: tuple[str, ...] = ()
     auto_submitted: bool = True  # RFC 3834 "auto-replied"; a rule may opt out
+    commits: tuple[Commitment, ...] = ()  # what the text commits to (see Commitment)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -40,12 +61,14 @@ class Offer:
     currency: str
     final: bool = False  # accepting the counterpart's offer closes the deal
     to: tuple[str, ...] = ()  # resolved before the gate (bot/effects/reply_message.addressed)
+    commits: tuple[Commitment, ...] = ()  # besides the price: a payment or a date
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Forward:
     to: tuple[str, ...]
     note: str = ""
+    commits: tuple[Commitment, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -113,10 +136,21 @@ class Args(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
+class CommitmentArgs(Args):
+    """One commitment of the text: every amount, acceptance, payment promise or date the
+    text states must be listed here, or the reply is stopped and the owner asked."""
+
+    kind: CommitmentKind
+    amount: float | None = Field(default=None, ge=0)
+    currency: str = Field(default="", max_length=4)
+    on: str = Field(default="", max_length=10, description="ISO date (YYYY-MM-DD) for kind=date")
+
+
 class ReplyArgs(Args):
     text: str = Field(min_length=1, max_length=20_000)
     to: list[str] = Field(default_factory=list, max_length=20)
     cc: list[str] = Field(default_factory=list, max_length=20)
+    commits: list[CommitmentArgs] = Field(default_factory=list, max_length=10)
 
 
 class OfferArgs(Args):
@@ -124,11 +158,20 @@ class OfferArgs(Args):
     amount: float = Field(ge=0)
     currency: str = Field(min_length=3, max_length=3)
     final: bool = False
+    commits: list[CommitmentArgs] = Field(default_factory=list, max_length=10)
 
 
 class ForwardArgs(Args):
     to: list[str] = Field(min_length=1, max_length=20)
     note: str = Field(default="", max_length=5_000)
+    commits: list[CommitmentArgs] = Field(default_factory=list, max_length=10)
+
+
+def commitments_of(args: list[CommitmentArgs]) -> tuple[Commitment, ...]:
+    return tuple(
+        Commitment(kind=c.kind, amount=c.amount, currency=c.currency.strip().upper(), on=c.on.strip())
+        for c in args
+    )
 
 
 class FileArgs(Args):
@@ -182,7 +225,22 @@ def args_schema(model: type[Args], hidden: frozenset[str] = frozenset()) -> dict
         if name not in hidden
     }
     required = [n for n in raw.get("required", []) if n not in hidden]
+    # Nested argument models (commitments) are inlined: tool schemas are read by model
+    # providers that do not all resolve "$ref".
+    defs = raw.get("$defs", {})
+    props = {name: _inline(prop, defs) for name, prop in props.items()}
     return {"type": "object", "properties": props, "required": required, "additionalProperties": False}
+
+
+def _inline(value: Any, defs: dict[str, Any]) -> Any:
+    if isinstance(value, dict):
+        ref = value.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            return _inline(defs[ref.removeprefix("#/$defs/")], defs)
+        return {k: _inline(v, defs) for k, v in value.items() if not (k == "title" and isinstance(v, str))}
+    if isinstance(value, list):
+        return [_inline(v, defs) for v in value]
+    return value
 
 
 # --- the table ---------------------------------------------------------------------------
@@ -350,6 +408,8 @@ def action_from_dict(data: dict[str, Any]) -> Action:
     for key in ("to", "cc", "flags"):
         if key in data and isinstance(data[key], list):
             data[key] = tuple(data[key])
+    if "commits" in data:
+        data["commits"] = tuple(c if isinstance(c, Commitment) else Commitment(**c) for c in data["commits"])
     action: Action = cls(**data)
     return action
 

@@ -10,6 +10,8 @@ import logging
 import os
 from collections.abc import Iterable
 
+from bot.redact import SECRETS, Secrets
+
 NOISY = (
     "httpx",
     "httpcore",
@@ -25,21 +27,27 @@ NOISY = (
 
 
 class Redactor(logging.Filter):
-    def __init__(self, secrets: Iterable[str]) -> None:
+    """The logging face of ``bot.redact``: every record is scrubbed of the process's
+    secrets (the same set the audit writer uses)."""
+
+    def __init__(self, secrets: Iterable[str], *, store: Secrets | None = None) -> None:
         super().__init__()
-        self.secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+        self.store = SECRETS if store is None else store
+        for secret in secrets:
+            self.store.add(secret)
+
+    @property
+    def secrets(self) -> list[str]:
+        return self.store.values
 
     def add(self, secret: str) -> None:
-        if secret and len(secret) >= 4 and secret not in self.secrets:
-            self.secrets = sorted([*self.secrets, secret], key=len, reverse=True)
+        self.store.add(secret)
 
     def scrub(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, "[redacted]")
-        return text
+        return self.store.scrub(text)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not self.secrets:
+        if not self.store.values:
             return True
         message = record.getMessage()
         cleaned = self.scrub(message)

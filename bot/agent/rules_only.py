@@ -4,11 +4,23 @@ configured, and its fallback when the model's circuit breaker is open."""
 
 from __future__ import annotations
 
-from bot.actions import Action, Decision, Escalate, File, FollowUp, Forward, Ignore, Reply, Webhook
+from bot.actions import (
+    Action,
+    Commitment,
+    Decision,
+    Escalate,
+    File,
+    FollowUp,
+    Forward,
+    Ignore,
+    Reply,
+    Webhook,
+)
 from bot.agent.base import AgentContext
 from bot.agent.names import addressee
 from bot.automatic import automatic_reason
 from bot.events import Event
+from bot.gate.commitments import promises_in
 from bot.rules.model import Rule, parse_duration_hours
 from bot.rules.template import already_sent, render
 
@@ -67,7 +79,13 @@ class RulesOnlyAgent:
                 elif already_sent(header.reply.template, ctx.sent, rendered=text):
                     repeated = True
                 else:
-                    actions.append(Reply(text=text, auto_submitted=header.reply.auto_submitted))
+                    actions.append(
+                        Reply(
+                            text=text,
+                            auto_submitted=header.reply.auto_submitted,
+                            commits=template_commitments(text, ctx),
+                        )
+                    )
             else:
                 judgment_needed.append("a reply with no template")
         if "offer" in rule.may:
@@ -140,6 +158,33 @@ def _answer_after_template(rule: Rule, event: Event) -> Escalate:
         option_actions=((Ignore(reason="owner: nothing more"),),),
         default_option=0,
     )
+
+
+def template_commitments(text: str, ctx: AgentContext) -> tuple[Commitment, ...]:
+    """The typed commitments a template's words make, from the facts of the message.
+
+    The gate blocks free text that commits without a typed field, so a template that
+    says "it will be paid this week" must say *what* will be paid: the amount due. With
+    no amount due, nothing is typed, the gate stops the reply and the owner is asked.
+    An explicit date in the template is typed as written; a relative one ("within three
+    days") cannot be, and goes to the owner the same way."""
+    out: list[Commitment] = []
+    promises = promises_in(text, year=ctx.event.received_at.year)
+    if any(p.kind == "pay" for p in promises):
+        amount = _amount_due(ctx)
+        if amount is not None:
+            out.append(Commitment(kind="pay", amount=amount[0], currency=amount[1]))
+    for p in promises:
+        if p.kind == "date" and p.on is not None:
+            out.append(Commitment(kind="date", on=p.on.isoformat()))
+    return tuple(out)
+
+
+def _amount_due(ctx: AgentContext) -> tuple[float, str] | None:
+    due = ctx.facts.amount_due
+    if due is not None:
+        return (float(due.value), due.currency) if due.currency else None
+    return None
 
 
 def no_rule_decision(event: Event) -> Decision:

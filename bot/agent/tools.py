@@ -42,6 +42,7 @@ from bot.actions import (
     Webhook,
     WebhookArgs,
     args_schema,
+    commitments_of,
 )
 from bot.agent.llm_client import ToolCall
 from bot.rules.model import Rule, parse_duration_hours
@@ -157,15 +158,23 @@ def parse_call(call: ToolCall, *, rule: Rule | None) -> ParsedCall:
 
 def _reply(a: Any, rule: Rule | None) -> Action:
     auto = rule.header.reply.auto_submitted if rule and rule.header.reply else True
-    return Reply(text=a.text, to=tuple(a.to), cc=tuple(a.cc), auto_submitted=auto)
+    return Reply(
+        text=a.text, to=tuple(a.to), cc=tuple(a.cc), auto_submitted=auto, commits=commitments_of(a.commits)
+    )
 
 
 def _offer(a: Any, rule: Rule | None) -> Action:
-    return Offer(text=a.text, amount=float(a.amount), currency=a.currency.upper(), final=a.final)
+    return Offer(
+        text=a.text,
+        amount=float(a.amount),
+        currency=a.currency.upper(),
+        final=a.final,
+        commits=commitments_of(a.commits),
+    )
 
 
 def _forward(a: Any, rule: Rule | None) -> Action:
-    return Forward(to=tuple(a.to), note=a.note)
+    return Forward(to=tuple(a.to), note=a.note, commits=commitments_of(a.commits))
 
 
 def _file(a: Any, rule: Rule | None) -> Action:

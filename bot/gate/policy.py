@@ -13,14 +13,17 @@ Only the rule, the owner and what Deputy itself already sent are trusted sources
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from functools import lru_cache
 from typing import assert_never
 
 from bot.actions import (
     Action,
+    Commitment,
     Decision,
     Escalate,
     File,
@@ -36,6 +39,15 @@ from bot.actions import (
 )
 from bot.events import Event
 from bot.facts import NO_FACTS, Facts
+from bot.gate.commitments import Promise, promises_in, without_dates
+from bot.gate.links import (
+    address_keys,
+    find_addresses,
+    find_links,
+    is_trusted,
+    link_keys,
+    trusted_link_keys,
+)
 from bot.gate.textscan import (  # noqa: F401  (re-exported: callers read text through the gate)
     HEADER_UNSAFE,
     addresses_in,
@@ -46,8 +58,11 @@ from bot.gate.textscan import (  # noqa: F401  (re-exported: callers read text t
     is_address,
     links_in,
     money_in,
+    outgoing_money,
 )
-from bot.rules.model import Mandate, Rule
+from bot.rules.model import Mandate, Money, Rule
+
+MAX_COMMIT_DAYS = 366  # a typed date further out than a year is not a routine promise
 
 MAX_FOLLOW_UP_HOURS = 24 * 90
 MAX_TEXT_CHARS = 20_000
@@ -142,7 +157,7 @@ class PolicyGate:
                     self._auto_submitted(action, rule)
                     or self._recipients(_real_recipients(action, ctx), ctx)
                     or self._budget(ctx, replies, _real_recipients(action, ctx), sent)
-                    or self._content(action.text, ctx)
+                    or self._content(action.text, ctx, commits=action.commits, outgoing=True)
                 )
             case Offer():
                 if offers:
@@ -151,7 +166,14 @@ class PolicyGate:
                     self._recipients(_real_recipients(action, ctx), ctx)
                     or self._budget(ctx, replies, _real_recipients(action, ctx), sent)
                     or self._offer(action, ctx)
-                    or self._content(action.text, ctx, offered=action.amount)
+                    or self._content(
+                        action.text,
+                        ctx,
+                        offered=action.amount,
+                        commits=action.commits,
+                        final=action.final,
+                        outgoing=True,
+                    )
                 )
             case Forward():
                 spec_to = rule.header.forward.to if rule.header.forward else []
@@ -159,7 +181,7 @@ class PolicyGate:
                 outside = [a for a in action.to if a.strip().lower() not in allowed]
                 if not action.to or outside:
                     return f"forward to {', '.join(outside) or '(nobody)'} is not in forward.to"
-                return self._content(action.note, ctx)
+                return self._content(action.note, ctx, commits=action.commits, outgoing=True)
             case File():
                 return _file(action, rule)
             case FollowUp():
@@ -231,8 +253,18 @@ class PolicyGate:
             return "text contains content from another conversation"
         return None
 
-    def _content(self, text: str, ctx: GateContext, *, offered: float | None = None) -> str | None:
-        """Outbound text: no new links or addresses, no foreign content, money bounded."""
+    def _content(
+        self,
+        text: str,
+        ctx: GateContext,
+        *,
+        offered: float | None = None,
+        commits: tuple[Commitment, ...] = (),
+        final: bool = False,
+        outgoing: bool = False,
+    ) -> str | None:
+        """Outbound text: no new links or addresses, no foreign content, money bounded,
+        and (for what leaves, ``outgoing``) every commitment typed and within the rule."""
         rule = ctx.rule
         assert rule is not None
         if len(text) > MAX_TEXT_CHARS:
@@ -243,31 +275,62 @@ class PolicyGate:
         if foreign:
             return foreign
         rule_text = _rule_text(rule)
-        if not rule.header.limits.allow_links:
-            new_links = links_in(text) - _links_of(rule_text) - links_in(ctx.trusted_text)
-            if new_links:
-                return f"link {sorted(new_links)[0]} does not come from the rule or the owner"
+        links = self._links(text, rule_text, ctx)
+        if links:
+            return links
         known_addresses = (
             ctx.participants | ctx.owner_addresses | _addresses_of(rule_text) | addresses_in(ctx.trusted_text)
         )
-        strangers = addresses_in(text) - known_addresses
+        strangers = (
+            find_addresses(text) - _address_keys_of(known_addresses) - _found_addresses(ctx.trusted_text)
+        )
         if strangers:
             return f"address {sorted(strangers)[0]} in the text is not part of this conversation"
-        return self._money(text, rule, ctx, offered)
+        return self._money(text, rule, ctx, offered, commits) or (
+            self._commitments(text, rule, ctx, commits, final=final, offered=offered) if outgoing else None
+        )
 
-    def _money(self, text: str, rule: Rule, ctx: GateContext, offered: float | None) -> str | None:
+    def _links(self, text: str, rule_text: str, ctx: GateContext) -> str | None:
+        """Links compared on normalised keys (registrable domain + path): a trusted link
+        written another way still passes; a disguised one is found. Where links are
+        allowed, a link that hides where it goes (look-alike host, shortener, IP
+        literal, userinfo before the host) is still blocked unless trusted verbatim."""
+        found = find_links(text)
+        if not found:
+            return None
+        trusted = trusted_link_keys(rule_text) | link_keys(ctx.trusted_text)
+        for link in found:
+            if is_trusted(link, trusted):
+                continue
+            if link.risk:
+                return f"link {link.raw} is not trusted: {link.risk}"
+            if not ctx.rule or not ctx.rule.header.limits.allow_links:
+                return f"link {link.raw} does not come from the rule or the owner"
+        return None
+
+    def _money(
+        self,
+        text: str,
+        rule: Rule,
+        ctx: GateContext,
+        offered: float | None,
+        commits: tuple[Commitment, ...] = (),
+    ) -> str | None:
         mandate = rule.mandate
         limit = rule.header.limits.amount
         ours = set(ctx.our_offers)
-        for amount, currency in money_in(text):
+        typed = [c for c in commits if c.amount is not None]
+        for amount, currency in outgoing_money(without_dates(text)):
             if offered is not None:
-                if amount != offered and amount not in ours:
+                if amount != offered and amount not in ours and not _typed_amount(typed, amount, currency):
                     return f"amount {amount:g} in the offer text differs from the offer {offered:g}"
                 if mandate is not None and currency and currency != mandate.currency.upper():
                     return f"amount in {currency} in the offer text; the mandate is in {mandate.currency}"
                 continue
             if mandate is not None and amount in ours:
                 continue  # repeating what we already offered commits to nothing new
+            if _typed_amount(typed, amount, currency):
+                continue  # the typed field is checked against the rule in _commitments
             if limit is None:
                 if mandate is not None:
                     return f"amount {amount:g} in a reply: prices go through offers only"
@@ -276,16 +339,97 @@ class PolicyGate:
                 return f"amount in {currency}; the rule's limit is in {limit.currency}"
             if amount > limit.max:
                 return f"amount {amount:g} exceeds the limit of {limit.max:g} {limit.currency}"
+            # Design: what Deputy commits to leaves only as a typed field of the action.
+            named = f"{amount:g} {currency}".strip()
+            return f"amount {named} in the text has no typed commitment (commits)"
         if offered is not None:
             allowed = {offered, *ours}
-            stray = [n for n in bare_numbers_in(text) if n not in allowed]
+            stray = [n for n in bare_numbers_in(without_dates(text)) if n not in allowed]
             if stray:
                 return f"number {stray[0]:g} in the offer text differs from the offer {offered:g}"
         elif mandate is not None:
-            stray = [n for n in bare_numbers_in(text) if _price_like(n, mandate) and n not in ours]
+            stray = [
+                n
+                for n in bare_numbers_in(without_dates(text))
+                if _price_like(n, mandate) and n not in ours and not _typed_amount(typed, n, "")
+            ]
             if stray:
                 return f"number {stray[0]:g} looks like a price; prices go through offers only"
         return None
+
+    def _commitments(
+        self,
+        text: str,
+        rule: Rule,
+        ctx: GateContext,
+        commits: tuple[Commitment, ...],
+        *,
+        final: bool,
+        offered: float | None,
+    ) -> str | None:
+        """Each typed commitment within the rule, and each commitment the words make
+        (an acceptance, a payment, a date) backed by a typed one."""
+        for c in commits:
+            reason = self._typed(c, rule, ctx)
+            if reason:
+                return reason
+        kinds = {c.kind for c in commits}
+        received = ctx.event.received_at.date()
+        for promise in promises_in(text, year=received.year):
+            if promise.kind == "accept" and "accept" not in kinds and not (offered is not None and final):
+                return f"the text accepts ({promise.words!r}) without a typed acceptance"
+            if promise.kind == "pay" and "pay" not in kinds:
+                return f"the text promises payment ({promise.words!r}) without a typed payment"
+            if promise.kind == "date":
+                reason = _date_promise(promise, commits)
+                if reason:
+                    return reason
+        return None
+
+    def _typed(self, c: Commitment, rule: Rule, ctx: GateContext) -> str | None:
+        """One typed commitment against the rule's limit, the mandate and the facts."""
+        if c.kind == "date":
+            return _typed_date(c, ctx.event.received_at.date())
+        if c.amount is None or math.isnan(c.amount) or math.isinf(c.amount) or c.amount < 0:
+            return f"a typed {c.kind} commitment needs a valid amount"
+        currency = c.currency.strip().upper()
+        if not currency:
+            return f"a typed {c.kind} commitment of {c.amount:g} needs a currency"
+        mandate, limit = rule.mandate, rule.header.limits.amount
+        if c.kind == "accept":
+            if mandate is not None:
+                if currency != mandate.currency.upper():
+                    return f"acceptance in {currency}; the mandate is in {mandate.currency}"
+                if ctx.negotiation_closed:
+                    return "the deal in this thread is already closed"
+                if not mandate.acceptable(c.amount):
+                    return (
+                        f"accepting {c.amount:g} {currency} is beyond the walk-away point "
+                        f"{mandate.walk_away:g}"
+                    )
+                theirs = _their_offers(ctx)
+                if theirs and not any(_same(c.amount, t) for t in theirs):
+                    return f"acceptance of {c.amount:g}, but they offered {sorted(theirs)[0]:g}"
+                return None
+            return _within_limit(c, limit, "accepting")
+        if c.kind == "pay":
+            if ctx.facts.payment.changed:
+                return "payment details differ from those on file: a payment promise needs the owner"
+            if ctx.facts.payment.announces_change:
+                return "the message announces new payment details: a payment promise needs the owner"
+            due = ctx.facts.amount_due
+            if due is not None and not (_same(float(due.value), c.amount) and due.currency in ("", currency)):
+                return (
+                    f"promised payment {c.amount:g} {currency} differs from the amount due "
+                    f"{due.value} {due.currency}"
+                )
+            return _within_limit(c, limit, "paying")
+        # kind == "amount": a figure the text states
+        if mandate is not None:
+            if c.amount in ctx.our_offers:
+                return None
+            return f"amount {c.amount:g} in a reply: prices go through offers only"
+        return _within_limit(c, limit, "the amount")
 
     def _offer(self, offer: Offer, ctx: GateContext) -> str | None:
         mandate = ctx.rule.mandate if ctx.rule else None
@@ -399,6 +543,67 @@ def _links_of(text: str) -> frozenset[str]:
 @lru_cache(maxsize=256)
 def _addresses_of(text: str) -> frozenset[str]:
     return addresses_in(text)
+
+
+@lru_cache(maxsize=256)
+def _address_keys_of(addresses: frozenset[str]) -> frozenset[str]:
+    return address_keys(addresses)
+
+
+@lru_cache(maxsize=256)
+def _found_addresses(text: str) -> frozenset[str]:
+    return find_addresses(text)
+
+
+def _same(a: float, b: float) -> bool:
+    return abs(a - b) < 0.005
+
+
+def _typed_amount(typed: list[Commitment], amount: float, currency: str) -> bool:
+    return any(
+        c.amount is not None and _same(c.amount, amount) and (not currency or c.currency.upper() == currency)
+        for c in typed
+    )
+
+
+def _their_offers(ctx: GateContext) -> set[float]:
+    theirs = set(ctx.their_offers)
+    offer = ctx.facts.offer
+    if offer is not None and offer.value is not None and not offer.ambiguous:
+        theirs.add(float(offer.value))
+    return theirs
+
+
+def _within_limit(c: Commitment, limit: Money | None, what: str) -> str | None:
+    assert c.amount is not None
+    if limit is None:
+        return f"{what} {c.amount:g} {c.currency} is not covered by any limit of the rule"
+    if c.currency.upper() != limit.currency.upper():
+        return f"{what} in {c.currency}; the rule's limit is in {limit.currency}"
+    if c.amount > limit.max:
+        return f"{what} {c.amount:g} exceeds the limit of {limit.max:g} {limit.currency}"
+    return None
+
+
+def _typed_date(c: Commitment, today: date) -> str | None:
+    try:
+        day = date.fromisoformat(c.on)
+    except ValueError:
+        return f"a typed date commitment needs an ISO date, not {c.on!r}"
+    if day < today:
+        return f"the committed date {day.isoformat()} is in the past"
+    if day > today + timedelta(days=MAX_COMMIT_DAYS):
+        return f"the committed date {day.isoformat()} is more than a year ahead"
+    return None
+
+
+def _date_promise(promise: Promise, commits: tuple[Commitment, ...]) -> str | None:
+    dates = [c.on for c in commits if c.kind == "date"]
+    if not dates:
+        return f"the text commits to a date ({promise.words!r}) without a typed date"
+    if promise.on is not None and promise.on.isoformat() not in dates:
+        return f"the text names {promise.on.isoformat()}, the typed date is {dates[0]}"
+    return None
 
 
 def _price_like(value: float, mandate: Mandate) -> bool:

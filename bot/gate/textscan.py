@@ -8,6 +8,7 @@ the gate, the negotiation plan and the digest read text the same way.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 URL_RE = re.compile(
     r"""(?ix)
@@ -176,3 +177,84 @@ def contains_snippet(text: str, snippet: str) -> bool:
 def authority_claim(text: str) -> str | None:
     match = AUTHORITY_RE.search(text)
     return match[0].strip() if match else None
+
+
+# --- money in outgoing text, in words and magnitudes ------------------------------------
+# The gate's one door to money-finding. It will call bot.facts.money.find_amounts (the
+# facts extractor's parser) once that lands; until then: the regexes above, over a view
+# of the text with magnitudes and number words turned into digits.
+
+_MAGNITUDE = re.compile(
+    r"(?i)(?P<n>\d+(?:[.,]\d+)?)\s?(?P<m>k\b|m\b|mn\b|bn\b|mio\b\.?|mrd\b\.?|thousand\b|grand\b|tausend\b"
+    r"|mille\b|million(?:s|en)?\b|millions?\b|milliard(?:s|en)?\b|billion(?:s)?\b|milliarde?n?\b)"
+)
+_MULTIPLIER = {
+    "k": 1e3, "thousand": 1e3, "grand": 1e3, "tausend": 1e3, "mille": 1e3,
+    "m": 1e6, "mn": 1e6, "mio": 1e6, "million": 1e6, "millions": 1e6, "millionen": 1e6,
+    "bn": 1e9, "billion": 1e9, "billions": 1e9, "mrd": 1e9, "milliard": 1e9, "milliards": 1e9,
+    "milliarde": 1e9, "milliarden": 1e9,
+}  # fmt: skip
+# Currencies money_in does not know, with their codes; crypto units take up to 8 decimals.
+_EXTRA_CUR = {
+    "¥": "JPY", "yen": "JPY", "円": "JPY", "₹": "INR", "rupees": "INR", "rupee": "INR", "inr": "INR",
+    "₿": "BTC", "btc": "BTC", "bitcoin": "BTC", "bitcoins": "BTC", "eth": "ETH", "ether": "ETH",
+    "ethereum": "ETH", "usdt": "USDT", "usdc": "USDC", "cny": "CNY", "rmb": "CNY", "sek": "SEK",
+    "nok": "NOK", "dkk": "DKK", "pln": "PLN", "franken": "CHF", "francs": "CHF", "bucks": "USD",
+    "us$": "USD", "a$": "AUD", "c$": "CAD", "kr": "SEK", "zł": "PLN", "₽": "RUB", "₩": "KRW",
+}  # fmt: skip
+_EXTRA_ALT = "|".join(re.escape(w) for w in sorted(_EXTRA_CUR, key=len, reverse=True))
+_EXTRA_NUM = r"\d{1,3}(?:[ ,.'’]\d{3})+(?:[.,]\d{1,8})?|\d+(?:[.,]\d{1,8})?"
+_EXTRA_RE = re.compile(
+    rf"(?i)(?:(?<![\w$])(?P<ca>{_EXTRA_ALT})\s?(?P<a>{_EXTRA_NUM}))"
+    rf"|(?:(?P<b>{_EXTRA_NUM})\s?(?P<cb>{_EXTRA_ALT})(?![\w$]))"
+)
+_WORD_LANGS = ("en", "de", "fr", "es")
+# French "un million d'euros", "deux millions de dollars": the currency after "de".
+_ELIDED = re.compile(r"(?i)(?<=\d)\s*(?:d['’]|de\s+)(?=euros?\b|dollars?\b|livres?\b|francs?\b)")
+
+
+def _magnitudes(text: str) -> str:
+    def expand(m: re.Match[str]) -> str:
+        value = _parse_decimal(m["n"]) * _MULTIPLIER[m["m"].lower().rstrip(".")]
+        return f"{value:.2f}".rstrip("0").rstrip(".")
+
+    return _MAGNITUDE.sub(expand, text)
+
+
+def _parse_decimal(raw: str) -> float:
+    """A number before a magnitude: "1.5", "1,5" (a decimal comma), "2"."""
+    return float(raw.replace(",", "."))
+
+
+def money_view(text: str) -> str:
+    """The text with magnitudes ("€5k", "1.5 million") and number words ("nine hundred",
+    "neunhundert", "neuf cents") written as digits, in NFKC (fullwidth digits)."""
+    from text_to_num import alpha2digit  # a Rust extension: loaded on first use
+
+    view = unicodedata.normalize("NFKC", text)
+    view = _magnitudes(view)
+    for lang in _WORD_LANGS:
+        try:
+            view = alpha2digit(view, lang)
+        except Exception:  # the parser is a heuristic over untrusted text: never fatal
+            continue
+    return _ELIDED.sub(" ", _magnitudes(view))
+
+
+def outgoing_money(text: str) -> list[tuple[float, str]]:
+    """All money an outgoing text names, as (amount, ISO code or "" for a payment word
+    with no currency): digits, words, magnitudes, and ¥ ₹ ₿ BTC ETH besides € $ £.
+    The gate blanks calendar dates first (bot.gate.commitments.without_dates)."""
+    view = money_view(text)
+    found = money_in(view)
+    for m in _EXTRA_RE.finditer(view):
+        raw = (m["a"] or m["b"] or "").replace(" ", "").replace("'", "").replace("’", "")
+        # "0.005 BTC", "1.23456 ETH": decimals; "2,000" groups thousands (money_in's reading).
+        decimal = re.fullmatch(r"(\d+)[.,](\d{3,8})", raw)
+        if decimal and (decimal[1] == "0" or len(decimal[2]) != 3):
+            value: float | None = float(f"{decimal[1]}.{decimal[2]}")
+        else:
+            value = _parse_number(raw)
+        if value is not None:
+            found.append((value, _EXTRA_CUR[(m["ca"] or m["cb"]).lower()]))
+    return found

@@ -9,13 +9,13 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.actions import Action, Decision, Escalate
+from bot.actions import Action, Decision, Escalate, Offer, Reply
 from bot.agent import negotiation
 from bot.config import Settings
 from bot.effects import asking
 from bot.effects.reply_message import addressed
 from bot.gate.foreign import foreign_snippets
-from bot.gate.policy import GateContext, PolicyGate
+from bot.gate.policy import GateContext, GateResult, PolicyGate
 from bot.judgment.context import Context
 from bot.rules.model import Rulebook
 
@@ -85,7 +85,13 @@ def check(
         return tuple(why for _, why in gate.check(probe, gate_ctx).blocked)
 
     allowed = [asking.with_findings(a, findings) if isinstance(a, Escalate) else a for a in result.allowed]
-    escalation = asking.blocked(result, decision)
+    # Mail that must get no automatic reply (RFC 3834; the etiquette step drops replies)
+    # does not ask the owner about a reply the gate stopped: it would never be sent.
+    askable = result
+    if ctx.route.no_reply:
+        kept = tuple((a, why) for a, why in result.blocked if not isinstance(a, Reply | Offer))
+        askable = GateResult(allowed=result.allowed, blocked=kept)
+    escalation = asking.blocked(askable, decision)
     if escalation is not None:
         allowed.append(escalation)
     return Checked(

@@ -6,9 +6,13 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from bot.redact import scrub, untrusted
 from bot.store.db import Database, Tx, defer
+
+# Reasons the LLM agent copies from the model's own words (bot/agent/llm_agent.py).
+_MODEL_PREFIX = "model: "
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -35,6 +39,17 @@ class Audit:
 
     @staticmethod
     async def add_in(tx: Tx, entry: AuditEntry) -> None:
+        """Everything stored is redacted of the configured secrets; what a model wrote
+        (its reasons, and the texts of the actions it proposed) is marked untrusted."""
+        model = entry.llm_calls > 0
+        entry = replace(
+            entry,
+            sender=scrub(entry.sender),
+            subject=scrub(entry.subject),
+            reasons=tuple(untrusted(r) if r.startswith(_MODEL_PREFIX) else scrub(r) for r in entry.reasons),
+            actions=tuple(untrusted(a) if model else scrub(a) for a in entry.actions),
+            blocked=tuple(untrusted(b) if model else scrub(b) for b in entry.blocked),
+        )
         await defer(
             tx,
             "INSERT INTO audit (at, event_id, channel, sender, subject, rule, outcome, reasons,"

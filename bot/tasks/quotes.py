@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from bot.actions import Ignore, Reply
+from bot.actions import Commitment, Ignore, Reply
 from bot.delivery import message_id_for
 from bot.effects import asking
 from bot.events import Event
@@ -194,15 +194,20 @@ class QuotesFlow:
                     "and look forward to working with you."
                 )
                 status = "accepted"
+                # The acceptance leaves as a typed field: the gate checks it against the budget.
+                commits: tuple[Commitment, ...] = (
+                    Commitment(kind="accept", amount=c.offer, currency=spec.currency.upper()),
+                )
             else:
                 text = "Thank you for your quote. We have decided to go with another offer this time."
                 status = "declined"
+                commits = ()
             done += await self.tools.act(
                 tx,
                 rulebook,
                 task,
                 their,
-                [Reply(text=text)],
+                [Reply(text=text, commits=commits)],
                 key_prefix=f"{key}:task:{c.n}",
                 owner_ok=owner_ok,
             )

@@ -7,8 +7,13 @@ from __future__ import annotations
 
 import re
 from email.utils import getaddresses
+from typing import TYPE_CHECKING
 
+from bot.errors import ConfigError
 from connectors.email.text import clean
+
+if TYPE_CHECKING:
+    from bot.channels.contract import ConnectorRuntime
 
 # RFC 5322 3.4.1 dot-atom addr-spec, the subset real mail uses; quoted local parts are
 # accepted when parsing inbound mail but never produced.
@@ -38,6 +43,38 @@ def split_plus(address: str) -> tuple[str, str]:
         return address, ""
     base, plus, detail = local.partition("+")
     return (f"{base}@{domain}" if plus else address), detail
+
+
+MIN_PLUS_SECRET = 8
+_PLUS_SECRET_OK = re.compile(r"[A-Za-z0-9_.=-]+")
+
+
+def read_plus_secret(runtime: ConnectorRuntime, env_name: str) -> str | None:
+    """The owner's plus-address secret from the environment, refused when it is short
+    enough to guess or holds characters that do not survive a local part (RFC 5322
+    3.4.1 dot-atom; "+" would start a second detail, RFC 5233)."""
+    if not env_name:
+        return None
+    secret = runtime.secret(env_name, key="owner_plus_secret_env")
+    if len(secret) < MIN_PLUS_SECRET:
+        raise ConfigError(
+            f"channels.{runtime.name}.owner_plus_secret_env: the secret in {env_name} must be at "
+            f"least {MIN_PLUS_SECRET} characters"
+        )
+    if not _PLUS_SECRET_OK.fullmatch(secret):
+        raise ConfigError(
+            f"channels.{runtime.name}.owner_plus_secret_env: the secret in {env_name} may hold only "
+            "letters, digits and . _ = -"
+        )
+    return secret
+
+
+def strip_plus_secret(value: str, secret: str | None) -> str:
+    """Remove "+secret" from every address in a header value or address, so that the
+    owner's secret detail is never stored, shown or reused in a reply-all."""
+    if not secret:
+        return value
+    return re.sub(re.escape("+" + secret) + r"(?=@)", "", value, flags=re.IGNORECASE)
 
 
 def aligned(signing_domain: str, from_domain: str) -> bool:

@@ -13,7 +13,6 @@ someone earlier on the path, possibly the sender.
 from __future__ import annotations
 
 import hmac
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -40,83 +39,150 @@ class OwnerVerdict:
     reason: str = ""
 
 
-def _strip_comments(value: str) -> str:
-    """Remove RFC 5322 comments (nested parentheses), keeping quoted strings intact."""
-    out: list[str] = []
-    depth = 0
-    quoted = False
-    escaped = False
-    for ch in value:
-        if escaped:
-            if depth == 0:
-                out.append(ch)
-            escaped = False
-            continue
-        if ch == "\\":
-            escaped = True
-            if depth == 0:
-                out.append(ch)
-            continue
-        if quoted:
-            out.append(ch)
-            if ch == '"':
-                quoted = False
-            continue
-        if ch == '"' and depth == 0:
-            quoted = True
-            out.append(ch)
+# --- RFC 8601 2.2 lexer -------------------------------------------------------------------
+# Tokens: ("q", text) a quoted-string with its quoted-pairs resolved (RFC 5322 3.2.4),
+# ("a", text) a run of other characters, (";", ";") and ("=", "="). CFWS (whitespace
+# and nested comments, RFC 5322 3.2.2) only separates tokens. A ";" or "=" inside a
+# quoted string or a comment is never structure: that is what keeps a forged
+# reason="\"; dkim=pass" from reading as a second result.
+
+Token = tuple[str, str]
+_SPECIALS = frozenset(';="()\\')
+
+
+def _tokens(value: str) -> list[Token] | None:
+    """The tokens of a header value, or None when it is malformed (an unterminated
+    quoted string or comment): such a header proves nothing."""
+    out: list[Token] = []
+    i, n = 0, len(value)
+    while i < n:
+        ch = value[i]
+        if ch.isspace():
+            i += 1
         elif ch == "(":
-            depth += 1
-        elif ch == ")" and depth > 0:
-            depth -= 1
-        elif depth == 0:
-            out.append(ch)
-    return "".join(out)
-
-
-def _split_semicolons(value: str) -> list[str]:
-    parts: list[str] = []
-    current: list[str] = []
-    quoted = False
-    for ch in value:
-        if ch == '"':
-            quoted = not quoted
-        if ch == ";" and not quoted:
-            parts.append("".join(current))
-            current = []
+            depth = 0
+            while i < n:
+                c = value[i]
+                if c == "\\":
+                    i += 2  # quoted-pair inside a comment (RFC 5322 3.2.2 ccontent)
+                    continue
+                depth += (c == "(") - (c == ")")
+                i += 1
+                if depth == 0:
+                    break
+            if depth:
+                return None
+        elif ch == '"':
+            i += 1
+            text: list[str] = []
+            closed = False
+            while i < n:
+                c = value[i]
+                if c == "\\" and i + 1 < n:
+                    text.append(value[i + 1])
+                    i += 2
+                elif c == '"':
+                    closed = True
+                    i += 1
+                    break
+                else:
+                    text.append(c)
+                    i += 1
+            if not closed:
+                return None
+            out.append(("q", "".join(text)))
+        elif ch in ";=":
+            out.append((ch, ch))
+            i += 1
+        elif ch == ")":
+            return None  # a comment closed that never opened
         else:
-            current.append(ch)
-    parts.append("".join(current))
-    return parts
+            j = i
+            while j < n and not value[j].isspace() and value[j] not in _SPECIALS:
+                j += 1
+            if j == i:  # a lone backslash outside any quoted string
+                return None
+            out.append(("a", value[i:j]))
+            i = j
+    return out
 
 
-_PAIR = re.compile(r'([A-Za-z0-9_.-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^\s"]+)')
+def _resinfo(tokens: list[Token]) -> MethodResult | None:
+    """One resinfo (RFC 8601 2.2): methodspec [reasonspec] *propspec; None when
+    malformed, so a garbled result never counts as a pass."""
+    # method [ "/" version ]: the version may sit in the same atom ("dkim/1") or, with
+    # CFWS around the slash, in the next ones.
+    words = list(tokens)
+    if len(words) < 3 or words[0][0] != "a":
+        return None
+    method = words[0][1]
+    k = 1
+    while k < len(words) and words[k][0] == "a" and (words[k][1].startswith("/") or method.endswith("/")):
+        method += words[k][1]
+        k += 1
+    method = method.lower().split("/", 1)[0]
+    if not method or "." in method or k + 1 >= len(words) or words[k][0] != "=" or words[k + 1][0] != "a":
+        return None
+    result = words[k + 1][1].lower()
+    props: dict[str, str] = {}
+    k += 2
+    while k < len(words):
+        if k + 2 >= len(words):
+            return None  # a property without "=" and a value
+        key, eq, val = words[k], words[k + 1], words[k + 2]
+        if key[0] != "a" or eq[0] != "=" or val[0] not in {"a", "q"}:
+            return None
+        name = key[1].lower()
+        if name != "reason" and "." not in name:
+            return None  # RFC 8601 2.2 propspec is ptype "." property
+        props.setdefault(name, val[1].strip())
+        k += 3
+    return MethodResult(method=method, result=result, props=props)
+
+
+def _split_equals(tokens: list[Token]) -> list[Token]:
+    """Atoms such as "dkim=pass" or "header.d=example.com" carry their "=" inside."""
+    out: list[Token] = []
+    for kind, text in tokens:
+        if kind != "a" or "=" not in text:
+            out.append((kind, text))
+            continue
+        parts = text.split("=")
+        for idx, part in enumerate(parts):
+            if idx:
+                out.append(("=", "="))
+            if part:
+                out.append(("a", part))
+    return out
 
 
 def parse(value: str) -> AuthResults | None:
-    """Parse one header value (RFC 8601 2.2); None when it has no authserv-id."""
-    text = _strip_comments(value).strip()
-    if not text:
+    """Parse one header value (RFC 8601 2.2); None when it has no authserv-id or is
+    malformed. Results that do not parse are dropped, never guessed."""
+    raw = _tokens(value)
+    if not raw:
         return None
-    segments = _split_semicolons(text)
-    head = segments[0].split()
-    if not head:
+    tokens = _split_equals(raw)
+    groups: list[list[Token]] = [[]]
+    for token in tokens:
+        if token[0] == ";":
+            groups.append([])
+        else:
+            groups[-1].append(token)
+    head = groups[0]
+    if not head or head[0][0] not in {"a", "q"}:
         return None
-    authserv_id = head[0].lower()
+    authserv_id = head[0][1].lower()
+    # authserv-id [CFWS authres-version]: anything else before the first ";" is malformed.
+    if len(head) > 2 or (len(head) == 2 and not (head[1][0] == "a" and head[1][1].isdigit())):
+        return None
     results: list[MethodResult] = []
-    for segment in segments[1:]:
-        pairs = _PAIR.findall(segment)
-        if not pairs:
-            continue
-        method, result = pairs[0]
-        method = method.lower().split("/")[0]  # "dkim/1" carries a method version
-        if "." in method:
-            continue  # a property where a method must come first: malformed
-        props: dict[str, str] = {}
-        for key, raw in pairs[1:]:
-            val = raw[1:-1] if raw.startswith('"') and raw.endswith('"') else raw
-            props.setdefault(key.lower(), val.strip())
-        results.append(MethodResult(method=method, result=result.lower().strip('"'), props=props))
+    for group in groups[1:]:
+        if len(group) == 1 and group[0] == ("a", "none"):
+            continue  # no-result (RFC 8601 2.2)
+        parsed = _resinfo(group)
+        if parsed is not None:
+            results.append(parsed)
     return AuthResults(authserv_id=authserv_id, results=tuple(results))
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from bot.channels.contract import ConnectorRuntime, Emit
 from bot.delivery import Delivery, OutboundMessage
 from bot.errors import InDoubt, PermanentError, TransientError
+from connectors.email.addresses import read_plus_secret
 from connectors.email.compose import ComposeError, compose_bytes
 from connectors.email.imap_client import ImapClient
 from connectors.email.intake import FolderWatcher, make_parser
@@ -33,11 +34,7 @@ class EmailConnector:
         self.settings = settings
         self.runtime = runtime
         self._password = runtime.secret(settings.password_env, key="password_env")
-        self._plus_secret = (
-            runtime.secret(settings.owner_plus_secret_env, key="owner_plus_secret_env")
-            if settings.owner_plus_secret_env
-            else None
-        )
+        self._plus_secret = read_plus_secret(runtime, settings.owner_plus_secret_env)
         # Built once (and a bad tls_ca_file is a ConfigError at start, not at first use).
         self._tls = client_context(settings.tls_ca_file, channel=name)
         smtp_password = ""

@@ -29,6 +29,7 @@ from bot.delivery import Delivery, OutboundMessage
 from bot.errors import InDoubt, PermanentError
 from bot.events import Event
 from bot.faults import fault
+from connectors.email.addresses import read_plus_secret, strip_plus_secret
 from connectors.email.compose import compose
 from connectors.email.parse import parse_message
 from connectors.email.smtp_sender import SmtpSender, in_doubt_text
@@ -77,7 +78,10 @@ class _Handler:
         content = envelope.original_content or envelope.content
         raw = content if isinstance(content, bytes) else str(content).encode()
         try:
-            return await self.connector.receive(raw, rcpt=tuple(envelope.rcpt_tos))
+            # RFC 5321 4.5.5: MAIL FROM:<> (a bounce) arrives as mail_from "" or "<>".
+            return await self.connector.receive(
+                raw, rcpt=tuple(envelope.rcpt_tos), mail_from=envelope.mail_from or ""
+            )
         except Exception:
             log.exception("local inbox: could not store a message")
             return "451 4.3.0 Temporary failure, please retry"
@@ -121,7 +125,7 @@ class LocalConnector:
             server.close()
             await server.wait_closed()
 
-    async def receive(self, raw: bytes, *, rcpt: tuple[str, ...]) -> str:
+    async def receive(self, raw: bytes, *, rcpt: tuple[str, ...], mail_from: str | None = None) -> str:
         assert self._emit is not None
         digest = hashlib.sha256(raw).hexdigest()[:32]
         path = self.mail_root / "INBOX" / f"{digest}.eml"
@@ -141,7 +145,8 @@ class LocalConnector:
             extra_refs={
                 "path": str(path.relative_to(self.mail_root)),
                 "channel_type": "local",
-                "envelope_to": " ".join(rcpt),
+                "envelope_to": " ".join(strip_plus_secret(r, self._plus_secret()) for r in rcpt),
+                **({"envelope_from": mail_from.strip() or "<>"} if mail_from is not None else {}),
             },
         )
         fault("after_fetch")
@@ -168,8 +173,7 @@ class LocalConnector:
         return any(p != path for p in self.mail_root.rglob(path.name))
 
     def _plus_secret(self) -> str | None:
-        env = self.settings.owner_plus_secret_env
-        return self.runtime.secret(env, key="owner_plus_secret_env") if env else None
+        return read_plus_secret(self.runtime, self.settings.owner_plus_secret_env)
 
     async def deliver(self, delivery: Delivery) -> Mapping[str, str]:
         if delivery.op == "send":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.actions import Decision, File, Forward, Offer, Remember, Reply, Webhook
+from bot.actions import Commitment, Decision, File, Forward, Offer, Remember, Reply, Webhook
 from bot.effects import asking
 from bot.gate.policy import GateContext, PolicyGate, links_in, money_in
 
@@ -21,7 +21,10 @@ def check(rule_name: str, *actions: object, **extra: object) -> list[str]:
 
 
 def test_allowed_basics() -> None:
-    assert check("invoices", Reply(text="Received, paid this week. 150 EUR.")) == []
+    pays = (Commitment(kind="pay", amount=150, currency="EUR"),)
+    assert check("invoices", Reply(text="Received, paid this week. 150 EUR.", commits=pays)) == []
+    # The same words without the typed payment commit in free text: blocked.
+    assert "typed" in check("invoices", Reply(text="Received, paid this week. 150 EUR."))[0]
     fwd = Forward(to=("accounts@owner.example.com",))
     assert check("invoices", File(folder="Invoices"), fwd) == []
     assert check("hooks", Webhook(url=WEBHOOK_URL, payload={"lead": 1})) == []

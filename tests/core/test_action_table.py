@@ -114,6 +114,8 @@ _KNOWN = {
     "minimum",
     "minItems",
     "maxItems",
+    "enum",
+    "description",
 }
 _TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
@@ -131,6 +133,8 @@ def _valid(schema: dict[str, Any], value: Any) -> bool:
     assert set(schema) <= _KNOWN, set(schema) - _KNOWN
     if "anyOf" in schema:
         return any(_valid(s, value) for s in schema["anyOf"])
+    if "enum" in schema and value not in schema["enum"]:
+        return False
     kind = schema.get("type")
     if kind is not None:
         if isinstance(value, bool) and kind in ("number", "integer"):
@@ -170,6 +174,12 @@ _CASES: dict[str, list[dict[str, Any]]] = {
         {"text": "hi", "to": "a@x.org"},
         {"text": "hi", "bcc": []},
         {"text": "hi", "to": ["a"] * 21},
+        {"text": "hi", "commits": [{"kind": "pay", "amount": 150, "currency": "EUR"}]},
+        {"text": "hi", "commits": [{"kind": "date", "on": "2025-03-07"}]},
+        {"text": "hi", "commits": [{"kind": "promise"}]},
+        {"text": "hi", "commits": [{"amount": 1}]},
+        {"text": "hi", "commits": [{"kind": "pay", "amount": -1}]},
+        {"text": "hi", "commits": [{"kind": "pay", "extra": 1}]},
     ],
     "offer": [
         {"text": "t", "amount": 10.5, "currency": "EUR"},

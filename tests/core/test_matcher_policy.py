@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.actions import Decision, File, Forward, Reply
+from bot.actions import Commitment, Decision, File, Forward, Reply
 from bot.agent.base import AgentContext
 from bot.agent.rules_only import RulesOnlyAgent
 from bot.effects import asking
@@ -83,10 +83,12 @@ def test_gate_blocks_strangers_folders_amounts_links() -> None:
         File(folder="B"),
         Reply(text="we will pay 5000 EUR"),
         Reply(text="click https://evil.example/pay"),
+        Reply(text="we will pay 150 EUR"),  # a promise in free text without its typed field
     )
     result = gate(Decision(actions=bad, rule="r"), event, r)
     assert result.allowed == ()
-    good = (Reply(text="we will pay 150 EUR"), Forward(to=("acc@x.com",)), File(folder="A"))
+    typed = (Commitment(kind="pay", amount=150, currency="EUR"),)
+    good = (Reply(text="we will pay 150 EUR", commits=typed), Forward(to=("acc@x.com",)), File(folder="A"))
     assert len(gate(Decision(actions=good, rule="r"), event, r).allowed) == 3
 
 

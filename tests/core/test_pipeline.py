@@ -15,6 +15,10 @@ from bot.events import Event
 from tests.core.conftest import RecordingChannel, make_home
 from tests.core.helpers import mail
 
+# An invoice names what it asks: the template's "it will be paid" is typed with this
+# amount; an invoice with no amount would be asked (the gate blocks untyped promises).
+INVOICE = "Please find our invoice attached. Total due: 120.00 EUR.\n"
+
 
 async def test_matching_rule_files_and_replies_once(daemon) -> None:
     deputy, channel = daemon

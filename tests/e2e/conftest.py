@@ -233,6 +233,12 @@ def make_home(root: Path) -> Home:
     return Home(root=root, port=port)
 
 
+# An invoice names its amount: the shipped invoices template promises payment ("it will
+# be paid this week"), which leaves only typed with the amount due; without one the
+# gate asks the owner.
+INVOICE_TEXT = "Hello,\n\nplease find our invoice attached. Total due: 120.00 EUR.\n"
+
+
 def mail(
     *,
     sender: str,

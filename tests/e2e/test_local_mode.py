@@ -15,6 +15,10 @@ from tests.e2e.conftest import ROOT, Home, child_env, mail, wait_until
 
 DEADLINE = 60.0
 
+# An invoice names what it asks: the template's "it will be paid" is typed with this
+# amount; an invoice with no amount would be asked (the gate blocks untyped promises).
+INVOICE = "Please find our invoice attached. Total due: 120.00 EUR.\n"
+
 
 def test_matching_mail_gets_its_reply_and_is_filed(deputy: Home) -> None:
     msg = mail(
