@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from bot.facts.money import find_amounts
+
 URL_RE = re.compile(
     r"""(?ix)
     \b(?:https?|ftp|file|data|javascript|mailto):[^\s<>"')\]]+   # any scheme
@@ -244,9 +246,14 @@ def money_view(text: str) -> str:
 def outgoing_money(text: str) -> list[tuple[float, str]]:
     """All money an outgoing text names, as (amount, ISO code or "" for a payment word
     with no currency): digits, words, magnitudes, and ¥ ₹ ₿ BTC ETH besides € $ £.
-    The gate blanks calendar dates first (bot.gate.commitments.without_dates)."""
+    The gate blanks calendar dates first (bot.gate.commitments.without_dates). The facts'
+    reader (``bot.facts.find_amounts``, which reads incoming mail) is asked too, so what
+    Deputy is asked and what it promises are read by the same reader at least."""
     view = money_view(text)
     found = money_in(view)
+    for amount in find_amounts(view):
+        if amount.currency and (float(amount.value), amount.currency) not in found:
+            found.append((float(amount.value), amount.currency))
     for m in _EXTRA_RE.finditer(view):
         raw = (m["a"] or m["b"] or "").replace(" ", "").replace("'", "").replace("’", "")
         # "0.005 BTC", "1.23456 ETH": decimals; "2,000" groups thousands (money_in's reading).
