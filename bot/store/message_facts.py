@@ -27,7 +27,14 @@ class Known:
 def _known(
     conn: sqlite3.Connection, thread: str, channel: str, threads: tuple[str, ...], sender: str, event_id: str
 ) -> Known:
-    wrote = conn.execute("SELECT 1 FROM outbox WHERE thread=? AND op='send' LIMIT 1", (thread,)).fetchone()
+    # "Answers a thread Deputy wrote in" only for someone who takes part in it (Deputy
+    # wrote to them there, or they wrote there before): a References header naming our
+    # thread proves nothing on its own.
+    wrote = conn.execute(
+        "SELECT 1 FROM outbox WHERE thread=? AND op='send' AND (recipient=? OR EXISTS"
+        " (SELECT 1 FROM inbox WHERE thread=? AND sender=? AND id<>?)) LIMIT 1",
+        (thread, sender, thread, sender, event_id),
+    ).fetchone()
     seen = conn.execute(
         "SELECT 1 FROM inbox WHERE sender=? AND id<>? AND kind='message' LIMIT 1", (sender, event_id)
     ).fetchone()

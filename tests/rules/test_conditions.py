@@ -148,3 +148,30 @@ def test_the_readme_example_parses_and_asks_on_changed_details() -> None:
     assert matches(r, event, facts=invoice("320"))
     assert must_ask(r, event, invoice("320")) is None
     assert "payment details changed" in (must_ask(r, event, invoice("320", announces_change=True)) or "")
+
+
+async def test_in_our_thread_needs_a_participant(tmp_path: Path) -> None:
+    """A stranger whose References name a thread Deputy wrote in is not "in our thread"."""
+    from bot.store import OutboxRow, Store
+
+    store = Store(tmp_path / "d.sqlite3")
+    await store.open()
+    try:
+        async with store.db.transaction() as tx:
+            await store.outbox.add_in(
+                tx,
+                OutboxRow(
+                    key="k1",
+                    event_id="e1",
+                    connector="local",
+                    op="send",
+                    payload={"text": "hi"},
+                    thread="local:T",
+                    recipient="bob@client.com",
+                ),
+            )
+        args = {"thread": "local:T", "channel": "local", "threads": ("T",), "event_id": "x"}
+        assert (await store.message_facts.known(sender="bob@client.com", **args)).wrote_in_thread
+        assert not (await store.message_facts.known(sender="eve@evil.example", **args)).wrote_in_thread
+    finally:
+        await store.close()
