@@ -7,17 +7,31 @@ escalated (Sieve's "implicit keep", RFC 5228 2.10.2: never guess).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from fnmatch import fnmatchcase
 from functools import lru_cache
 
 from bot.events import Event
 from bot.rules.model import Rule, Rulebook
+from bot.rules.pattern import OwnerPattern, owner_pattern
 
 
-@lru_cache(maxsize=1024)
-def _regex(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
+@dataclass(frozen=True, slots=True)
+class _Search:
+    """An owner's pattern bound to the rule it came from, for the log line on a timeout."""
+
+    pattern: OwnerPattern
+    source: str
+
+    def search(self, haystack: str) -> bool:
+        return self.pattern.search(haystack, source=self.source)
+
+
+def _regex(pattern: str, rule: Rule | None = None) -> _Search:
+    """Owner-written patterns run on a linear-time engine or under a time limit
+    (``bot.rules.pattern``): a backtracking pattern must not stall the daemon."""
+    return _Search(owner_pattern(pattern), str(rule.path) if rule is not None else "")
 
 
 @lru_cache(maxsize=1024)
@@ -39,9 +53,9 @@ def matches(rule: Rule, event: Event, *, today: date | None = None) -> bool:
         return False
     if when.to and not _glob_any(when.to, event.recipients):
         return False
-    if when.subject is not None and not _regex(when.subject).search(event.subject):
+    if when.subject is not None and not _regex(when.subject, rule).search(event.subject):
         return False
-    if when.body is not None and not _regex(when.body).search(event.text):
+    if when.body is not None and not _regex(when.body, rule).search(event.text):
         return False
     if when.keywords:
         haystack = f"{event.subject}\n{event.text}"

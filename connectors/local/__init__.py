@@ -31,6 +31,7 @@ from bot.events import Event
 from bot.faults import fault
 from connectors.email.compose import compose
 from connectors.email.parse import parse_message
+from connectors.email.parse_pool import PARSE_POOL
 from connectors.email.smtp_sender import SmtpSender, in_doubt_text
 from connectors.email.state import DataMarkers
 
@@ -123,14 +124,9 @@ class LocalConnector:
 
     async def receive(self, raw: bytes, *, rcpt: tuple[str, ...]) -> str:
         assert self._emit is not None
-        digest = hashlib.sha256(raw).hexdigest()[:32]
-        path = self.mail_root / "INBOX" / f"{digest}.eml"
-        wrote = not path.exists()
-        if wrote:
-            tmp = path.with_suffix(".tmp")
-            tmp.write_bytes(raw)
-            os.replace(tmp, path)
-        result = parse_message(
+        digest, path, wrote = await PARSE_POOL.run(self._keep, raw)
+        result = await PARSE_POOL.run(
+            parse_message,
             raw,
             connector=self.name,
             own_addresses=self.runtime.own_addresses,
@@ -163,6 +159,17 @@ class LocalConnector:
             # handled and filed: the copy we just wrote would linger in INBOX forever.
             path.unlink(missing_ok=True)
         return "250 OK: stored"
+
+    def _keep(self, raw: bytes) -> tuple[str, Path, bool]:
+        """Write the raw message into INBOX (on a pool thread: it may be 25 MB)."""
+        digest = hashlib.sha256(raw).hexdigest()[:32]
+        path = self.mail_root / "INBOX" / f"{digest}.eml"
+        wrote = not path.exists()
+        if wrote:
+            tmp = path.with_suffix(".tmp")
+            tmp.write_bytes(raw)
+            os.replace(tmp, path)
+        return digest, path, wrote
 
     def _filed_elsewhere(self, path: Path) -> bool:
         return any(p != path for p in self.mail_root.rglob(path.name))

@@ -148,3 +148,13 @@ def test_config_errors_name_the_line_and_a_bom_is_accepted(tmp_path: Path, capsy
     code, _, err = run(capsys, "check", "--config", str(cfg))
     assert code == 2
     assert f"{cfg}:{line}: llm.base_url: Value error, must start with http:// or https://" in err
+
+
+def test_check_warns_about_a_pattern_that_is_not_linear_time_safe(tmp_path: Path, capsys) -> None:
+    cfg = make_home(tmp_path)
+    rule = tmp_path / "rules" / "backref.md"
+    rule.write_text('+++\nwhen.body = "(\\\\w+) \\\\1"\nmay = ["ignore"]\n+++\nDoubled words.\n')
+    code, out, _ = run(capsys, "check", "--config", str(cfg))
+    assert code == 0
+    warnings = [line for line in out.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1 and "backref.md: when.body" in warnings[0] and "linear-time" in warnings[0]
