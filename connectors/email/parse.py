@@ -24,6 +24,7 @@ from bot.owner import OwnerProfile
 from connectors.email import headers as hdr
 from connectors.email.addresses import normalize, split_plus
 from connectors.email.authres import OwnerVerdict, verify_owner
+from connectors.email.fingerprint import fingerprint
 from connectors.email.forward import detect
 from connectors.email.headers import SAFE_POLICY
 from connectors.email.mime import TEXT_LIMIT, attachments, body_text, build_tree
@@ -207,6 +208,11 @@ def _parse(
         "report_type": str(report_type).lower(),
         "owner_auth": verdict.method,
     }
+    found = tuple(attachments(tree))
+    # The inbox tells apart two different mails that share a Message-ID by this.
+    refs["content_digest"] = fingerprint(
+        sender=sender, date=refs["date"], subject=subject, text=text, attachments=found
+    )
     for key, value in extra_refs.items():
         refs[str(key)] = clean(value, limit=1000)
 
@@ -230,7 +236,7 @@ def _parse(
         text=text,
         headers=headers,
         refs=refs,
-        attachments=tuple(attachments(tree)),
+        attachments=found,
         defects=tuple(dict.fromkeys(defects))[:100],
     )
     return ParseResult(event)
