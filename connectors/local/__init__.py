@@ -29,6 +29,7 @@ from bot.delivery import Delivery, OutboundMessage
 from bot.errors import InDoubt, PermanentError
 from bot.events import Event
 from bot.faults import fault
+from connectors.connection_cap import ConnectionCap
 from connectors.email.compose import compose
 from connectors.email.parse import parse_message
 from connectors.email.parse_pool import PARSE_POOL
@@ -47,6 +48,11 @@ class LocalSettings(BaseModel):
     address: str = "deputy@localhost"  # our From address
     from_name: str = "Deputy"
     max_message_bytes: int = Field(default=25 * 1024 * 1024, gt=0)
+    # Connections held at once; at the cap the idlest is closed for a new one
+    # (connectors/connection_cap.py).
+    max_connections: int = Field(default=100, ge=1, le=10_000)
+    # RFC 5321 4.5.3.2.7: a server should wait at least 5 minutes for the next command.
+    idle_timeout_seconds: float = Field(default=300.0, gt=0)
     mail_dir: Path = Path("mail")  # under data_dir: received mail, filed by folder
     outbox_dir: Path = Path("outbox")  # under data_dir: Maildir for outgoing mail
     relay_host: str = ""  # set to send real mail through an SMTP relay
@@ -92,6 +98,7 @@ class LocalConnector:
         self.mail_root = runtime.data_dir / settings.mail_dir
         self.outbox_root = runtime.data_dir / settings.outbox_dir
         self._server: asyncio.base_events.Server | None = None
+        self.cap: ConnectionCap | None = None
         self._emit: Emit | None = None
         self.port = settings.listen_port
         self.data_markers = DataMarkers(runtime.state)
@@ -103,12 +110,25 @@ class LocalConnector:
         (self.mail_root / "INBOX").mkdir(parents=True, exist_ok=True)
         loop = asyncio.get_running_loop()
         handler = _Handler(self)
+        s = self.settings
+        cap = ConnectionCap(
+            name=f"{self.name}: SMTP {s.listen_host}:{s.listen_port}",
+            max_connections=s.max_connections,
+            idle_timeout=s.idle_timeout_seconds,
+            # RFC 5321 3.8: 421 before the server closes the channel.
+            full_goodbye=b"421 4.7.0 deputy.local Too many connections, closing the idlest\r\n",
+            idle_goodbye=b"421 4.4.2 deputy.local Idle for too long, closing\r\n",
+        )
+        self.cap = cap
         self._server = await loop.create_server(
-            lambda: SMTP(
-                handler,
-                data_size_limit=self.settings.max_message_bytes,
-                hostname="deputy.local",
-                enable_SMTPUTF8=True,
+            cap.factory(
+                lambda: SMTP(
+                    handler,
+                    data_size_limit=s.max_message_bytes,
+                    hostname="deputy.local",
+                    enable_SMTPUTF8=True,
+                    timeout=2 * s.idle_timeout_seconds,  # a backstop: the cap's timer bites first
+                )
             ),
             host=self.settings.listen_host,
             port=self.settings.listen_port,

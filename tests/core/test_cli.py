@@ -158,3 +158,10 @@ def test_check_warns_about_a_pattern_that_is_not_linear_time_safe(tmp_path: Path
     assert code == 0
     warnings = [line for line in out.splitlines() if line.startswith("warning:")]
     assert len(warnings) == 1 and "backref.md: when.body" in warnings[0] and "linear-time" in warnings[0]
+
+
+def test_a_connection_cap_of_zero_is_refused_with_its_line(tmp_path: Path, capsys) -> None:
+    cfg = make_home(tmp_path, extra_config='[channels.local]\ntype = "local"\nmax_connections = 0\n')
+    code, _, err = run(capsys, "check", "--config", str(cfg))
+    line = cfg.read_text().splitlines().index("max_connections = 0") + 1
+    assert code == 2 and f"config.toml:{line}: channels.local.max_connections" in err, err
