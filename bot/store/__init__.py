@@ -20,8 +20,8 @@ from bot.store.timers import Timers
 
 
 class Store:
-    def __init__(self, path: Path, *, synchronous: str = "NORMAL") -> None:
-        self.db = Database(path, synchronous=synchronous)
+    def __init__(self, path: Path, *, synchronous: str = "NORMAL", create: bool = True) -> None:
+        self.db = Database(path, synchronous=synchronous, create=create)
         self.inbox = Inbox(self.db)
         self.outbox = Outbox(self.db)
         self.escalations = Escalations(self.db)

@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bot.channels.contract import Capabilities, ConnectorRuntime, Emit
 from bot.delivery import Delivery, OutboundMessage
-from bot.errors import InDoubt, PermanentError
+from bot.errors import InDoubt, PermanentError, StorageLost
 from bot.events import Event
 from bot.faults import fault
 from connectors.connection_cap import ConnectionCap
@@ -85,6 +85,8 @@ class _Handler:
         raw = content if isinstance(content, bytes) else str(content).encode()
         try:
             return await self.connector.receive(raw, rcpt=tuple(envelope.rcpt_tos))
+        except StorageLost as exc:  # RFC 3463 4.3.0: a transient mail system problem
+            return f"451 4.3.0 {exc}"[:500]
         except Exception:
             log.exception("local inbox: could not store a message")
             return "451 4.3.0 Temporary failure, please retry"
