@@ -4,7 +4,9 @@ loop went without running it. The bound is a comparison with floors measured in 
 same test, never a wall-clock time: the same probe while an ordinary mail is delivered,
 and the stdlib parser on a mail of 200 parts (the cap), which scales with the machine's
 load and the process's heap (a busy test process collects garbage for longer) as the
-stall does. Before the caps the stall was the whole parse: 14 s, 70 times that floor.
+stall does. The big mail goes three times and the least stall counts: the machine is
+shared, and another process's burst lands on one delivery, not on all three. Before the
+caps every delivery stalled the loop for the whole parse: 14 s, 70 times that floor.
 """
 
 from __future__ import annotations
@@ -26,11 +28,11 @@ from tests.core.conftest import make_home
 PROBE_SECONDS = 0.005
 
 
-def many_parts(count: int) -> bytes:
+def many_parts(count: int, *, message_id: str = "<parts@acme>") -> bytes:
     parts = "".join(f"--b0\r\nContent-Type: text/plain\r\n\r\np{n}\r\n" for n in range(count))
     head = (
         "From: ap@acme-supplies.com\r\nTo: deputy@localhost\r\nSubject: parts\r\n"
-        "Message-ID: <parts@acme>\r\nMIME-Version: 1.0\r\n"
+        f"Message-ID: {message_id}\r\nMIME-Version: 1.0\r\n"
         'Content-Type: multipart/mixed; boundary="b0"\r\n\r\n'
     )
     return (head + parts + "--b0--\r\n").encode()
@@ -87,14 +89,18 @@ async def test_a_mail_of_sixty_thousand_parts_does_not_stall_the_loop(deputy: De
     port = deputy.connectors["local"].port  # type: ignore[attr-defined]
     probe = LagProbe()
     floor = await probe.during(asyncio.ensure_future(asyncio.to_thread(send, port, small())))
-    big = many_parts(60_000)
-    assert len(big) > 2_000_000
-    stalled = await probe.during(asyncio.ensure_future(asyncio.to_thread(send, port, big)))
+    stalls = []
+    for n in range(3):
+        big = many_parts(60_000, message_id=f"<parts-{n}@acme>")
+        assert len(big) > 2_000_000
+        stalls.append(await probe.during(asyncio.ensure_future(asyncio.to_thread(send, port, big))))
+    stalled = min(stalls)
     started = time.perf_counter()
     BytesParser(policy=policy.default).parsebytes(many_parts(199))
     parse_floor = time.perf_counter() - started
+    each = ", ".join(f"{x * 1000:.0f}" for x in stalls)
     print(
-        f"loop stalled {stalled * 1000:.0f} ms for the big mail, {floor * 1000:.0f} ms for a small one;"
+        f"loop stalled {each} ms for the big mail, {floor * 1000:.0f} ms for a small one;"
         f" the stdlib parser takes {parse_floor * 1000:.0f} ms for 200 parts"
     )
     # Generous: 20 times the small mail's stall (20 probe periods if that was nothing), or
@@ -102,5 +108,5 @@ async def test_a_mail_of_sixty_thousand_parts_does_not_stall_the_loop(deputy: De
     assert stalled < max(20 * max(floor, 4 * PROBE_SECONDS), 10 * parse_floor)
     await deputy.drain()
     rows = deputy.store.db
-    found = await rows.fetchone("SELECT body FROM inbox WHERE id LIKE 'local:<parts@acme>%'")
+    found = await rows.fetchone("SELECT body FROM inbox WHERE id LIKE 'local:<parts-0@acme>%'")
     assert found is not None and "MIME parts" in found["body"]  # kept, with its defect
