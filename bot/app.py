@@ -17,6 +17,7 @@ import logging
 import signal
 import time
 from collections.abc import Awaitable, Callable, Coroutine
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.agent.base import Agent
@@ -27,7 +28,7 @@ from bot.effects.alarm import Alarm
 from bot.effects.delivery_policy import DeliveryPolicy
 from bot.effects.executor import Executor
 from bot.effects.sender import Sender
-from bot.errors import AlreadyRunning, ConfigError, StartupError
+from bot.errors import AlreadyRunning, ConfigError, StartupError, StorageLost
 from bot.events import Event
 from bot.faults import fault
 from bot.health import Health
@@ -52,7 +53,8 @@ class Deputy:
         self.settings = settings
         self.extra_connectors = dict(extra_connectors or {})
         self.store = Store(settings.db_path)
-        self.lock = InstanceLock(settings.db_path.with_suffix(".lock"))
+        self.lock = InstanceLock(settings.db_path)
+        self.storage_lost = ""  # why intake stopped: the database file is gone (sticky)
         self.connectors: dict[str, Connector] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._started = False
@@ -134,6 +136,7 @@ class Deputy:
         self._supervise("sender", self.sender)
         self._supervise("scheduler", self.scheduler)
         self._supervise("rules", self.rules, settle=5.0)
+        self.spawn(self._watch_storage(), "storage-watch")
         self._started = True
         for name, connector in self.connectors.items():
             try:
@@ -174,12 +177,51 @@ class Deputy:
         return build_agent(self.settings, notice=self._notice)
 
     async def emit(self, event: Event) -> bool:
-        """Commit an event to the inbox; connectors acknowledge their source after this."""
+        """Commit an event to the inbox; connectors acknowledge their source after this.
+
+        Refused (``StorageLost``) once the database file is deleted or replaced: the
+        commit would land in a file nobody reads. Checked before and after the commit,
+        since the file may go while the commit runs."""
+        self._check_storage()
         new = await self.store.inbox.add(event)
+        self._check_storage()
         fault("after_inbox_commit")
         if new:
             self.pool.wake()
         return new
+
+    STORAGE_CHECK_SECONDS = 2.0
+
+    def _check_storage(self) -> None:
+        if not self.storage_lost:
+            problem = self.store.db.file_problem()
+            if problem:
+                self._lose_storage(problem)
+        if self.storage_lost:
+            raise StorageLost(self.storage_lost)
+
+    def _lose_storage(self, problem: str) -> None:
+        """Once: stop intake, say so in the log and in the console log (the outbox, the
+        usual way to the owner, is in the database that is gone)."""
+        self.storage_lost = f"{problem}; not accepting mail until Deputy is restarted"
+        log.error("%s", self.storage_lost)
+        path = self.settings.data_dir / "owner.log"
+        stamp = datetime.now(UTC).isoformat(timespec="seconds")
+        try:
+            with path.open("a", encoding="utf-8") as handle:
+                handle.write(
+                    f"--- {stamp} [notice] storage-lost\nDeputy stopped taking mail: {self.storage_lost}.\n"
+                )
+        except OSError:
+            log.exception("could not tell the owner in %s", path)
+
+    async def _watch_storage(self) -> None:
+        """Notice a deleted or replaced database between intakes too."""
+        while not self.storage_lost:
+            await asyncio.sleep(self.STORAGE_CHECK_SECONDS)
+            problem = self.store.db.file_problem()
+            if problem:
+                self._lose_storage(problem)
 
     async def _quarantine(self, item: Claimed, reason: str) -> None:
         await self.commit.quarantine(item, self.rules(), reason)

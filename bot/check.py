@@ -14,6 +14,7 @@ from bot.channels.registry import ChannelRegistry
 from bot.config import Settings
 from bot.errors import ConfigError
 from bot.owner import OwnerProfile
+from bot.rules.model import Rule, When
 
 
 def check(settings: Settings) -> int:
@@ -32,6 +33,8 @@ def check(settings: Settings) -> int:
     standing = _check_standing_tasks(settings.rules_dir / "tasks.toml")
     if standing is not None:
         print(f"standing tasks OK: {standing} in {settings.rules_dir / 'tasks.toml'}")
+    for warning in pattern_warnings(book.rules):
+        print(f"warning: {warning}")
     print(f"channels: {', '.join(channels) or 'none'} (+ cli)")
     llm = settings.llm
     print(f"model: {f'{llm.model} at {llm.base_url}' if llm.enabled else 'none (rules-only)'}")
@@ -116,3 +119,32 @@ def _check_standing_tasks(path: Path) -> int | None:
     from bot.tasks.model import read_standing_tasks
 
     return len(read_standing_tasks(path)) if path.is_file() else None
+
+
+def pattern_warnings(rules: tuple[Rule, ...]) -> list[str]:
+    """Patterns that are not linear-time safe: they run on the backtracking engine
+    under a time limit, and one that runs out of it does not match (``bot.rules.pattern``)."""
+    from bot.rules.pattern import TIME_LIMIT_SECONDS, owner_pattern
+
+    out = []
+    for rule in rules:
+        groups = [("when", rule.header.when)]
+        groups += [(f"ask_when[{i}]", when) for i, when in enumerate(rule.header.ask_when)]
+        for prefix, when in groups:
+            for key, text in _patterns(when, prefix):
+                compiled = owner_pattern(text)
+                if not compiled.linear:
+                    out.append(
+                        f"{rule.path}: {key}: {text!r} is not linear-time safe ({compiled.why}): it runs"
+                        f" under a {TIME_LIMIT_SECONDS * 1000:.0f} ms limit; past it, it does not match"
+                    )
+    return out
+
+
+def _patterns(when: When, prefix: str) -> list[tuple[str, str]]:
+    found = [(f"{prefix}.{k}", v) for k, v in (("subject", when.subject), ("body", when.body)) if v]
+    found += [(f"{prefix}.header.{name}", v) for name, v in when.header.items() if v]
+    for group, items in (("any", when.any), ("none", when.none)):
+        for index, inner in enumerate(items):
+            found += _patterns(inner, f"{prefix}.{group}[{index}]")
+    return found

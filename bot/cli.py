@@ -145,10 +145,18 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from bot.try_event import try_event
 
         return await try_event(settings, args)
+    from bot.errors import NoDatabase
     from bot.store import Store
 
-    store = Store(settings.db_path)
-    await store.open()
+    if command == "rules" and getattr(args, "rules_command", None) is None and not settings.db_path.exists():
+        return _list_rules(settings, ())  # the files alone: there are no learned rules yet
+    store = Store(settings.db_path, create=False)  # never a new empty database
+    try:
+        await store.open()
+    except NoDatabase as exc:
+        await store.close()
+        print(str(exc), file=sys.stderr)
+        return 1
     try:
         if command == "inbox":
             pending = await store.escalations.open()
@@ -244,18 +252,23 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             sub = getattr(args, "rules_command", None)
             if sub is not None:
                 return await _learned_command(store, sub, args)
-            from bot.rules import load_rulebook
             from bot.rules.learned import active_rules
 
-            book = load_rulebook(settings.rules_dir, extra_rules=await active_rules(store))
-            for rule in book.rules:
-                may = ", ".join(rule.header.may) or "-"
-                where = f"learned, {rule.header.description}" if rule.learned else str(rule.path)
-                print(f"{rule.name:<24} priority {rule.header.priority:<3} may {may}  ({where})")
-            return 0
+            return _list_rules(settings, await active_rules(store))
     finally:
         await store.close()
     return 1
+
+
+def _list_rules(settings: Settings, learned: Any) -> int:
+    from bot.rules import load_rulebook
+
+    book = load_rulebook(settings.rules_dir, extra_rules=learned)
+    for rule in book.rules:
+        may = ", ".join(rule.header.may) or "-"
+        where = f"learned, {rule.header.description}" if rule.learned else str(rule.path)
+        print(f"{rule.name:<24} priority {rule.header.priority:<3} may {may}  ({where})")
+    return 0
 
 
 async def _learned_command(store: Any, sub: str, args: argparse.Namespace) -> int:

@@ -40,3 +40,13 @@ class AlreadyRunning(DeputyError):
 class StartupError(DeputyError):
     """A part could not start (a port taken, a channel that cannot connect). The message
     names the part and the cause in one line; the daemon exits non-zero."""
+
+
+class StorageLost(TransientError):
+    """The database file the daemon has open was deleted or replaced under it: whatever
+    is written now goes to a file nobody will read, so intake stops (SMTP 451) until a
+    restart, and the message says why."""
+
+
+class NoDatabase(DeputyError):
+    """A command that reads the daemon's database found none (it never creates one)."""

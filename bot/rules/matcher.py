@@ -13,6 +13,7 @@ not only what Deputy writes.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from fnmatch import fnmatchcase
@@ -21,11 +22,24 @@ from functools import lru_cache
 from bot.events import Event
 from bot.facts import NO_FACTS, Facts
 from bot.rules.model import AmountCondition, Rule, Rulebook, When
+from bot.rules.pattern import OwnerPattern, owner_pattern
 
 
-@lru_cache(maxsize=1024)
-def _regex(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
+@dataclass(frozen=True, slots=True)
+class _Search:
+    """An owner's pattern bound to the rule it came from, for the log line on a timeout."""
+
+    pattern: OwnerPattern
+    source: str
+
+    def search(self, haystack: str) -> bool:
+        return self.pattern.search(haystack, source=self.source)
+
+
+def _regex(pattern: str, rule: Rule | None = None) -> _Search:
+    """Owner-written patterns run on a linear-time engine or under a time limit
+    (``bot.rules.pattern``): a backtracking pattern must not stall the daemon."""
+    return _Search(owner_pattern(pattern), str(rule.path) if rule is not None else "")
 
 
 @lru_cache(maxsize=1024)
@@ -40,10 +54,10 @@ def _glob_any(globs: list[str], values: tuple[str, ...] | list[str]) -> bool:
 def matches(rule: Rule, event: Event, *, today: date | None = None, facts: Facts = NO_FACTS) -> bool:
     if rule.header.expires and today is not None and today.isoformat() > rule.header.expires:
         return False
-    return holds(rule.header.when, event, facts)
+    return holds(rule.header.when, event, facts, rule)
 
 
-def holds(when: When, event: Event, facts: Facts) -> bool:
+def holds(when: When, event: Event, facts: Facts, rule: Rule | None = None) -> bool:
     """All of ``when``'s conditions hold for this message (an empty ``when`` holds)."""
     if when.channel and event.channel not in when.channel and _channel_type(event) not in when.channel:
         return False
@@ -51,9 +65,9 @@ def holds(when: When, event: Event, facts: Facts) -> bool:
         return False
     if when.to and not _glob_any(when.to, event.recipients):
         return False
-    if when.subject is not None and not _regex(when.subject).search(event.subject):
+    if when.subject is not None and not _regex(when.subject, rule).search(event.subject):
         return False
-    if when.body is not None and not _regex(when.body).search(event.text):
+    if when.body is not None and not _regex(when.body, rule).search(event.text):
         return False
     if when.keywords:
         haystack = f"{event.subject}\n{event.text}"
@@ -63,7 +77,7 @@ def holds(when: When, event: Event, facts: Facts) -> bool:
         return False
     for name, pattern in when.header.items():
         value = event.headers.get(name)
-        if value is None or (pattern and not _regex(pattern).search(value)):
+        if value is None or (pattern and not _regex(pattern, rule).search(value)):
             return False
     if when.amount is not None and amount_problem(when.amount, facts) is not None:
         return False
@@ -75,9 +89,9 @@ def holds(when: When, event: Event, facts: Facts) -> bool:
         return False
     if when.auto_reply is not None and when.auto_reply != bool(facts.auto):
         return False
-    if when.any and not any(holds(w, event, facts) for w in when.any):
+    if when.any and not any(holds(w, event, facts, rule) for w in when.any):
         return False
-    return not any(holds(w, event, facts) for w in when.none)
+    return not any(holds(w, event, facts, rule) for w in when.none)
 
 
 def payment_changed(facts: Facts) -> bool:
@@ -115,7 +129,7 @@ def must_ask(rule: Rule, event: Event, facts: Facts) -> str | None:
       (an invoice, a quote): larger, another currency, or none readable means ask;
     - payment details that changed always ask when the rule handles money."""
     for n, when in enumerate(rule.header.ask_when):
-        if holds(when, event, facts):
+        if holds(when, event, facts, rule):
             return f"the rule says to ask when {describe(when) or f'condition {n + 1} holds'}"
     limit = rule.header.limits.amount
     if limit is not None:

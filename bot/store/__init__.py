@@ -21,8 +21,10 @@ from bot.store.timers import Timers
 
 
 class Store:
-    def __init__(self, path: Path, *, synchronous: str = "NORMAL", busy_timeout: float = 10.0) -> None:
-        self.db = Database(path, synchronous=synchronous, busy_timeout=busy_timeout)
+    def __init__(
+        self, path: Path, *, synchronous: str = "NORMAL", busy_timeout: float = 10.0, create: bool = True
+    ) -> None:
+        self.db = Database(path, synchronous=synchronous, busy_timeout=busy_timeout, create=create)
         self.inbox = Inbox(self.db)
         self.outbox = Outbox(self.db)
         self.escalations = Escalations(self.db)

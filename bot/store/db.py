@@ -20,6 +20,7 @@ wakes nobody.
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
@@ -28,6 +29,7 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
+from bot.errors import NoDatabase
 from bot.store.db_thread import (
     Result,
     Statement,
@@ -61,11 +63,13 @@ async def defer(tx: Tx, sql: str, params: Iterable[Any] = ()) -> None:
         await tx.execute(sql, tuple(params))
 
 
-async def _connect(path: Path) -> aiosqlite.Connection:
+async def _connect(path: Path, *, create: bool = True) -> aiosqlite.Connection:
     """An aiosqlite connection whose thread does not keep the process alive: a path that
     forgets to close the store (an error during start) must still let the process exit.
-    Committed work is safe either way (WAL survives a process that ends mid-write)."""
-    conn = aiosqlite.connect(path, isolation_level=None)
+    Committed work is safe either way (WAL survives a process that ends mid-write).
+    ``create=False`` opens an existing file only (SQLite's ``mode=rw`` URI)."""
+    target: str | Path = path if create else f"file:{path}?mode=rw"
+    conn = aiosqlite.connect(target, isolation_level=None, uri=not create)
     thread: Any = getattr(conn, "_thread", conn)  # aiosqlite >= 0.20 holds its thread; older ones are one
     thread.daemon = True
     return await conn
@@ -122,12 +126,18 @@ class Tx:
 class Database:
     READERS = 2  # read-only connections: reads outside a transaction never queue behind writes
 
-    def __init__(self, path: Path, *, synchronous: str = "NORMAL", busy_timeout: float = 10.0) -> None:
+    def __init__(
+        self, path: Path, *, synchronous: str = "NORMAL", busy_timeout: float = 10.0, create: bool = True
+    ) -> None:
         """``busy_timeout``: how long a statement waits for another connection's lock
-        before it fails with "database is locked" (the loops then retry with backoff)."""
+        before it fails with "database is locked" (the loops then retry with backoff).
+        ``create=False``: the CLI beside (or without) a daemon must never make a new
+        empty database; opening a missing one raises ``NoDatabase``."""
         self.path = path
         self.synchronous = synchronous
         self.busy_timeout_ms = int(busy_timeout * 1000)
+        self.create = create
+        self.identity: tuple[int, int] | None = None  # (st_dev, st_ino) of the file opened
         self._conn: aiosqlite.Connection | None = None
         self._readers: list[aiosqlite.Connection] = []
         self._next_reader = 0
@@ -158,9 +168,17 @@ class Database:
         return self._conn
 
     async def open(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.create:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: we issue BEGIN/COMMIT ourselves (explicit transactions).
-        self._conn = await _connect(self.path)
+        try:
+            self._conn = await _connect(self.path, create=self.create)
+        except sqlite3.OperationalError as exc:
+            if self.create or self.path.exists():
+                raise
+            raise NoDatabase(f"no database at {self.path}; has `deputy run` started here?") from exc
+        found = os.stat(self.path)
+        self.identity = (found.st_dev, found.st_ino)
         self._conn.row_factory = sqlite3.Row
         await self._conn.execute("PRAGMA journal_mode=WAL")
         # NORMAL in WAL mode survives a process crash (SIGKILL) without loss; only an OS
@@ -170,7 +188,7 @@ class Database:
         await self._conn.execute("PRAGMA foreign_keys=ON")
         await self.migrate()
         for _ in range(self.READERS):
-            reader = await _connect(self.path)
+            reader = await _connect(self.path, create=self.create)
             reader.row_factory = sqlite3.Row
             await reader.execute(f"PRAGMA busy_timeout={self.busy_timeout_ms}")
             await reader.execute("PRAGMA query_only=ON")
@@ -328,6 +346,22 @@ class Database:
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
         row: sqlite3.Row | None = await self.read(query, sql, tuple(params), True)
         return row
+
+    def file_problem(self) -> str:
+        """Why the path no longer names the file this database has open ("" when it
+        does): deleted, or replaced by another file. One stat(2): cheap enough to call
+        before every acknowledgement."""
+        if self.identity is None:
+            return ""
+        try:
+            found = os.stat(self.path)
+        except FileNotFoundError:
+            return f"the database {self.path} was deleted while Deputy had it open"
+        except OSError as exc:
+            return f"the database {self.path} cannot be checked: {exc.strerror or exc}"
+        if (found.st_dev, found.st_ino) != self.identity:
+            return f"the database {self.path} was replaced by another file while Deputy had it open"
+        return ""
 
     async def integrity_check(self) -> str:
         row = await self.fetchone("PRAGMA integrity_check")

@@ -1,18 +1,27 @@
 """The durable inbox: every event is committed here before its source is acknowledged.
 
-``INSERT OR IGNORE`` on the natural key is the whole dedupe story: a redelivered
-Telegram update, a Slack retry, an IMAP re-fetch after a reconnect all hit the same id.
+``INSERT OR IGNORE`` on the natural key is the dedupe story: a redelivered Telegram
+update, a Slack retry, an IMAP re-fetch after a reconnect all hit the same id. A mail's
+natural key is its Message-ID, which a broken sender may reuse for a different mail:
+an event that carries ``refs["content_digest"]`` and meets a stored event with another
+digest is a different mail, stored under its own id and audited as such
+(``reused_id``); the same digest (or a stored event without one) is a redelivery.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import sqlite3
 import time
 from dataclasses import dataclass
 
 from bot.events import Event
+from bot.store.audit import Audit, AuditEntry
 from bot.store.db import Database, Tx, defer, touch
 from bot.store.db_thread import pending_in_order
+
+log = logging.getLogger("deputy.inbox")
 
 INSERT = (
     "INSERT OR IGNORE INTO inbox (id, channel, kind, thread, sender, body, created_at)"
@@ -38,10 +47,36 @@ class Inbox:
 
     async def add(self, event: Event) -> bool:
         """Committed when this returns; concurrent adds share one COMMIT (group commit)."""
-        new = await self.db.write(_insert, _row(event))
-        if new:
+        if await self.db.write(_insert, _row(event)):
             self.db.committed(("inbox",))
-        return new
+            return True
+        if not event.refs.get("content_digest"):
+            return False
+        return await self._add_reused(event)
+
+    async def _add_reused(self, event: Event) -> bool:
+        """The id was taken: a redelivery, or a different mail reusing the Message-ID."""
+        async with self.db.transaction() as tx:
+            stored = await self.event_in(tx, event.id)
+            digest = event.refs["content_digest"]
+            if stored is None or stored.refs.get("content_digest", digest) == digest:
+                return False
+            other = reused_id(event, first=stored.id)
+            if not await self.add_in(tx, other):
+                return False  # that different mail, delivered again
+            await Audit.add_in(
+                tx,
+                AuditEntry(
+                    event_id=other.id,
+                    outcome="received",
+                    channel=other.channel,
+                    sender=other.sender,
+                    subject=other.subject,
+                    reasons=(other.defects[-1],),
+                ),
+            )
+        log.warning("%s: %s", other.id, other.defects[-1])
+        return True
 
     @staticmethod
     async def add_in(tx: Tx, event: Event) -> bool:
@@ -200,6 +235,19 @@ class Inbox:
             "SELECT id, last_error FROM inbox WHERE state='quarantined' AND done_at>=?", (since,)
         )
         return [(r["id"], r["last_error"]) for r in rows]
+
+
+def reused_id(event: Event, *, first: str) -> Event:
+    """The event of a different mail whose Message-ID an earlier one already has: its
+    own id (the content digest added), the real Message-ID kept in refs for threading."""
+    message_id = event.refs.get("message_id", "")
+    note = (
+        f"a different mail reused Message-ID {message_id} (the first is event {first}):"
+        " handled as a mail of its own"
+    )
+    return dataclasses.replace(
+        event, id=f"{event.id}#{event.refs['content_digest'][:16]}", defects=(*event.defects, note)
+    )
 
 
 def history(conn: sqlite3.Connection, thread: str, before_seq: int, limit: int = 20) -> list[Event]:

@@ -21,6 +21,7 @@ from bot.events import Event
 from bot.faults import fault
 from connectors.email.imap_client import Fetched, ImapClient
 from connectors.email.parse import ParseLimits, ParseResult, parse_message
+from connectors.email.parse_pool import PARSE_POOL
 from connectors.email.state import Cursor, CursorStore
 
 log = logging.getLogger(__name__)
@@ -168,7 +169,7 @@ class FolderWatcher:
             events = []
             for message in fetched:
                 fault("after_fetch")
-                events.append(self._event(message, cursor.uidvalidity))
+                events.append(await self._event(message, cursor.uidvalidity))
             # The chunk goes to the inbox in one commit; the cursor then moves past what
             # was committed, and only that (a failure is raised after it moved).
             committed, error = await emit_page(self._emit, events)
@@ -181,13 +182,13 @@ class FolderWatcher:
                 break
         return cursor
 
-    def _event(self, fetched: Fetched, uidvalidity: int) -> Event:
+    async def _event(self, fetched: Fetched, uidvalidity: int) -> Event:
         refs = {
             "uid": str(fetched.uid),
             "mailbox": self.folder,
             "uidvalidity": str(uidvalidity),
         }
-        result = self._parse(fetched.raw, refs)
+        result = await PARSE_POOL.run(self._parse, fetched.raw, refs)  # off the event loop
         if result.event is not None:
             return result.event
         return quarantine_notice(connector=self.connector, reason=result.quarantine_reason, refs=refs)

@@ -1,9 +1,11 @@
 """Raw RFC 5322 bytes -> Event, for anything a mail server may hand us.
 
 ``parse_message`` never raises: malformed mail becomes an Event whose ``defects``
-say what was wrong, and mail we refuse to parse at all (too big, too many parts,
-a parser crash) becomes a quarantine reason. One bad message must never stall the
-IMAP cursor or the local SMTP inbox.
+say what was wrong; mail past the caps (size, parts, nesting) is cut to them before it
+is parsed (``prescan``) and kept with a defect that says so; mail we cannot parse at
+all (an empty message, a header block past its cap, a parser crash) becomes a
+quarantine reason. One bad message must never stall the IMAP cursor or the local SMTP
+inbox; ``parse_pool`` runs this off the event loop.
 """
 
 from __future__ import annotations
@@ -23,9 +25,11 @@ from connectors.email import headers as hdr
 from connectors.email.addresses import normalize, split_plus, strip_plus_secret
 from connectors.email.authres import OwnerVerdict, verify_owner
 from connectors.email.documents import with_text
+from connectors.email.fingerprint import fingerprint
 from connectors.email.forward import detect
 from connectors.email.headers import SAFE_POLICY
 from connectors.email.mime import TEXT_LIMIT, attachments, body_text, build_tree
+from connectors.email.prescan import cut
 from connectors.email.text import clean
 
 # Headers the core's filters read (RFC 3834 loop etiquette, RFC 2369/2919 lists,
@@ -63,7 +67,6 @@ class ParseResult:
     quarantine_reason: str = ""
 
 
-_CONTAINER = re.compile(rb"(?im)^content-type:\s*(?:multipart/|message/rfc822)")
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 
 
@@ -87,8 +90,11 @@ def parse_message(
             return ParseResult(None, reason)
         if received_at.tzinfo is None:
             received_at = received_at.replace(tzinfo=UTC)
+        within = cut(data, max_bytes=limits.max_bytes, max_parts=limits.max_parts, max_depth=limits.max_depth)
         return _parse(
-            data,
+            within.data,
+            whole=data,
+            cut_defects=within.defects,
             connector=connector,
             own_addresses=own_addresses,
             owner=owner,
@@ -103,17 +109,13 @@ def parse_message(
 
 
 def _precheck(data: bytes, limits: ParseLimits) -> str:
-    if len(data) > limits.max_bytes:
-        return f"message too large: {len(data)} bytes > {limits.max_bytes}"
+    """What makes a message unreadable as a whole; size, parts and nesting are cut."""
     if not data.strip():
         return "empty message"
     end = _HEADER_END.search(data)
     header_len = end.start() if end else len(data)
     if header_len > limits.max_header_bytes:
         return f"header block too large: {header_len} bytes > {limits.max_header_bytes}"
-    containers = len(_CONTAINER.findall(data))
-    if containers > limits.max_parts:
-        return f"too many MIME containers: {containers} > {limits.max_parts}"
     return ""
 
 
@@ -125,6 +127,8 @@ def synthetic_message_id(data: bytes) -> str:
 def _parse(
     data: bytes,
     *,
+    whole: bytes,
+    cut_defects: list[str],
     connector: str,
     own_addresses: tuple[str, ...],
     owner: OwnerProfile,
@@ -135,7 +139,7 @@ def _parse(
     limits: ParseLimits,
 ) -> ParseResult:
     msg: Message = BytesParser(policy=SAFE_POLICY).parsebytes(data)
-    defects: list[str] = []
+    defects: list[str] = list(cut_defects)
     tree = build_tree(msg, max_depth=limits.max_depth, max_parts=limits.max_parts)
     defects.extend(tree.defects)
 
@@ -143,7 +147,7 @@ def _parse(
     if ids:
         message_id = ids[0]
     else:
-        message_id = synthetic_message_id(data)
+        message_id = synthetic_message_id(whole)
         defects.append("no usable Message-ID: synthesized from the content")
     in_reply_to = (hdr.message_ids(" ".join(hdr.raw_values(msg, "in-reply-to"))) or [""])[0]
     references = hdr.message_ids(" ".join(hdr.raw_values(msg, "references")))
@@ -218,6 +222,11 @@ def _parse(
     }
     if not_addressed:
         refs["owner_not_addressed"] = "1"
+    found = tuple(with_text(tree, attachments(tree), defects))
+    # The inbox tells apart two different mails that share a Message-ID by this.
+    refs["content_digest"] = fingerprint(
+        sender=sender, date=refs["date"], subject=subject, text=text, attachments=found
+    )
     for key, value in extra_refs.items():
         refs[str(key)] = strip_plus_secret(clean(value, limit=1000), owner_plus_secret)
 
@@ -227,7 +236,6 @@ def _parse(
             refs.update(forwarded.refs())
             text = forwarded.note
 
-    found = with_text(tree, attachments(tree), defects)
     event = Event(
         id=f"{connector}:{message_id}",
         channel=connector,
@@ -242,7 +250,7 @@ def _parse(
         text=text,
         headers=headers,
         refs=refs,
-        attachments=tuple(found),
+        attachments=found,
         defects=tuple(dict.fromkeys(defects))[:100],
     )
     return ParseResult(event)

@@ -26,12 +26,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bot.channels.contract import Capabilities, ConnectorRuntime, Emit
 from bot.delivery import Delivery, OutboundMessage
-from bot.errors import InDoubt, PermanentError
+from bot.errors import InDoubt, PermanentError, StorageLost
 from bot.events import Event
 from bot.faults import fault
+from connectors.connection_cap import ConnectionCap
 from connectors.email.addresses import read_plus_secret, strip_plus_secret
 from connectors.email.compose import compose
 from connectors.email.parse import parse_message
+from connectors.email.parse_pool import PARSE_POOL
 from connectors.email.smtp_sender import SmtpSender, in_doubt_text
 from connectors.email.state import DataMarkers
 
@@ -47,6 +49,11 @@ class LocalSettings(BaseModel):
     address: str = "deputy@localhost"  # our From address
     from_name: str = "Deputy"
     max_message_bytes: int = Field(default=25 * 1024 * 1024, gt=0)
+    # Connections held at once; at the cap the idlest is closed for a new one
+    # (connectors/connection_cap.py).
+    max_connections: int = Field(default=100, ge=1, le=10_000)
+    # RFC 5321 4.5.3.2.7: a server should wait at least 5 minutes for the next command.
+    idle_timeout_seconds: float = Field(default=300.0, gt=0)
     mail_dir: Path = Path("mail")  # under data_dir: received mail, filed by folder
     outbox_dir: Path = Path("outbox")  # under data_dir: Maildir for outgoing mail
     relay_host: str = ""  # set to send real mail through an SMTP relay
@@ -82,6 +89,8 @@ class _Handler:
             return await self.connector.receive(
                 raw, rcpt=tuple(envelope.rcpt_tos), mail_from=envelope.mail_from or ""
             )
+        except StorageLost as exc:  # RFC 3463 4.3.0: a transient mail system problem
+            return f"451 4.3.0 {exc}"[:500]
         except Exception:
             log.exception("local inbox: could not store a message")
             return "451 4.3.0 Temporary failure, please retry"
@@ -95,6 +104,7 @@ class LocalConnector:
         self.mail_root = runtime.data_dir / settings.mail_dir
         self.outbox_root = runtime.data_dir / settings.outbox_dir
         self._server: asyncio.base_events.Server | None = None
+        self.cap: ConnectionCap | None = None
         self._emit: Emit | None = None
         self.port = settings.listen_port
         self.data_markers = DataMarkers(runtime.state)
@@ -106,12 +116,25 @@ class LocalConnector:
         (self.mail_root / "INBOX").mkdir(parents=True, exist_ok=True)
         loop = asyncio.get_running_loop()
         handler = _Handler(self)
+        s = self.settings
+        cap = ConnectionCap(
+            name=f"{self.name}: SMTP {s.listen_host}:{s.listen_port}",
+            max_connections=s.max_connections,
+            idle_timeout=s.idle_timeout_seconds,
+            # RFC 5321 3.8: 421 before the server closes the channel.
+            full_goodbye=b"421 4.7.0 deputy.local Too many connections, closing the idlest\r\n",
+            idle_goodbye=b"421 4.4.2 deputy.local Idle for too long, closing\r\n",
+        )
+        self.cap = cap
         self._server = await loop.create_server(
-            lambda: SMTP(
-                handler,
-                data_size_limit=self.settings.max_message_bytes,
-                hostname="deputy.local",
-                enable_SMTPUTF8=True,
+            cap.factory(
+                lambda: SMTP(
+                    handler,
+                    data_size_limit=s.max_message_bytes,
+                    hostname="deputy.local",
+                    enable_SMTPUTF8=True,
+                    timeout=2 * s.idle_timeout_seconds,  # a backstop: the cap's timer bites first
+                )
             ),
             host=self.settings.listen_host,
             port=self.settings.listen_port,
@@ -127,14 +150,9 @@ class LocalConnector:
 
     async def receive(self, raw: bytes, *, rcpt: tuple[str, ...], mail_from: str | None = None) -> str:
         assert self._emit is not None
-        digest = hashlib.sha256(raw).hexdigest()[:32]
-        path = self.mail_root / "INBOX" / f"{digest}.eml"
-        wrote = not path.exists()
-        if wrote:
-            tmp = path.with_suffix(".tmp")
-            tmp.write_bytes(raw)
-            os.replace(tmp, path)
-        result = parse_message(
+        digest, path, wrote = await PARSE_POOL.run(self._keep, raw)
+        result = await PARSE_POOL.run(
+            parse_message,
             raw,
             connector=self.name,
             own_addresses=self.runtime.own_addresses,
@@ -168,6 +186,17 @@ class LocalConnector:
             # handled and filed: the copy we just wrote would linger in INBOX forever.
             path.unlink(missing_ok=True)
         return "250 OK: stored"
+
+    def _keep(self, raw: bytes) -> tuple[str, Path, bool]:
+        """Write the raw message into INBOX (on a pool thread: it may be 25 MB)."""
+        digest = hashlib.sha256(raw).hexdigest()[:32]
+        path = self.mail_root / "INBOX" / f"{digest}.eml"
+        wrote = not path.exists()
+        if wrote:
+            tmp = path.with_suffix(".tmp")
+            tmp.write_bytes(raw)
+            os.replace(tmp, path)
+        return digest, path, wrote
 
     def _filed_elsewhere(self, path: Path) -> bool:
         return any(p != path for p in self.mail_root.rglob(path.name))

@@ -79,7 +79,12 @@ class SlackConnector:
         if self._settings.mode == "http":
             # Bind before returning so the endpoint is reachable once start() is done.
             self._http = SlackHttpServer(
-                app=app, listen=self._settings.http_listen, path=self._settings.http_path
+                app=app,
+                listen=self._settings.http_listen,
+                path=self._settings.http_path,
+                max_connections=self._settings.http_max_connections,
+                idle_timeout=self._settings.http_idle_timeout_seconds,
+                name=self.name,
             )
             await self._http.start()
         self._task = self._runtime.spawn(self._run(app), f"{self.name}.intake")

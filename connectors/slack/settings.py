@@ -19,6 +19,10 @@ class SlackSettings(Strict):
     signing_secret_env: str = "DEPUTY_SLACK_SIGNING_SECRET"  # http mode only
     http_listen: str = "127.0.0.1:3000"
     http_path: str = "/slack/events"
+    # HTTP mode: connections held at once (at the cap the idlest is closed), and how long
+    # one may send nothing (connectors/connection_cap.py).
+    http_max_connections: int = Field(default=100, ge=1, le=10_000)
+    http_idle_timeout_seconds: float = Field(default=60.0, gt=0)
     # Trailing slash matters to slack-sdk.
     api_base_url: str = "https://slack.com/api/"
     # Characters per message part; a section block holds at most 3000.

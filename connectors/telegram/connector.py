@@ -279,6 +279,8 @@ class TelegramConnector:
             bot=self._bot,
             handle=self._handle,
             name=self.name,
+            max_connections=self._settings.webhook_max_connections,
+            idle_timeout=self._settings.webhook_idle_timeout_seconds,
         )
         await self._webhook.start()
         await self._stopping.wait()

@@ -24,6 +24,11 @@ class TelegramSettings(Strict):
     backoff_max: float = Field(default=60.0, gt=0)
     webhook_listen: str = "127.0.0.1:8443"  # host:port our aiohttp server binds
     webhook_path: str = "/telegram"
+    # Connections held at once (at the cap the idlest is closed; Telegram itself opens
+    # at most setWebhook's max_connections, 40 by default), and how long one may send
+    # nothing (connectors/connection_cap.py).
+    webhook_max_connections: int = Field(default=100, ge=1, le=10_000)
+    webhook_idle_timeout_seconds: float = Field(default=60.0, gt=0)
     # Public HTTPS URL given to setWebhook at start; empty: the webhook is managed elsewhere.
     webhook_url: str = ""
     webhook_secret_env: str = "DEPUTY_TELEGRAM_WEBHOOK_SECRET"

@@ -7,12 +7,15 @@ is sent after emit: a 500 makes Telegram redeliver (the inbox dedupes by update 
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from telegram import Bot, Update
+
+from connectors.connection_cap import ConnectionCap, serve_capped
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +32,8 @@ class WebhookServer:
         bot: Bot,
         handle: Callable[[Update], Awaitable[None]],
         name: str,
+        max_connections: int = 100,
+        idle_timeout: float = 60.0,
     ) -> None:
         host, _, port = listen.rpartition(":")
         self._host, self._port = host or "127.0.0.1", int(port)
@@ -38,15 +43,16 @@ class WebhookServer:
         self._handle = handle
         self._name = name
         self._runner: web.AppRunner | None = None
+        self._server: asyncio.Server | None = None
+        self.cap = ConnectionCap(
+            name=f"{name}: webhook {listen}", max_connections=max_connections, idle_timeout=idle_timeout
+        )
 
     @property
     def port(self) -> int:
         """The bound port (useful with port 0)."""
-        assert self._runner is not None
-        for site in self._runner.sites:
-            server = getattr(site, "_server", None)
-            if server is not None and server.sockets:
-                return int(server.sockets[0].getsockname()[1])
+        if self._server is not None and self._server.sockets:
+            return int(self._server.sockets[0].getsockname()[1])
         return self._port
 
     async def start(self) -> None:
@@ -54,9 +60,12 @@ class WebhookServer:
         app.router.add_post(self._path, self._receive)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        await web.TCPSite(self._runner, self._host, self._port).start()
+        self._server = await serve_capped(self.cap, self._runner, self._host, self._port)
 
     async def stop(self) -> None:
+        if self._server is not None:
+            server, self._server = self._server, None
+            server.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

@@ -81,14 +81,13 @@ def test_try_unmatched_says_it_would_ask(tmp_path: Path, capsys) -> None:
 def test_read_only_commands_on_a_fresh_home(tmp_path: Path, capsys) -> None:
     cfg = make_home(tmp_path)
     assert run(capsys, "check", "--config", str(cfg))[0] == 0
-    code, out, _ = run(capsys, "inbox", "--config", str(cfg))
-    assert code == 0 and "Nothing is waiting" in out
     code, out, _ = run(capsys, "rules", "--config", str(cfg))
     assert code == 0 and "invoices" in out
-    code, out, _ = run(capsys, "log", "--config", str(cfg), "--json")
-    assert code == 0 and json.loads(out) == []
-    code, _, err = run(capsys, "answer", "--config", str(cfg), "99", "hello")
-    assert code == 1 and "no question #99" in err
+    # No daemon ever ran here: the commands that read its database say so, and create none.
+    for argv in (("inbox",), ("log", "--json"), ("answer", "99", "hello")):
+        code, _, err = run(capsys, argv[0], "--config", str(cfg), *argv[1:])
+        assert code == 1 and "no database at" in err and "deputy run" in err, (argv, err)
+    assert not (tmp_path / "data" / "deputy.sqlite3").exists()
 
 
 def test_bad_config_exits_2_naming_the_key(tmp_path: Path, capsys) -> None:
@@ -119,7 +118,20 @@ def test_version_and_config_before_the_subcommand(tmp_path: Path, capsys) -> Non
 
 
 def test_inbox_as_json(tmp_path: Path, capsys) -> None:
+    import asyncio
+
+    from bot.store import Store
+
     cfg = make_home(tmp_path)
+    code, _, err = run(capsys, "inbox", "--config", str(cfg), "--json")
+    assert code == 1 and "no database at" in err  # never a new empty one
+
+    async def create() -> None:
+        store = Store(tmp_path / "data" / "deputy.sqlite3")
+        await store.open()
+        await store.close()
+
+    asyncio.run(create())
     code, out, _ = run(capsys, "inbox", "--config", str(cfg), "--json")
     assert code == 0 and json.loads(out) == []
 
@@ -161,3 +173,20 @@ def test_config_errors_name_the_line_and_a_bom_is_accepted(tmp_path: Path, capsy
     code, _, err = run(capsys, "check", "--config", str(cfg))
     assert code == 2
     assert f"{cfg}:{line}: llm.base_url: Value error, must start with http:// or https://" in err
+
+
+def test_check_warns_about_a_pattern_that_is_not_linear_time_safe(tmp_path: Path, capsys) -> None:
+    cfg = make_home(tmp_path)
+    rule = tmp_path / "rules" / "backref.md"
+    rule.write_text('+++\nwhen.body = "(\\\\w+) \\\\1"\nmay = ["ignore"]\n+++\nDoubled words.\n')
+    code, out, _ = run(capsys, "check", "--config", str(cfg))
+    assert code == 0
+    warnings = [line for line in out.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1 and "backref.md: when.body" in warnings[0] and "linear-time" in warnings[0]
+
+
+def test_a_connection_cap_of_zero_is_refused_with_its_line(tmp_path: Path, capsys) -> None:
+    cfg = make_home(tmp_path, extra_config='[channels.local]\ntype = "local"\nmax_connections = 0\n')
+    code, _, err = run(capsys, "check", "--config", str(cfg))
+    line = cfg.read_text().splitlines().index("max_connections = 0") + 1
+    assert code == 2 and f"config.toml:{line}: channels.local.max_connections" in err, err

@@ -136,6 +136,10 @@ async def test_free_text_task_without_a_model_is_refused(home: Home) -> None:
 
 async def test_cli_task_add_and_tasks(home: Home, capsys) -> None:
     cfg = str(home.cfg)
+    assert await cli(["tasks", "--config", cfg]) == 1  # the CLI never creates the database
+    assert "has `deputy run` started here?" in capsys.readouterr().err
+    await home.start()  # the daemon's first run makes it
+    await home.stop()
     assert await cli(["tasks", "--config", cfg]) == 0
     assert "No tasks." in capsys.readouterr().out
     assert await cli(["task", "add", "get me some quotes", "--config", cfg]) == 1
