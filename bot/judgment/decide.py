@@ -12,6 +12,7 @@ from bot.faults import fault
 from bot.judgment.context import Context
 from bot.judgment.facts import ask_reason
 from bot.owner_words.reading import Instruct, only_handle, read
+from bot.rules.matcher import payment_changed
 
 log = logging.getLogger("deputy.handler")
 
@@ -31,9 +32,14 @@ class Decide:
         if why is not None:
             planned = await self.rules_only.decide(ctx.agent)
             if ctx.route.no_reply:
-                # Automatic mail gets no reply anyway (RFC 3834): there is nothing to ask
-                # about, only the rule's inward actions (filing) to do.
+                # Automatic mail gets no reply anyway (RFC 3834): no reply to ask about.
+                # The rule's inward actions (filing) are done; new or changed payment
+                # details are still put to the owner, since a billing system's invoice
+                # is exactly where a swapped IBAN would be paid unseen.
                 kept = tuple(a for a in planned.actions if not isinstance(a, Reply | Offer | Escalate))
+                if payment_changed(ctx.route.facts):
+                    inward = Decision(actions=kept, reasons=planned.reasons, rule=planned.rule)
+                    return ask_before(inward, why, ctx.route.facts, event=ctx.event), False
                 reasons = (*planned.reasons, f"no reply to automatic mail; not asked: {why}")
                 return Decision(actions=kept, reasons=reasons, rule=planned.rule), False
             return ask_before(planned, why, ctx.route.facts, event=ctx.event), False

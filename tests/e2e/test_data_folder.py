@@ -11,17 +11,35 @@ from tests.e2e.conftest import Home, free_port, mail, wait_until, write_config
 
 
 def test_a_deleted_database_stops_intake_with_451_and_tells_the_owner(deputy: Home) -> None:
-    deputy.send(mail(sender="ap@acme-supplies.com", subject="Invoice 1", message_id="<db-1@acme>"))
+    deputy.send(
+        mail(
+            sender="ap@acme-supplies.com", subject="Invoice 1", message_id="<db-1@acme>", text="Total: 75 EUR"
+        )
+    )
     wait_until(lambda: deputy.replies_to("<db-1@acme>"), timeout=60)
     deputy.db_path.unlink()
     with pytest.raises(smtplib.SMTPDataError) as refused:
-        deputy.send(mail(sender="ap@acme-supplies.com", subject="Invoice 2", message_id="<db-2@acme>"))
+        deputy.send(
+            mail(
+                sender="ap@acme-supplies.com",
+                subject="Invoice 2",
+                message_id="<db-2@acme>",
+                text="Total: 75 EUR",
+            )
+        )
     code, text = refused.value.smtp_code, refused.value.smtp_error.decode()
     assert code == 451 and text.startswith("4.3.0") and "was deleted" in text, (code, text)
     owner_log = deputy.data / "owner.log"
     assert "Deputy stopped taking mail" in owner_log.read_text()
     with pytest.raises(smtplib.SMTPDataError):  # still refused, and said once
-        deputy.send(mail(sender="ap@acme-supplies.com", subject="Invoice 3", message_id="<db-3@acme>"))
+        deputy.send(
+            mail(
+                sender="ap@acme-supplies.com",
+                subject="Invoice 3",
+                message_id="<db-3@acme>",
+                text="Total: 75 EUR",
+            )
+        )
     assert deputy.last_log().count("not accepting mail until Deputy is restarted") == 1
     assert owner_log.read_text().count("Deputy stopped taking mail") == 1
 

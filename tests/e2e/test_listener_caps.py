@@ -26,7 +26,12 @@ def test_idle_connections_do_not_lock_out_new_mail(deputy: Home) -> None:
             idle.append(conn)
         with smtplib.SMTP("127.0.0.1", deputy.port, timeout=20) as client:
             client.send_message(
-                mail(sender="ap@acme-supplies.com", subject="Invoice 5", message_id="<cap-5@acme>")
+                mail(
+                    sender="ap@acme-supplies.com",
+                    subject="Invoice 5",
+                    message_id="<cap-5@acme>",
+                    text="Total: 75 EUR",
+                )
             )
         assert wait_until(lambda: deputy.replies_to("<cap-5@acme>"), timeout=60)
     finally:
