@@ -39,6 +39,7 @@ _CUE = re.compile(
     r"""(?x)(?<![a-zà-ÿ])(?:
       best\sprice | final\sprice | our\sprice | the\sprice | price | quote | offer | we\scan\sdo | can\sdo
     | could\sdo | we\scan\soffer | would\sbe | how\sabout | what\sabout | would\syou\saccept | propose
+    | could\syou\sdo | would\syou\sdo | would\syou\stake | pay | zahlen | payer | pagar | pagare
     | rate | fee | cost | costs | for
     | preis | angebot | anbieten | bieten | können\swir | machen\swir | kostet | kosten | für
     | prix | offre | proposons | proposer | pouvons\sfaire | tarif | devis | coût | pour

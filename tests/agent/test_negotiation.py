@@ -75,19 +75,12 @@ def test_propose_counter_cases() -> None:
 
 
 def test_advance_and_persistence() -> None:
-    s = advance(
-        None, mandate=SELL, their_text="300 EUR?", allowed=[Offer(text="600 EUR", amount=600, currency="EUR")]
-    )
+    s = advance(None, theirs=300, allowed=[Offer(text="600 EUR", amount=600, currency="EUR")])
     assert s == NegotiationState(rounds=1, our_offers=(600,), their_offers=(300,))
-    s = advance(
-        s,
-        mandate=SELL,
-        their_text="500 EUR then",
-        allowed=[Offer(text="500 EUR", amount=500, currency="EUR", final=True)],
-    )
+    s = advance(s, theirs=500, allowed=[Offer(text="500 EUR", amount=500, currency="EUR", final=True)])
     assert s.closed and s.rounds == 1  # accepting their price is no new round
     assert state_from_json(state_to_json(s)) == s
-    fields = gate_fields(s, mandate=SELL, their_text="fine, 510 EUR")
+    fields = gate_fields(s, theirs=510)
     assert fields["their_offers"] == (300, 500, 510) and fields["negotiation_closed"]
 
 
@@ -144,7 +137,7 @@ async def negotiate(agent: LLMAgent, rule_name: str, texts: list[str]) -> Outcom
             out.escalations.append(blocked)
         m = rule(rule_name).mandate
         assert m is not None
-        out.state = advance(out.state, mandate=m, their_text=t, allowed=result.allowed)
+        out.state = advance(out.state, theirs=their_offer_in(t, mandate=m), allowed=result.allowed)
         if out.escalations or out.state.closed:
             assert i == len(texts) - 1, f"ended early at message {i}: {out}"
             break
