@@ -79,7 +79,9 @@ async def test_write_lock_held_past_the_busy_timeout_stalls_nothing_for_good(tmp
             other.execute("COMMIT")
             other.close()
         await until(lambda: deputy.health.all_ok())
-        assert await deputy.emit(mail(sender="ap@acme-supplies.com", subject="Invoice 7", text="Total due: 80.00 EUR"))
+        assert await deputy.emit(
+            mail(sender="ap@acme-supplies.com", subject="Invoice 7", text="Total due: 80.00 EUR")
+        )
         await deputy.drain()
         assert [d.payload["subject"] for d in channel.sends()] == ["Re: Invoice 7"]
         # Told once: the console log while the database was locked, then one notice
@@ -150,7 +152,9 @@ async def test_full_disk_recovers_when_space_returns(tmp_path: Path, tiny_disk: 
         with pytest.raises(sqlite3.OperationalError, match="full"):
             for _ in range(200):  # until the WAL cannot grow
                 await deputy.emit(invoice)
-                invoice = mail(sender="ap@acme-supplies.com", subject="Invoice 9", text="Total due: 80.00 EUR")
+                invoice = mail(
+                    sender="ap@acme-supplies.com", subject="Invoice 9", text="Total due: 80.00 EUR"
+                )
         await until(lambda: not deputy.health.all_ok())
         degraded = [p for p in deputy.health.snapshot() if not p.ok]
         assert any("full" in p.reason for p in degraded), degraded
@@ -174,7 +178,9 @@ async def test_disk_full_at_commit_is_retried_and_told_once(tmp_path: Path) -> N
         finally:
             faults.clear()
         await until(lambda: deputy.health.all_ok())
-        assert await deputy.emit(mail(sender="ap@acme-supplies.com", subject="Invoice 8", text="Total due: 80.00 EUR"))
+        assert await deputy.emit(
+            mail(sender="ap@acme-supplies.com", subject="Invoice 8", text="Total due: 80.00 EUR")
+        )
         await deputy.drain()
         assert [d.payload["subject"] for d in channel.sends()] == ["Re: Invoice 8"]
         await until(lambda: len(outage_notices(deputy)) == 1)
