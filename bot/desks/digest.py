@@ -1,8 +1,8 @@
 """The morning digest: what Deputy did, what waits for the owner, what comes next.
 
 Built only from the store (audit log, escalations, timers, tasks, the facts of the
-messages received), so a preview
-(`deputy digest`) shows exactly what the scheduled one will send.
+messages received), so a preview (`deputy digest`) shows exactly what the scheduled one
+will send.
 """
 
 from __future__ import annotations
