@@ -77,8 +77,10 @@ def offers_sent(channel: RecordingChannel, to: str = "buyer@client.com") -> list
 QUOTED = [
     "Could you do 380 EUR?\n\n> Our price for the package is 900 EUR per day.",
     "Wir können 350 EUR zahlen.\n\n> Unser Preis: 900 EUR pro Tag.\n> Viele Grüße",
-    "Nous proposons 360 € par jour.\n\nLe lundi 3 mars, Deputy a écrit :\n> Notre prix est de 900 € par jour.",
-    "How about 300 EUR?\n\nOn Mon, 3 Mar 2025 at 10:00, Deputy <deputy@localhost> wrote:\n> We can offer 900 EUR.",
+    "Nous proposons 360 € par jour.\n\nLe lundi 3 mars, Deputy a écrit :\n"
+    "> Notre prix est de 900 € par jour.",
+    "How about 300 EUR?\n\nOn Mon, 3 Mar 2025 at 10:00, Deputy <deputy@localhost> wrote:\n"
+    "> We can offer 900 EUR.",
 ]
 
 
