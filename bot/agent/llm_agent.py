@@ -21,6 +21,7 @@ from bot.agent.negotiation import Plan
 from bot.agent.prompt import build_messages, render_history, render_memory
 from bot.agent.tools import ParsedCall, offered_tools, parse_call, tool_schemas
 from bot.config import LLMSettings
+from bot.facts.text import own_text
 from bot.gate.textscan import bare_numbers_in, money_in
 from bot.rules.model import Mandate
 
@@ -79,7 +80,11 @@ class LLMAgent:
         theirs: float | None = None
         state = ctx.negotiation or NegotiationState()
         if mandate is not None and ctx.event.kind == "message":
-            theirs, plan = negotiation.plan_for(mandate, state, ctx.event.text)
+            # Their price is the message's facts (their own words, never the quote).
+            read, plan = negotiation.plan_from(
+                mandate, state, ctx.facts.offer, own_words=own_text(ctx.event.text)
+            )
+            theirs = read.amount
             owner_price = float(ctx.extra.get("owner_price") or "nan")
             if mandate.acceptable(owner_price):  # NaN is never acceptable
                 # the owner named the price on their forward: it is the plan

@@ -6,6 +6,14 @@ a number other than the planned one is replaced by the planned one, while an off
 the mandate is left for the policy gate to block (so that the escalation names the rule).
 The core keeps ``NegotiationState`` per thread and moves it on with ``advance`` after the
 gate, with what the gate actually allowed.
+
+Their price is the message's facts (``bot.facts``: ``Facts.offer``, read from their own
+words, never from the quoted history, where our own earlier price stands), put in the
+mandate's terms by ``their_price``: another currency is a question for the owner, never
+a number dropped or converted silently. The rounds are read from the thread itself as
+well as from the stored state (``from_thread``): what the counterpart offered in their
+earlier messages and what Deputy sent, so an offer the owner approved, or one made
+before the state was kept, still counts.
 """
 
 from __future__ import annotations
@@ -19,6 +27,9 @@ from typing import Literal, TypedDict
 
 from bot.actions import Action, Escalate, Ignore, Offer, Reply
 from bot.agent.base import NegotiationState
+from bot.facts.model import Offer as OfferFact
+from bot.facts.offer import offer_in
+from bot.facts.text import own_text
 from bot.gate.textscan import money_in
 from bot.rules.model import Mandate
 
@@ -66,18 +77,70 @@ def schedule(mandate: Mandate, round_index: int) -> float | None:
     return float(min(value, mandate.walk_away))
 
 
-def their_offer_in(text: str, *, mandate: Mandate, state: NegotiationState) -> float | None:
-    """The counterpart's price in their text: amounts in the mandate's currency (or after
-    a payment word) within a plausible band, preferring one that is not merely a quote of
-    our own earlier offer; the last such amount wins."""
+@dataclass(frozen=True, slots=True)
+class Theirs:
+    """Their price in this message in the mandate's terms: ``amount`` in the mandate's
+    currency, or ``problem``, why code cannot negotiate on it (the owner is asked)."""
+
+    amount: float | None = None
+    problem: str = ""
+
+
+def their_price(offer: OfferFact | None, mandate: Mandate) -> Theirs:
+    """``Facts.offer`` in the mandate's terms. A range counts at its end worse for us
+    (what they will surely do); a price with no currency only within a plausible band
+    of the mandate (a bare "3" is a quantity, not a price); any price far from the
+    mandate's scale ("shipping 5 EUR") is not the price of this deal."""
+    if offer is None:
+        return Theirs()
+    cur = mandate.currency.upper()
+    value = offer.value
+    if value is None and offer.low is not None and offer.high is not None:
+        value = offer.low if mandate.side == "sell" else offer.high
+    if value is None:
+        return Theirs()
+    if offer.currency and offer.currency.upper() != cur:
+        return Theirs(problem=f"they offered {float(value):g} {offer.currency}; the mandate is in {cur}")
+    amount = float(value)
     low = min(mandate.target, mandate.walk_away) / 4
     high = max(mandate.target, mandate.walk_away) * 4
+    return Theirs(amount=amount) if low <= amount <= high else Theirs()
+
+
+def their_offer_in(text: str, *, mandate: Mandate, state: NegotiationState | None = None) -> float | None:
+    """Their price in a message ``text`` (its own words only; the quote under a reply is
+    cut off first): for callers that hold only the text."""
+    return their_price(offer_in(own_text(text)), mandate).amount
+
+
+def from_thread(
+    state: NegotiationState | None,
+    *,
+    mandate: Mandate,
+    their_offers: Iterable[OfferFact | None],
+    sent: Iterable[str],
+) -> NegotiationState:
+    """The state as the thread itself shows it: ``their_offers`` are the facts of the
+    counterpart's earlier messages, ``sent`` what Deputy sent in the thread (each text
+    with a price in the mandate's currency is one of our offers). The stored state is
+    kept where it knows more (the thread read is bounded); rounds are the most of: our
+    offers recorded, our offers sent (an acceptance of their price is no round), their
+    offers answered (each earlier offer of theirs was one exchange)."""
+    base = state or NegotiationState()
+    theirs = [t.amount for t in (their_price(o, mandate) for o in their_offers) if t.amount is not None]
     cur = mandate.currency.upper()
-    candidates = [a for a, c in money_in(text) if c in ("", cur) and low <= a <= high]
-    fresh = [a for a in candidates if a not in state.our_offers]
-    if fresh:
-        return fresh[-1]
-    return candidates[-1] if candidates else None
+    ours: list[float] = []
+    for text in sent:
+        prices = [a for a, c in money_in(text) if c == cur]
+        if prices:
+            ours.append(prices[-1])
+    new_rounds = sum(1 for a in ours if a not in theirs)
+    return NegotiationState(
+        rounds=max(base.rounds, new_rounds, len(theirs)),
+        our_offers=tuple(ours) if len(ours) > len(base.our_offers) else base.our_offers,
+        their_offers=tuple(theirs) if theirs and len(theirs) >= len(base.their_offers) else base.their_offers,
+        closed=base.closed,
+    )
 
 
 def _escalate(reason: str) -> Plan:
@@ -134,10 +197,24 @@ def propose_counter(
     )
 
 
+def plan_from(
+    mandate: Mandate, state: NegotiationState, offer: OfferFact | None, *, own_words: str
+) -> tuple[Theirs, Plan]:
+    """Their price from the message's facts and the move: a price code cannot weigh
+    (another currency) goes to the owner. ``own_words``: the message's own text, for
+    the words with which they say they will not move."""
+    theirs = their_price(offer, mandate)
+    if theirs.problem:
+        return theirs, _escalate(theirs.problem)
+    refused = bool(REFUSAL_RE.search(own_words))
+    return theirs, propose_counter(mandate, state, theirs.amount, refused=refused)
+
+
 def plan_for(mandate: Mandate, state: NegotiationState, text: str) -> tuple[float | None, Plan]:
-    """Extract their offer from ``text`` and plan the move, in one call."""
-    theirs = their_offer_in(text, mandate=mandate, state=state)
-    return theirs, propose_counter(mandate, state, theirs, refused=bool(REFUSAL_RE.search(text)))
+    """``plan_from`` for callers that hold only the message's text."""
+    own = own_text(text)
+    theirs, plan = plan_from(mandate, state, offer_in(own), own_words=own)
+    return theirs.amount, plan
 
 
 def offer_text(plan: Plan, mandate: Mandate) -> str:
@@ -205,14 +282,13 @@ def escalation(
 def advance(
     state: NegotiationState | None,
     *,
-    mandate: Mandate,
-    their_text: str,
+    theirs: float | None,
     allowed: Iterable[Action],
 ) -> NegotiationState:
-    """The state after one event: their offer from their text, then our offers that the
-    gate let through. Accepting one of their prices closes the deal and is no new round."""
+    """The state after one event: their price in it (``their_price``), then our offers
+    that the gate let through. Accepting one of their prices closes the deal and is no
+    new round."""
     state = state or NegotiationState()
-    theirs = their_offer_in(their_text, mandate=mandate, state=state)
     if theirs is not None:
         state = replace(state, their_offers=(*state.their_offers, theirs))
     for action in allowed:
@@ -234,11 +310,10 @@ class GateNegotiation(TypedDict):
     negotiation_closed: bool
 
 
-def gate_fields(state: NegotiationState | None, *, mandate: Mandate, their_text: str) -> GateNegotiation:
+def gate_fields(state: NegotiationState | None, *, theirs: float | None) -> GateNegotiation:
     """What the worker passes into GateContext for this event (``GateContext(**...)``):
     rounds so far, our offers, theirs including the one in this message, closed."""
     state = state or NegotiationState()
-    theirs = their_offer_in(their_text, mandate=mandate, state=state)
     return GateNegotiation(
         negotiation_rounds=state.rounds,
         our_offers=state.our_offers,

@@ -1,7 +1,8 @@
 """The morning digest: what Deputy did, what waits for the owner, what comes next.
 
-Built only from the audit log, the escalations and the timers, so a preview
-(`deputy digest`) shows exactly what the scheduled one will send.
+Built only from the store (audit log, escalations, timers, tasks, the facts of the
+messages received), so a preview (`deputy digest`) shows exactly what the scheduled one
+will send.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.facts import Facts
 from bot.owner import OwnerProfile
 from bot.store import Store
 
@@ -107,15 +109,36 @@ async def build_digest(
     )
 
 
+def _invoice_line(sender: str, facts: Facts) -> str:
+    """One invoice received: what it asks to be paid, by when, and whether the payment
+    details changed (the fraud to catch at a glance). A message that offers a price or
+    asks for no amount is no invoice."""
+    due = next((a for a in facts.amounts if a.role in ("due", "total")), None)
+    if facts.offer is not None or (due is None and facts.due_date is None):
+        return ""
+    due = facts.amount_due or due
+    amount = f"{due.value} {due.currency}".strip() if due is not None else "no amount read"
+    when = f", due {facts.due_date.isoformat()}" if facts.due_date else ""
+    details = {True: "payment details CHANGED", False: "payment details as on file", None: ""}[
+        facts.payment.changed
+    ]
+    if facts.payment.announces_change and not facts.payment.changed:
+        details = "announces new payment details"
+    refs = f" ({', '.join(facts.references[:2])})" if facts.references else ""
+    return f"invoice from {sender}{refs}: {amount}{when}" + (f"; {details}" if details else "")
+
+
 def _when(at: float, tz: ZoneInfo) -> str:
     return datetime.fromtimestamp(at, tz).strftime("%d %b %H:%M")
 
 
 async def _money(store: Store, *, since: float) -> list[str]:
-    """Offers made and received (negotiations) and amounts named in what Deputy sent."""
+    """Invoices received (their facts), offers made and received (negotiations) and
+    amounts named in what Deputy sent."""
     from bot.gate.textscan import amounts_in
 
-    lines = []
+    received = await store.message_facts.since(since)
+    lines = [line for _, sender, facts, _ in received if (line := _invoice_line(sender, facts))]
     for thread, state in await store.negotiations.changed_since(since):
         ours = ", ".join(f"{a:g}" for a in state.get("our_offers", [])) or "none"
         theirs = ", ".join(f"{a:g}" for a in state.get("their_offers", [])) or "none"

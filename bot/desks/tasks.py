@@ -58,7 +58,7 @@ class TasksDesk:
             case Judge():
                 contact = self._task_contact(claimed, route)
                 if contact is not None:
-                    await runner.quotes.reply(claimed, rulebook, contact)
+                    await runner.quotes.reply(claimed, rulebook, contact, route.facts)
                     return
         raise ValueError(f"the tasks desk does not handle {type(route).__name__} for {event.id}")
 

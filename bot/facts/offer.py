@@ -39,6 +39,7 @@ _CUE = re.compile(
     r"""(?x)(?<![a-zà-ÿ])(?:
       best\sprice | final\sprice | our\sprice | the\sprice | price | quote | offer | we\scan\sdo | can\sdo
     | could\sdo | we\scan\soffer | would\sbe | how\sabout | what\sabout | would\syou\saccept | propose
+    | could\syou\sdo | would\syou\sdo | would\syou\stake
     | rate | fee | cost | costs | for
     | preis | angebot | anbieten | bieten | können\swir | machen\swir | kostet | kosten | für
     | prix | offre | proposons | proposer | pouvons\sfaire | tarif | devis | coût | pour
@@ -61,6 +62,9 @@ _INCL = re.compile(
     r"inkl\.?|inklusive|einschl\.?|brutto|ttc|toutes\staxes\scomprises|tva\scomprise|iva\sinclu[ií]da|"
     r"iva\sinclu[ií]d[oa]|iva\sinclus[oa]|con\siva|ivato)(?![A-Za-zÀ-ÿ])"
 )
+# "we could pay 480": admits a bare number as a price, but is no offer word between a
+# refusal and its amount ("we can't pay 500" refuses 500).
+_PAY = re.compile(r"(?<![a-zà-ÿ])(?:pay|zahlen|payer|pagar|pagare)(?![a-zà-ÿ])")
 _PREPOSITIONS = frozenset({"for", "für", "pour", "por", "per"})
 
 
@@ -88,7 +92,7 @@ def offer_in(text: str, *, language: str = "") -> Offer | None:
         amounts = [a for a in amounts_in(sentence, language=language) if a.role in _PRICE_ROLES]
         folded = lowered(sentence)
         refusal = _REFUSAL.search(folded)
-        if refusal is not None or _CUE.search(folded):
+        if refusal is not None or _CUE.search(folded) or _PAY.search(folded):
             amounts.extend(_bare(sentence, amounts))
         if not amounts:
             continue

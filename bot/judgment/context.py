@@ -15,6 +15,7 @@ from bot.agent import negotiation
 from bot.agent.base import AgentContext
 from bot.effects.reply_message import reply_target
 from bot.events import Event
+from bot.facts.extract import extract
 from bot.owner_words import reading as owner_reading
 from bot.pipeline.router import Judge
 from bot.rules.model import Rule, Rulebook
@@ -71,6 +72,13 @@ async def read_context(
         route = dataclasses.replace(route, event=event)
         thread = known.thread
     state = negotiation.state_from_json(known.negotiation) if known.negotiation else None
+    if rule is not None and rule.mandate is not None:
+        state = negotiation.from_thread(
+            state,
+            mandate=rule.mandate,
+            their_offers=[extract(e).offer for e in known.history if _theirs(e)],
+            sent=known.sent,
+        )
     agent_ctx = AgentContext(
         event=event,
         rules=route.rules,
@@ -92,6 +100,12 @@ async def read_context(
         reply_target=target,
         others=known.others,
     )
+
+
+def _theirs(event: Event) -> bool:
+    """An earlier message of the counterpart's in the thread (not the owner's, not a
+    machine's notice): its offer counts as one of theirs."""
+    return event.kind == "message" and not event.sender_verified_owner
 
 
 def owner_extra(note: str) -> dict[str, str]:

@@ -32,9 +32,8 @@ def gate_context(ctx: Context, *, settings: Settings, rulebook: Rulebook) -> Gat
     mandate = ctx.rule.mandate if ctx.rule is not None else None
     negotiation_fields: dict[str, Any] = {}
     if mandate is not None:
-        negotiation_fields = dict(
-            negotiation.gate_fields(ctx.agent.negotiation, mandate=mandate, their_text=event.text)
-        )
+        theirs = negotiation.their_price(ctx.route.facts.offer, mandate).amount
+        negotiation_fields = dict(negotiation.gate_fields(ctx.agent.negotiation, theirs=theirs))
     participants = set(event.participants)
     for before in ctx.agent.history:
         participants |= before.participants
@@ -75,9 +74,8 @@ def check(
     state = None
     mandate = ctx.rule.mandate if ctx.rule is not None else None
     if mandate is not None:
-        advanced = negotiation.advance(
-            ctx.agent.negotiation, mandate=mandate, their_text=ctx.event.text, allowed=result.allowed
-        )
+        theirs = negotiation.their_price(ctx.route.facts.offer, mandate).amount
+        advanced = negotiation.advance(ctx.agent.negotiation, theirs=theirs, allowed=result.allowed)
         state = negotiation.state_to_json(advanced) if advanced else None
 
     def findings(acts: tuple[Action, ...]) -> tuple[str, ...]:

@@ -86,6 +86,18 @@ class MessageFacts:
         row = await self.db.fetchone("SELECT facts FROM message_facts WHERE event_id=?", (event_id,))
         return Facts.from_dict(json.loads(row["facts"])) if row else None
 
+    async def since(self, at: float, *, limit: int = 200) -> list[tuple[str, str, Facts, float]]:
+        """(event_id, sender, facts, at) of the messages judged since ``at``, oldest first:
+        what the digest reports of invoices received."""
+        rows = await self.db.fetchall(
+            "SELECT event_id, sender, facts, at FROM message_facts WHERE at>=? ORDER BY at LIMIT ?",
+            (at, limit),
+        )
+        return [
+            (str(r["event_id"]), str(r["sender"]), Facts.from_dict(json.loads(r["facts"])), float(r["at"]))
+            for r in rows
+        ]
+
     async def many(self, event_ids: list[str]) -> dict[str, Facts]:
         """For ``deputy log``: the facts of the listed events, in one read."""
         wanted = list(dict.fromkeys(event_ids))[:500]

@@ -72,6 +72,7 @@ class QuotesSpec:
     request: str
     budget_max: float
     currency: str
+    budget_vat: str = "gross"  # "gross": the budget includes VAT; "net": before VAT (bot/tasks/quote.py)
     subject: str = "Request for a quote"
     deadline_hours: float = 7 * 24
     follow_up_hours: float = 3 * 24
@@ -195,9 +196,9 @@ def build_spec(kind: str, values: dict[str, str]) -> Spec:
     if len(set(to)) != len(to):
         raise TaskError("an address is listed twice")
     if kind == "quotes":
-        m = re.fullmatch(r"\s*(\d+(?:[.,]\d{1,2})?)\s*([A-Za-z]{3})\s*", values["budget"])
+        m = _BUDGET.fullmatch(values["budget"])
         if not m:
-            raise TaskError(f"budget must look like '300 EUR', got {values['budget']!r}")
+            raise TaskError(f"budget must look like '300 EUR' or '300 EUR net', got {values['budget']!r}")
         try:
             deadline = parse_duration_hours(values.get("deadline") or "7d")
             follow_up = parse_duration_hours(values.get("follow_up") or "3d")
@@ -210,6 +211,7 @@ def build_spec(kind: str, values: dict[str, str]) -> Spec:
             request=values["request"],
             budget_max=float(m[1].replace(",", ".")),
             currency=m[2].upper(),
+            budget_vat="net" if m[3] else "gross",
             subject=values.get("subject") or "Request for a quote",
             deadline_hours=deadline,
             follow_up_hours=follow_up,
@@ -226,6 +228,13 @@ def build_spec(kind: str, values: dict[str, str]) -> Spec:
         note=values.get("note", ""),
         channel=values.get("channel", ""),
     )
+
+
+# "300 EUR", "300 EUR net" / "plus VAT" / "excl. VAT"; "gross" and "incl. VAT" are the default.
+_BUDGET = re.compile(
+    r"(?i)\s*(\d+(?:[.,]\d{1,2})?)\s*([A-Za-z]{3})\s*"
+    r"(?:(net|plus\s+vat|\+\s*vat|excl\.?\s*vat|excluding\s+vat)|gross|incl\.?\s*vat|including\s+vat)?\s*"
+)
 
 
 def to_text(kind: str, fields: dict[str, str]) -> str:
@@ -283,7 +292,7 @@ def form_of(kind: str, spec: Spec) -> str:
             "to": ", ".join(spec.to),
             "subject": spec.subject,
             "request": spec.request,
-            "budget": f"{spec.budget_max:g} {spec.currency}",
+            "budget": f"{spec.budget_max:g} {spec.currency}" + (" net" if spec.budget_vat == "net" else ""),
             "deadline": f"{spec.deadline_hours:g}h",
             "follow_up": f"{spec.follow_up_hours:g}h",
             "note": spec.note,

@@ -1,5 +1,11 @@
 """The quotes task: ask for prices, follow up on the slow, accept the cheapest within
-budget, decline the others, or ask the owner when every offer is over budget."""
+budget, decline the others, or ask the owner when every offer is over budget or a
+reply that could be cheaper is unclear.
+
+A reply is read from its facts (``bot.facts``, computed by the router for the event):
+what the supplier offers in their own words, never a price they turn down or one in
+the quoted history. ``bot.tasks.quote`` decides whether it is a quote Deputy may accept
+on its own."""
 
 from __future__ import annotations
 
@@ -10,6 +16,8 @@ from bot.actions import Commitment, Ignore, Reply
 from bot.delivery import message_id_for
 from bot.effects import asking
 from bot.events import Event
+from bot.facts import Facts
+from bot.facts.extract import extract
 from bot.pipeline.router import Answer
 from bot.rules.model import Rulebook
 from bot.store import Claimed, Timers, Tx
@@ -19,7 +27,8 @@ from bot.tasks.model import (
     QuotesSpec,
     Task,
 )
-from bot.tasks.tools import TaskTools, _offer_text, _price, _task_event, _tz  # noqa: F401
+from bot.tasks.quote import Quote, read_quote
+from bot.tasks.tools import TaskTools, _offer_text, _task_event, _tz  # noqa: F401
 
 _ACCEPT_TAG = re.compile(r"^task:(\d+):accept:(\d+)$")
 
@@ -60,27 +69,32 @@ class QuotesFlow:
         await Tasks.move_in(tx, task.id, "waiting", waiting_on=spec.to)
         return done
 
-    async def reply(self, claimed: Claimed, rulebook: Rulebook, contact: Contact) -> None:
+    async def reply(self, claimed: Claimed, rulebook: Rulebook, contact: Contact, facts: Facts) -> None:
+        """A supplier answered: their quote is what ``facts`` (the router's reading of
+        their own words) says they offer; an unclear one is kept for the owner."""
         event = claimed.event
         actions: list[str] = []
         async with self.store.db.transaction() as tx:
             task = await self.store.tasks.get(contact.task_id)
             assert task is not None
             spec = task.spec
-            offer, currency = _price(event.text, spec.currency if isinstance(spec, QuotesSpec) else "")
-            status = (
-                "replied" if contact.status in ("requested", "followed_up", "replied") else contact.status
-            )
+            quote = read_quote(facts, spec) if isinstance(spec, QuotesSpec) else Quote()
+            answered = contact.status in ("requested", "followed_up", "replied", "unclear")
+            status = ("unclear" if quote.unclear else "replied") if answered else contact.status
+            currency = spec.currency if isinstance(spec, QuotesSpec) else ""
             await Tasks.update_contact_in(
                 tx,
                 task.id,
                 contact.n,
                 status=status,
-                offer=offer,
-                currency=currency if offer is not None else None,
+                offer=quote.price if quote.clear else None,
+                currency=currency if quote.clear else None,
                 reply_event=event.to_json(),
             )
-            price = f"{offer:g} {currency}" if offer is not None else "no price I could read"
+            if quote.clear:
+                price = f"{quote.price:g} {currency}"
+            else:
+                price = f"unclear: {quote.unclear}" if quote.unclear else "no price I could read"
             actions.append(f"task #{task.id}: reply from {contact.address} ({price})")
             task = await self.store.tasks.get(task.id)
             assert task is not None
@@ -104,16 +118,26 @@ class QuotesFlow:
     async def conclude(
         self, tx: Tx, rulebook: Rulebook, task: Task, spec: QuotesSpec, *, key: str
     ) -> list[str]:
-        """All answered or the deadline passed: accept the cheapest within budget, or ask."""
+        """All answered or the deadline passed: accept the cheapest clear quote within
+        budget, unless an unclear reply could be cheaper still; otherwise ask the owner."""
         offers = sorted(
-            (c for c in task.contacts if c.offer is not None and c.currency == spec.currency),
+            (
+                c
+                for c in task.contacts
+                if c.status == "replied" and c.offer is not None and c.currency == spec.currency
+            ),
             key=lambda c: (c.offer, c.n),
         )
+        unclear = [(c, _reread(c, spec)) for c in task.contacts if c.status == "unclear"]
         fitting = [c for c in offers if c.offer is not None and c.offer <= spec.budget_max]
         silent = [c.address for c in task.contacts if c.reply_event == ""]
         await Timers.cancel_in(tx, key_prefix=f"task:{task.id}:follow_up")
         await Timers.cancel_in(tx, key_prefix=f"task:{task.id}:deadline")
-        if fitting:
+        best = fitting[0].offer if fitting else None
+        # An unclear quote that could undercut the best clear one (or cannot be compared)
+        # is the owner's to weigh: Deputy does not guess what "240-290" or "plus VAT" costs.
+        doubts = [(c, q) for c, q in unclear if q.floor is None or best is None or q.floor < best]
+        if fitting and not doubts:
             winner = fitting[0]
             done = await self._close_deal(tx, rulebook, task, spec, winner, key=key, owner_ok=False)
             result = f"accepted {winner.address} at {winner.offer:g} {spec.currency}"
@@ -130,7 +154,7 @@ class QuotesFlow:
             await Tasks.move_in(tx, task.id, "done", waiting_on=(), result=result)
             await self.tools.tell(tx, rulebook, None, "\n".join(lines), key=f"{key}:report", task=task)
             return [*done, f"task #{task.id}: {result}"]
-        if not offers:
+        if not offers and not unclear:
             await Tasks.move_in(tx, task.id, "failed", waiting_on=(), result="no usable quote")
             text = f"Task #{task.id} failed: {task.title}. No usable quote arrived" + (
                 f"; no answer from {', '.join(silent)}." if silent else "."
@@ -142,14 +166,24 @@ class QuotesFlow:
             *tuple((Ignore(reason=f"task:{task.id}:accept:{c.n}"),) for c in offers),
             (Ignore(reason=f"task:{task.id}:decline"),),
         )
+        parts = [f"{c.address} {c.offer:g}" for c in offers]
+        for c, q in unclear:
+            parts.append(f"{c.address} unclear, {q.unclear}" + (f' ("{q.words}")' if q.words else ""))
+        why = (
+            "some quotes are unclear, so I accepted none on my own"
+            if doubts
+            else f"every quote is over the budget of {spec.budget_max:g} {spec.currency}"
+        )
         question = (
-            f"Task #{task.id} ({task.title}): every quote is over the budget of {spec.budget_max:g} "
-            f"{spec.currency}: "
-            + "; ".join(f"{c.address} {c.offer:g}" for c in offers)
+            f"Task #{task.id} ({task.title}): {why} (budget {spec.budget_max:g} {spec.currency}"
+            + (", VAT excluded" if spec.budget_vat == "net" else ", VAT included")
+            + "): "
+            + "; ".join(parts)
             + (f"; no answer from {', '.join(silent)}" if silent else "")
             + ". Which one should I accept?"
         )
-        ask = asking.ask(question, reason="quotes over budget", options=labels, option_actions=groups)
+        reason = "unclear quotes" if doubts else "quotes over budget"
+        ask = asking.ask(question, reason=reason, options=labels, option_actions=groups)
         subject = Event(
             id=f"task:{task.id}:ask",
             channel="scheduler",
@@ -280,4 +314,8 @@ class QuotesFlow:
                 actions.append(f"task #{task.id}: failed, the owner did not choose in time")
             await self.tools.finish_in(tx, claimed, "task", (f"deadline of #{esc_id}",), actions)
 
-    # ----- timers ----------------------------------------------------------------------------
+
+def _reread(contact: Contact, spec: QuotesSpec) -> Quote:
+    """The unclear quote of a contact, read again from their stored reply: the readers
+    are deterministic, so this is the reading the reply got when it arrived."""
+    return read_quote(extract(Event.from_json(contact.reply_event)), spec)

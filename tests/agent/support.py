@@ -8,8 +8,9 @@ from pathlib import Path
 
 from bot.actions import Decision
 from bot.agent.base import AgentContext, NegotiationState
-from bot.agent.negotiation import gate_fields
+from bot.agent.negotiation import gate_fields, their_price
 from bot.events import Event
+from bot.facts.extract import extract
 from bot.gate.policy import GateContext
 from bot.owner import OwnerProfile
 from bot.rules.loader import parse_rule
@@ -120,6 +121,7 @@ def context(
         history=history,
         memory=memory,
         negotiation=negotiation,
+        facts=extract(ev),  # as the router reads them
     )
 
 
@@ -127,7 +129,8 @@ def gate_context(ctx: AgentContext, *, state: NegotiationState | None = None) ->
     r = ctx.rule
     extra = {}
     if r is not None and r.mandate is not None:
-        extra = dict(gate_fields(state, mandate=r.mandate, their_text=ctx.event.text))
+        theirs = their_price(ctx.facts.offer, r.mandate).amount
+        extra = dict(gate_fields(state, theirs=theirs))
     return GateContext(
         event=ctx.event,
         rule=r,

@@ -75,19 +75,12 @@ def test_propose_counter_cases() -> None:
 
 
 def test_advance_and_persistence() -> None:
-    s = advance(
-        None, mandate=SELL, their_text="300 EUR?", allowed=[Offer(text="600 EUR", amount=600, currency="EUR")]
-    )
+    s = advance(None, theirs=300, allowed=[Offer(text="600 EUR", amount=600, currency="EUR")])
     assert s == NegotiationState(rounds=1, our_offers=(600,), their_offers=(300,))
-    s = advance(
-        s,
-        mandate=SELL,
-        their_text="500 EUR then",
-        allowed=[Offer(text="500 EUR", amount=500, currency="EUR", final=True)],
-    )
+    s = advance(s, theirs=500, allowed=[Offer(text="500 EUR", amount=500, currency="EUR", final=True)])
     assert s.closed and s.rounds == 1  # accepting their price is no new round
     assert state_from_json(state_to_json(s)) == s
-    fields = gate_fields(s, mandate=SELL, their_text="fine, 510 EUR")
+    fields = gate_fields(s, theirs=510)
     assert fields["their_offers"] == (300, 500, 510) and fields["negotiation_closed"]
 
 
@@ -144,7 +137,7 @@ async def negotiate(agent: LLMAgent, rule_name: str, texts: list[str]) -> Outcom
             out.escalations.append(blocked)
         m = rule(rule_name).mandate
         assert m is not None
-        out.state = advance(out.state, mandate=m, their_text=t, allowed=result.allowed)
+        out.state = advance(out.state, theirs=their_offer_in(t, mandate=m), allowed=result.allowed)
         if out.escalations or out.state.closed:
             assert i == len(texts) - 1, f"ended early at message {i}: {out}"
             break
@@ -224,3 +217,41 @@ async def test_escalation_needs_no_llm_call(fake: FakeOpenAI, agent: LLMAgent) -
     assert isinstance(ask, Escalate) and decision.llm_calls == 0 and fake.requests == []
     assert ask.blocked_by == "sales" and "Proposed answer" in ask.question
     assert ask.options[0].startswith("Accept their 300") and ask.default_option == 3
+
+
+def test_their_price_in_the_mandates_terms() -> None:
+    from decimal import Decimal
+
+    from bot.agent.negotiation import their_price
+    from bot.facts.model import Offer as Fact
+
+    assert their_price(Fact(value=Decimal(450), currency="EUR"), SELL).amount == 450
+    assert their_price(Fact(value=Decimal(450), currency="USD"), SELL).problem.endswith("mandate is in EUR")
+    assert their_price(Fact(low=Decimal(420), high=Decimal(480), currency="EUR"), SELL).amount == 420
+    assert their_price(Fact(low=Decimal(420), high=Decimal(480), currency="EUR"), BUY).amount == 480
+    assert their_price(Fact(value=Decimal(5), currency="EUR"), SELL).amount is None  # not this deal's scale
+    assert their_price(Fact(refused=(Decimal(250),), currency="EUR"), SELL).amount is None
+    assert their_price(None, SELL) == their_price(Fact(), SELL)
+
+
+def test_rounds_come_from_the_thread_too() -> None:
+    from decimal import Decimal
+
+    from bot.agent.negotiation import from_thread
+    from bot.facts.model import Offer as Fact
+
+    theirs = [Fact(value=Decimal(v), currency="EUR") for v in (300, 320)]
+    sent = ["We can offer 600 EUR.", "Thank you, noted.", "We can do 534 EUR."]
+    s = from_thread(None, mandate=SELL, their_offers=[*theirs, None], sent=sent)
+    assert s == NegotiationState(rounds=2, our_offers=(600, 534), their_offers=(300, 320))
+    kept = NegotiationState(rounds=3, our_offers=(600, 534, 467), their_offers=(300, 320, 330), closed=True)
+    assert from_thread(kept, mandate=SELL, their_offers=theirs, sent=sent) == kept  # bounded read: keep more
+    accepted = from_thread(None, mandate=SELL, their_offers=theirs, sent=["We agree on 320 EUR."])
+    assert accepted.rounds == 2 and accepted.our_offers == (320,)  # their offers answered count
+
+
+def test_quoted_price_is_not_theirs() -> None:
+    text = "Could you do 380 EUR?\n\nOn Mon, Deputy <deputy@localhost> wrote:\n> We can offer 900 EUR."
+    assert their_offer_in(text, mandate=SELL) == 380
+    theirs, plan = plan_for(SELL, NegotiationState(our_offers=(900,), rounds=1), text)
+    assert theirs == 380 and plan.kind == "counter"
