@@ -116,8 +116,14 @@ class Facts:
         return frozenset(a.currency for a in self.amounts if a.currency)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: Decimals as strings, dates as ISO, empty fields left out."""
-        return _prune(asdict(self))
+        """JSON-ready: Decimals as strings, dates as ISO, empty fields left out.
+
+        ``payment.changed`` is the one False that is kept: "as on file" (False) and
+        "nothing on file" (None) are different facts, and ``deputy log`` reads them back."""
+        data: dict[str, Any] = _prune(asdict(self))
+        if self.payment.changed is False:
+            data.setdefault("payment", {})["changed"] = False
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Facts:
