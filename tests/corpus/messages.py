@@ -223,8 +223,7 @@ case("inv-unknown-de", "invoice unknown sender", plain("inv-unknown-de", "Hausve
      rule="", does=ASK, due=("312.40", "EUR"))
 case("inv-unknown-call", "invoice unknown sender", plain("inv-unknown-call", "Accounts <accounts@cleaning-crew.example>", "Invoice 2027-15",
      "Hello,\n\nplease find invoice 2027-15 for the office cleaning.\nTotal due: 380.00 EUR\n\nIf you have any questions, please call us on +44 20 7946 0000.\n\nCleaning Crew"),
-     rule="meetings", does=ASK, due=("380.00", "EUR"),
-     wrong="'please call us' makes the meetings rule govern an invoice: the sender gets 'Alex will get back to you with a time'")
+     rule="", does=ASK, due=("380.00", "EUR"))
 case("inv-acme-no-keyword", "invoice unknown sender", plain("inv-acme-no-keyword", "ap12@acme-supplies.com", "Statement March 2027",
      "Your statement for March.\nBalance: 45.00 EUR"),
      rule="", does=ASK, due=("45.00", "EUR"))
@@ -254,8 +253,7 @@ case("quote-vendor-offer", "quote", alternative("quote-vendor-offer", "Sales Tea
      rule="sales", does=ASK)
 case("quote-call", "quote", plain("quote-call", "Leo Grant <leo@agency.example>", "Price for a 2-day workshop",
      "Hello,\n\nwhat would be your price for a 2-day workshop in April? Happy to jump on a call if easier.\n\nLeo"),
-     rule="sales", does=ASK,
-     wrong="'a call' makes the meetings rule (same priority, earlier file name) govern a price question: the meetings template is sent instead of asking")
+     rule="sales", does=ASK)
 case("quote-es", "quote", plain("quote-es", "Lucía Gómez <lucia@cliente.es>", "Solicitud de oferta (quote)",
      "Hola,\n\n¿nos podría enviar una oferta para el paquete de consultoría? Nuestro presupuesto es de 400 euros por día.\n\nSaludos, Lucía"),
      rule="sales", does=ASK)
@@ -267,8 +265,7 @@ case("quote-it", "quote", plain("quote-it", "Marco Bianchi <marco@cliente.it>", 
 case("ooo-en-header", "out of office", plain("ooo-en-header", "Xavier Hill <x.hill@acme-supplies.com>", "Automatic reply: Invoice INV-2027-0101",
      "I am out of the office until 8 March with limited access to email. For urgent matters please contact office@acme-supplies.com.",
      headers={"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All"}),
-     rule="invoices", does=NOTHING, auto="out_of_office",
-     wrong="an out-of-office whose subject echoes 'Invoice' is filed into Invoices as if it were one")
+     rule="", does=NOTHING, auto="out_of_office")
 case("ooo-de", "out of office", plain("ooo-de", "Klaus Weber <k.weber@partner.de>", "Abwesenheitsnotiz: Meeting next week",
      "Vielen Dank für Ihre Nachricht. Ich bin bis einschließlich 12.03.2027 nicht im Büro und habe keinen Zugriff auf meine E-Mails. In dringenden Fällen wenden Sie sich bitte an meine Kollegin."),
      rule="meetings", does=NOTHING, auto="out_of_office")
@@ -296,8 +293,7 @@ case("autoreply-ticket", "out of office", plain("autoreply-ticket", "Support <su
      rule="", does=NOTHING, auto="auto_reply")
 case("ooo-acme-billing", "out of office", plain("ooo-acme-billing", "ACME Billing <billing@acme-supplies.com>", "Out of Office: Re: Invoice 5531",
      "Our billing team is out of the office until 4 March. Your message will be handled on our return."),
-     rule="invoices", does=NOTHING, auto="out_of_office",
-     wrong="an out-of-office from the billing address is filed into Invoices as if it were one")
+     rule="", does=NOTHING, auto="out_of_office")
 case("bounce-dsn", "out of office", bounce("bounce-dsn", "Undelivered Mail Returned to Sender", "<some-reply@deputy.localhost>", "old.contact@gone.example"),
      rule="", does=NOTHING, auto="bounce")
 
@@ -311,15 +307,13 @@ case("invite-outlook-de", "calendar invite", invite("invite-outlook-de", "Stefan
      rule="", does=ASK, invite="REQUEST")
 case("invite-cancel", "calendar invite", invite("invite-cancel", "Rachel Green <rachel.g@partner-co.example>", "Canceled event: Weekly call @ Fri 12 Mar 2027",
      "This event has been canceled and removed from your calendar.", method="CANCEL", summary="Weekly call"),
-     rule="meetings", does=NOTHING, invite="CANCEL",
-     wrong="a calendar cancellation gets the meeting acknowledgement ('will get back to you with a time') and a follow-up")
+     rule="", does=ASK, invite="CANCEL")
 case("invite-fr", "calendar invite", invite("invite-fr", "Antoine Roux <antoine@societe.fr>", "Invitation : Réunion de lancement",
      "Bonjour,\n\nje vous invite à la réunion de lancement le 10 mars.\n\nAntoine", summary="Réunion de lancement"),
      rule="", does=ASK, invite="REQUEST")
 case("invite-accepted", "calendar invite", invite("invite-accepted", "Rachel Green <rachel.h@partner-co.example>", "Accepted: Budget meeting @ Thu 11 Mar 2027",
      "Rachel Green has accepted this invitation.", method="REPLY", summary="Budget meeting"),
-     rule="meetings", does=NOTHING, invite="REPLY",
-     wrong="an attendee's 'Accepted:' calendar reply gets the meeting acknowledgement and a follow-up")
+     rule="", does=ASK, invite="REPLY")
 case("invite-calendly", "calendar invite", invite("invite-calendly", "Calendly <notifications@calendly.example>", "New Event: Alex Example - 30 Minute Meeting",
      "A new event has been scheduled.\nEvent Type: 30 Minute Meeting\nInvitee: Tom Jones", summary="30 Minute Meeting"),
      rule="meetings", does=NOTHING, invite="REQUEST")
@@ -422,8 +416,7 @@ case("receipt-es", "receipt", plain("receipt-es", "Tienda <ventas@tienda.es>", "
      rule="", does=ASK)
 case("receipt-billing-paid", "receipt", plain("receipt-billing-paid", "Billing <billing@cloud-host.example>", "Payment receipt for invoice 2027-03",
      "Thank you! We received your payment for invoice 2027-03.\nAmount paid: 19.00 EUR\nNo further action is needed.", pdf=[["RECEIPT", "Invoice 2027-03", "Amount paid: 19.00 EUR"]], pdf_name="receipt.pdf"),
-     rule="invoices", does=FORWARD_FILE,
-     wrong="a payment receipt from billing@ mentioning the invoice is governed by invoices (priority 10): answered 'It will be paid this week' for a bill already paid, and not forwarded to the accountant")
+     rule="receipts", does=FORWARD_FILE)
 case("receipt-uber", "receipt", html_only("receipt-uber", "Rides <noreply@rides.example>", "Your Tuesday trip receipt",
      html("<p>Thanks for riding. Total: 14.20 EUR</p>")),
      rule="", does=NOTHING)
