@@ -91,7 +91,7 @@ case("inv-small-euro-sign", "invoice small", plain("inv-small-euro-sign", "ap@ac
      rule="invoices", does=REPLY_FILE, due=("75.00", "EUR"))
 case("inv-small-bill", "invoice small", plain("inv-small-bill", "Billing Team <billing@hosting.example>", "Your bill for February",
      "Hello,\n\nyour bill for February is ready.\nTotal: 29.90 EUR (incl. VAT)\nIt will be charged to your card on file.\n\nYour Hosting Team"),
-     rule="invoices", does=REPLY_FILE, due=("29.90", "EUR"))
+     rule="invoices", does=REPLY_FILE, due=("29.90", "EUR"), offer=None)
 case("inv-small-reminder", "invoice small", plain("inv-small-reminder", "Maria Lopez <maria@acme-supplies.com>", "Payment reminder: invoice 2027-0077",
      "Dear customer,\n\nour records show that invoice 2027-0077 of 12 February is still open.\nOpen amount: 88.00 EUR\n\nIf you have already paid, please disregard this message.\n\nMaria Lopez"),
      rule="invoices", does=REPLY_FILE, due=("88.00", "EUR"))
@@ -214,6 +214,27 @@ case("inv-pdf-alt", "invoice pdf", alternative("inv-pdf-alt", "ACME Billing <bil
      pdf=[["INVOICE 4903", "Service March", "Total: 49.00 EUR"]]),
      rule="invoices", does=REPLY_FILE, due=("49.00", "EUR"))
 
+AUTOGEN = {"Auto-Submitted": "auto-generated", "X-Mailer": "BillingSystem 4.2"}
+case("inv-autogen-small", "invoice machine-sent", plain("inv-autogen-small", "ACME Billing <billing@acme-invoicing.example>", "Invoice 2027-0415",
+     "This invoice was generated automatically.\n\nInvoice 2027-0415\nTotal due: 49.00 EUR\nDue date: 15 March 2027", headers=AUTOGEN,
+     pdf=[["INVOICE 2027-0415", "Total due: 49.00 EUR"]]),
+     rule="invoices", does=FILE, due=("49.00", "EUR"), auto="auto_reply")
+case("inv-autogen-large", "invoice machine-sent", plain("inv-autogen-large", "Billing <billing@telecom.example>", "Your invoice for February",
+     "Your invoice for February is attached.\nTotal due: 1,480.00 EUR\nIt will be collected by direct debit.", headers=AUTOGEN),
+     rule="invoices", does=FILE, due=("1480.00", "EUR"), auto="auto_reply")
+case("inv-autogen-fraud", "invoice machine-sent", plain("inv-autogen-fraud", "ACME Billing <billing@acme-supplies.com>", "Invoice 2027-0416: new bank details",
+     f"This invoice was generated automatically.\n\nPlease note our new bank details: IBAN {IBAN_LT_NEW}\nTotal due: 4,800.00 EUR", headers=AUTOGEN),
+     rule="invoices", does=FILE_ASK, due=("4800.00", "EUR"), change=True, auto="auto_reply",
+     wrong="machine-sent mail (Auto-Submitted: auto-generated) whose rule must ask is filed and the question dropped (bot/judgment/decide.py: 'not asked'): a 4,800 EUR invoice announcing new bank details reaches the owner only as a filed mail")
+case("inv-autogen-html-de", "invoice machine-sent", html_only("inv-autogen-html-de", "Rechnungsservice <billing@stadtwerke.example>", "Ihre Rechnung 03/2027",
+     html("<p>Diese Nachricht wurde automatisch erstellt.</p><p>Rechnungsbetrag: <b>64,20 EUR</b></p>"), headers=AUTOGEN),
+     rule="invoices", does=FILE, due=("64.20", "EUR"), auto="auto_reply")
+
+case("inv-pdf-repeat", "invoice pdf", plain("inv-pdf-repeat", "ap14@acme-supplies.com", "Invoice 4904",
+     "Hello,\n\ninvoice 4904 is attached, amount 95.00 EUR.\n\nRegards",
+     pdf=[["INVOICE 4904", "Amount 95.00 EUR"]]),
+     rule="invoices", does=REPLY_FILE, due=("95.00", "EUR"))
+
 # ---------------------------------------------------------------- invoices from suppliers the rule does not name
 case("inv-unknown-supplier", "invoice unknown sender", plain("inv-unknown-supplier", "Frank Stone <frank@stone-consulting.example>", "Invoice 17",
      "Hi Alex,\n\nhere is my invoice 17 for the February work.\nTotal due: 1,200.00 EUR\n\nThanks!\nFrank"),
@@ -253,7 +274,7 @@ case("quote-vendor-offer", "quote", alternative("quote-vendor-offer", "Sales Tea
      rule="sales", does=ASK)
 case("quote-call", "quote", plain("quote-call", "Leo Grant <leo@agency.example>", "Price for a 2-day workshop",
      "Hello,\n\nwhat would be your price for a 2-day workshop in April? Happy to jump on a call if easier.\n\nLeo"),
-     rule="sales", does=ASK)
+     rule="sales", does=ASK, offer=None, due=None)
 case("quote-es", "quote", plain("quote-es", "Lucía Gómez <lucia@cliente.es>", "Solicitud de oferta (quote)",
      "Hola,\n\n¿nos podría enviar una oferta para el paquete de consultoría? Nuestro presupuesto es de 400 euros por día.\n\nSaludos, Lucía"),
      rule="sales", does=ASK)
@@ -394,7 +415,7 @@ case("news-it", "newsletter", html_only("news-it", "Notizie <newsletter@notizie.
 RECEIPT_PDF = [["RECEIPT", "Amount paid: 42.00 EUR", "Paid with Visa **** 4242"]]
 case("receipt-en", "receipt", plain("receipt-en", "Store <orders@store.example>", "Your receipt from Store",
      "Thank you for your purchase. Your receipt is attached.\nAmount paid: 42.00 EUR", pdf=RECEIPT_PDF, pdf_name="receipt.pdf"),
-     rule="receipts", does=FORWARD_FILE)
+     rule="receipts", does=FORWARD_FILE, due=("42.00", "EUR"))
 case("receipt-de", "receipt", plain("receipt-de", "Taxi Berlin <quittung@taxi-berlin.de>", "Ihre Quittung",
      "Vielen Dank für Ihre Fahrt. Anbei Ihre Quittung über 23,50 €.", pdf=[["Quittung", "Betrag: 23,50 EUR"]], pdf_name="quittung.pdf"),
      rule="receipts", does=FORWARD_FILE)
@@ -416,7 +437,7 @@ case("receipt-es", "receipt", plain("receipt-es", "Tienda <ventas@tienda.es>", "
      rule="", does=ASK)
 case("receipt-billing-paid", "receipt", plain("receipt-billing-paid", "Billing <billing@cloud-host.example>", "Payment receipt for invoice 2027-03",
      "Thank you! We received your payment for invoice 2027-03.\nAmount paid: 19.00 EUR\nNo further action is needed.", pdf=[["RECEIPT", "Invoice 2027-03", "Amount paid: 19.00 EUR"]], pdf_name="receipt.pdf"),
-     rule="receipts", does=FORWARD_FILE)
+     rule="receipts", does=FORWARD_FILE, due=("19.00", "EUR"))
 case("receipt-uber", "receipt", html_only("receipt-uber", "Rides <noreply@rides.example>", "Your Tuesday trip receipt",
      html("<p>Thanks for riding. Total: 14.20 EUR</p>")),
      rule="", does=NOTHING)
