@@ -48,6 +48,12 @@ class Case:
         return f"<{self.name}@corpus.test>"
 
 
+def _wire(msg: EmailMessage | MIMEMultipart) -> bytes:
+    """The bytes as they travel (RFC 5321 and 5322 end every line with CRLF): an SMTP
+    server reads lines up to CRLF, so bare LF would make one over-long line."""
+    return msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
+
+
 def _head(
     msg: EmailMessage | MIMEMultipart | MIMEText,
     *,
@@ -95,7 +101,7 @@ def plain(
         filename, data, ctype = attach
         maintype, subtype = ctype.split("/")
         msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
-    return msg.as_bytes()
+    return _wire(msg)
 
 
 def html_only(
@@ -111,7 +117,7 @@ def html_only(
     msg = EmailMessage()
     _head(msg, name=name, sender=sender, subject=subject, to=to, headers=headers)
     msg.set_content(html, subtype="html")
-    return msg.as_bytes()
+    return _wire(msg)
 
 
 def alternative(
@@ -138,7 +144,7 @@ def alternative(
         part.add_header("Content-Disposition", "attachment", filename="invoice.pdf")
         outer.attach(part)
     _head(outer, name=name, sender=sender, subject=subject, to=to, headers=headers)
-    return outer.as_bytes()
+    return _wire(outer)
 
 
 def invite(
@@ -173,7 +179,7 @@ def invite(
     alt.attach(cal)
     outer.attach(alt)
     _head(outer, name=name, sender=sender, subject=subject, to=to, headers=headers)
-    return outer.as_bytes()
+    return _wire(outer)
 
 
 def forwarded(
@@ -220,4 +226,4 @@ def bounce(name: str, subject: str, original_mid: str, recipient: str) -> bytes:
         to=DEPUTY,
         headers=headers,
     )
-    return outer.as_bytes()
+    return _wire(outer)
