@@ -274,7 +274,8 @@ case("quote-vendor-offer", "quote", alternative("quote-vendor-offer", "Sales Tea
      rule="sales", does=ASK)
 case("quote-call", "quote", plain("quote-call", "Leo Grant <leo@agency.example>", "Price for a 2-day workshop",
      "Hello,\n\nwhat would be your price for a 2-day workshop in April? Happy to jump on a call if easier.\n\nLeo"),
-     rule="sales", does=ASK, offer=None, due=None)
+     rule="sales", does=ASK, offer=None, due=None,
+     wrong="'a call' makes the meetings rule (same priority, earlier file name) govern a price question: the meeting acknowledgement and a follow-up go out instead of the question a negotiation needs")
 case("quote-es", "quote", plain("quote-es", "Lucía Gómez <lucia@cliente.es>", "Solicitud de oferta (quote)",
      "Hola,\n\n¿nos podría enviar una oferta para el paquete de consultoría? Nuestro presupuesto es de 400 euros por día.\n\nSaludos, Lucía"),
      rule="sales", does=ASK)
