@@ -37,7 +37,7 @@ MAX_ATTACHMENT_TEXT = 20_000
 _DOCUMENT_TYPES = ("application/pdf", "text/plain")
 # An invoice or a reminder asks for money; it offers no price to negotiate.
 _INVOICE = re.compile(
-    r"(?i)(?<![A-Za-zÀ-ÿ])(?:invoice|rechnung|facture|factura|fattura|mahnung|zahlungserinnerung|"
+    r"(?i)(?<![A-Za-zÀ-ÿ])(?:invoice|bill(?![A-Za-zÀ-ÿ])|rechnung|facture|factura|fattura|mahnung|zahlungserinnerung|"
     r"payment\sreminder|relance|receipt|quittung|reçu|recibo|ricevuta|credit\snote|gutschrift)"
 )
 

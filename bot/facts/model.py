@@ -105,19 +105,34 @@ class Facts:
     @property
     def amount_due(self) -> Amount | None:
         """The amount an invoice asks to be paid: the due amount, else the total, else
-        the only amount. None when there are several and none is marked."""
+        the only amount. None when there are several and none is marked, unless they are
+        one amount written in several places: "Amount paid: 19.00 EUR" in the mail and
+        again in its PDF is one amount, not two to choose between (two equal lines of
+        one text may be two items, so the places must differ)."""
         for role in ("due", "total"):
             marked = [a for a in self.amounts if a.role == role]
             if marked:
                 return max(marked, key=lambda a: a.value)
-        return self.amounts[0] if len(self.amounts) == 1 else None
+        if len(self.amounts) == 1:
+            return self.amounts[0]
+        same = {(a.value, a.currency) for a in self.amounts}
+        places = {a.source for a in self.amounts}
+        if len(same) == 1 and len(places) == len(self.amounts):
+            return self.amounts[0]
+        return None
 
     def currencies(self) -> frozenset[str]:
         return frozenset(a.currency for a in self.amounts if a.currency)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: Decimals as strings, dates as ISO, empty fields left out."""
-        return _prune(asdict(self))
+        """JSON-ready: Decimals as strings, dates as ISO, empty fields left out.
+
+        ``payment.changed`` is the one False that is kept: "as on file" (False) and
+        "nothing on file" (None) are different facts, and ``deputy log`` reads them back."""
+        data: dict[str, Any] = _prune(asdict(self))
+        if self.payment.changed is False:
+            data.setdefault("payment", {})["changed"] = False
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Facts:

@@ -191,6 +191,8 @@ def _labelled(text: str, start: int, end: int) -> bool:
     if _LABEL_RE.search(text, max(line_start, start - 40), start) is None:
         return False
     rest = text[end : end + 12].lstrip(" \t:")
+    if rest[:1] in ("-", "\u2010", "\u2011") and rest[1:2].isalpha():
+        return False  # "price for a 2-day workshop": a compound word, not an amount
     return not rest or not rest[0].isalnum()
 
 

@@ -692,5 +692,8 @@ CASES: list[Case] = [
         lang="nl",
     ),
     case("lang short unsure", "OK", lang=""),
+    # ---- found by the outcome corpus (tests/corpus)
+    case("en compound number not money", "What would be your price for a 2-day workshop in April?", no_amounts=True, offer=None),
+    case("en bill is an invoice", "Your bill for February is ready.\nTotal: 29.90 EUR (incl. VAT)", due=("29.90", "EUR"), offer=None),
 ]
 # fmt: on
