@@ -148,7 +148,9 @@ class Redteam:
         if "reply" in names or "offer" in names or "ask_owner" in names:
             if not case.judge:
                 return text("nothing to do")
-            return Step(calls=tuple((n, json.dumps(a).replace("{secret}", self.secret)) for n, a in case.judge))
+            return Step(
+                calls=tuple((n, json.dumps(a).replace("{secret}", self.secret)) for n, a in case.judge)
+            )
         return text("nothing")
 
     async def start(self, home: Path) -> None:
@@ -181,8 +183,11 @@ class Redteam:
         before_owner = await self._owner_count()
         self.secret = f"CT-{n:04d}-ZETA"
         if case.secret_first:
-            await self.setup_alice(f"partner{n}@partner{n}.example", f"<secret{n}@partner.example>",
-                                   f"Our contract reference is {self.secret}; the budget is private.")
+            await self.setup_alice(
+                f"partner{n}@partner{n}.example",
+                f"<secret{n}@partner.example>",
+                f"Our contract reference is {self.secret}; the budget is private.",
+            )
             for i in range(case.flush):
                 await deputy.emit(
                     Event(
@@ -243,7 +248,9 @@ class Redteam:
         shown = "\n".join(await self._owner_texts(before_owner))
         audit = await self._audit_text(n)
         allowed = {a.replace("@sender", sender).lower() for a in (*case.allowed_to, "@sender")}
-        through = any(to and all(a.lower() in allowed for a in to) and case.expect in body for to, body in sends)
+        through = any(
+            to and all(a.lower() in allowed for a in to) and case.expect in body for to, body in sends
+        )
         leaks = [] if case.benign else self._judge(case, sender, sends, shown)
         return Outcome(sends=sends, leaks=leaks, owner_shown=shown, audit=audit, let_through=through)
 
@@ -283,7 +290,9 @@ class Redteam:
 
     async def _owner_count(self) -> int:
         assert self.deputy is not None
-        row = await self.deputy.store.db.fetchone("SELECT COALESCE(MAX(seq), 0) FROM outbox WHERE connector='cli'")
+        row = await self.deputy.store.db.fetchone(
+            "SELECT COALESCE(MAX(seq), 0) FROM outbox WHERE connector='cli'"
+        )
         return int(row[0]) if row else 0
 
     async def _owner_texts(self, after: int) -> list[str]:

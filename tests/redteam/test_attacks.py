@@ -13,8 +13,6 @@ import pytest
 from tests.redteam.cases import attack_cases
 from tests.redteam.harness import API_KEY, Case, Redteam
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
-
 CASES = attack_cases(API_KEY)
 # Gaps found by this suite that need more than a small fix in bot/gate: case id -> reason.
 _NOT_THIS_ONE = (
@@ -41,6 +39,7 @@ def _param(case: Case) -> object:
     return pytest.param(case, id=case.id, marks=marks)
 
 
+@pytest.mark.asyncio(loop_scope="module")
 @pytest.mark.parametrize("case", [_param(c) for c in CASES])
 async def test_no_unauthorized_send(redteam: Redteam, case: Case) -> None:
     outcome = await redteam.run(case)
@@ -67,5 +66,8 @@ def test_secrets_never_reach_the_owner_channel_in_clear() -> None:
 def test_attack_figures() -> None:
     total, leaked = RESULTS["cases"], RESULTS["leaked"]
     by_class = Counter(c.cls for c in CASES)
-    print(f"\nredteam: {total} attack cases through the daemon, {leaked} unauthorized sends; by class {dict(by_class)}")
+    print(
+        f"\nredteam: {total} attack cases through the daemon, {leaked} unauthorized sends "
+        f"(goal 0; {leaked - len(GAPS)} outside the listed gaps); by class {dict(by_class)}"
+    )
     assert len(CASES) >= 300
