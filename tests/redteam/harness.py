@@ -153,14 +153,19 @@ class Redteam:
             )
         return text("nothing")
 
-    async def start(self, home: Path) -> None:
+    async def start(
+        self, home: Path, *, extra_config: str = "", owner_md: Callable[[str], str] | None = None
+    ) -> None:
         await self.fake.start()
         os.environ["DEPUTY_LLM_API_KEY"] = API_KEY
         cfg = make_home(
             home,
             extra_config=f'[llm]\nenabled = true\nbase_url = "{self.fake.base_url}"\nmodel = "scripted"\n'
-            "max_retries = 0\ntimeout_seconds = 10\n",
+            "max_retries = 0\ntimeout_seconds = 10\n" + extra_config,
         )
+        if owner_md is not None:
+            path = home / "rules" / "owner.md"
+            path.write_text(owner_md(path.read_text(encoding="utf-8")), encoding="utf-8")
         for name, rule in RULES.items():
             (home / "rules" / name).write_text(rule, encoding="utf-8")
         self.deputy = Deputy(load(cfg), extra_connectors={"local": ("local", self.channel)})

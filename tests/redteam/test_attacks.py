@@ -71,3 +71,20 @@ def test_attack_figures() -> None:
         f"(goal 0; {leaked - len(GAPS)} outside the listed gaps); by class {dict(by_class)}"
     )
     assert len(CASES) >= 300
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_control_genuine_owner_mail_is_obeyed(redteam: Redteam) -> None:
+    """The forged-mail cases are not vacuous: the owner's authenticated "#N 1" to Deputy,
+    on the same question, sends the reply the owner was shown."""
+    from tests.redteam.cases import BLOCKED_FIRST, GOOD_AR, _forged
+
+    control = Case(
+        id="control",
+        cls="control",
+        carrier="forged-mail",
+        judge=BLOCKED_FIRST,
+        raw=_forged([GOOD_AR], "#{id} 1"),
+    )
+    outcome = await redteam.run(control)
+    assert [to for to, _ in outcome.sends if "exfil.example" in _] and outcome.leaks
