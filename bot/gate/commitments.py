@@ -94,7 +94,11 @@ _WEEKDAY = (
 )
 _ISO = r"(?P<iso>\d{4}-\d{2}-\d{2})"
 _NUMERIC = r"(?P<nd>\d{1,2})[./](?P<nm>\d{1,2})(?:[./](?P<ny>\d{2,4}))?"
-_DAY_MONTH = rf"(?P<dd>\d{{1,2}})(?:st|nd|rd|th|er|\.)?\s+(?:of\s+)?(?P<dm>{_MONTH})(?:\s+(?P<dy>\d{{4}}))?"
+# "3 March", "3rd of March", "3. März", "3 mars", "3 de marzo (de 2026)"
+_DAY_MONTH = (
+    rf"(?P<dd>\d{{1,2}})(?:st|nd|rd|th|er|\.)?\s+(?:of\s+|de\s+)?(?P<dm>{_MONTH})"
+    rf"(?:\s+(?:de\s+)?(?P<dy>\d{{4}}))?"
+)
 _MONTH_DAY = rf"(?P<mm>{_MONTH})\s+(?P<md>\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(?P<my>\d{{4}}))?"
 _EXPLICIT = rf"(?:{_ISO}|{_DAY_MONTH}|{_MONTH_DAY}|{_NUMERIC})"
 EXPLICIT_DATE_RE = re.compile(rf"(?i)(?<![\w.])(?:{_ISO}|{_DAY_MONTH}|{_MONTH_DAY})(?![\w])")

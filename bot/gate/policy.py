@@ -60,6 +60,7 @@ from bot.gate.textscan import (  # noqa: F401  (re-exported: callers read text t
     money_in,
     outgoing_money,
 )
+from bot.redact import SECRETS
 from bot.rules.model import Mandate, Money, Rule
 
 MAX_COMMIT_DAYS = 366  # a typed date further out than a year is not a routine promise
@@ -251,6 +252,9 @@ class PolicyGate:
     def _foreign(self, text: str, ctx: GateContext) -> str | None:
         if any(contains_snippet(text, s) for s in ctx.foreign_snippets):
             return "text contains content from another conversation"
+        # A configured secret (an API key, a bot token) never leaves, however spaced.
+        if any(contains_snippet(text, s) for s in SECRETS.values):
+            return "text contains a configured secret"
         return None
 
     def _content(
