@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the printed figure lines read better unwrapped)
 """One mail must not stall intake: figures beside floors measured in the same run.
 
   .venv/bin/python bench/intake_stall.py [--uncapped]
@@ -47,7 +48,9 @@ def parse_figures(uncapped: bool) -> None:
     opts = {"connector": "local", "own_addresses": (), "owner": OwnerProfile(), "received_at": None}
     ours = timed(lambda: parse_message(big, **{**opts, "received_at": __import__("datetime").datetime.now()}))
     floor = timed(BytesParser(policy=policy.default).parsebytes, cap)
-    print(f"parse 60,000-part mail (capped): {ours * 1000:.0f} ms; floor, stdlib on 200 parts: {floor * 1000:.0f} ms")
+    print(
+        f"parse 60,000-part mail (capped): {ours * 1000:.0f} ms; floor, stdlib on 200 parts: {floor * 1000:.0f} ms"
+    )
     if uncapped:
         whole = timed(BytesParser(policy=policy.default).parsebytes, big)
         print(f"stdlib parser on the whole mail (before the cap): {whole * 1000:.0f} ms")
@@ -63,7 +66,9 @@ async def stall_figures() -> None:
             probe = LagProbe()
             floor = await probe.during(asyncio.ensure_future(asyncio.to_thread(send, port, small())))
             big = await probe.during(asyncio.ensure_future(asyncio.to_thread(send, port, many_parts(60_000))))
-            print(f"loop stall, 60,000-part mail over SMTP: {big * 1000:.0f} ms; floor, a one-line mail: {floor * 1000:.0f} ms")
+            print(
+                f"loop stall, 60,000-part mail over SMTP: {big * 1000:.0f} ms; floor, a one-line mail: {floor * 1000:.0f} ms"
+            )
         finally:
             await deputy.stop()
 
@@ -71,7 +76,9 @@ async def stall_figures() -> None:
 def regex_figures() -> None:
     ours = timed(owner_pattern(r"^(a|aa)+$").search, "a" * 40 + "b")
     floor = timed(re.search, r"^(a|aa)+$", "a" * 20 + "b")
-    print(f"^(a|aa)+$ on 41 characters (RE2): {ours * 1e6:.0f} us; floor, Python re on 21: {floor * 1e6:.0f} us")
+    print(
+        f"^(a|aa)+$ on 41 characters (RE2): {ours * 1e6:.0f} us; floor, Python re on 21: {floor * 1e6:.0f} us"
+    )
 
 
 def main() -> None:

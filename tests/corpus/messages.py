@@ -224,8 +224,7 @@ case("inv-autogen-large", "invoice machine-sent", plain("inv-autogen-large", "Bi
      rule="invoices", does=FILE, due=("1480.00", "EUR"), auto="auto_reply")
 case("inv-autogen-fraud", "invoice machine-sent", plain("inv-autogen-fraud", "ACME Billing <billing@acme-supplies.com>", "Invoice 2027-0416: new bank details",
      f"This invoice was generated automatically.\n\nPlease note our new bank details: IBAN {IBAN_LT_NEW}\nTotal due: 4,800.00 EUR", headers=AUTOGEN),
-     rule="invoices", does=FILE_ASK, due=("4800.00", "EUR"), change=True, auto="auto_reply",
-     wrong="machine-sent mail (Auto-Submitted: auto-generated) whose rule must ask is filed and the question dropped (bot/judgment/decide.py: 'not asked'): a 4,800 EUR invoice announcing new bank details reaches the owner only as a filed mail")
+     rule="invoices", does=FILE_ASK, due=("4800.00", "EUR"), change=True, auto="auto_reply")
 case("inv-autogen-html-de", "invoice machine-sent", html_only("inv-autogen-html-de", "Rechnungsservice <billing@stadtwerke.example>", "Ihre Rechnung 03/2027",
      html("<p>Diese Nachricht wurde automatisch erstellt.</p><p>Rechnungsbetrag: <b>64,20 EUR</b></p>"), headers=AUTOGEN),
      rule="invoices", does=FILE, due=("64.20", "EUR"), auto="auto_reply")
