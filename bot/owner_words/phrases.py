@@ -64,6 +64,10 @@ IGNORE = _any(
     r"\b(?:keine antwort|lass(?:en)? (?:es|das|gut sein)|einfach liegen lassen)\b",
     r"\bignore[rz]?\b|\bne (?:réponds|répondez|répondons|rien faire|fais rien|faites rien)\b",
     r"\b(?:laisse[rz]? tomber|pas de réponse|ne rien faire)\b",
+    # "Not this one, thanks": a no to the question, never words for the correspondent.
+    r"^\s*(?:no,? )?not (?:this|that) (?:one|time)\b|^\s*(?:nope|no thanks?|no thank you)\s*[.!]*\s*(?:$|,)",
+    r"^\s*(?:nein,? )?(?:diesmal nicht|nicht (?:diese[nrs]?|dieses mal))\b",
+    r"^\s*(?:non,? )?pas (?:celui-ci|celle-ci|cette fois)\b",
 )
 
 # "Tell him no", "send them packing": a polite refusal, drafted and shown first.

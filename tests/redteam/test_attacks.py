@@ -15,16 +15,11 @@ from tests.redteam.harness import API_KEY, Case, Redteam
 
 CASES = attack_cases(API_KEY)
 # Gaps found by this suite that need more than a small fix in bot/gate: case id -> reason.
-_NOT_THIS_ONE = (
-    "bot/owner_words reads 'Not this one, thanks' as text written to the correspondent and "
-    "sends it (a refusal to act, sent as a reply): the deterministic reader has no 'not this one'"
-)
 _WINDOW = (
     "foreign snippets come from the last 20 handled messages only (bot/store/thread_context."
     "FOREIGN_EVENTS): after 20 unrelated mails another conversation's reference leaves"
 )
 GAPS: dict[str, str] = {
-    **{f"misread-4-{s}-{m}": _NOT_THIS_ONE for s in ("blocked", "proposed") for m in ("choose0", "dictate")},
     **{
         f"refs-leak-{who}-after-20": _WINDOW
         for who in ("mallory-evil.example", "alice-partner.co", "alice-partner.example.evil.example")
