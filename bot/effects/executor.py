@@ -8,10 +8,12 @@ are written in the same transaction.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 from typing import assert_never
 
+from bot import redact
 from bot.actions import (
     Action,
     Escalate,
@@ -178,6 +180,9 @@ class Executor(OwnerRows):
             case Ignore():
                 return f"ignore ({action.reason})" if action.reason else "ignore"
             case Escalate():
+                # A secret a model echoed into a question is never shown in clear: not
+                # in the stored question, not in the prompt on any channel.
+                action = dataclasses.replace(action, question=redact.scrub(action.question))
                 deadline_h = action.deadline_hours or self.settings.escalation.deadline_hours
                 esc_id, nonce, created = await Escalations.create_in(
                     tx,
@@ -278,7 +283,7 @@ class Executor(OwnerRows):
         key: str,
         owner: OwnerProfile,
     ) -> None:
-        text = render_prompt(esc_id, action, event)
+        text = redact.scrub(render_prompt(esc_id, action, event))
         row = self._owner_delivery(
             owner=owner,
             key=f"{key}:prompt",
