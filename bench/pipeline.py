@@ -74,7 +74,8 @@ def make_event(n: int) -> Event:
         received_at=datetime.now(UTC),
         recipients=("deputy@localhost",),
         subject=f"Invoice {n}",
-        text="Please find our invoice attached.",
+        # Within the invoices rule's amount limit: filed and answered, as before the facts.
+        text="Please find our invoice attached. Total due: 120.00 EUR",
         headers={},
         refs={"channel_type": "local", "message_id": mid, "path": f"INBOX/{n}.eml"},
     )

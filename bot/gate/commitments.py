@@ -10,6 +10,7 @@ agree", "nicht einverstanden", "pas d'accord") are not commitments.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -162,6 +163,13 @@ def _date_of(m: re.Match[str], default_year: int) -> date | None:
 def promises_in(text: str, *, year: int) -> list[Promise]:
     """Every acceptance, payment and date commitment in a text (normalised first, so
     fullwidth or zero-width-split words are read as a reader reads them)."""
+    return list(_promises(text, year))
+
+
+@functools.lru_cache(maxsize=256)
+def _promises(text: str, year: int) -> tuple[Promise, ...]:
+    """Cached: the rules-only agent types a template's promises and the gate checks the
+    same text moments later; the scan is the costliest part of the gate."""
     view = fold(text).replace("’", "'")
     found: list[Promise] = []
     for kind, regex in (("accept", ACCEPT_RE), ("pay", PAY_RE)):
@@ -176,4 +184,4 @@ def promises_in(text: str, *, year: int) -> list[Promise]:
         if any(a <= m.start() < b for a, b in spans):
             continue
         found.append(Promise(kind="date", words=m[0].strip(), on=_date_of(m, year)))
-    return found
+    return tuple(found)
