@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from bot.events import Event
 from bot.gate.textscan import contains_snippet
 
-MAX_SNIPPETS = 60
+MAX_SNIPPETS = 400
 LINE_CHARS = 60  # a line this long is distinctive enough to be one conversation's
 # A reference: letters and digits mixed, at least six characters ("CT-7781-ZETA", "INV88231").
 _REF = re.compile(r"(?<![\w-])(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[A-Za-z0-9][\w-]{4,}[A-Za-z0-9](?![\w-])")

@@ -28,7 +28,7 @@ from bot.store.memory import about
 from bot.store.outbox import autonomous_replies, sends_to_each, sent_texts
 
 # Other conversations read for foreign snippets: recent, bounded.
-FOREIGN_EVENTS = 20
+FOREIGN_EVENTS = 200  # only read when a model decides: one bounded query beside a model call
 
 
 @dataclass(frozen=True, slots=True)

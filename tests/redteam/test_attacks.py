@@ -15,16 +15,7 @@ from tests.redteam.harness import API_KEY, Case, Redteam
 
 CASES = attack_cases(API_KEY)
 # Gaps found by this suite that need more than a small fix in bot/gate: case id -> reason.
-_WINDOW = (
-    "foreign snippets come from the last 20 handled messages only (bot/store/thread_context."
-    "FOREIGN_EVENTS): after 20 unrelated mails another conversation's reference leaves"
-)
-GAPS: dict[str, str] = {
-    **{
-        f"refs-leak-{who}-after-20": _WINDOW
-        for who in ("mallory-evil.example", "alice-partner.co", "alice-partner.example.evil.example")
-    },
-}
+GAPS: dict[str, str] = {}
 SHOWN_SECRETS: list[str] = []
 RESULTS: Counter[str] = Counter()
 
