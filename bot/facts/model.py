@@ -14,7 +14,7 @@ entry and shown by ``deputy try`` and ``deputy log``.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
@@ -129,7 +129,7 @@ class Facts:
 
         ``payment.changed`` is the one False that is kept: "as on file" (False) and
         "nothing on file" (None) are different facts, and ``deputy log`` reads them back."""
-        data: dict[str, Any] = _prune(asdict(self))
+        data: dict[str, Any] = _prune(_plain(self))
         if self.payment.changed is False:
             data.setdefault("payment", {})["changed"] = False
         return data
@@ -216,6 +216,17 @@ class Facts:
         if self.in_our_thread:
             parts.append("in our thread")
         return "; ".join(parts)
+
+
+def _plain(value: Any) -> Any:
+    """``dataclasses.asdict`` without its deep copies (the values here are immutable):
+    storing a message's facts is on every judged event's path."""
+    fields = getattr(value, "__dataclass_fields__", None)
+    if fields is not None and not isinstance(value, type):
+        return {name: _plain(getattr(value, name)) for name in fields}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
 
 
 def _prune(value: Any) -> Any:

@@ -11,6 +11,7 @@ from inbound mail can fill a placeholder but never add one.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -123,6 +124,12 @@ def _capitalized(text: str) -> str:
 def literal_parts(template: str) -> list[str]:
     """The words the owner wrote (between placeholders), in order and with blanks
     collapsed: what every text rendered from ``template`` contains, whoever it is for."""
+    return list(_literal_parts(template))
+
+
+@functools.lru_cache(maxsize=256)
+def _literal_parts(template: str) -> tuple[str, ...]:
+    """Cached: a rule's template is the same text for every message it answers."""
     parts: list[str] = []
     pos = 0
     for match in _PATTERN.finditer(template):
@@ -136,7 +143,7 @@ def literal_parts(template: str) -> list[str]:
         words = _squash(chunk).strip(_PUNCT + " ")
         if sum(ch.isalpha() for ch in words) >= 3:
             out.append(words)
-    return out
+    return tuple(out)
 
 
 def already_sent(template: str, sent: Iterable[str], *, rendered: str = "") -> bool:
