@@ -103,9 +103,9 @@ async def test_a_mail_of_sixty_thousand_parts_does_not_stall_the_loop(deputy: De
         f"loop stalled {each} ms for the big mail, {floor * 1000:.0f} ms for a small one;"
         f" the stdlib parser takes {parse_floor * 1000:.0f} ms for 200 parts"
     )
-    # Generous: 20 times the small mail's stall (20 probe periods if that was nothing), or
-    # 10 times the 200-part parse.
-    assert stalled < max(20 * max(floor, 4 * PROBE_SECONDS), 10 * parse_floor)
+    # Generous, for a shared machine: 50 times the small mail's stall (a few probe periods
+    # if that was nothing), or 30 times the 200-part parse; the parse on the loop was 70.
+    assert stalled < max(50 * max(floor, 4 * PROBE_SECONDS), 30 * parse_floor)
     await deputy.drain()
     rows = deputy.store.db
     found = await rows.fetchone("SELECT body FROM inbox WHERE id LIKE 'local:<parts-0@acme>%'")
