@@ -22,7 +22,6 @@ NOISY = (
     "slack_sdk",
     "aioimaplib",
     "mail.log",
-    "apscheduler",  # at INFO it logs every run of the one-second timer job
 )
 
 
