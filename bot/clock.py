@@ -7,6 +7,7 @@ the wall clock without waiting.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Protocol
 
@@ -30,3 +31,19 @@ class SystemClock:
 
 
 SYSTEM = SystemClock()
+
+
+async def wait_until_set(event: asyncio.Event, seconds: float) -> bool:
+    """Wait for ``event`` at most ``seconds``; True if it was set.
+
+    Not ``asyncio.wait_for(event.wait(), timeout)``: on Python 3.11 that returns normally
+    when the event is set in the same loop iteration as the caller is cancelled, so the
+    cancellation is lost and a loop that waits this way never stops (CPython gh-86296,
+    fixed in 3.12 by building wait_for on ``asyncio.timeout``, as this does).
+    """
+    try:
+        async with asyncio.timeout(seconds):
+            await event.wait()
+    except TimeoutError:
+        return event.is_set()
+    return True

@@ -20,6 +20,8 @@ import logging
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
+from bot.clock import wait_until_set
+
 Item = TypeVar("Item")
 
 log = logging.getLogger("deputy.dispatcher")
@@ -84,10 +86,7 @@ class Dispatcher(Generic[Item]):
                 task.add_done_callback(self._done)
             if self._wake.is_set():
                 continue  # new work or a free slot arrived meanwhile
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self.idle_poll_seconds)
-            except TimeoutError:
-                pass
+            await wait_until_set(self._wake, self.idle_poll_seconds)
 
     async def _release_orphans(self) -> None:
         released = 0

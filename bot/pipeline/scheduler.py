@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from datetime import time as dtime
 from zoneinfo import ZoneInfo
 
-from bot.clock import SYSTEM, Clock
+from bot.clock import SYSTEM, Clock, wait_until_set
 from bot.events import Event
 from bot.rules.model import Rulebook
 from bot.store import Store
@@ -134,10 +134,7 @@ class Scheduler:
             if self._wake.is_set() or wait == 0.0:
                 await asyncio.sleep(0)
                 continue
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=wait)
-            except TimeoutError:
-                pass
+            await wait_until_set(self._wake, wait)
 
     async def stop(self) -> None:
         self._stopping.set()

@@ -12,6 +12,7 @@ import logging
 import time
 from pathlib import Path
 
+from bot.clock import wait_until_set
 from bot.errors import ConfigError
 from bot.rules import Rule, Rulebook, load_rulebook
 from bot.rules.learned import rules_from
@@ -71,10 +72,7 @@ class RulebookSource:
                 await self.refresh()
             except Exception:  # a busy or closing store: try again at the next round
                 log.exception("learned rules could not be read")
-            try:
-                await asyncio.wait_for(self._stopping.wait(), timeout=self.check_every)
-            except TimeoutError:
-                pass
+            await wait_until_set(self._stopping, self.check_every)
 
     async def stop(self) -> None:
         self._stopping.set()

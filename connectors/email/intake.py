@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.backoff import Backoff
 from bot.channels.contract import Emit, emit_page
+from bot.clock import wait_until_set
 from bot.errors import AuthFailed, PermanentError, TransientError
 from bot.events import Event
 from bot.faults import fault
@@ -104,10 +105,7 @@ class FolderWatcher:
             client.lost.set()  # wakes an IDLE wait at once
 
     async def _sleep(self, seconds: float) -> None:
-        try:
-            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
-        except TimeoutError:
-            pass
+        await wait_until_set(self._stopping, seconds)
 
     async def _session(self, client: ImapClient) -> None:
         await self.catch_up(client)

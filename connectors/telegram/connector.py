@@ -18,6 +18,7 @@ from telegram.request import HTTPXRequest
 
 from bot import backoff
 from bot.channels.contract import ConnectorRuntime, Emit, emit_page
+from bot.clock import wait_until_set
 from bot.delivery import Delivery
 from bot.events import Event
 from bot.owner import OwnerProfile
@@ -292,8 +293,7 @@ class TelegramConnector:
         how long to wait."""
         retry_after = retry_seconds(exc) if isinstance(exc, RetryAfter) else None
         wait = backoff.delay(0, base=delay, cap=self._settings.backoff_max, retry_after=retry_after)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stopping.wait(), timeout=wait)
+        await wait_until_set(self._stopping, wait)
         return min(delay * 2, self._settings.backoff_max)
 
     async def _auth_failed(self, exc: TelegramError) -> None:
