@@ -68,6 +68,11 @@ _BOUNCE_BODY = re.compile(
 )
 
 
+# A person who says they are away and still asks something ("I'm on holiday until
+# Friday, but could you send the quote?") wants an answer; a notice asks nothing.
+_ASKS = re.compile(r"[?¿？]")
+
+
 def auto_kind(
     *, subject: str, text: str, headers: Mapping[str, str], refs: Mapping[str, str], sender: str = ""
 ) -> AutoKind:
@@ -93,7 +98,7 @@ def auto_kind(
     if (
         _OOO_STRONG.search(subject)
         or (machine and (_OOO_SUBJECT.search(subject) or _OOO_BODY.search(head)))
-        or (_OOO_BODY.search(head[:600]) and _RETURN.search(head[:600]))
+        or (_OOO_BODY.search(head[:600]) and _RETURN.search(head[:600]) and not _ASKS.search(head[:600]))
     ):
         return "out_of_office"
     if auto_header or auto_subject or _AUTO_BODY.search(head[:600]):
