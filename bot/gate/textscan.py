@@ -11,6 +11,7 @@ import re
 import unicodedata
 
 from bot.facts.money import find_amounts
+from bot.gate.numerals import rewrite
 
 URL_RE = re.compile(
     r"""(?ix)
@@ -233,7 +234,9 @@ def money_view(text: str) -> str:
     "neunhundert", "neuf cents") written as digits, in NFKC (fullwidth digits)."""
     from text_to_num import alpha2digit  # a Rust extension: loaded on first use
 
-    view = unicodedata.normalize("NFKC", text)
+    # Other scripts and languages first (bot.gate.numerals), then what a reader sees:
+    # NFKC, no zero-width or bidi format characters inside a figure ("2\u200b50 EUR").
+    view = unicodedata.normalize("NFKC", rewrite(text))
     view = _magnitudes(view)
     for lang in _WORD_LANGS:
         try:
