@@ -172,7 +172,13 @@ _SCALES: dict[str, int] = {
     **dict.fromkeys(("миллиард", "миллиарда", "миллиардов", "miliard", "miliardy", "miliardów"), 10**9),
 }
 _ALL_WORDS = "|".join(sorted((*_WORDS, *_SCALES), key=len, reverse=True))
-_WORD_RUN = re.compile(rf"(?i)(?<!\w)(?:{_ALL_WORDS})(?:[\s-]+(?:{_ALL_WORDS}))*(?!\w)")
+# Only a run of number words right before a currency is rewritten: several of these
+# words are ordinary words elsewhere (Italian "sto", German "jeden", English "zero").
+_MONEY_AFTER = (
+    r"(?=\s*(?:евро|рубл|руб|доллар|фунт|юан|иен|йен|гривн|euro|złot|zł|dolar|funt|jen"
+    r"|eur\b|usd\b|gbp\b|pln\b|rub\b|uah\b|chf\b|[€$£₽₴]))"
+)
+_WORD_RUN = re.compile(rf"(?i)(?<!\w)(?:{_ALL_WORDS})(?:[\s-]+(?:{_ALL_WORDS}))*(?!\w){_MONEY_AFTER}")
 
 
 def _words_value(run: str) -> int:
