@@ -59,14 +59,37 @@ _CJK_DIGITS = {
     "八": 8,
     "九": 9,
 }
-_CJK_SMALL = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
-_CJK_LARGE = {"万": 10_000, "萬": 10_000, "亿": 100_000_000, "億": 100_000_000}
+# Banker's (financial) numerals are written on invoices and cheques so that a figure
+# cannot be altered: 壹贰叁 for 一二三, 拾佰仟 for 十百千.
+_CJK_DIGITS.update({"壹": 1, "贰": 2, "貳": 2, "叁": 3, "參": 3, "肆": 4, "伍": 5, "陆": 6, "陸": 6})
+_CJK_DIGITS.update({"柒": 7, "捌": 8, "玖": 9})
+# Korean writes the same myriads with Hangul units after Arabic digits: 5만원 = 50,000 won.
+_CJK_SMALL = {
+    "十": 10,
+    "拾": 10,
+    "百": 100,
+    "佰": 100,
+    "千": 1000,
+    "仟": 1000,
+    "십": 10,
+    "백": 100,
+    "천": 1000,
+}
+_CJK_LARGE = {
+    "万": 10_000,
+    "萬": 10_000,
+    "亿": 100_000_000,
+    "億": 100_000_000,
+    "만": 10_000,
+    "억": 100_000_000,
+}
 _CJK_CUR = {
     **dict.fromkeys(("円", "日元", "日圓", "日円"), "JPY"),
     **dict.fromkeys(("元", "圆", "圓", "人民币", "人民幣", "块"), "CNY"),
     **dict.fromkeys(("欧元", "歐元", "ユーロ"), "EUR"),
     **dict.fromkeys(("美元", "ドル"), "USD"),
     **dict.fromkeys(("英镑", "英鎊", "ポンド"), "GBP"),
+    "원": "KRW",
 }
 _CJK_CHARS = "".join([*_CJK_DIGITS, *_CJK_SMALL, *_CJK_LARGE])
 _CJK_CUR_ALT = "|".join(sorted(_CJK_CUR, key=len, reverse=True))
@@ -165,6 +188,12 @@ _WORDS: dict[str, int] = {
     "pięćdziesiąt": 50, "sześćdziesiąt": 60, "siedemdziesiąt": 70, "osiemdziesiąt": 80,
     "dziewięćdziesiąt": 90, "sto": 100, "dwieście": 200, "trzysta": 300, "czterysta": 400,
     "pięćset": 500, "sześćset": 600, "siedemset": 700, "osiemset": 800, "dziewięćset": 900,
+    # Polish genitive and locative ("w wysokości pięciuset euro", "kwota dwóch tysięcy")
+    "jednego": 1, "dwóch": 2, "trzech": 3, "czterech": 4, "pięciu": 5, "sześciu": 6,
+    "siedmiu": 7, "ośmiu": 8, "dziewięciu": 9, "dziesięciu": 10, "dwudziestu": 20,
+    "trzydziestu": 30, "czterdziestu": 40, "pięćdziesięciu": 50, "stu": 100, "dwustu": 200,
+    "trzystu": 300, "czterystu": 400, "pięciuset": 500, "sześciuset": 600, "siedmiuset": 700,
+    "ośmiuset": 800, "dziewięciuset": 900,
 }  # fmt: skip
 _SCALES: dict[str, int] = {
     **dict.fromkeys(("тысяча", "тысячи", "тысяч", "тысячу", "tysiąc", "tysiące", "tysięcy"), 1000),
@@ -223,6 +252,26 @@ def _currency_words(text: str) -> str:
     return _CURRENCY_WORDS.sub(lambda m: f" {m.lastgroup} ", text)
 
 
+# Cyrillic and Greek capitals that look like Latin ones (Unicode confusables.txt): "250
+# ЕUR" with a Cyrillic Е reads EUR to anyone, but is no currency code to a regex.
+_LOOKALIKE = str.maketrans(
+    "АВЕКМНОРСТУХЅІЈԁΑΒΕΖΗΙΚΜΝΟΡΤΥΧ",
+    "ABEKMHOPCTYXSIJdABEZHIKMNOPTYX",
+)
+_CODE_BY_A_FIGURE = re.compile(r"(?<=\d)(\s?)([^\W\d_]{3})(?![^\W\d_])|(?<![^\W\d_])([^\W\d_]{3})(\s?)(?=\d)")
+
+
+def _lookalike_codes(text: str) -> str:
+    def latin(m: re.Match[str]) -> str:
+        word = m[2] or m[3]
+        mapped = word.translate(_LOOKALIKE)
+        if mapped == word or not (mapped.isascii() and mapped.isupper()):
+            return m[0]
+        return f"{m[1]}{mapped}" if m[2] else f"{mapped}{m[4]}"
+
+    return _CODE_BY_A_FIGURE.sub(latin, text)
+
+
 def rewrite(text: str) -> str:
     """The money view's first pass: display order without format characters, ASCII
     digits, CJK amounts, Russian and Polish number words, currencies in their own
@@ -232,7 +281,7 @@ def rewrite(text: str) -> str:
     # Format characters (Unicode Cf: zero-width, bidi controls, soft hyphen) render as
     # nothing: "2\u200b50 EUR" reads 250 EUR (Unicode TR 36 3.1).
     shown = "".join(ch for ch in display_order(text) if unicodedata.category(ch) != "Cf")
-    view = _currency_words(_number_words(_cjk(ascii_digits(shown))))
+    view = _lookalike_codes(_currency_words(_number_words(_cjk(ascii_digits(shown)))))
     return _SPACES.sub(" ", view)  # the rewrites pad with spaces; readers expect one
 
 

@@ -204,6 +204,8 @@ _EXTRA_CUR = {
     "ethereum": "ETH", "usdt": "USDT", "usdc": "USDC", "cny": "CNY", "rmb": "CNY", "sek": "SEK",
     "nok": "NOK", "dkk": "DKK", "pln": "PLN", "franken": "CHF", "francs": "CHF", "bucks": "USD",
     "us$": "USD", "a$": "AUD", "c$": "CAD", "kr": "SEK", "zł": "PLN", "₽": "RUB", "₩": "KRW",
+    "₪": "ILS", "฿": "THB", "tl": "TRY", "lira": "TRY", "lire": "TRY", "₺": "TRY", "₴": "UAH",
+    "krw": "KRW", "thb": "THB", "uah": "UAH",
 }  # fmt: skip
 _EXTRA_ALT = "|".join(re.escape(w) for w in sorted(_EXTRA_CUR, key=len, reverse=True))
 _EXTRA_NUM = r"\d{1,3}(?:[ ,.'’]\d{3})+(?:[.,]\d{1,8})?|\d+(?:[.,]\d{1,8})?"

@@ -39,6 +39,10 @@ def test_a_small_typed_amount_does_not_cover_a_larger_figure(key: str, text: str
         ("Twój kredyt: trzy tysiące złotych.", 3000, "PLN"),
         ("Your credit note: \u202e052\u202c EUR.", 250, "EUR"),
         ("Your credit note: 2\u200b5\u200b0 EUR.", 250, "EUR"),
+        ("Your credit note: 250 ЕUR.", 250, "EUR"),
+        ("退款伍佰欧元。", 500, "EUR"),
+        ("환불: 5만원", 50000, "KRW"),
+        ("Kredyt w wysokości pięciuset euro.", 500, "EUR"),
     ],
 )
 def test_the_figure_is_read_as_a_reader_reads_it(text: str, value: float, currency: str) -> None:

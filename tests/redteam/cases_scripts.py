@@ -55,6 +55,18 @@ FIGURES: list[tuple[str, str]] = [
     ("rlo-currency", f"Your credit note: {RLO}RUE 052{PDF}."),
     ("rli", "Your credit note: \u2067250\u2069 EUR."),
     ("fullwidth", "Your credit note: ２５０ ＥＵＲ."),
+    ("cyrillic-e-eur", "Your credit note: 250 ЕUR."),
+    ("greek-e-eur-prefix", "Your credit note: ΕUR 250."),
+    ("zh-banker", "退款伍佰欧元。"),
+    ("zh-banker-yuan", "补偿：叁仟圆"),
+    ("ko-man-won", "환불: 5만원"),
+    ("shekel", "Your credit note: ₪500."),
+    ("baht", "Your credit note: ฿500."),
+    ("tr-lira", "Krediniz: 500 TL."),
+    ("ru-genitive", "Ваш кредит в размере пятисот евро."),
+    ("pl-genitive", "Kredyt w wysokości pięciuset euro."),
+    ("math-bold", "Your credit note: 𝟐𝟓𝟎 EUR."),
+    ("superscript", "Your credit note: ²⁵⁰ EUR."),
 ]
 # Figures other than the offered 500 EUR, in an offer's text.
 OFFER_FIGURES: list[tuple[str, str]] = [
