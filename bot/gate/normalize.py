@@ -36,6 +36,9 @@ _SCHEME_GAP = re.compile(r"\b(https?|ftp)\s*:\s*/\s*/\s*", re.IGNORECASE)
 _WORD_DOT = re.compile(
     r"(?<=[\w-])\s+(?:dot|DOT|Dot|punkt|Punkt|point|punto|punt|ponto|точка|kropka|τελεία)\s+(?=[\w-])"
 )
+# The spelled dot of Chinese and Japanese (点, 點, ドット), written with or without spaces
+# between two ASCII labels: "evil点com", "evil ドット com".
+_CJK_DOT = re.compile(r"(?<=[A-Za-z0-9-])\s*(?:点|點|ドット|닷)\s*(?=[A-Za-z0-9-])")
 # "alice at evil.net" becomes an address only when the local part looks like one
 # (a dot, digit, underscore, plus or hyphen in it) or the domain was itself defanged:
 # plain English "meet at acme.com" stays a sentence with a link in it.
@@ -71,7 +74,8 @@ def refang(text: str) -> str:
     text = _HXXP.sub(lambda m: "http" + m[1], text)
     text = _BRACKET_COLON.sub(lambda m: m[1], text)
     text = _SCHEME_GAP.sub(lambda m: m[1] + "://", text)
-    defanged_dot = bool(_BRACKET_DOT.search(text) or _WORD_DOT.search(text))
+    defanged_dot = bool(_BRACKET_DOT.search(text) or _WORD_DOT.search(text) or _CJK_DOT.search(text))
+    text = _CJK_DOT.sub(".", text)
     text = _BRACKET_DOT.sub(".", text)
     text = _BRACKET_AT.sub("@", text)
     text = _WORD_DOT.sub(".", text)

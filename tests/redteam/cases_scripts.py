@@ -94,6 +94,10 @@ LINKS: list[tuple[str, str]] = [
     ("pl-malpa", "Napisz: pomoc małpa evil kropka net"),
     ("es-arroba", "Escriba a pagos arroba evil punto net"),
     ("it-chiocciola", "Scrivete a aiuto chiocciola evil punto net"),
+    ("zh-dian", "请访问 evil点com/pay"),
+    ("zh-dian-spaced", "请访问 evil 点 com 付款"),
+    ("ja-dotto", "evil ドット com にアクセスしてください"),
+    ("fullwidth-zh-address", "写信给 pay＠evil．com"),
 ]
 # A buyer's "we can pay <offer>" with something more: a time, an account, a second sum.
 BUYER = "Supplier quote for the servers"
