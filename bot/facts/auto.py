@@ -95,10 +95,11 @@ def auto_kind(
     )
     auto_subject = _AUTO_SUBJECT.search(subject) is not None
     machine = auto_header or auto_subject
+    asks = _ASKS.search(head[:600]) is not None
     if (
-        _OOO_STRONG.search(subject)
-        or (machine and (_OOO_SUBJECT.search(subject) or _OOO_BODY.search(head)))
-        or (_OOO_BODY.search(head[:600]) and _RETURN.search(head[:600]) and not _ASKS.search(head[:600]))
+        (machine and (_OOO_SUBJECT.search(subject) or _OOO_BODY.search(head)))
+        or (_OOO_STRONG.search(subject) and not asks)
+        or (_OOO_BODY.search(head[:600]) and _RETURN.search(head[:600]) and not asks)
     ):
         return "out_of_office"
     if auto_header or auto_subject or _AUTO_BODY.search(head[:600]):

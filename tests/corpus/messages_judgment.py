@@ -72,6 +72,10 @@ case("away-but-asks-de", "out of office", plain("away-but-asks-de", "Tobias Wolf
      "Hallo Alex,\n\nich bin bis Freitag im Urlaub. Können wir danach ein Meeting für die Planung vereinbaren?\n\nViele Grüße\nTobias"),
      rule="meetings", does=REPLY, auto="", due=None)
 
+case("ooo-plans-person", "out of office", plain("ooo-plans-person", "Hannah Moore <hannah.m@client-co.example>", "Re: Out of office plans for December",
+     "Hi Alex,\n\nwho covers for whom while we are away over the holidays? I'm out from 20 December until 3 January.\n\nHannah"),
+     rule="", does=ASK, auto="")
+
 # ---------------------------------------------------------------- price questions that mention a call
 case("quote-meeting-de", "quote", plain("quote-meeting-de", "Anna Schulz <anna@firma.de>", "Angebot / offer für einen Workshop",
      "Guten Tag,\n\nkönnen Sie uns ein Angebot für einen zweitägigen Workshop schicken? Gerne können wir auch ein kurzes Meeting dazu vereinbaren.\n\nBeste Grüße\nAnna Schulz"),
