@@ -70,8 +70,12 @@ class RulesOnlyAgent:
         if header.forward is not None:
             actions.append(Forward(to=tuple(header.forward.to), note=header.forward.note))
         repeated = False
-        automatic = automatic_reason(event) if header.reply is not None else None
-        if "reply" in rule.may:
+        automatic = automatic_reason(event) or _auto_fact(ctx)
+        if automatic and ("reply" in rule.may or "offer" in rule.may) and header.reply is None:
+            # Nothing to answer (RFC 3834 2): an out-of-office in a negotiation needs no
+            # judgment, and asking the owner how to answer it is noise.
+            reasons.append(f"no reply to automatic mail ({automatic})")
+        elif "reply" in rule.may:
             if header.reply is not None and header.reply.template:
                 text = render_template(header.reply.template, event=event, ctx=ctx)
                 if automatic:
@@ -88,7 +92,7 @@ class RulesOnlyAgent:
                     )
             else:
                 judgment_needed.append("a reply with no template")
-        if "offer" in rule.may:
+        if "offer" in rule.may and not automatic:
             judgment_needed.append("a negotiation")
         if header.webhook is not None:
             actions.append(Webhook(url=header.webhook.url, payload=_webhook_payload(event, rule)))
@@ -143,6 +147,13 @@ class RulesOnlyAgent:
 
     async def close(self) -> None:
         return None
+
+
+def _auto_fact(ctx: AgentContext) -> str | None:
+    """The facts' reading of the subject and text (``bot.facts.auto``), which knows more
+    languages and wordings than the header-and-prefix check."""
+    auto = ctx.facts.auto
+    return f"{auto.replace('_', '-')}, told by its subject and text" if auto else None
 
 
 def _answer_after_template(rule: Rule, event: Event) -> Escalate:

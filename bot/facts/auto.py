@@ -68,6 +68,11 @@ _BOUNCE_BODY = re.compile(
 )
 
 
+# A person who says they are away and still asks something ("I'm on holiday until
+# Friday, but could you send the quote?") wants an answer; a notice asks nothing.
+_ASKS = re.compile(r"[?¿？]")
+
+
 def auto_kind(
     *, subject: str, text: str, headers: Mapping[str, str], refs: Mapping[str, str], sender: str = ""
 ) -> AutoKind:
@@ -90,10 +95,11 @@ def auto_kind(
     )
     auto_subject = _AUTO_SUBJECT.search(subject) is not None
     machine = auto_header or auto_subject
+    asks = _ASKS.search(head[:600]) is not None
     if (
-        _OOO_STRONG.search(subject)
-        or (machine and (_OOO_SUBJECT.search(subject) or _OOO_BODY.search(head)))
-        or (_OOO_BODY.search(head[:600]) and _RETURN.search(head[:600]))
+        (machine and (_OOO_SUBJECT.search(subject) or _OOO_BODY.search(head)))
+        or (_OOO_STRONG.search(subject) and not asks)
+        or (_OOO_BODY.search(head[:600]) and _RETURN.search(head[:600]) and not asks)
     ):
         return "out_of_office"
     if auto_header or auto_subject or _AUTO_BODY.search(head[:600]):

@@ -71,6 +71,16 @@ PAY_RE = re.compile(
     | \b(?:le\s+)?(?:paiement|virement|règlement)\s+(?:sera|est|a\s+été)\b
     | \bnous\s+avons\s+(?:payé|réglé|viré|versé)\b
     | \bserá\s+pagad[oa]\b | \bpagaremos\b | \btransferiremos\b | \bsarà\s+pagat[oa]\b | \bpagheremo\b
+    # German and Dutch put the verb last after a modal: "wir können 300 EUR sofort
+    # überweisen", "we kunnen het bedrag morgen overmaken".
+    | \b(?:wir|ich)\s+(?:werden|werde|können|könnten|kann|könnte|würden|würde|wollen|will|möchten)\s+
+      (?:\S+\s+){0,6}?(?:zahlen|bezahlen|überweisen|begleichen|erstatten|anweisen|zurückzahlen)\b
+    | \b(?:wij|we|ik)\s+(?:zullen|zal|kunnen|kan|gaan|willen)\s+(?:\S+\s+){0,6}?
+      (?:betalen|overmaken|overschrijven|terugbetalen|storten|vergoeden)\b
+    | \b(?:wordt|worden)\s+(?:\S+\s+){0,3}?(?:betaald|overgemaakt|gestort|terugbetaald)\b
+    | \b(?:podemos|podríamos|puedo|podría|vamos\s+a)\s+(?:\S+\s+){0,3}?
+      (?:pagar|transferir|abonar|reembolsar|devolver)\b
+    | \b(?:possiamo|potremmo|posso|potrei)\s+(?:\S+\s+){0,3}?(?:pagare|bonificare|rimborsare|versare)\b
     """
 )
 
@@ -127,6 +137,53 @@ def without_dates(text: str) -> str:
     """The text with calendar dates ("7 March", "2025-03-07", "March 7th") blanked: the
     day of a date is not money ("we will pay by 7 March" promises no 7 EUR)."""
     return EXPLICIT_DATE_RE.sub(lambda m: " " * len(m[0]), text)
+
+
+# A buyer's price, worded as what we are able to pay: "We can pay 300 EUR", "Wir können
+# 300 EUR zahlen", "Nous pouvons payer 300 €". On the buy side this is the offer itself,
+# whose amount is typed and checked against the mandate; it promises no payment beyond
+# it, provided the sentence names no time, account or other amount (checked by the
+# gate). "Will pay", "pay tomorrow" and "pay to ..." stay payment promises.
+_PRICE_AS_PAY = re.compile(
+    r"""(?ix)
+    ^(?:but\s+|so\s+|well,?\s+|ok(?:ay)?,?\s+|for\s+\w+(?:\s+\w+){0,3},?\s+)?
+    (?:
+      (?:we|i)\s+(?:can|could|would\s+be\s+able\s+to|are\s+able\s+to|am\s+able\s+to
+        |(?:are|am|would\s+be)\s+(?:willing|prepared)\s+to|'d\s+be\s+(?:able|willing)\s+to)
+        \s+(?:only\s+)?pay\b
+    | (?:the\s+)?(?:most|maximum|max|best)\s+(?:we|i)\s+(?:can|could)\s+pay\s+is\b
+    | (?:wir|ich)\s+(?:können|könnten|kann|könnte)\s+(?:ihnen\s+)?(?:\S+\s+){1,4}(?:zahlen|bezahlen)\b
+    | (?:nous|je)\s+(?:pouvons|pourrions|peux|pourrais)\s+(?:vous\s+)?payer\b
+    | (?:podemos|podríamos|puedo|podría)\s+pagar\b
+    | (?:possiamo|potremmo|posso|potrei)\s+pagare\b
+    | (?:wij|we|ik)\s+(?:kunnen|zouden|kan)\s+(?:\S+\s+){1,4}(?:betalen)\b
+    )
+    """
+)
+_TIMING_OR_TARGET = re.compile(
+    r"(?i)\b(?:now|today|tomorrow|immediately|upfront|up\s+front|in\s+advance|asap|right\s+away|to\s+(?:the|your|this|a|an|our)|into"
+    r"|iban|account|konto|compte|cuenta|conto|rekening|bank|wallet|paypal|btc|bitcoin|crypto|card"
+    r"|sofort|heute|morgen|vorab|im\s+voraus|immédiatement|aujourd'hui|demain|d'avance|hoy|mañana|ya|oggi|domani|subito"
+    r"|vandaag|morgen|direct|vooraf)\b"
+)
+
+
+def pay_sentences(text: str) -> list[str]:
+    """Each sentence of ``text`` (normalised) that words a payment promise."""
+    view = fold(text).replace("’", "'")
+    out: list[str] = []
+    for sentence in re.split(r"(?<=[.!?;])\s+|\n+", view):
+        if any(not _negated(sentence, m.start()) for m in PAY_RE.finditer(sentence)):
+            out.append(sentence.strip())
+    return out
+
+
+def price_as_pay(sentence: str, *, year: int) -> bool:
+    """The sentence states a buyer's price as what we can pay, and nothing else: no
+    time, no account, no acceptance or date besides it (the amount is the gate's)."""
+    if not _PRICE_AS_PAY.search(sentence) or _TIMING_OR_TARGET.search(sentence):
+        return False
+    return all(p.kind == "pay" for p in promises_in(sentence, year=year))
 
 
 @dataclass(frozen=True, slots=True)

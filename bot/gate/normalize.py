@@ -17,6 +17,8 @@ from functools import lru_cache
 
 import idna
 
+from bot.gate.numerals import display_order
+
 # UTS 46 section 2.3: these four are label separators for IDNA, i.e. a browser reads
 # "evil。net" as "evil.net". NFKC maps U+FF0E to "." but leaves U+3002 and maps U+FF61
 # to U+3002.
@@ -31,11 +33,21 @@ _HXXP = re.compile(r"\bh(?:xx|\*\*|XX|tt)p(s?)(?=\s*[:\[\(])", re.IGNORECASE)
 _SCHEME_GAP = re.compile(r"\b(https?|ftp)\s*:\s*/\s*/\s*", re.IGNORECASE)
 # "evil dot net", "evil DOT net", "evil punkt de", "evil point fr": a word, the spelled
 # dot, then a label; the result is a link only if a real public suffix ends it.
-_WORD_DOT = re.compile(r"(?<=[\w-])\s+(?:dot|DOT|Dot|punkt|Punkt|point)\s+(?=[\w-])")
+_WORD_DOT = re.compile(
+    r"(?<=[\w-])\s+(?:dot|DOT|Dot|punkt|Punkt|point|punto|punt|ponto|точка|kropka|τελεία)\s+(?=[\w-])"
+)
+# The spelled dot of Chinese and Japanese (点, 點, ドット), written with or without spaces
+# between two ASCII labels: "evil点com", "evil ドット com".
+_CJK_DOT = re.compile(r"(?<=[A-Za-z0-9-])\s*(?:点|點|ドット|닷)\s*(?=[A-Za-z0-9-])")
 # "alice at evil.net" becomes an address only when the local part looks like one
 # (a dot, digit, underscore, plus or hyphen in it) or the domain was itself defanged:
 # plain English "meet at acme.com" stays a sentence with a link in it.
-_WORD_AT = re.compile(r"(?P<local>[\w.+-]+)\s+(?:at|AT|At|chez|bei)\s+(?P<domain>(?:[\w-]+\.)+[\w-]{2,})\b")
+# The spelled "@" of other languages: собака (ru), małpa (pl), arroba (es, pt), arobase
+# (fr), chiocciola (it), apenstaartje (nl), Klammeraffe (de).
+_WORD_AT = re.compile(
+    r"(?P<local>[\w.+-]+)\s+(?:at|AT|At|chez|bei|собака|małpa|arroba|arobase|chiocciola|apenstaartje"
+    r"|klammeraffe|Klammeraffe)\s+(?P<domain>(?:[\w-]+\.)+[\w-]{2,})\b"
+)
 _MAILBOXY = re.compile(r"[.\d_+-]")
 
 
@@ -52,6 +64,7 @@ def fold(text: str) -> str:
     wherever Unicode has an ASCII compatibility form (fullwidth "ｅｖｉｌ．ｎｅｔ", "＠")."""
     if text.isascii():
         return text
+    text = display_order(text)  # a right-to-left override shows "ten.live" as "evil.net"
     return _strip_format(unicodedata.normalize("NFKC", text.translate(_DOTS))).translate(_DOTS)
 
 
@@ -61,7 +74,8 @@ def refang(text: str) -> str:
     text = _HXXP.sub(lambda m: "http" + m[1], text)
     text = _BRACKET_COLON.sub(lambda m: m[1], text)
     text = _SCHEME_GAP.sub(lambda m: m[1] + "://", text)
-    defanged_dot = bool(_BRACKET_DOT.search(text) or _WORD_DOT.search(text))
+    defanged_dot = bool(_BRACKET_DOT.search(text) or _WORD_DOT.search(text) or _CJK_DOT.search(text))
+    text = _CJK_DOT.sub(".", text)
     text = _BRACKET_DOT.sub(".", text)
     text = _BRACKET_AT.sub("@", text)
     text = _WORD_DOT.sub(".", text)

@@ -39,7 +39,7 @@ from bot.actions import (
 )
 from bot.events import Event
 from bot.facts import NO_FACTS, Facts
-from bot.gate.commitments import Promise, promises_in, without_dates
+from bot.gate.commitments import Promise, pay_sentences, price_as_pay, promises_in, without_dates
 from bot.gate.links import (
     address_keys,
     find_addresses,
@@ -383,6 +383,8 @@ class PolicyGate:
             if promise.kind == "accept" and "accept" not in kinds and not (offered is not None and final):
                 return f"the text accepts ({promise.words!r}) without a typed acceptance"
             if promise.kind == "pay" and "pay" not in kinds:
+                if _buyer_price(text, rule, offered, year=received.year):
+                    continue  # the offer's own price, typed and checked in _offer
                 return f"the text promises payment ({promise.words!r}) without a typed payment"
             if promise.kind == "date":
                 reason = _date_promise(promise, commits)
@@ -608,6 +610,25 @@ def _date_promise(promise: Promise, commits: tuple[Commitment, ...]) -> str | No
     if promise.on is not None and promise.on.isoformat() not in dates:
         return f"the text names {promise.on.isoformat()}, the typed date is {dates[0]}"
     return None
+
+
+def _buyer_price(text: str, rule: Rule, offered: float | None, *, year: int) -> bool:
+    """A buy-side offer worded "we can pay 300 EUR": every sentence that words a payment
+    states only the offered amount, in the mandate's currency, with nothing else."""
+    mandate = rule.mandate
+    if offered is None or mandate is None or mandate.side != "buy":
+        return False
+    sentences = pay_sentences(text)
+    if not sentences:
+        return False
+    for sentence in sentences:
+        money = outgoing_money(without_dates(sentence))
+        if not money or not price_as_pay(sentence, year=year):
+            return False
+        currency = mandate.currency.upper()
+        if any(not _same(amount, offered) or cur not in ("", currency) for amount, cur in money):
+            return False
+    return True
 
 
 def _price_like(value: float, mandate: Mandate) -> bool:

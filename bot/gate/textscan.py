@@ -11,6 +11,7 @@ import re
 import unicodedata
 
 from bot.facts.money import find_amounts
+from bot.gate.numerals import rewrite
 
 URL_RE = re.compile(
     r"""(?ix)
@@ -203,6 +204,8 @@ _EXTRA_CUR = {
     "ethereum": "ETH", "usdt": "USDT", "usdc": "USDC", "cny": "CNY", "rmb": "CNY", "sek": "SEK",
     "nok": "NOK", "dkk": "DKK", "pln": "PLN", "franken": "CHF", "francs": "CHF", "bucks": "USD",
     "us$": "USD", "a$": "AUD", "c$": "CAD", "kr": "SEK", "zł": "PLN", "₽": "RUB", "₩": "KRW",
+    "₪": "ILS", "฿": "THB", "tl": "TRY", "lira": "TRY", "lire": "TRY", "₺": "TRY", "₴": "UAH",
+    "krw": "KRW", "thb": "THB", "uah": "UAH",
 }  # fmt: skip
 _EXTRA_ALT = "|".join(re.escape(w) for w in sorted(_EXTRA_CUR, key=len, reverse=True))
 _EXTRA_NUM = r"\d{1,3}(?:[ ,.'’]\d{3})+(?:[.,]\d{1,8})?|\d+(?:[.,]\d{1,8})?"
@@ -233,7 +236,9 @@ def money_view(text: str) -> str:
     "neunhundert", "neuf cents") written as digits, in NFKC (fullwidth digits)."""
     from text_to_num import alpha2digit  # a Rust extension: loaded on first use
 
-    view = unicodedata.normalize("NFKC", text)
+    # Other scripts and languages first (bot.gate.numerals), then what a reader sees:
+    # NFKC, no zero-width or bidi format characters inside a figure ("2\u200b50 EUR").
+    view = unicodedata.normalize("NFKC", rewrite(text))
     view = _magnitudes(view)
     for lang in _WORD_LANGS:
         try:

@@ -13,7 +13,7 @@ from datetime import date
 from bot.effects.escalation import parse_button_data
 from bot.events import Event
 from bot.facts import NO_FACTS, Facts
-from bot.pipeline.etiquette import no_reply_reason
+from bot.pipeline.etiquette import is_mail, no_reply_reason
 from bot.pipeline.facts_reader import FactsReader
 from bot.rules.matcher import select
 from bot.rules.model import Rule, Rulebook
@@ -127,6 +127,11 @@ class Router:
         self, event: Event, rulebook: Rulebook, *, today: date, no_reply: str | None = None, note: str = ""
     ) -> Judge:
         reading = await self.facts.read(event, today=today)
+        auto = reading.facts.auto
+        if no_reply is None and not note and auto and is_mail(event):
+            # The facts read the subject and the text in the languages we meet; many
+            # out-of-office notices set no RFC 3834 header and keep a "Re:" subject.
+            no_reply = f"{auto.replace('_', '-')}, told by its subject and text (RFC 3834 2)"
         rules = tuple(select(rulebook, event, today=today, facts=reading.facts))
         return Judge(
             event=event,

@@ -198,5 +198,30 @@ def _channel_type(event: Event) -> str:
 def select(
     rulebook: Rulebook, event: Event, *, today: date | None = None, facts: Facts = NO_FACTS
 ) -> list[Rule]:
-    """All matching rules in evaluation order; the first one governs the event."""
-    return [r for r in rulebook.rules if matches(r, event, today=today, facts=facts)]
+    """All matching rules in evaluation order; the first one governs the event.
+
+    Among rules of the same priority (and learned or not), one that holds only because
+    a word of its ``keywords`` or ``body`` occurs in the body yields to one that holds on
+    what the message is about: its subject, its sender, a header or a fact. "Price for a
+    workshop ... happy to jump on a call" is a price question that mentions a call, not
+    a meeting request; the stable sort keeps file-name order otherwise."""
+    found = [r for r in rulebook.rules if matches(r, event, today=today, facts=facts)]
+    return sorted(found, key=lambda r: (-r.header.priority, not r.learned, in_passing(r, event)))
+
+
+def in_passing(rule: Rule, event: Event) -> bool:
+    """The rule matched only on a word in the body, with nothing about the message
+    itself (subject, sender, headers, facts) behind it."""
+    when = rule.header.when
+    specific = (
+        when.subject is not None
+        or when.from_
+        or when.header
+        or when.amount is not None
+        or when.payment_changed is not None
+        or when.in_our_thread is not None
+        or when.auto_reply is not None
+    )
+    if specific or not (when.keywords or when.body is not None):
+        return False
+    return not any(_keyword(k).search(event.subject) for k in when.keywords)

@@ -18,6 +18,7 @@ from pathlib import Path
 from bot.faults import fault
 from connectors.email.headers import SAFE_POLICY
 from connectors.email.mime import build_tree, filename, part_bytes
+from connectors.email.scrub import scrub_raw
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -31,9 +32,12 @@ def safe_suffix(name: str) -> str:
     return base[:60] or "file"
 
 
-def save_attachments(raw: bytes, *, directory: Path, message_id: str) -> list[Path]:
+def save_attachments(
+    raw: bytes, *, directory: Path, message_id: str, secret: str | None = None
+) -> list[Path]:
     """Write every attachment of ``raw`` under ``directory``; returns the paths.
-    Saving twice writes the same names (idempotent under retries)."""
+    Saving twice writes the same names (idempotent under retries). The owner's
+    plus-address ``secret`` is scrubbed from each (a forwarded .eml carries it)."""
     from email.parser import BytesParser
 
     directory.mkdir(parents=True, exist_ok=True)
@@ -50,7 +54,8 @@ def save_attachments(raw: bytes, *, directory: Path, message_id: str) -> list[Pa
         if target.parent != root:
             continue  # cannot happen with the sanitiser; refuse rather than trust it
         tmp = target.with_name(target.name + ".part")
-        tmp.write_bytes(part_bytes(node.part))
+        data = scrub_raw(part_bytes(node.part), secret, mime=node.content_type == "message/rfc822")
+        tmp.write_bytes(data)
         os.replace(tmp, target)
         fault("after_attachment_write")
         saved.append(target)

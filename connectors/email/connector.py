@@ -53,7 +53,9 @@ class EmailConnector:
         attachments = settings.attachments_dir
         if not attachments.is_absolute():
             attachments = Path(runtime.data_dir) / attachments
-        self.store = MailStore(client_factory=self.new_client, attachments_dir=attachments)
+        self.store = MailStore(
+            client_factory=self.new_client, attachments_dir=attachments, plus_secret=self._plus_secret
+        )
         self.data_markers = DataMarkers(runtime.state)
         self.watchers: list[FolderWatcher] = []
         self._tasks: list[asyncio.Task[Any]] = []

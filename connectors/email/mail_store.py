@@ -19,8 +19,15 @@ from connectors.email.imap_client import ImapClient
 
 
 class MailStore:
-    def __init__(self, *, client_factory: Callable[[], ImapClient], attachments_dir: Path) -> None:
+    def __init__(
+        self,
+        *,
+        client_factory: Callable[[], ImapClient],
+        attachments_dir: Path,
+        plus_secret: str | None = None,
+    ) -> None:
         self._factory = client_factory
+        self._plus_secret = plus_secret  # scrubbed from every attachment written to disk
         self._client: ImapClient | None = None
         self._lock = asyncio.Lock()
         self._created: set[str] = set()
@@ -111,6 +118,7 @@ class MailStore:
                         save_attachments,
                         fetched.raw,
                         directory=self._attachments_dir,
+                        secret=self._plus_secret,
                         message_id=message_id or f"{uidvalidity}:{uid}",
                     )
             await client.add_flags(uids, flags)

@@ -30,6 +30,7 @@ from connectors.email.forward import detect
 from connectors.email.headers import SAFE_POLICY
 from connectors.email.mime import TEXT_LIMIT, attachments, body_text, build_tree
 from connectors.email.prescan import cut
+from connectors.email.scrub import scrub_event
 from connectors.email.text import clean
 
 # Headers the core's filters read (RFC 3834 loop etiquette, RFC 2369/2919 lists,
@@ -253,7 +254,8 @@ def _parse(
         attachments=found,
         defects=tuple(dict.fromkeys(defects))[:100],
     )
-    return ParseResult(event)
+    # The secret has done its work (verify_owner above): no field keeps a copy of it.
+    return ParseResult(scrub_event(event, owner_plus_secret))
 
 
 def _addressed_to_us(recipients: list[tuple[str, str]], own_addresses: tuple[str, ...]) -> bool:

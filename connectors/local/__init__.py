@@ -34,6 +34,7 @@ from connectors.email.addresses import read_plus_secret, strip_plus_secret
 from connectors.email.compose import compose
 from connectors.email.parse import parse_message
 from connectors.email.parse_pool import PARSE_POOL
+from connectors.email.scrub import scrub_raw
 from connectors.email.smtp_sender import SmtpSender, in_doubt_text
 from connectors.email.state import DataMarkers
 
@@ -194,7 +195,9 @@ class LocalConnector:
         wrote = not path.exists()
         if wrote:
             tmp = path.with_suffix(".tmp")
-            tmp.write_bytes(raw)
+            # The owner's plus-address secret is read from ``raw`` (parse_message) and
+            # never kept: the copy on disk says deputy+redacted@.
+            tmp.write_bytes(scrub_raw(raw, self._plus_secret()))
             os.replace(tmp, path)
         return digest, path, wrote
 

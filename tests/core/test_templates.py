@@ -258,6 +258,37 @@ async def test_out_of_office_in_our_thread_is_no_answer_and_the_nudge_still_goes
     assert sends[1].payload["text"].startswith("Hello Pat,")
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Hello, I'm currently on annual leave and will be back on 14 March. I will reply on my return.",
+        "Vielen Dank für Ihre Nachricht. Ich bin bis zum 15. März im Urlaub und danach wieder erreichbar.",
+        "Bonjour, je suis absente du bureau jusqu'au 12 mars. Je vous répondrai à mon retour.",
+        "Gracias por su correo. Estaré de vacaciones hasta el 20 de marzo.",
+        "Grazie per il messaggio. Sarò in ferie fino al 14 marzo.",
+        "Bedankt voor uw bericht. Ik ben afwezig tot en met 10 maart.",
+    ],
+)
+async def test_an_out_of_office_told_only_by_its_text_is_no_answer(daemon, body: str) -> None:
+    """No header and a plain "Re:" subject: the wording alone says it is a notice, so it
+    gets no reply and no question, and the nudge for the first mail still goes."""
+    deputy, channel = daemon
+    first = received(sender="Pat Lee <pat@client.test>", subject="Meeting next week?", body="Call next week?")
+    await handle(deputy, first)
+    ours = channel.sends()[0].payload["message_id"]
+    ooo = received(
+        sender="Pat Lee <pat@client.test>",
+        subject="Re: Meeting next week?",
+        body=body,
+        **answer_to(first, ours),  # type: ignore[arg-type]
+    )
+    await handle(deputy, ooo)
+    assert len(channel.sends()) == 1 and await follow_up_timers(deputy) == 1
+    assert await deputy.store.escalations.open() == []
+    await fire_timers(deputy)
+    assert len(channel.sends()) == 2 and "following up" in channel.sends()[1].payload["text"]
+
+
 async def test_cc_only_gets_the_acknowledgement_but_no_follow_up(daemon) -> None:
     deputy, _channel = daemon
     event = received(

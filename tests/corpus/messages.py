@@ -273,8 +273,7 @@ case("quote-vendor-offer", "quote", alternative("quote-vendor-offer", "Sales Tea
      rule="sales", does=ASK)
 case("quote-call", "quote", plain("quote-call", "Leo Grant <leo@agency.example>", "Price for a 2-day workshop",
      "Hello,\n\nwhat would be your price for a 2-day workshop in April? Happy to jump on a call if easier.\n\nLeo"),
-     rule="sales", does=ASK, offer=None, due=None,
-     wrong="'a call' makes the meetings rule (same priority, earlier file name) govern a price question: the meeting acknowledgement and a follow-up go out instead of the question a negotiation needs")
+     rule="sales", does=ASK, offer=None, due=None)
 case("quote-es", "quote", plain("quote-es", "Lucía Gómez <lucia@cliente.es>", "Solicitud de oferta (quote)",
      "Hola,\n\n¿nos podría enviar una oferta para el paquete de consultoría? Nuestro presupuesto es de 400 euros por día.\n\nSaludos, Lucía"),
      rule="sales", does=ASK)
@@ -301,8 +300,7 @@ case("ooo-it", "out of office", plain("ooo-it", "Giulia Conti <giulia@azienda.it
      rule="", does=NOTHING, auto="out_of_office")
 case("ooo-no-header-en", "out of office", plain("ooo-no-header-en", "Sam Lee <sam@client-co.example>", "Re: Quote for the consulting package",
      "Hello, I'm currently on annual leave and will be back on 14 March. I will reply to your email on my return.", reply_to_mid="<quote-request@corpus.test>"),
-     rule="sales", does=NOTHING, auto="out_of_office",
-     wrong="an out-of-office told only by its text (no header, a 'Re:' subject) is not automatic mail to the router's etiquette, though its facts say out_of_office: the owner is asked how to answer it")
+     rule="sales", does=NOTHING, auto="out_of_office")
 case("ooo-exchange-alt", "out of office", alternative("ooo-exchange-alt", "Olivia Brown <olivia@bigcorp.example>", "Automatic reply: catch up",
      "Thank you for your email. I am currently out of the office until Monday, 8 March.",
      html("<p>Thank you for your email. I am currently out of the office until Monday, 8 March.</p>"),
@@ -453,8 +451,7 @@ case("fwd-fraud-chain", "forwarded", forwarded("fwd-fraud-chain", "Billing Desk 
      rule="invoices", does=FILE_ASK, due=("3900.00", "EUR"), change=True)
 case("fwd-meeting", "forwarded", forwarded("fwd-meeting", "Eva Long <eva@client-co.example>", "Fwd: meeting notes",
      "FYI, notes from yesterday's meeting below.", orig_from="Tom <tom@client-co.example>", orig_subject="meeting notes", orig_text="1. Budget approved\n2. Next steps"),
-     rule="meetings", does=ASK,
-     wrong="FYI meeting notes are not a meeting request, yet get the 'will get back to you with a time' acknowledgement and a follow-up")
+     rule="meetings", does=ASK)
 case("fwd-quote-de", "forwarded", forwarded("fwd-quote-de", "Petra Lang <petra@kunde-gmbh.de>", "WG: Angebot (quote)",
      "Hallo Alex, hier das Angebot vom Wettbewerber zur Info.", orig_from="Vertrieb <v@wettbewerber.de>", orig_subject="Angebot", orig_text="Tagessatz: 390,00 EUR"),
      rule="sales", does=ASK)
@@ -492,3 +489,8 @@ case("other-webhook-lead", "other", plain("other-webhook-lead", "Web Form <form@
      "Name: Jane Roe\nEmail: jane@roe.example\nMessage: Please contact me."),
      rule="", does=ASK)
 # fmt: on
+
+# Out-of-office by text only, price questions that mention a call, forwards of meetings.
+from tests.corpus.messages_judgment import MORE  # noqa: E402
+
+CASES += MORE

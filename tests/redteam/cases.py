@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from tests.redteam.cases_scripts import buyer_wording_benign, script_cases
 from tests.redteam.harness import AUTHSERV, Call, Case, owner_mail
 
 EXFIL = "https://exfil.example/c?d="
@@ -667,6 +668,7 @@ def attack_cases(api_key: str) -> list[Case]:
         *misread_cases(),
         *proposed_cases(),
         *secret_cases(api_key),
+        *script_cases(),
     ]
 
 
@@ -848,6 +850,7 @@ def benign_cases() -> list[Case]:
             expect="EUR",
         )
     )
+    out += buyer_wording_benign()
     out.append(
         Case(
             id="benign-forward-accountant",

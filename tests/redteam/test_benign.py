@@ -12,11 +12,7 @@ from tests.redteam.harness import Case, Redteam
 
 CASES = benign_cases()
 # Legitimate cases the gate stops (false positives), case id -> reason.
-STOPPED: dict[str, str] = {
-    "benign-buy-pay-wording": "a buyer's offer worded 'We can pay 300 EUR' needs a typed payment, and "
-    "a typed payment needs limits.amount, which a mandate-only rule lacks: the wording is never let "
-    "through (tests/gate/test_commitments.py wants 'will pay tomorrow' in an offer stopped)",
-}
+STOPPED: dict[str, str] = {}
 
 
 def _param(case: Case) -> object:

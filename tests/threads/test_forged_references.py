@@ -38,9 +38,11 @@ async def _alice_thread(deputy: Deputy) -> Event:
     return first
 
 
-def _forged(sender: str, body: str, *, how: str = "references") -> Event:
+def _forged(
+    sender: str, body: str, *, how: str = "references", subject: str = "Re: Quote for the contract"
+) -> Event:
     refs = {"references": ROOT} if how == "references" else {"in_reply_to": ROOT}
-    return mail(sender=sender, subject="Re: Quote for the contract", text=body, thread=ROOT, refs=refs)
+    return mail(sender=sender, subject=subject, text=body, thread=ROOT, refs=refs)
 
 
 def _prompts(fake: FakeOpenAI) -> str:
@@ -137,7 +139,8 @@ async def test_rules_only_forged_reply_goes_to_the_stranger_only(
         mail(sender=ALICE, subject="meeting", text="A meeting?", thread=ROOT, event_id=f"local:{ROOT}")
     )
     await deputy.drain()
-    await deputy.emit(_forged("mallory@evil.example", "Can we have a meeting?"))
+    # The reply to Alice's "meeting" (a "Quote" subject would make it a price question).
+    await deputy.emit(_forged("mallory@evil.example", "Can we have a meeting?", subject="Re: meeting"))
     await deputy.drain()
     tos = [s.payload["to"] for s in channel.sends()]
     assert tos == [[ALICE], ["mallory@evil.example"]]

@@ -34,6 +34,8 @@ MODULE_FLOORS: dict[str, int] = {
     "rules.model": 0,
     "rules.template": 0,
     "gate.textscan": 0,
+    # Pure text rewriting (stdlib only) that textscan's money view reads first.
+    "gate.numerals": 0,
     "tasks.model": 0,
     "pipeline.dispatcher": 0,
     "pipeline.handler": 8,
