@@ -142,7 +142,9 @@ class Notify:
     channel: str = ""  # answer on this channel (where the owner spoke); "" = preferred
 
 
-Action = Reply | Offer | Forward | File | Ignore | Escalate | FollowUp | Remember | Webhook | ToolCall | Notify
+Action = (
+    Reply | Offer | Forward | File | Ignore | Escalate | FollowUp | Remember | Webhook | ToolCall | Notify
+)
 
 _TYPES: dict[str, type] = {t.__name__: t for t in get_args(Action)}
 

@@ -162,7 +162,7 @@ class Deputy:
         for name, conf in servers.items():
             connector = mcp.create_tool_connector(name=name, settings=conf, catalog=CATALOG)
             self.connectors[connector.name] = connector
-            self._supervise(connector.name, connector.server, settle=1.0)
+            self._supervise(connector.name, connector.server)  # beats on each tools/list
         if self.settings.mcp_server.enabled:
             served = mcp.create_deputy_server(settings=self.settings.mcp_server, store=self.store)
             self.connectors[served.name] = served

@@ -49,7 +49,6 @@ from bot.gate.links import (
     link_keys,
     trusted_link_keys,
 )
-from bot.gate.tools import tool_call_problem
 from bot.gate.textscan import (  # noqa: F401  (re-exported: callers read text through the gate)
     HEADER_UNSAFE,
     addresses_in,
@@ -62,6 +61,7 @@ from bot.gate.textscan import (  # noqa: F401  (re-exported: callers read text t
     money_in,
     outgoing_money,
 )
+from bot.gate.tools import tool_call_problem
 from bot.redact import SECRETS
 from bot.rules.model import Mandate, Money, Rule
 

@@ -66,7 +66,7 @@ def _same(value: Any, allowed: Any) -> bool:
     # True == 1 in Python: a bool and a number are different values to the rule.
     if isinstance(value, bool) or isinstance(allowed, bool):
         return isinstance(value, bool) and isinstance(allowed, bool) and value is allowed
-    return type(value) is type(allowed) and value == allowed or (
+    return (type(value) is type(allowed) and value == allowed) or (
         isinstance(value, int | float) and isinstance(allowed, int | float) and value == allowed
     )
 

@@ -16,9 +16,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bot.actions import ActionName  # the ``may`` names, kept in step with bot.actions.ACTIONS
-from bot.rules.tools import McpToolName, ToolRule
 from bot.owner import OwnerProfile
 from bot.rules.template import problems
+from bot.rules.tools import McpToolName, ToolRule
 
 
 class Strict(BaseModel):

@@ -22,8 +22,6 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
-from bot.rules.pattern import owner_pattern
-
 # "mcp:<server>.<tool>": server names are config table names; tool names follow MCP's
 # recommendation (letters, digits, "_", "-", ".").
 _SERVER = r"[A-Za-z0-9_-]{1,64}"
@@ -50,8 +48,13 @@ class ArgumentRule(BaseModel):
     @field_validator("pattern")
     @classmethod
     def _pattern(cls, value: str | None) -> str | None:
+        # Checked with Python's syntax, as when.subject is (bot/rules/model.py); the gate
+        # searches it with the owner-pattern engines (bot/rules/pattern.py).
         if value is not None:
-            owner_pattern(value)  # raises ValueError with the reason
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"invalid regular expression: {exc}") from None
         return value
 
     @model_validator(mode="after")

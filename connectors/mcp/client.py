@@ -67,32 +67,50 @@ class ToolServer:
         )
         return Client(http, read_timeout_seconds=s.timeout)  # type: ignore[arg-type]
 
+    def beat(self) -> None:
+        """Replaced by the Supervisor: a listing that worked is a beat."""
+
+    async def _list(self, client: Client) -> None:
+        listed = await asyncio.wait_for(client.list_tools(cache_mode="bypass"), timeout=self.settings.timeout)
+        tools = [
+            ToolInfo(
+                server=self.name,
+                name=t.name,
+                description=t.description or "",
+                input_schema=dict(t.input_schema or {}),
+            )
+            for t in listed.tools
+        ]
+        self.catalog.replace_server(self.name, tools)
+        self.beat()
+        if not self._ready.is_set():
+            log.info("mcp server %s: %d tools", self.name, len(tools))
+
     async def run(self) -> None:
         if self._stopping.is_set():
             return
         try:
             async with self._transport() as client:
-                listed = await client.list_tools()
-                tools = [
-                    ToolInfo(
-                        server=self.name,
-                        name=t.name,
-                        description=t.description or "",
-                        input_schema=dict(t.input_schema or {}),
-                    )
-                    for t in listed.tools
-                ]
-                self.catalog.replace_server(self.name, tools)
-                log.info("mcp server %s: %d tools", self.name, len(tools))
+                await self._list(client)
                 self._client = client
                 self._ready.set()
                 while not self._stopping.is_set():
                     try:
                         await asyncio.wait_for(self._stopping.wait(), timeout=self.settings.ping_every)
                     except TimeoutError:
-                        await asyncio.wait_for(client.send_ping(), timeout=self.settings.timeout)
+                        # Liveness, and a fresh catalog: tools/list (ping is gone in the
+                        # 2026-07-28 protocol revision's stateless mode).
+                        await self._list(client)
         except OSError as exc:
             raise TransientError(f"mcp server {self.name} could not start: {exc}") from exc
+        except BaseExceptionGroup as group:
+            # The SDK's task groups wrap the one error that matters.
+            leaf: BaseException = group
+            while isinstance(leaf, BaseExceptionGroup) and leaf.exceptions:
+                leaf = leaf.exceptions[0]
+            if isinstance(leaf, asyncio.CancelledError):
+                raise
+            raise TransientError(f"mcp server {self.name}: {type(leaf).__name__}: {leaf}") from group
         finally:
             self._client = None
             self._ready.clear()
@@ -100,7 +118,9 @@ class ToolServer:
     async def stop(self) -> None:
         self._stopping.set()
 
-    async def call(self, tool: str, arguments: dict[str, Any], *, key: str, wait: float = 5.0) -> CallToolResult:
+    async def call(
+        self, tool: str, arguments: dict[str, Any], *, key: str, wait: float = 5.0
+    ) -> CallToolResult:
         """Send one call. ``TransientError`` when no session is up (nothing was sent)."""
         if self._client is None:
             try:

@@ -13,7 +13,6 @@ answered twice yields one event.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 from collections.abc import Mapping
@@ -65,7 +64,7 @@ class McpConnector:
         except MCPError as exc:
             # A JSON-RPC error from the server: the call was refused (bad params, no such tool).
             raise PermanentError(f"{self.server.name}.{tool}: {exc.error.message}") from exc
-        except (TimeoutError, asyncio.TimeoutError, Exception) as exc:
+        except (TimeoutError, Exception) as exc:
             what = "no answer in time" if isinstance(exc, TimeoutError) else f"{type(exc).__name__}: {exc}"
             if deduped:
                 raise TransientError(f"{self.server.name}.{tool}: {what}") from exc

@@ -125,7 +125,9 @@ class DeputyServer:
             for a in entries
         ]
 
-    async def ask_deputy(self, agent: str, text: str, subject: str = "", request_id: str = "") -> dict[str, str]:
+    async def ask_deputy(
+        self, agent: str, text: str, subject: str = "", request_id: str = ""
+    ) -> dict[str, str]:
         if self._emit is None:
             raise TransientError("not started")
         request_id = request_id or uuid.uuid4().hex
@@ -176,7 +178,7 @@ class DeputyServer:
         )
         server = uvicorn.Server(config)
         # The daemon owns SIGINT/SIGTERM (bot/app.py run_until_signalled).
-        server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]
+        server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
         self._server = server
         try:
             await server.serve()

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import Home, make_home, mail, wait_until
+from tests.e2e.conftest import Home, mail, make_home, wait_until
 from tests.e2e.servers import Threaded
 from tests.fakes.openai_api import FakeOpenAI, Step, text, tool_calls
 from tests.mcp.conftest import ToolServerProcess
@@ -122,7 +122,9 @@ def test_allowed_calls_once_across_sigkill_and_the_rest_never_reach_the_server(
     # 3. A hijacked model: over the limit, the wrong currency, a tool the rule does not
     #    allow, an argument outside the pattern. None reaches the server; the owner is asked.
     home.send(mail(sender="eve@client.example", subject="HIJACK now", message_id="<hijack@client>"))
-    wait_until(lambda: home.query("SELECT 1 FROM inbox WHERE id LIKE '%hijack%' AND state='done'"), timeout=60)
+    wait_until(
+        lambda: home.query("SELECT 1 FROM inbox WHERE id LIKE '%hijack%' AND state='done'"), timeout=60
+    )
     wait_until(home.drained, timeout=60)
     asked = home.query("SELECT question FROM escalations")
     assert asked, home.last_log()

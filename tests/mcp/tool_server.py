@@ -36,8 +36,11 @@ def _record(tool: str, arguments: dict[str, Any], ctx: Context | None) -> None:
 @server.tool()
 def create_invoice(customer: str, amount: float, currency: str, idempotency_key: str, ctx: Context) -> str:
     """Create an invoice for a customer. Returns the invoice number."""
-    _record("create_invoice", {"customer": customer, "amount": amount, "currency": currency,
-                               "idempotency_key": idempotency_key}, ctx)
+    _record(
+        "create_invoice",
+        {"customer": customer, "amount": amount, "currency": currency, "idempotency_key": idempotency_key},
+        ctx,
+    )
     number = _invoices.setdefault(idempotency_key, f"INV-{len(_invoices) + 1:04d}")
     return f"invoice {number} for {customer}: {amount:.2f} {currency}"
 
