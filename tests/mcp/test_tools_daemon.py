@@ -133,6 +133,7 @@ def test_allowed_calls_once_across_sigkill_and_the_rest_never_reach_the_server(
     assert "the call says currency 'USD'" in question
     assert "'mcp:accounting.add_note' is not in the rule's 'may' list" in question
     assert "does not match" in question
+    assert 'call accounting.create_invoice with: {"customer": "Mallory", "amount": 5000' in question
     assert http_tool_server.calls("add_note") == []
     assert http_tool_server.calls("create_invoice") == []
     assert len(http_tool_server.calls("record_payment")) == 1
