@@ -13,6 +13,7 @@ from bot.channels.contract import ConnectorRuntime
 from bot.channels.registry import ChannelRegistry
 from bot.config import Settings
 from bot.errors import ConfigError
+from bot.mcp_check import check_mcp
 from bot.owner import OwnerProfile
 from bot.rules.model import Rule, When
 
@@ -24,6 +25,7 @@ def check(settings: Settings) -> int:
     registry = ChannelRegistry.from_settings(settings)
     _check_owner_channels(settings, registry, book.owner)
     _check_secrets(settings, registry, book.owner)
+    check_mcp(settings, book.rules)
     channels = registry.configured()
     print(f"config OK: {settings.source}")
     print(
