@@ -118,15 +118,19 @@ class ToolServer:
     async def stop(self) -> None:
         self._stopping.set()
 
-    async def call(
-        self, tool: str, arguments: dict[str, Any], *, key: str, wait: float = 5.0
-    ) -> CallToolResult:
-        """Send one call. ``TransientError`` when no session is up (nothing was sent)."""
+    async def connected(self, wait: float = 5.0) -> None:
+        """Wait for a session (and so a listed catalog); ``TransientError`` if none comes."""
         if self._client is None:
             try:
                 await asyncio.wait_for(self._ready.wait(), timeout=wait)
             except TimeoutError:
                 raise TransientError(f"mcp server {self.name} is not connected") from None
+
+    async def call(
+        self, tool: str, arguments: dict[str, Any], *, key: str, wait: float = 5.0
+    ) -> CallToolResult:
+        """Send one call. ``TransientError`` when no session is up (nothing was sent)."""
+        await self.connected(wait)
         client = self._client
         if client is None:
             raise TransientError(f"mcp server {self.name} is not connected")

@@ -50,6 +50,7 @@ class McpConnector:
             raise PermanentError(f"{self.name}: cannot {delivery.op!r}")
         tool = str(delivery.payload["tool"])
         arguments = dict(delivery.payload.get("arguments") or {})
+        await self.server.connected()  # whether the tool takes a key is in its listing
         info = self.server.catalog.get(f"{self.server.name}.{tool}")
         deduped = info is not None and info.takes_key
         if delivery.in_doubt and not deduped:

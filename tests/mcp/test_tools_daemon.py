@@ -138,17 +138,35 @@ def test_allowed_calls_once_across_sigkill_and_the_rest_never_reach_the_server(
     assert http_tool_server.calls("create_invoice") == []
     assert len(http_tool_server.calls("record_payment")) == 1
 
-    # 4. An allowed call within the constraints: exactly once, with Deputy's key, and
-    #    its answer comes back as a tool_result event.
+    # 4. An allowed call within the constraints, with a SIGKILL right after the server
+    #    answered: create_invoice takes the key, so the call in doubt is sent again with
+    #    the same key and the server's dedupe makes it one invoice; its answer is one event.
+    home.stop()
+    home.env["DEPUTY_FAULT"] = "after_250"
+    home.start()
+    _ready(home)
     home.send(mail(sender="ann@client.example", subject="WORK done", message_id="<work@client>"))
-    wait_until(lambda: http_tool_server.calls("create_invoice"), timeout=60)
+    assert home.proc is not None
+    assert home.proc.wait(timeout=60) == 86, home.last_log()
+    home.proc = None
+    home.env.pop("DEPUTY_FAULT")
+    home.start()
+    _ready(home)
+    wait_until(lambda: len(http_tool_server.calls("create_invoice")) == 2, timeout=60)
     wait_until(home.drained, timeout=60)
     calls = http_tool_server.calls("create_invoice")
-    assert len(calls) == 1
-    assert calls[0]["arguments"]["amount"] == 480
-    assert calls[0]["arguments"]["idempotency_key"] == calls[0]["meta"]["io.github.deputy/idempotency-key"]
-    results = home.query("SELECT body FROM inbox WHERE kind = 'tool_result'")
-    assert any("INV-0001" in row["body"] for row in results)
+    assert [c["arguments"]["amount"] for c in calls] == [480, 480]
+    keys = {c["arguments"]["idempotency_key"] for c in calls}
+    assert len(keys) == 1
+    assert keys == {c["meta"]["io.github.deputy/idempotency-key"] for c in calls}
+    results = [
+        json.loads(row["body"]) for row in home.query("SELECT body FROM inbox WHERE kind = 'tool_result'")
+    ]
+    invoices = [r for r in results if r["refs"]["tool"] == "accounting.create_invoice"]
+    assert len(invoices) == 1 and "INV-0001" in invoices[0]["text"]
+    # The payment's answer arrived before the first crash: recorded once too.
+    assert [r["refs"]["tool"] for r in results].count("accounting.record_payment") == 1
+    assert http_tool_server.calls("add_note") == []
 
     # The model saw only the tools the rule allows, with the server's own schema.
     offered = _offered(llm, "WORK")
