@@ -11,14 +11,17 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bot.actions import ActionName  # the ``may`` names, kept in step with bot.actions.ACTIONS
 from bot.owner import OwnerProfile
 from bot.rules.template import problems
-from bot.rules.tools import McpToolName, ToolRule
+from bot.rules.tools import ToolRule, may_name
+
+# An action's name, or "mcp:<server>.<tool>" (bot/rules/tools.py).
+MayName = Annotated[str, AfterValidator(lambda v: may_name(v, frozenset(get_args(ActionName))))]
 
 
 class Strict(BaseModel):
@@ -194,7 +197,7 @@ class RuleHeader(Strict):
     # "Do this, but ask me when ...": when one of these holds, the rule's actions are put
     # to the owner as a question instead of being carried out.
     ask_when: list[When] = Field(default_factory=list)
-    may: list[ActionName | McpToolName] = Field(default_factory=list)  # anything else: ask the owner
+    may: list[MayName] = Field(default_factory=list)  # anything else: ask the owner
     reply: ReplySpec | None = None
     file: FileSpec | None = None
     forward: ForwardSpec | None = None

@@ -18,16 +18,25 @@ A constrained argument must be present (``required = false`` lets it be absent).
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 # "mcp:<server>.<tool>": server names are config table names; tool names follow MCP's
 # recommendation (letters, digits, "_", "-", ".").
 _SERVER = r"[A-Za-z0-9_-]{1,64}"
 _TOOL = r"[A-Za-z0-9_.-]{1,128}"
 TOOL_NAME = re.compile(rf"^(?P<server>{_SERVER})\.(?P<tool>{_TOOL})$")
-McpToolName = Annotated[str, StringConstraints(pattern=rf"^mcp:{_SERVER}\.{_TOOL}$")]
+_MAY_TOOL = re.compile(rf"^mcp:{_SERVER}\.{_TOOL}$")
+
+
+def may_name(value: str, actions: frozenset[str]) -> str:
+    """One ``may`` entry: an action's name or ``mcp:<server>.<tool>``."""
+    if value in actions or _MAY_TOOL.match(value):
+        return value
+    raise ValueError(
+        f"unknown action {value!r}: expected one of {', '.join(sorted(actions))} or 'mcp:<server>.<tool>'"
+    )
 
 
 class ArgumentRule(BaseModel):
