@@ -26,7 +26,7 @@ TOKEN = "mcp-test-token-5b1f0c"
 RULE = """+++
 priority = 100
 when.channel = ["mcp_server"]
-may = ["mcp:crm.add_note"]
+may = ["mcp:crm.add_note", "reply"]
 
 [tools."crm.add_note"]
 contact = { values = ["acme"] }
@@ -40,7 +40,10 @@ def _model(body: dict[str, Any]) -> Step:
     if any(m.get("role") == "tool" for m in messages):
         return text("Done.")
     if "NOTE" in json.dumps(messages):
-        return tool_calls(("mcp__crm__add_note", {"contact": "acme", "text": "called about renewal"}))
+        return tool_calls(
+            ("mcp__crm__add_note", {"contact": "acme", "text": "called about renewal"}),
+            ("reply", {"text": "Noted in the CRM."}),
+        )
     return text("Nothing to do.")
 
 
@@ -126,6 +129,11 @@ def test_deputy_serves_mcp_with_a_token_and_supervises_a_stdio_server(
         assert row["sender"] == "agent:ops"
         assert json.loads(row["body"])["sender_verified_owner"] is False
         assert [c["arguments"] for c in _calls(log)] == [{"contact": "acme", "text": "called about renewal"}]
+        thread = asked["thread"]
+        wait_until(
+            lambda: "Noted" in json.dumps(asyncio.run(_use(url, TOKEN, "read_replies", {"thread": thread}))),
+            timeout=60,
+        )
         activity = asyncio.run(_use(url, TOKEN, "recent_activity", {"limit": 5}))
         assert "call crm.add_note" in json.dumps(activity)
 
@@ -137,5 +145,8 @@ def test_deputy_serves_mcp_with_a_token_and_supervises_a_stdio_server(
         assert notices == 1
         assert "No rule covers" not in (home.data / "owner.log").read_text()  # the result is no question
         home.stop()
+        # The token is a secret: never in the log or the database.
+        assert TOKEN not in whole_log.read_text()
+        assert TOKEN.encode() not in home.db_path.read_bytes()
     finally:
         home.cleanup()
