@@ -11,14 +11,14 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bot.actions import ActionName  # the ``may`` names, kept in step with bot.actions.ACTIONS
 from bot.owner import OwnerProfile
 from bot.rules.template import problems
-from bot.rules.tools import ToolRule, may_name
+from bot.rules.tools import ToolRule, check_call, may_name
 
 # An action's name, or "mcp:<server>.<tool>" (bot/rules/tools.py).
 MayName = Annotated[str, AfterValidator(lambda v: may_name(v, frozenset(get_args(ActionName))))]
@@ -205,6 +205,8 @@ class RuleHeader(Strict):
     webhook: WebhookSpec | None = None
     # [tools."<server>.<tool>"]: constraints on an MCP tool's arguments (bot/rules/tools.py).
     tools: dict[str, ToolRule] = Field(default_factory=dict)
+    # [call."<server>.<tool>"]: call it without a model, with these (templated) arguments.
+    call: dict[str, dict[str, Any]] = Field(default_factory=dict)
     limits: Limits = Field(default_factory=Limits)
     mandate: Mandate | None = None
     expires: str | None = None  # ISO date after which the rule no longer applies
@@ -224,9 +226,12 @@ class RuleHeader(Strict):
         for name, spec in (("file", self.file), ("forward", self.forward), ("webhook", self.webhook)):
             if spec is not None and name not in self.may:
                 raise ValueError(f"'{name}' is configured but not in 'may'")
-        for tool in self.tools:
-            if f"mcp:{tool}" not in self.may:
-                raise ValueError(f"tools.{tool!r} is configured but 'mcp:{tool}' is not in 'may'")
+        for kind, table in (("tools", self.tools), ("call", self.call)):
+            for tool in table:
+                if f"mcp:{tool}" not in self.may:
+                    raise ValueError(f"{kind}.{tool!r} is configured but 'mcp:{tool}' is not in 'may'")
+        for arguments in self.call.values():
+            check_call(arguments)
         if self.mandate is not None and "offer" not in self.may:
             raise ValueError("a mandate needs 'offer' in 'may'")
         return self

@@ -22,6 +22,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from bot.rules.template import problems
+
 # "mcp:<server>.<tool>": server names are config table names; tool names follow MCP's
 # recommendation (letters, digits, "_", "-", ".").
 _SERVER = r"[A-Za-z0-9_-]{1,64}"
@@ -90,6 +92,20 @@ class ToolRule(BaseModel):
     def arguments(self) -> dict[str, ArgumentRule]:
         extra = self.__pydantic_extra__ or {}
         return {k: v for k, v in extra.items() if isinstance(v, ArgumentRule)}
+
+
+def check_call(arguments: dict[str, Any]) -> dict[str, Any]:
+    """``[call."<server>.<tool>"]``: the arguments a rule passes without a model. Text is
+    a template (the reply placeholders: ``$sender``, ``$subject``...); a number or a
+    boolean is passed as written."""
+    for name, value in arguments.items():
+        if isinstance(value, str):
+            found = problems(value)
+            if found:
+                raise ValueError(f"{name}: " + "; ".join(p.message for p in found))
+        elif not isinstance(value, int | float | bool):
+            raise ValueError(f"{name}: expected text, a number or true/false")
+    return arguments
 
 
 def split_name(full: str) -> tuple[str, str] | None:

@@ -3,6 +3,7 @@ rule loader's errors for a bad ``[tools]`` table (no server, no daemon)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -10,10 +11,14 @@ from typing import Any
 import pytest
 
 from bot.actions import Decision, ToolCall
+from bot.agent.base import AgentContext
+from bot.agent.rules_only import RulesOnlyAgent
 from bot.errors import ConfigError
 from bot.events import Event
 from bot.gate.policy import GateContext, PolicyGate
+from bot.owner import OwnerProfile
 from bot.rules.loader import parse_rule
+from bot.rules.model import Rulebook
 
 HEADER = """+++
 may = ["mcp:accounting.create_invoice", "mcp:crm.add_note"]
@@ -98,3 +103,39 @@ def test_a_bad_tools_table_names_the_file_and_the_problem(header: str, problem: 
     with pytest.raises(ConfigError) as err:
         parse_rule(Path("rules/acc.md"), f"+++\n{header}\n+++\nbody\n")
     assert "rules/acc.md" in str(err.value) and problem in str(err.value)
+
+
+CALLING = """+++
+may = ["mcp:crm.add_note"]
+[call."crm.add_note"]
+contact = "$sender"
+text = "Wrote about: $subject"
+priority = 2
+[tools."crm.add_note"]
+contact = { pattern = "@client\\\\.example$" }
++++
+"""
+
+
+async def test_rules_only_calls_a_tool_with_templated_arguments_under_the_gate() -> None:
+    rule = parse_rule(Path("rules/crm.md"), CALLING)
+    book = Rulebook(owner=OwnerProfile(), rules=(rule,))
+    event = replace(EVENT, subject="renewal")
+    decision = await RulesOnlyAgent().decide(AgentContext(event=event, rules=(rule,), rulebook=book))
+    assert decision.actions == (
+        ToolCall(
+            server="crm",
+            tool="add_note",
+            arguments={"contact": "ann@client.example", "text": "Wrote about: renewal", "priority": 2},
+        ),
+    )
+    assert _gate(decision.actions[0], CALLING) is None
+    stranger = replace(event, sender="eve@elsewhere.example")
+    decision = await RulesOnlyAgent().decide(AgentContext(event=stranger, rules=(rule,), rulebook=book))
+    assert "does not match" in (_gate(decision.actions[0], CALLING) or "")
+
+
+def test_a_call_template_with_an_unknown_placeholder_is_an_error() -> None:
+    bad = CALLING.replace("$subject", "$subjct")
+    with pytest.raises(ConfigError, match="subjct"):
+        parse_rule(Path("rules/crm.md"), bad)
