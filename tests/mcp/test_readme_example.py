@@ -38,3 +38,9 @@ def test_the_readme_rule_loads() -> None:
     rule = parse_rule(Path("rules/invoicing.md"), _block("markdown"))
     assert "mcp:accounting.create_invoice" in rule.may
     assert rule.header.tools["accounting.create_invoice"].arguments()["amount"].max == 500
+
+
+def test_the_readme_rules_only_call_loads() -> None:
+    block = next(b for b in re.findall(r"```toml\n(.*?)```", SECTION, re.S) if "[call." in b)
+    rule = parse_rule(Path("rules/notes.md"), f"+++\n{block}+++\n")
+    assert rule.header.call["crm.add_note"] == {"contact": "$sender", "text": "Wrote about: $subject"}
