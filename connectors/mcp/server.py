@@ -20,6 +20,7 @@ import hmac
 import json
 import logging
 import os
+import socket
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -75,15 +76,34 @@ class DeputyServer:
             raise ConfigError(f"mcp_server.token_env: environment variable {settings.token_env} is not set")
         self._emit: Emit | None = None
         self._server: Any = None
+        self._socket: socket.socket | None = None
         self._stopping = False
 
     async def start(self, emit: Emit) -> None:
+        """Binds the port now: a port that is taken fails the start, with its reason."""
         self._emit = emit
+        self._bind()
+
+    def _bind(self) -> socket.socket:
+        if self._socket is not None and self._socket.fileno() != -1:
+            return self._socket
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(("127.0.0.1", self.settings.port))
+        except OSError:
+            sock.close()
+            raise
+        self._socket = sock
+        return sock
 
     async def stop(self) -> None:
         self._stopping = True
         if self._server is not None:
             self._server.should_exit = True
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
 
     async def deliver(self, delivery: Delivery) -> Mapping[str, str]:
         if delivery.op != "send":
@@ -181,7 +201,9 @@ class DeputyServer:
         server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
         self._server = server
         try:
-            await server.serve()
+            await server.serve(sockets=[self._bind()])
+        except SystemExit as exc:  # uvicorn exits the process when it cannot start
+            raise OSError(f"Deputy's MCP server on 127.0.0.1:{self.settings.port} could not start") from exc
         finally:
             self._server = None
         if not self._stopping:

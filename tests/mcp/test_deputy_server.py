@@ -150,3 +150,26 @@ def test_deputy_serves_mcp_with_a_token_and_supervises_a_stdio_server(
         assert TOKEN.encode() not in home.db_path.read_bytes()
     finally:
         home.cleanup()
+
+
+async def test_a_taken_port_fails_the_start(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    from bot.config import McpServeSettings
+    from bot.store import Store
+    from connectors.mcp import create_deputy_server
+
+    monkeypatch.setenv("DEPUTY_MCP_TOKEN", TOKEN)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        server = create_deputy_server(
+            settings=McpServeSettings(enabled=True, port=port), store=Store(tmp_path / "d.sqlite3")
+        )
+
+        async def emit(event: object) -> bool:
+            return True
+
+        with pytest.raises(OSError, match="in use"):
+            await server.start(emit)
