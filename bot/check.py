@@ -38,6 +38,10 @@ def check(settings: Settings) -> int:
     for warning in pattern_warnings(book.rules):
         print(f"warning: {warning}")
     print(f"channels: {', '.join(channels) or 'none'} (+ cli)")
+    servers = [f"{n} ({'stdio' if c.command else 'http'})" for n, c in settings.mcp.items() if c.enabled]
+    if servers or settings.mcp_server.enabled:
+        served = f"; serving on 127.0.0.1:{settings.mcp_server.port}" if settings.mcp_server.enabled else ""
+        print(f"mcp: {', '.join(servers) or 'no tool servers'}{served}")
     llm = settings.llm
     print(f"model: {f'{llm.model} at {llm.base_url}' if llm.enabled else 'none (rules-only)'}")
     return 0
