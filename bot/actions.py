@@ -117,6 +117,24 @@ class Webhook:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ToolCall:
+    """Call a tool of an MCP server declared in config.toml (``[mcp.<server>]``).
+
+    A rule allows it by name (``may = ["mcp:accounting.create_invoice"]``) and may
+    constrain its arguments (``[tools."accounting.create_invoice"]``): the gate checks
+    the arguments as typed fields, by code (bot/gate/tools.py).
+    """
+
+    server: str
+    tool: str
+    arguments: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.server}.{self.tool}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Notify:
     """Tell the owner something (no answer expected). Internal: never from a rule."""
 
@@ -124,7 +142,9 @@ class Notify:
     channel: str = ""  # answer on this channel (where the owner spoke); "" = preferred
 
 
-Action = Reply | Offer | Forward | File | Ignore | Escalate | FollowUp | Remember | Webhook | Notify
+Action = (
+    Reply | Offer | Forward | File | Ignore | Escalate | FollowUp | Remember | Webhook | ToolCall | Notify
+)
 
 _TYPES: dict[str, type] = {t.__name__: t for t in get_args(Action)}
 
@@ -366,6 +386,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
         description="Ask the owner. Give a short summary as the question; offer options and "
         "a proposed reply when you have one.",
     ),
+    # A tool of an MCP server: its tools and their schemas come from the server
+    # (bot/agent/mcp_tools.py); a rule names each one as "mcp:<server>.<tool>".
+    ActionSpec(cls=ToolCall, may="mcp", listed=False, external=True),
     ActionSpec(cls=Notify, may="notify", listed=False, external=False),
 )
 
@@ -384,8 +407,13 @@ def spec_of(action: Action) -> ActionSpec:
     return BY_CLASS[type(action)]
 
 
+MCP_PREFIX = "mcp:"
+
+
 def action_name(action: Action) -> str:
     """The ``may`` name that permits this action."""
+    if isinstance(action, ToolCall):
+        return MCP_PREFIX + action.full_name
     return spec_of(action).may
 
 

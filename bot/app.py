@@ -13,6 +13,7 @@ dies is marked degraded and told the same way (connectors reconnect inside their
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import signal
 import time
@@ -136,6 +137,7 @@ class Deputy:
         self._supervise("sender", self.sender)
         self._supervise("scheduler", self.scheduler)
         self._supervise("rules", self.rules, settle=5.0)
+        self._start_mcp()
         self.spawn(self._watch_storage(), "storage-watch")
         self._started = True
         for name, connector in self.connectors.items():
@@ -146,6 +148,25 @@ class Deputy:
             except OSError as exc:  # a port taken, an address that does not resolve
                 raise StartupError(f"channel {name} could not start: {exc}") from exc
             log.info("channel %s started", name)
+
+    def _start_mcp(self) -> None:
+        """``[mcp.<name>]`` tool servers: a connector ``mcp:<name>`` for the outbox and a
+        supervised session loop each; ``[mcp_server]``: Deputy's own MCP server. The
+        package is imported only when configured (bot never imports it by name)."""
+        servers = {n: c for n, c in self.settings.mcp.items() if c.enabled}
+        if not servers and not self.settings.mcp_server.enabled:
+            return
+        mcp = importlib.import_module("connectors.mcp")
+        from bot.tool_catalog import CATALOG
+
+        for name, conf in servers.items():
+            connector = mcp.create_tool_connector(name=name, settings=conf, catalog=CATALOG)
+            self.connectors[connector.name] = connector
+            self._supervise(connector.name, connector.server)  # beats on each tools/list
+        if self.settings.mcp_server.enabled:
+            served = mcp.create_deputy_server(settings=self.settings.mcp_server, store=self.store)
+            self.connectors[served.name] = served
+            self._supervise(served.name, served, settle=1.0)
 
     def _build_connector(self, name: str, owner: Any) -> Connector:
         s = self.settings

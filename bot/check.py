@@ -13,6 +13,7 @@ from bot.channels.contract import ConnectorRuntime
 from bot.channels.registry import ChannelRegistry
 from bot.config import Settings
 from bot.errors import ConfigError
+from bot.mcp_check import check_mcp
 from bot.owner import OwnerProfile
 from bot.rules.model import Rule, When
 
@@ -24,6 +25,7 @@ def check(settings: Settings) -> int:
     registry = ChannelRegistry.from_settings(settings)
     _check_owner_channels(settings, registry, book.owner)
     _check_secrets(settings, registry, book.owner)
+    check_mcp(settings, book.rules)
     channels = registry.configured()
     print(f"config OK: {settings.source}")
     print(
@@ -36,6 +38,10 @@ def check(settings: Settings) -> int:
     for warning in pattern_warnings(book.rules):
         print(f"warning: {warning}")
     print(f"channels: {', '.join(channels) or 'none'} (+ cli)")
+    servers = [f"{n} ({'stdio' if c.command else 'http'})" for n, c in settings.mcp.items() if c.enabled]
+    if servers or settings.mcp_server.enabled:
+        served = f"; serving on 127.0.0.1:{settings.mcp_server.port}" if settings.mcp_server.enabled else ""
+        print(f"mcp: {', '.join(servers) or 'no tool servers'}{served}")
     llm = settings.llm
     print(f"model: {f'{llm.model} at {llm.base_url}' if llm.enabled else 'none (rules-only)'}")
     return 0

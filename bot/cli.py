@@ -361,7 +361,11 @@ def _configured_secrets(settings: Settings) -> list[str]:
     names = [settings.llm.api_key_env]
     for section in settings.channels.values():
         names += [v for k, v in section.items() if k.endswith("_env") and isinstance(v, str)]
-    return secrets_from_env(names)
+    for server in settings.mcp.values():  # MCP tool servers' secrets and Deputy's own token
+        names += [*server.env.values(), server.token_env]
+    if settings.mcp_server.enabled:
+        names.append(settings.mcp_server.token_env)
+    return secrets_from_env(n for n in names if n)
 
 
 def _question_json(esc: Any) -> dict[str, Any]:

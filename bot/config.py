@@ -13,7 +13,15 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from bot.errors import ConfigError
 
@@ -123,6 +131,41 @@ class DigestSettings(Strict):
     email_channel: str = ""
 
 
+class McpServerSettings(Strict):
+    """``[mcp.<name>]``: one MCP server whose tools rules may allow (connectors/mcp)."""
+
+    enabled: bool = True
+    command: list[str] = Field(default_factory=list)  # stdio: the server's command line
+    url: str = ""  # streamable HTTP, e.g. "http://127.0.0.1:8000/mcp"
+    # Secrets for the server, by name only: its env var -> the variable of ours holding it.
+    env: dict[str, str] = Field(default_factory=dict)
+    # HTTP: a bearer token for the server, from this environment variable ("" = none).
+    token_env: str = ""
+    timeout: Duration = 30.0  # one tool call
+    ping_every: Duration = 10.0  # a server that stops answering is restarted (stdio)
+
+    @field_validator("url")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        if value and not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError("must start with http:// or https:// and name a host")
+        return value
+
+    @model_validator(mode="after")
+    def _one_transport(self) -> McpServerSettings:
+        if bool(self.command) == bool(self.url):
+            raise ValueError("give exactly one of 'command' (stdio) or 'url' (streamable HTTP)")
+        return self
+
+
+class McpServeSettings(Strict):
+    """``[mcp_server]``: Deputy itself as an MCP server for other agents (opt-in)."""
+
+    enabled: bool = False
+    port: int = Field(default=8765, ge=0, le=65535)  # on 127.0.0.1 only
+    token_env: str = "DEPUTY_MCP_TOKEN"  # clients send "Authorization: Bearer <token>"
+
+
 class Settings(Strict):
     deputy: DeputySettings = Field(default_factory=DeputySettings)
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
@@ -132,6 +175,10 @@ class Settings(Strict):
     digest: DigestSettings = Field(default_factory=DigestSettings)
     # [channels.<name>]: each validated by its connector's own SETTINGS model.
     channels: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    mcp: dict[Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")], McpServerSettings] = Field(
+        default_factory=dict
+    )
+    mcp_server: McpServeSettings = Field(default_factory=McpServeSettings)
 
     # Set by load(); not a config key.
     source: Path = Field(default=Path("config.toml"), exclude=True)

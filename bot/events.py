@@ -15,9 +15,10 @@ from typing import Any
 # message: someone wrote to the owner / to Deputy; owner_message: the verified owner
 # wrote (a command, an instruction, a forward); owner_answer: the verified owner answered
 # an escalation (button, reply, CLI); digest_due: the daily digest is due; timer_due: a
-# follow-up or reminder timer fired; notice: an internal notice for the owner.
+# follow-up or reminder timer fired; notice: an internal notice for the owner;
+# tool_result: an MCP tool Deputy called answered (refs: tool, is_error, call_key).
 EVENT_KINDS: frozenset[str] = frozenset(
-    ["message", "owner_message", "owner_answer", "digest_due", "timer_due", "notice"]
+    ["message", "owner_message", "owner_answer", "digest_due", "timer_due", "notice", "tool_result"]
 )
 
 

@@ -14,6 +14,7 @@ from bot.actions import (
     Forward,
     Ignore,
     Reply,
+    ToolCall,
     Webhook,
 )
 from bot.agent.base import AgentContext
@@ -96,6 +97,13 @@ class RulesOnlyAgent:
             judgment_needed.append("a negotiation")
         if header.webhook is not None:
             actions.append(Webhook(url=header.webhook.url, payload=_webhook_payload(event, rule)))
+        for full, arguments in header.call.items():
+            server, _, tool = full.partition(".")
+            values = {
+                k: render_template(v, event=event, ctx=ctx) if isinstance(v, str) else v
+                for k, v in arguments.items()
+            }
+            actions.append(ToolCall(server=server, tool=tool, arguments=values))
         if (
             header.follow_up is not None
             and "follow_up" in rule.may

@@ -44,6 +44,7 @@ from bot.actions import (
     args_schema,
     commitments_of,
 )
+from bot.agent import mcp_tools
 from bot.agent.llm_client import ToolCall
 from bot.rules.model import Rule, parse_duration_hours
 
@@ -105,13 +106,16 @@ def offered_tools(rule: Rule | None) -> tuple[str, ...]:
     if rule is None:
         return (ASK_OWNER,)
     allowed = tuple(n for n in ACTION_TOOLS if n in rule.may)
-    return (*allowed, ASK_OWNER, *CONSULT_TOOLS)
+    tools = tuple(mcp_tools.function_name(t) for t in mcp_tools.allowed(rule))
+    return (*allowed, *tools, ASK_OWNER, *CONSULT_TOOLS)
 
 
 def tool_schemas(rule: Rule | None) -> list[dict[str, Any]]:
     described = _descriptions(rule)
+    mcp = {s["function"]["name"]: s for s in mcp_tools.schemas(rule)}
     return [
-        {
+        mcp.get(name)
+        or {
             "type": "function",
             "function": {"name": name, "description": described[name][0], "parameters": described[name][1]},
         }
@@ -132,6 +136,11 @@ class ParsedCall:
 
 
 def parse_call(call: ToolCall, *, rule: Rule | None) -> ParsedCall:
+    if call.name.startswith(mcp_tools.PREFIX):
+        parsed = mcp_tools.parse(call.name, call.arguments)
+        if isinstance(parsed, str):
+            return ParsedCall(call=call, error=parsed)
+        return ParsedCall(call=call, action=parsed)
     model = ARG_MODELS.get(call.name)
     if model is None:
         return ParsedCall(call=call, error=f"unknown tool {call.name[:60]!r}")

@@ -3,6 +3,7 @@ option the actions it stands for."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -15,6 +16,7 @@ from bot.actions import (
     Ignore,
     Offer,
     Reply,
+    ToolCall,
     Webhook,
     action_to_dict,
 )
@@ -60,6 +62,9 @@ def _shown(action: Action) -> str:
             return f"{head}:\n{_quoted(action.text)}"
         case Forward():
             return f"{name} to {', '.join(action.to)}:\n{_quoted(action.note)}"
+        case ToolCall():
+            # Every argument: a yes covers exactly the call the owner saw.
+            return f"call {action.full_name} with: {json.dumps(action.arguments, ensure_ascii=False)}"
         case _:
             text = str(action_to_dict(action).get("text", ""))
             return f"{name}: {text}" if text else name

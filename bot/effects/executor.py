@@ -25,6 +25,7 @@ from bot.actions import (
     Offer,
     Remember,
     Reply,
+    ToolCall,
     Webhook,
     action_name,
 )
@@ -256,6 +257,32 @@ class Executor(OwnerRows):
                     ),
                 )
                 return f"webhook {action.url}"
+            case ToolCall():
+                # The key travels to the server with the call (connectors/mcp/calls.py).
+                await Outbox.add_in(
+                    tx,
+                    OutboxRow(
+                        key=key,
+                        event_id=event.id,
+                        connector=f"mcp:{action.server}",
+                        op="call",
+                        payload={
+                            "tool": action.tool,
+                            "arguments": action.arguments,
+                            "event_id": event.id,
+                            # Where the result event goes: the conversation of the call.
+                            "origin": {
+                                "channel": event.channel,
+                                "thread": event.thread,
+                                "sender": event.sender,
+                                "refs": dict(event.refs),
+                            },
+                        },
+                        thread=f"mcp:{action.server}",
+                        autonomous=autonomous,
+                    ),
+                )
+                return f"call {action.full_name}"
             case Notify():
                 await Outbox.add_in(
                     tx,

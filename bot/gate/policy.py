@@ -34,6 +34,7 @@ from bot.actions import (
     Offer,
     Remember,
     Reply,
+    ToolCall,
     Webhook,
     action_name,
 )
@@ -60,6 +61,7 @@ from bot.gate.textscan import (  # noqa: F401  (re-exported: callers read text t
     money_in,
     outgoing_money,
 )
+from bot.gate.tools import tool_call_problem
 from bot.redact import SECRETS
 from bot.rules.model import Mandate, Money, Rule
 
@@ -136,7 +138,7 @@ class PolicyGate:
         match action:
             case Escalate() | Ignore() | Notify():
                 return None  # asking, doing nothing and telling the owner are always safe
-            case Reply() | Offer() | Forward() | File() | FollowUp() | Remember() | Webhook():
+            case Reply() | Offer() | Forward() | File() | FollowUp() | Remember() | Webhook() | ToolCall():
                 pass
             case _:
                 assert_never(action)
@@ -195,6 +197,9 @@ class PolicyGate:
                     return f"webhook {action.url!r} is not the rule's webhook.url"
                 payload = json.dumps(action.payload, ensure_ascii=False, default=str)
                 return self._foreign(payload, ctx)
+            case ToolCall():
+                arguments = json.dumps(action.arguments, ensure_ascii=False, default=str)
+                return tool_call_problem(action, rule) or self._foreign(arguments, ctx)
             case Escalate() | Ignore() | Notify():
                 return "unsupported action"
             case _:
@@ -517,6 +522,8 @@ def _headers_safe(action: Action) -> str | None:
             fields = [action.folder, *action.flags]
         case Webhook():
             fields = [action.url]
+        case ToolCall():
+            fields = [action.server, action.tool]
         case Remember():
             fields = [action.subject]
         case Offer():

@@ -121,7 +121,12 @@ class Router:
             return await self._owner(event, rulebook, today=today)
         addresses = self.own_addresses | frozenset(rulebook.owner.emails)
         no_reply = no_reply_reason(event, our_addresses=addresses)
-        return await self._judge(event, rulebook, today=today, no_reply=no_reply)
+        judged = await self._judge(event, rulebook, today=today, no_reply=no_reply)
+        if event.kind == "tool_result" and not judged.rules:
+            # The answer to a call Deputy made: recorded, and acted on only by a rule
+            # that asks for it (when.tool); never a question to the owner by itself.
+            return Drop(f"result of {event.refs.get('tool', 'a tool')}: no rule with when.tool")
+        return judged
 
     async def _judge(
         self, event: Event, rulebook: Rulebook, *, today: date, no_reply: str | None = None, note: str = ""

@@ -54,12 +54,16 @@ def _glob_any(globs: list[str], values: tuple[str, ...] | list[str]) -> bool:
 def matches(rule: Rule, event: Event, *, today: date | None = None, facts: Facts = NO_FACTS) -> bool:
     if rule.header.expires and today is not None and today.isoformat() > rule.header.expires:
         return False
+    if (event.kind == "tool_result") != bool(rule.header.when.tool):
+        return False
     return holds(rule.header.when, event, facts, rule)
 
 
 def holds(when: When, event: Event, facts: Facts, rule: Rule | None = None) -> bool:
     """All of ``when``'s conditions hold for this message (an empty ``when`` holds)."""
     if when.channel and event.channel not in when.channel and _channel_type(event) not in when.channel:
+        return False
+    if when.tool and not _glob_any(when.tool, [event.refs.get("tool", "")]):
         return False
     if when.from_ and not _glob_any(when.from_, [event.sender]):
         return False

@@ -11,13 +11,17 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bot.actions import ActionName  # the ``may`` names, kept in step with bot.actions.ACTIONS
 from bot.owner import OwnerProfile
 from bot.rules.template import problems
+from bot.rules.tools import ToolRule, check_call, may_name
+
+# An action's name, or "mcp:<server>.<tool>" (bot/rules/tools.py).
+MayName = Annotated[str, AfterValidator(lambda v: may_name(v, frozenset(get_args(ActionName))))]
 
 
 class Strict(BaseModel):
@@ -67,6 +71,10 @@ class When(Strict):
     first_contact: bool | None = None  # the sender never wrote before
     in_our_thread: bool | None = None  # answers a thread Deputy wrote in
     auto_reply: bool | None = None  # out-of-office, auto-reply or bounce
+    # The result of these MCP tools ("<server>.<tool>", globs): a rule with ``tool``
+    # matches only tool results, and a tool result matches only such a rule, so a rule
+    # that calls a tool is never set off again by the tool's own answer.
+    tool: list[str] = Field(default_factory=list)
     any: list[When] = Field(default_factory=list)
     none: list[When] = Field(default_factory=list)
 
@@ -189,12 +197,16 @@ class RuleHeader(Strict):
     # "Do this, but ask me when ...": when one of these holds, the rule's actions are put
     # to the owner as a question instead of being carried out.
     ask_when: list[When] = Field(default_factory=list)
-    may: list[ActionName] = Field(default_factory=list)  # anything else: ask the owner
+    may: list[MayName] = Field(default_factory=list)  # anything else: ask the owner
     reply: ReplySpec | None = None
     file: FileSpec | None = None
     forward: ForwardSpec | None = None
     follow_up: FollowUpSpec | None = None
     webhook: WebhookSpec | None = None
+    # [tools."<server>.<tool>"]: constraints on an MCP tool's arguments (bot/rules/tools.py).
+    tools: dict[str, ToolRule] = Field(default_factory=dict)
+    # [call."<server>.<tool>"]: call it without a model, with these (templated) arguments.
+    call: dict[str, dict[str, Any]] = Field(default_factory=dict)
     limits: Limits = Field(default_factory=Limits)
     mandate: Mandate | None = None
     expires: str | None = None  # ISO date after which the rule no longer applies
@@ -214,6 +226,12 @@ class RuleHeader(Strict):
         for name, spec in (("file", self.file), ("forward", self.forward), ("webhook", self.webhook)):
             if spec is not None and name not in self.may:
                 raise ValueError(f"'{name}' is configured but not in 'may'")
+        for kind, table in (("tools", self.tools), ("call", self.call)):
+            for tool in table:
+                if f"mcp:{tool}" not in self.may:
+                    raise ValueError(f"{kind}.{tool!r} is configured but 'mcp:{tool}' is not in 'may'")
+        for arguments in self.call.values():
+            check_call(arguments)
         if self.mandate is not None and "offer" not in self.may:
             raise ValueError("a mandate needs 'offer' in 'may'")
         return self

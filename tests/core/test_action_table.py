@@ -28,6 +28,9 @@ from bot.actions import (
     Webhook,
     action_name,
 )
+from bot.actions import (
+    ToolCall as McpCall,
+)
 from bot.agent import tools
 from bot.agent.llm_client import ToolCall
 
@@ -47,7 +50,7 @@ def test_names_are_unique_and_agree_with_the_rule_literal() -> None:
 
 def test_external_is_derived_from_the_table() -> None:
     assert EXTERNAL == tuple(s.cls for s in ACTIONS if s.external)
-    assert set(EXTERNAL) == {Reply, Offer, Forward, Webhook}
+    assert set(EXTERNAL) == {Reply, Offer, Forward, Webhook, McpCall}  # an MCP call leaves Deputy
 
 
 def test_tool_names_and_required_fields_are_unchanged() -> None:
