@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from bot.config import Settings
-from bot.console.deps import deps_of
+from bot.console.deps import CSRF, SESSION, deps_of
 from bot.console.html import e
 from bot.store import Store
 
@@ -86,8 +86,8 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     session = await deps_of(request).store.console_tokens.session(secret) if secret else None
     if session is None:
         return _refusal(401, "Not logged in. Run `deputy console` for a one-time login link.")
-    request["csrf"] = session.csrf
-    request["session"] = secret
+    request[CSRF] = session.csrf
+    request[SESSION] = secret
     if request.method not in ("GET", "HEAD"):
         if not _same_origin(request):
             return _refusal(403, "Refused: a request from another site.")

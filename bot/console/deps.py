@@ -45,7 +45,8 @@ class Deps:
 
 
 DEPS = web.AppKey("deps", Deps)
-SESSION = web.AppKey("session-cookie", str)
+CSRF = web.RequestKey("csrf", str)
+SESSION = web.RequestKey("session", str)
 
 
 def deps_of(request: web.Request) -> Deps:
@@ -53,5 +54,4 @@ def deps_of(request: web.Request) -> Deps:
 
 
 def csrf_of(request: web.Request) -> str:
-    token: str = request["csrf"]
-    return token
+    return request[CSRF]
