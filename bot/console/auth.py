@@ -103,7 +103,9 @@ async def headers(request: web.Request, handler: Handler) -> web.StreamResponse:
     response.headers.setdefault(
         "Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; form-action 'self'"
     )
-    response.headers.setdefault("Referrer-Policy", "no-referrer")  # the login link's token stays here
+    # same-origin: no address (a login link's token) leaves for another site, and a
+    # form POST still carries its Origin (with no-referrer, Chromium sends "null").
+    response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Cache-Control", "no-store")
     return response

@@ -14,7 +14,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
-from bot.actions import Action, Decision, Forward, Offer, Reply, action_to_dict
+from bot.actions import EXTERNAL, Action, Decision, Forward, Offer, Reply, action_to_dict
 from bot.gate.policy import GateContext, PolicyGate
 from bot.owner_words import carrying
 from bot.owner_words.carrying import Outcome, Question
@@ -47,6 +47,7 @@ class Preview:
     closes: bool
     learns: bool
     findings: tuple[str, ...]
+    also: tuple[str, ...]  # what stays inside Deputy: filing, ignoring, remembering
     model_drafts: bool  # with a model configured, it drafts; the draft comes back as a question
 
 
@@ -60,6 +61,9 @@ def sealed(key: str, escalation_id: int, text: str, seal_: str) -> bool:
 
 
 def _leaving(action: Action, esc: Escalation) -> Leaving | None:
+    """How ``action`` leaves Deputy; None for what stays inside (file, ignore, remember)."""
+    if not isinstance(action, EXTERNAL):
+        return None
     event = esc.event
     match action:
         case Reply() | Offer():
@@ -115,6 +119,11 @@ def preview(esc: Escalation, text: str, rulebook: Rulebook) -> Preview:
         closes=outcome.close,
         learns=bool(outcome.learn),
         model_drafts=outcome.draft_with_model,
+        also=tuple(
+            dict.fromkeys(
+                type(a).__name__ for a in outcome.authorized + outcome.checked if not isinstance(a, EXTERNAL)
+            )
+        ),
         findings=findings(outcome.authorized + outcome.checked)
         if outcome.authorized or outcome.checked
         else (),

@@ -106,6 +106,8 @@ def _preview_html(p: Preview) -> str:
         )
     if not (p.sent or p.checked or p.asks_again or p.model_drafts):
         parts.append("<p><strong>Nothing will be sent to anyone.</strong></p>")
+    if p.also:
+        parts.append("<p>Deputy also does: " + e(", ".join(p.also)) + "</p>")
     if p.findings:
         parts.append("<p class=bad>The rule's checks say: " + e("; ".join(p.findings)) + "</p>")
     if p.notice:
