@@ -131,20 +131,25 @@ JS = """
 (function(){
   var dot=document.getElementById('live-state');
   if(!window.EventSource){return;}
-  var es=new EventSource('/live');
-  es.onopen=function(){dot.className='on';};
-  es.onerror=function(){dot.className='';};
-  es.onmessage=function(){
+  var asked=0;
+  function refresh(){
     if(document.body.dataset.live!=='1'){return;}
     var a=document.activeElement;
     if(a&&(a.tagName==='TEXTAREA'||a.tagName==='INPUT')&&a.value){return;}
+    var mine=++asked;
     fetch(location.href,{credentials:'same-origin'})
     .then(function(r){return r.ok?r.text():null;}).then(function(t){
-      if(!t){return;}
+      if(!t||mine!==asked){return;}
       var doc=new DOMParser().parseFromString(t,'text/html');
       var fresh=doc.querySelector('main');
       if(fresh){document.querySelector('main').innerHTML=fresh.innerHTML;document.body.dataset.updated=String(Date.now());}
     });
-  };
+  }
+  var es=new EventSource('/live');
+  // On (re)connect, fetch once: what changed between this page's render and the
+  // stream's start is in no event.
+  es.onopen=function(){dot.className='on';refresh();};
+  es.onerror=function(){dot.className='';};
+  es.onmessage=refresh;
 })();
 """

@@ -48,12 +48,14 @@ class Live:
                 "X-Accel-Buffering": "no",
             }
         )
-        await response.prepare(request)
+        # The version is read before the headers go: a browser that sees the stream open
+        # and then makes a change is sure to be told of it.
+        seen = await self.version()
         waiter = asyncio.Event()
         self._waiters.add(waiter)
         loop = asyncio.get_running_loop()
         try:
-            seen = await self.version()
+            await response.prepare(request)
             await response.write(b"retry: 1000\n: connected\n\n")
             quiet_since = loop.time()
             while not self._closing.is_set():

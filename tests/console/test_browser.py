@@ -262,6 +262,7 @@ async def test_every_page_renders_and_is_pictured(deployment: Deployment, page: 
     text = await thread.inner_text()
     assert "would you be open to a partnership" in text and "Thanks, I'll call you tomorrow." in text
     await shot(page, "conversation")
+    assert {p.stem for p in SHOTS.glob("*.png")} >= {"questions", "activity", "rules", "tasks", "health", "spend"}
 
 
 async def test_no_secret_reached_the_daemon_log(deployment: Deployment, page: Any) -> None:
@@ -270,7 +271,3 @@ async def test_no_secret_reached_the_daemon_log(deployment: Deployment, page: An
     log = "\n".join(p.read_text(errors="replace") for p in deployment.home.log_files)
     assert "console listening" in log  # the log is the daemon's, at DEBUG all along
     assert token not in log and session not in log
-
-
-def test_pictures_exist() -> None:
-    assert {p.stem for p in Path(SHOTS).glob("*.png")} >= {"questions", "activity", "rules", "tasks", "health"}
