@@ -15,7 +15,6 @@ import asyncio
 import shutil
 import time
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,7 +26,9 @@ from tests.faults.conftest import Recorder
 
 pytestmark = [
     pytest.mark.asyncio(loop_scope="module"),
-    pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium (scripts/test.sh installs it)"),
+    pytest.mark.skipif(
+        shutil.which("chromium") is None, reason="needs Debian's chromium (scripts/test.sh installs it)"
+    ),
 ]
 
 SHOTS = ROOT / "docs" / "console"
@@ -57,14 +58,14 @@ class Deployment:
             return [m for m in self.recorder.messages if address in str(m["To"])]
 
 
-async def until(predicate: Any, *, timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
+async def until(predicate: Any, *, within: float = 20.0) -> Any:
+    deadline = time.monotonic() + within
     while True:
         value = predicate()
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout:.0f}s: {predicate}")
+            raise AssertionError(f"not within {within:.0f}s: {predicate}")
         await asyncio.sleep(0.05)
 
 
@@ -262,7 +263,15 @@ async def test_every_page_renders_and_is_pictured(deployment: Deployment, page: 
     text = await thread.inner_text()
     assert "would you be open to a partnership" in text and "Thanks, I'll call you tomorrow." in text
     await shot(page, "conversation")
-    assert {p.stem for p in SHOTS.glob("*.png")} >= {"questions", "activity", "rules", "tasks", "health", "spend"}
+    assert {p.stem for p in SHOTS.glob("*.png")} >= {
+        "questions",
+        "answer-preview",
+        "activity",
+        "rules",
+        "tasks",
+        "health",
+        "spend",
+    }
 
 
 async def test_no_secret_reached_the_daemon_log(deployment: Deployment, page: Any) -> None:

@@ -4,13 +4,27 @@ pages by keyset (``before`` the last id shown), so page 200 costs what page 1 do
 
 from __future__ import annotations
 
+import time
+import weakref
+
 from aiohttp import web
 
 from bot.console.deps import deps_of
 from bot.console.html import e, layout, query, table, when
-from bot.store import AuditEntry
+from bot.store import AuditEntry, Store
 
 PAGE = 50
+CHOICES_SECONDS = 10.0  # the filters' lists: a scan of the whole audit, so kept a moment
+_choices: weakref.WeakKeyDictionary[Store, dict[str, tuple[float, list[str]]]] = weakref.WeakKeyDictionary()
+
+
+async def _values(store: Store, column: str) -> list[str]:
+    """The values a filter offers, read at most every ``CHOICES_SECONDS`` per store."""
+    mine, now = _choices.setdefault(store, {}), time.monotonic()
+    cached = mine.get(column)
+    if cached is None or now - cached[0] > CHOICES_SECONDS:
+        cached = mine[column] = (now, await store.audit.choices(column))
+    return cached[1]
 
 
 def _select(name: str, label: str, values: list[str], chosen: str) -> str:
@@ -36,9 +50,9 @@ async def index(request: web.Request) -> web.StreamResponse:
     rows = await store.audit.page(before=before, limit=PAGE + 1, where=where, search=search)
     more, rows = len(rows) > PAGE, rows[:PAGE]
     channels, rules, outcomes = (
-        await store.audit.choices("channel"),
-        await store.audit.choices("rule"),
-        await store.audit.choices("outcome"),
+        await _values(store, "channel"),
+        await _values(store, "rule"),
+        await _values(store, "outcome"),
     )
     filters = (
         '<form method="get" action="/activity" class="filters">'
