@@ -146,6 +146,12 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from bot.try_event import try_event
 
         return await try_event(settings, args)
+    if command == "console" and not settings.console.enabled:
+        print(
+            f"{settings.source}: console.enabled is false: set enabled = true under [console]",
+            file=sys.stderr,
+        )
+        return 2
     from bot.errors import NoDatabase
     from bot.store import Store
 
@@ -252,9 +258,6 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         if command == "console":
             from bot.console.auth import issue_login
 
-            if not settings.console.enabled:
-                print(f"{settings.source}: console: enabled is false; set enabled = true under [console]")
-                return 2
             minutes = settings.console.login_minutes
             print(await issue_login(store, settings))
             print(f"Open it within {minutes:g} minutes; it works once.", file=sys.stderr)
