@@ -147,3 +147,33 @@ async def test_activity_filters_search_and_pages(served: Served) -> None:
         assert "Invoice 5<" in found and "Invoice 59<" in found and "Invoice 6<" not in found
         async with client.get(served.base + "/activity?q=100%25") as r:  # LIKE wildcards are literal
             assert "No decisions match." in await r.text()
+
+
+async def test_spend_is_drawn_per_day_and_per_rule(served: Served) -> None:
+    import time
+
+    from bot.store import AuditEntry
+
+    day = 86400.0
+    now = time.time()
+    async with served.deputy.store.db.transaction() as tx:
+        for n, (rule, back) in enumerate((("sales", 0), ("sales", 0), ("invoices", day), ("sales", 2 * day))):
+            entry = AuditEntry(
+                event_id=f"local:<s{n}@x>",
+                outcome="handled",
+                rule=rule,
+                llm_calls=1 + n,
+                tokens_in=1000 * (n + 1),
+                tokens_out=10,
+                at=now - back,
+            )
+            await served.deputy.store.audit.add_in(tx, entry)
+    client, _, _ = await logged_in(served)
+    async with client:
+        async with client.get(served.base + "/spend") as r:
+            page = await r.text()
+    charts = re.findall(r"<svg .*?</svg>", page, re.S)
+    assert len(charts) == 3  # calls per day, tokens per day, tokens per rule
+    assert [c.count("<rect") for c in charts] == [3, 3, 2]
+    assert "<td>sales</td><td>7</td><td>7000</td><td>30</td>" in page  # 1+2+4 calls, 1000+2000+4000 in
+    assert "<td>invoices</td><td>3</td><td>3000</td><td>10</td>" in page
