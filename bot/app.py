@@ -155,7 +155,12 @@ class Deputy:
         from bot.console.deps import Deps
 
         deps = Deps(
-            store=self.store, settings=self.settings, health=self.health, rulebook=self.rules, emit=self.emit
+            store=self.store,
+            settings=self.settings,
+            health=self.health,
+            rulebook=self.rules,
+            emit=self.emit,
+            refresh_rules=self.rules.refresh,
         )
         self.console = Console(deps)
         await self.console.start()

@@ -25,6 +25,9 @@ class Deps:
     health: Health
     rulebook: Callable[[], Rulebook]
     emit: Emit
+    # Re-read the rulebook now (a learned rule confirmed or rolled back takes effect at
+    # once, not at the rules loop's next look).
+    refresh_rules: Callable[[], Awaitable[object]] | None = None
 
     async def owner_says(self, key: str, text: str, *, kind: str = "owner_message", **refs: str) -> bool:
         """The owner's words from the console enter the daemon as the command line's do

@@ -86,7 +86,7 @@ def layout(title: str, body: str, *, here: str, live: bool = False, flash: str =
         f"<title>{e(title)} · Deputy</title>"
         '<link rel=stylesheet href="/static/console.css"><script src="/static/console.js" defer></script>'
         f'</head><body data-live="{1 if live else 0}"><header><strong>Deputy</strong><nav>{nav}</nav>'
-        '<span id="live-state" title="live updates">●</span></header>'
+        '<span id="live-state" title="live updates">●</span><a href="/logout">Log out</a></header>'
         f"<main><h1>{e(title)}</h1>{note}{body}</main></body></html>"
     )
 
@@ -99,6 +99,7 @@ header{display:flex;gap:1.5rem;align-items:center;padding:.6rem 1.2rem;backgroun
 header{border-bottom:1px solid var(--line)}
 header nav a{margin-right:.9rem;color:var(--muted);text-decoration:none}
 header nav a.here{color:var(--accent);font-weight:600}
+header > a{color:var(--muted);text-decoration:none}
 #live-state{margin-left:auto;color:var(--muted)}
 #live-state.on{color:var(--ok)}
 main{max-width:1100px;margin:1rem auto;padding:0 1.2rem}

@@ -46,7 +46,7 @@ class Preview:
     notice: str
     closes: bool
     learns: bool
-    findings: tuple[str, ...]
+    findings: tuple[str, ...]  # the rule's checks on ``checked``
     also: tuple[str, ...]  # what stays inside Deputy: filing, ignoring, remembering
     model_drafts: bool  # with a model configured, it drafts; the draft comes back as a question
 
@@ -124,7 +124,7 @@ def preview(esc: Escalation, text: str, rulebook: Rulebook) -> Preview:
                 type(a).__name__ for a in outcome.authorized + outcome.checked if not isinstance(a, EXTERNAL)
             )
         ),
-        findings=findings(outcome.authorized + outcome.checked)
-        if outcome.authorized or outcome.checked
-        else (),
+        # What the owner saw or wrote goes on their authority; the rule's checks speak
+        # only to what was typed from their words.
+        findings=findings(outcome.checked) if outcome.checked else (),
     )

@@ -35,6 +35,9 @@ def build_app(deps: Deps) -> web.Application:
     app[live.LIVE] = live.Live(deps.store)
     app.router.add_get("/login", auth.login)
     app.router.add_post("/logout", auth.logout)
+    # A link in every page's header. A GET is safe here: the cookie is SameSite=Strict,
+    # so a request another site starts carries no session to end.
+    app.router.add_get("/logout", auth.logout)
     app.router.add_get("/healthz", ops.healthz)
     app.router.add_get("/healthz/live", ops.live)
     app.router.add_get("/metrics", ops.metrics)

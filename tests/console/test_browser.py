@@ -219,6 +219,7 @@ async def test_confirm_a_learned_rule(deployment: Deployment, page: Any) -> None
     rows = deployment.home.query("SELECT state, scope FROM learned_rules")
     assert [(r["state"], r["scope"]) for r in rows] == [("active", "promo@deals.example")]
     assert "active" in await page.locator("tr", has_text="promo@deals.example").inner_text()
+    assert await page.locator("td", has_text="learned-1").count() == 1  # in the rulebook at once
     await shot(page, "rules")
 
 

@@ -21,7 +21,11 @@ def _concrete(path: str) -> str:
     return re.sub(r"\{(\w+)(:[^}]*)?\}", "1", path.replace("{how:confirm|rollback}", "confirm"))
 
 
-PROTECTED = [(m, _concrete(p)) for m, p, _ in ROUTES] + [("GET", "/live"), ("POST", "/logout")]
+PROTECTED = [(m, _concrete(p)) for m, p, _ in ROUTES] + [
+    ("GET", "/live"),
+    ("POST", "/logout"),
+    ("GET", "/logout"),
+]
 
 
 async def test_no_page_or_api_without_a_session(served: Served) -> None:
@@ -43,7 +47,7 @@ async def test_a_session_sees_every_page(served: Served) -> None:
     client, _, _ = await logged_in(served)
     async with client:
         for method, path in PROTECTED:
-            if method == "GET" and path != "/live":
+            if method == "GET" and path not in ("/live", "/logout"):
                 async with client.get(served.base + path) as r:
                     assert r.status == 200, (path, await r.text())
                     assert r.headers["Content-Security-Policy"].startswith("default-src 'self'")
@@ -140,3 +144,12 @@ def test_a_public_address_is_refused_unless_told(tmp_path: Path) -> None:
     cfg.write_text('[console]\nhost = "192.0.2.7"\ntls_cert = "cert.pem"\n')
     with pytest.raises(ConfigError, match="tls_cert and tls_key go together"):
         load(cfg)
+
+
+async def test_logging_out_ends_the_session(served: Served) -> None:
+    client, _, _ = await logged_in(served)
+    async with client:
+        async with client.get(served.base + "/logout", allow_redirects=False) as r:
+            assert r.status == 303
+        async with client.get(served.base + "/", allow_redirects=False) as r:
+            assert r.status == 401

@@ -77,6 +77,8 @@ async def change(request: web.Request) -> web.StreamResponse:
     confirm = request.match_info["how"] == "confirm"
     how = learned.confirm if confirm else learned.rollback
     changed, _ = await how(deps.store, rule_id, via="the console")
+    if changed and deps.refresh_rules is not None:
+        await deps.refresh_rules()
     code = ("confirmed" if confirm else "rolled_back") if changed else "unchanged"
     return see_other(f"/rules?said={code}&q={rule_id}")
 
