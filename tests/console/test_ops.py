@@ -177,3 +177,25 @@ async def test_spend_is_drawn_per_day_and_per_rule(served: Served) -> None:
     assert [c.count("<rect") for c in charts] == [3, 3, 2]
     assert "<td>sales</td><td>7</td><td>7000</td><td>30</td>" in page  # 1+2+4 calls, 1000+2000+4000 in
     assert "<td>invoices</td><td>3</td><td>3000</td><td>10</td>" in page
+
+
+async def test_what_a_correspondent_writes_is_shown_never_run(served: Served) -> None:
+    evil = "<script>alert(1)</script>"
+    event = mail(sender="x@evil.example", sender_name=f"<b>{evil}</b>", subject=evil, text=f"Hi {evil}")
+    await served.deputy.emit(event)
+    await served.deputy.drain()
+    client, _, _ = await logged_in(served)
+    pages = []
+    async with client:
+        for path in (
+            "/",
+            "/activity",
+            "/conversations",
+            f"/conversation?thread=local:{event.thread}",
+            "/health",
+        ):
+            async with client.get(served.base + path) as r:
+                assert r.status == 200
+                pages.append(await r.text())
+    assert all("<script>alert" not in p and "<b>" not in p for p in pages)
+    assert all("&lt;script&gt;alert(1)&lt;/script&gt;" in p for p in pages[:4])

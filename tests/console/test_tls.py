@@ -66,3 +66,21 @@ def test_check_refuses_tls_files_it_cannot_load(tmp_path: Path) -> None:
     assert done.returncode == 2
     line = cfg.read_text().splitlines().index('tls_cert = "nope.pem"') + 1
     assert f"{cfg}:{line}: console.tls_cert: cannot load the certificate and key" in done.stderr
+
+
+async def test_a_taken_port_is_a_start_up_failure_naming_it(tmp_path: Path) -> None:
+    import socket
+
+    from bot.errors import StartupError
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        cfg = make_home(tmp_path, extra_config=f"[console]\nenabled = true\nport = {port}\n")
+        deputy = Deputy(load(cfg), extra_connectors={"local": ("local", RecordingChannel())})
+        try:
+            with pytest.raises(StartupError, match=f"console: cannot listen on 127.0.0.1:{port}"):
+                await deputy.start()
+        finally:
+            await asyncio.wait_for(deputy.stop(), 30)

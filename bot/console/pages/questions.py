@@ -28,7 +28,7 @@ SAID = {
 
 def _context(esc: Escalation) -> str:
     ev = esc.event
-    sender = f"{ev.sender_name} &lt;{e(ev.sender)}&gt;" if ev.sender_name else e(ev.sender or ev.channel)
+    sender = f"{e(ev.sender_name)} &lt;{e(ev.sender)}&gt;" if ev.sender_name else e(ev.sender or ev.channel)
     return (
         f'<p class="muted">#{esc.id} · {e(ev.channel)} · from {sender} · asked {when(esc.created_at)}'
         f" · deadline {when(esc.deadline)}" + (f" · rule {e(esc.rule)}" if esc.rule else "") + "</p>"
