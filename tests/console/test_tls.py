@@ -1,5 +1,5 @@
-"""The console over HTTPS with the owner's certificate, and `deputy check` refusing
-TLS files that cannot be loaded (naming the file, line and key)."""
+"""The console over HTTPS with the owner's certificate, `deputy check` refusing TLS
+files that cannot be loaded (naming the file, line and key), and a taken port."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from tests.console.conftest import free_port
 from tests.console.test_readme import cli
 from tests.core.conftest import RecordingChannel, make_home
 
-pytestmark = pytest.mark.skipif(
+needs_openssl = pytest.mark.skipif(
     shutil.which("openssl") is None, reason="needs the openssl CLI (scripts/test.sh)"
 )
 
@@ -33,6 +33,7 @@ def self_signed(where: Path) -> tuple[Path, Path]:
     return cert, key
 
 
+@needs_openssl
 async def test_the_console_serves_https_with_the_configured_certificate(tmp_path: Path) -> None:
     cert, key = self_signed(tmp_path)
     port = free_port()
