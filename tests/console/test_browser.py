@@ -41,7 +41,7 @@ ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-WAIT_MS = 20_000  # generous on a shared machine: only against hanging, never asserted
+WAIT_MS = 30_000  # generous on a shared machine: only against hanging, never asserted
 
 
 class Deployment:
@@ -58,7 +58,7 @@ class Deployment:
             return [m for m in self.recorder.messages if address in str(m["To"])]
 
 
-async def until(predicate: Any, *, within: float = 20.0) -> Any:
+async def until(predicate: Any, *, within: float = 30.0) -> Any:
     deadline = time.monotonic() + within
     while True:
         value = predicate()

@@ -24,17 +24,19 @@ async def test_healthz_says_ready_and_names_a_degraded_part(served: Served) -> N
     async with aiohttp.ClientSession() as client:
         async with client.get(served.base + "/healthz") as r:
             assert r.status == 200 and (await r.json())["ready"] is True
-        served.deputy.health.degraded("sender", "OperationalError: database is locked")
+        # A part no loop beats for (a connector's own task): it stays degraded until it works.
+        served.deputy.health.degraded("channel-email", "OperationalError: database is locked")
         async with client.get(served.base + "/healthz") as r:
             body = await r.json()
             assert r.status == 503 and body["live"] is True and body["ready"] is False
-            assert body["degraded"] == {"sender": "OperationalError: database is locked"}
+            assert body["degraded"] == {"channel-email": "OperationalError: database is locked"}
         async with client.get(served.base + "/healthz/live") as r:
             assert r.status == 200
         async with client.get(served.base + "/metrics") as r:
             text = await r.text()
-    assert 'deputy_loop_restarts_total{part="sender"} 1' in text
-    assert 'deputy_part_up{part="sender"} ' in text  # 0, or 1 again once the real sender beats
+    assert 'deputy_loop_restarts_total{part="channel-email"} 1' in text
+    assert 'deputy_loop_restarts_total{part="sender"} 0' in text
+    assert 'deputy_part_up{part="channel-email"} 0' in text
 
 
 async def test_metrics_count_events_decisions_deliveries_and_model_use(served: Served) -> None:
