@@ -62,6 +62,7 @@ class Deputy:
         self._stopped = False
         self.redactor: Redactor | None = None
         self.health = Health(path=settings.data_dir / "health.json")
+        self.console: Any = None  # bot.console.Console when [console] enabled
 
     # ----- task supervision: no unowned tasks ----------------------------------------
     def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
@@ -148,6 +149,23 @@ class Deputy:
             except OSError as exc:  # a port taken, an address that does not resolve
                 raise StartupError(f"channel {name} could not start: {exc}") from exc
             log.info("channel %s started", name)
+        if s.console.enabled:
+            await self._start_console()
+
+    async def _start_console(self) -> None:
+        from bot.console import Console  # aiohttp.web and the pages load only when it is on
+        from bot.console.deps import Deps
+
+        deps = Deps(
+            store=self.store,
+            settings=self.settings,
+            health=self.health,
+            rulebook=self.rules,
+            emit=self.emit,
+            refresh_rules=self.rules.refresh,
+        )
+        self.console = Console(deps)
+        await self.console.start()
 
     def _start_mcp(self) -> None:
         """``[mcp.<name>]`` tool servers: a connector ``mcp:<name>`` for the outbox and a
@@ -302,6 +320,11 @@ class Deputy:
             return
         self._stopped = True
         try:
+            if self.console is not None:
+                try:
+                    await self.console.stop()
+                except Exception:
+                    log.exception("stopping the console failed")
             for connector in list(self.connectors.values()):
                 try:
                     await connector.stop()

@@ -26,6 +26,7 @@ def check(settings: Settings) -> int:
     _check_owner_channels(settings, registry, book.owner)
     _check_secrets(settings, registry, book.owner)
     check_mcp(settings, book.rules)
+    _check_console(settings)
     channels = registry.configured()
     print(f"config OK: {settings.source}")
     print(
@@ -44,7 +45,29 @@ def check(settings: Settings) -> int:
         print(f"mcp: {', '.join(servers) or 'no tool servers'}{served}")
     llm = settings.llm
     print(f"model: {f'{llm.model} at {llm.base_url}' if llm.enabled else 'none (rules-only)'}")
+    if settings.console.enabled:
+        print(f"console: {settings.console.base_url} (`deputy console` prints a login link)")
     return 0
+
+
+def _check_console(settings: Settings) -> None:
+    """The console's TLS files must exist and hold a certificate and its key."""
+    import ssl
+
+    from bot.config import line_of
+
+    conf = settings.console
+    if not conf.enabled or conf.tls_cert is None or conf.tls_key is None:
+        return
+    text = settings.source.read_text(encoding="utf-8-sig") if settings.source.is_file() else ""
+    line = line_of(text, "console.tls_cert")
+    where = f"{settings.source}:{line}" if line else str(settings.source)
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(
+            settings.resolve(conf.tls_cert), settings.resolve(conf.tls_key)
+        )
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigError(f"{where}: console.tls_cert: cannot load the certificate and key: {exc}") from None
 
 
 def _check_owner_channels(settings: Settings, registry: ChannelRegistry, owner: OwnerProfile) -> None:

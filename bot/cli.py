@@ -1,4 +1,4 @@
-"""deputy run | status | check | try | inbox | answer | log | memory | digest | rules | task add | tasks
+"""deputy run | status | check | try | inbox | answer | log | memory | digest | rules | tasks | console
 
 Every command takes ``--config PATH`` (default ./config.toml). Commands other than
 ``run`` work beside a running daemon: SQLite in WAL mode lets them read, and an answer
@@ -86,6 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument("--note", default="", help="your comments")
     q.add_argument("--channel", default="", help="the mail channel to write from")
     sub.add_parser("tasks", parents=[common], help="tasks and their state")
+    sub.add_parser("console", parents=[common], help="print a one-time login link to the web console")
     return parser
 
 
@@ -145,6 +146,12 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from bot.try_event import try_event
 
         return await try_event(settings, args)
+    if command == "console" and not settings.console.enabled:
+        print(
+            f"{settings.source}: console.enabled is false: set enabled = true under [console]",
+            file=sys.stderr,
+        )
+        return 2
     from bot.errors import NoDatabase
     from bot.store import Store
 
@@ -248,6 +255,13 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             return 0
         if command in ("task", "tasks"):
             return await _task_command(store, settings, args)
+        if command == "console":
+            from bot.console.auth import issue_login
+
+            minutes = settings.console.login_minutes
+            print(await issue_login(store, settings))
+            print(f"Open it within {minutes:g} minutes; it works once.", file=sys.stderr)
+            return 0
         if command == "rules":
             sub = getattr(args, "rules_command", None)
             if sub is not None:

@@ -19,6 +19,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -166,6 +167,42 @@ class McpServeSettings(Strict):
     token_env: str = "DEPUTY_MCP_TOKEN"  # clients send "Authorization: Bearer <token>"
 
 
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
+
+
+class ConsoleSettings(Strict):
+    """The owner's web console (bot/console), served by the daemon itself."""
+
+    enabled: bool = False
+    port: int = Field(default=8750, ge=0, le=65535)
+    # A non-loopback host needs TLS (both files) or an explicit allow_public = true.
+    allow_public: bool = False
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    login_minutes: float = Field(default=10.0, gt=0, le=1440)
+    session_hours: float = Field(default=12.0, gt=0, le=24 * 30)
+    host: str = "127.0.0.1"  # declared last: its check reads the fields above
+
+    @field_validator("host")
+    @classmethod
+    def _loopback_unless_told(cls, host: str, info: ValidationInfo) -> str:
+        cert, key = info.data.get("tls_cert"), info.data.get("tls_key")
+        if (cert is None) != (key is None):
+            raise ValueError("tls_cert and tls_key go together: set both or neither")
+        if host not in LOOPBACK_HOSTS and cert is None and not info.data.get("allow_public"):
+            raise ValueError(
+                f"{host!r} is not a loopback address: set tls_cert and tls_key,"
+                " or allow_public = true to serve the console without TLS on it"
+            )
+        return host
+
+    @property
+    def base_url(self) -> str:
+        scheme = "https" if self.tls_cert is not None else "http"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{scheme}://{host}:{self.port}"
+
+
 class Settings(Strict):
     deputy: DeputySettings = Field(default_factory=DeputySettings)
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
@@ -173,6 +210,7 @@ class Settings(Strict):
     llm: LLMSettings = Field(default_factory=LLMSettings)
     escalation: EscalationSettings = Field(default_factory=EscalationSettings)
     digest: DigestSettings = Field(default_factory=DigestSettings)
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     # [channels.<name>]: each validated by its connector's own SETTINGS model.
     channels: dict[str, dict[str, Any]] = Field(default_factory=dict)
     mcp: dict[Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")], McpServerSettings] = Field(

@@ -38,6 +38,7 @@ class Health:
         self._parts: dict[str, PartHealth] = {}
         self._listeners: list[Listener] = []
         self._stopped = False
+        self.failures: dict[str, int] = {}  # loop failures (each one a restart), for /metrics
 
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)
@@ -59,6 +60,7 @@ class Health:
 
     def degraded(self, part: str, reason: str) -> bool:
         """Record a failure of ``part``; True when it was ok until now (a new outage)."""
+        self.failures[part] = self.failures.get(part, 0) + 1
         before = self.part(part)
         if not before.ok:
             if before.reason != reason:  # the same outage, a new symptom: keep ``since``

@@ -8,6 +8,8 @@ need=""
 if ! command -v dovecot >/dev/null 2>&1 && [ ! -x /usr/sbin/dovecot ]; then need="$need dovecot-imapd"; fi
 # The TLS tests make a throwaway CA with the openssl CLI.
 if ! command -v openssl >/dev/null 2>&1; then need="$need openssl"; fi
+# The console tests drive Debian's Chromium headless through Playwright (no browser download).
+if ! command -v chromium >/dev/null 2>&1; then need="$need chromium fonts-liberation"; fi
 if [ -n "$need" ]; then
     SUDO=""
     [ "$(id -u)" -ne 0 ] && SUDO="sudo"

@@ -213,7 +213,7 @@ async def _close_confirmation_in(tx: Tx, record: LearnedRule, how: str) -> None:
     await Timers.cancel_in(tx, key_prefix=f"esc-remind:{record.confirm_escalation_id}:")
 
 
-async def confirm(store: Store, rule_id: int) -> tuple[bool, str]:
+async def confirm(store: Store, rule_id: int, *, via: str = "the command line") -> tuple[bool, str]:
     """Activate a proposed (or rolled-back) learned rule. Returns (changed, message)."""
     async with store.db.transaction() as tx:
         record = await LearnedRules.get_in(tx, rule_id)
@@ -221,11 +221,11 @@ async def confirm(store: Store, rule_id: int) -> tuple[bool, str]:
             return False, f"no learned rule #{rule_id}"
         if not await LearnedRules.set_state_in(tx, rule_id, "active", allowed=("proposed", "rolled_back")):
             return False, f"learned rule #{rule_id} is {record.state}"
-        await _close_confirmation_in(tx, record, "confirmed from the command line")
+        await _close_confirmation_in(tx, record, f"confirmed from {via}")
     return True, f"learned rule #{rule_id} is active: mail from {record.scope}: {record.describe()}"
 
 
-async def rollback(store: Store, rule_id: int) -> tuple[bool, str]:
+async def rollback(store: Store, rule_id: int, *, via: str = "the command line") -> tuple[bool, str]:
     """Deactivate a learned rule (active or still proposed)."""
     async with store.db.transaction() as tx:
         record = await LearnedRules.get_in(tx, rule_id)
@@ -233,7 +233,7 @@ async def rollback(store: Store, rule_id: int) -> tuple[bool, str]:
             return False, f"no learned rule #{rule_id}"
         if not await LearnedRules.set_state_in(tx, rule_id, "rolled_back", allowed=("active", "proposed")):
             return False, f"learned rule #{rule_id} is {record.state}"
-        await _close_confirmation_in(tx, record, "rolled back from the command line")
+        await _close_confirmation_in(tx, record, f"rolled back from {via}")
     return True, f"learned rule #{rule_id} rolled back: I will ask again about mail from {record.scope}"
 
 

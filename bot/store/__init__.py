@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.store.audit import Audit, AuditEntry
+from bot.store.console_tokens import ConsoleTokens
 from bot.store.db import Database, Tx
 from bot.store.escalations import Escalation, Escalations
 from bot.store.inbox import Claimed, Inbox, thread_key
@@ -36,6 +37,7 @@ class Store:
         self.negotiations = Negotiations(self.db)
         self.learned_rules = LearnedRules(self.db)
         self.message_facts = MessageFacts(self.db)
+        self.console_tokens = ConsoleTokens(self.db)
 
     async def open(self) -> None:
         await self.db.open()
@@ -48,6 +50,7 @@ __all__ = [
     "Audit",
     "AuditEntry",
     "Claimed",
+    "ConsoleTokens",
     "Database",
     "Escalation",
     "Escalations",

@@ -79,6 +79,87 @@ class Audit:
         )
         return [_entry(r) for r in reversed(rows)]
 
+    # ----- the console's views (bot/console) ---------------------------------------------
+    async def page(
+        self, *, before: int = 0, limit: int = 50, where: dict[str, str] | None = None, search: str = ""
+    ) -> list[tuple[int, AuditEntry]]:
+        """(id, entry) newest first, older than ``before`` (keyset paging: the cost of a
+        page does not grow with how far back it is). ``where``: exact channel, rule,
+        sender, outcome; ``search``: a substring of the subject, sender, reasons or actions."""
+        clauses: list[str] = ["id<?"]
+        params: list[object] = [before or 2**62]
+        for column in ("channel", "rule", "sender", "outcome"):
+            value = (where or {}).get(column, "")
+            if value:
+                clauses.append(f"{column}=?")
+                params.append(value)
+        if search:
+            like = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            clauses.append(
+                "(subject LIKE ? ESCAPE '\\' OR sender LIKE ? ESCAPE '\\'"
+                " OR reasons LIKE ? ESCAPE '\\' OR actions LIKE ? ESCAPE '\\')"
+            )
+            params += [like] * 4
+        rows = await self.db.fetchall(
+            f"SELECT * FROM audit WHERE {' AND '.join(clauses)} ORDER BY id DESC LIMIT ?", (*params, limit)
+        )
+        return [(int(r["id"]), _entry(r)) for r in rows]
+
+    async def for_events(self, event_ids: list[str]) -> dict[str, list[AuditEntry]]:
+        """The decisions taken on each of these events, oldest first."""
+        wanted = list(dict.fromkeys(event_ids))[:500]
+        if not wanted:
+            return {}
+        rows = await self.db.fetchall(
+            f"SELECT * FROM audit WHERE event_id IN ({','.join('?' * len(wanted))}) ORDER BY id", wanted
+        )
+        found: dict[str, list[AuditEntry]] = {}
+        for r in rows:
+            found.setdefault(str(r["event_id"]), []).append(_entry(r))
+        return found
+
+    async def counts(self, column: str) -> dict[tuple[str, str], int]:
+        """(value of ``column``, outcome) -> decisions: a rule's record, the metrics."""
+        if column not in ("rule", "channel", "outcome"):
+            raise ValueError(f"not a column to count by: {column}")
+        rows = await self.db.fetchall(
+            f"SELECT {column} AS k, outcome, COUNT(*) AS n FROM audit GROUP BY 1, 2"
+        )
+        return {(str(r["k"]), str(r["outcome"])): int(r["n"]) for r in rows}
+
+    async def choices(self, column: str, *, limit: int = 200) -> list[str]:
+        """The values ``column`` has taken, for the console's filters."""
+        if column not in ("rule", "channel", "outcome"):
+            raise ValueError(f"not a column to filter by: {column}")
+        rows = await self.db.fetchall(
+            f"SELECT DISTINCT {column} AS k FROM audit WHERE {column}!='' ORDER BY 1 LIMIT ?", (limit,)
+        )
+        return [str(r["k"]) for r in rows]
+
+    async def spend(self, *, since: float, by: str) -> list[tuple[str, int, int, int]]:
+        """(day or rule, model calls, tokens in, tokens out) since a moment, for decisions
+        that called a model. ``by``: ``day`` (local calendar day) or ``rule``."""
+        key = {"day": "date(at, 'unixepoch', 'localtime')", "rule": "rule"}[by]
+        rows = await self.db.fetchall(
+            f"SELECT {key} AS k, SUM(llm_calls) AS c, SUM(tokens_in) AS i, SUM(tokens_out) AS o"
+            " FROM audit WHERE at>=? AND llm_calls>0 GROUP BY 1 ORDER BY 1",
+            (since,),
+        )
+        return [(str(r["k"]), int(r["c"]), int(r["i"]), int(r["o"])) for r in rows]
+
+    async def totals(self) -> tuple[int, int, int, int]:
+        """(decisions, model calls, tokens in, tokens out) over all time: the metrics."""
+        row = await self.db.fetchone(
+            "SELECT COUNT(*) AS n, COALESCE(SUM(llm_calls), 0) AS c, COALESCE(SUM(tokens_in), 0) AS i,"
+            " COALESCE(SUM(tokens_out), 0) AS o FROM audit"
+        )
+        assert row is not None
+        return int(row["n"]), int(row["c"]), int(row["i"]), int(row["o"])
+
+    async def last_id(self) -> int:
+        row = await self.db.fetchone("SELECT COALESCE(MAX(id), 0) AS n FROM audit")
+        return int(row["n"]) if row is not None else 0
+
 
 def _entry(row: sqlite3.Row) -> AuditEntry:
     return AuditEntry(

@@ -236,6 +236,58 @@ class Inbox:
         )
         return [(r["id"], r["last_error"]) for r in rows]
 
+    # ----- the console's views (bot/console) ---------------------------------------------
+    async def threads(self, *, limit: int = 50) -> list[tuple[str, int, float, Event]]:
+        """(thread, messages, last at, latest event) of the latest conversations."""
+        rows = await self.db.fetchall(
+            "SELECT i.thread, t.n, i.created_at, i.body FROM inbox i JOIN (SELECT thread, COUNT(*) AS n,"
+            " MAX(seq) AS last FROM inbox WHERE kind='message' GROUP BY thread) t ON i.seq = t.last"
+            " ORDER BY i.seq DESC LIMIT ?",
+            (limit,),
+        )
+        return [(str(r[0]), int(r[1]), float(r[2]), Event.from_json(r[3])) for r in rows]
+
+    async def thread_events(self, thread: str, *, limit: int = 200) -> list[tuple[Event, str, str]]:
+        """(event, state, last error) of one conversation, oldest first."""
+        rows = await self.db.fetchall(
+            "SELECT body, state, last_error FROM inbox WHERE thread=? ORDER BY seq DESC LIMIT ?",
+            (thread, limit),
+        )
+        return [(Event.from_json(r[0]), str(r[1]), str(r[2])) for r in reversed(rows)]
+
+    async def quarantine_list(self, *, limit: int = 100) -> list[tuple[int, Event, str]]:
+        """(seq, event, reason) of every quarantined event, newest first."""
+        rows = await self.db.fetchall(
+            "SELECT seq, body, last_error FROM inbox WHERE state='quarantined' ORDER BY seq DESC LIMIT ?",
+            (limit,),
+        )
+        return [(int(r[0]), Event.from_json(r[1]), str(r[2])) for r in rows]
+
+    async def requeue(self, seq: int) -> bool:
+        """Give a quarantined event another full set of tries (the owner asked)."""
+
+        def run(conn: sqlite3.Connection) -> bool:
+            cur = conn.execute(
+                "UPDATE inbox SET state='pending', attempts=0, next_at=0, done_at=NULL"
+                " WHERE seq=? AND state='quarantined'",
+                (seq,),
+            )
+            return cur.rowcount == 1
+
+        requeued = await self.db.write(run)
+        if requeued:
+            self.db.committed(("inbox",))  # wake the workers: the event is theirs again
+        return requeued
+
+    async def last_by_channel(self) -> dict[str, float]:
+        """When each channel last brought an event (the console's health page)."""
+        rows = await self.db.fetchall("SELECT channel, MAX(created_at) AS at FROM inbox GROUP BY channel")
+        return {str(r["channel"]): float(r["at"]) for r in rows}
+
+    async def total(self) -> int:
+        row = await self.db.fetchone("SELECT COALESCE(MAX(seq), 0) AS n FROM inbox")
+        return int(row["n"]) if row is not None else 0
+
 
 def reused_id(event: Event, *, first: str) -> Event:
     """The event of a different mail whose Message-ID an earlier one already has: its

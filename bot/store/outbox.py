@@ -205,6 +205,24 @@ class Outbox:
         rows = await self.db.fetchall("SELECT state, COUNT(*) AS n FROM outbox GROUP BY state")
         return {r["state"]: r["n"] for r in rows}
 
+    async def for_thread(self, thread: str, *, limit: int = 200) -> list[dict[str, object]]:
+        """What left (or waits to leave) in one conversation, oldest first (the console)."""
+        rows = await self.db.fetchall(
+            "SELECT seq, key, event_id, connector, op, payload, recipient, autonomous, state, in_doubt,"
+            " created_at FROM outbox WHERE thread=? ORDER BY seq DESC LIMIT ?",
+            (thread, limit),
+        )
+        return [{**dict(r), "payload": json.loads(r["payload"])} for r in reversed(rows)]
+
+    async def in_doubt(self, *, limit: int = 100) -> list[dict[str, object]]:
+        """Deliveries that may or may not have happened, and the failed ones (the console)."""
+        rows = await self.db.fetchall(
+            "SELECT seq, key, connector, op, recipient, state, in_doubt, last_error, created_at FROM outbox"
+            " WHERE in_doubt=1 OR state='failed' ORDER BY seq DESC LIMIT ?",
+            (limit,),
+        )
+        return [dict(r) for r in rows]
+
     async def filed(self, *, since: float) -> list[tuple[int, dict[str, object]]]:
         """(seq, payload) of the messages filed since a moment, oldest first (the digest)."""
         rows = await self.db.fetchall(

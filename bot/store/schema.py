@@ -243,3 +243,19 @@ MIGRATIONS.append(
     ALTER TABLE outbox ADD COLUMN first_tried_at REAL
     """
 )
+
+MIGRATIONS.append(
+    # 8: the web console's one-time login links and sessions (bot/console/auth.py). Only
+    # a SHA-256 of each secret is kept: a copy of the database opens no session.
+    """
+    CREATE TABLE console_tokens (
+        hash TEXT PRIMARY KEY,              -- hex SHA-256 of the secret
+        kind TEXT NOT NULL,                 -- login | session
+        csrf TEXT NOT NULL DEFAULT '',      -- a session's form token
+        expires_at REAL NOT NULL,
+        used_at REAL,                       -- a login link is good once
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX console_tokens_expiry ON console_tokens(expires_at)
+    """
+)

@@ -11,6 +11,8 @@ import sqlite3
 import time
 
 from bot.store.db import Database, Tx
+from bot.store.escalations import Escalations
+from bot.store.timers import Timers
 from bot.tasks.model import Contact, Spec, Task, can_move, spec_from_dict, spec_to_dict
 
 
@@ -147,6 +149,23 @@ class Tasks:
                 task_id,
             ),
         )
+        return True
+
+    async def cancel(self, task_id: int, *, by: str) -> bool:
+        """The owner called the task off: it fails with that reason, its timers (follow-
+        ups, deadline) are cancelled and its open question closed, in one transaction."""
+        async with self.db.transaction() as tx:
+            cur = await tx.execute("SELECT escalation_id FROM tasks WHERE id=?", (task_id,))
+            row = await cur.fetchone()
+            if row is None or not await self.move_in(
+                tx, task_id, "failed", result=f"cancelled by the owner ({by})"
+            ):
+                return False
+            await Timers.cancel_in(tx, key_prefix=f"task:{task_id}:")
+            if row[0] is not None:
+                await Escalations.close_in(
+                    tx, int(row[0]), state="cancelled", answer="task cancelled", via=by
+                )
         return True
 
     @staticmethod
