@@ -123,6 +123,18 @@ class DigestSettings(Strict):
     email_channel: str = ""
 
 
+Level = Literal["shadow", "draft", "auto"]
+
+
+class AutonomySettings(Strict):
+    """How far a rule may act on its own when its header does not say (``autonomy``):
+    ``shadow`` decides and records only, ``draft`` prepares and asks, ``auto`` acts."""
+
+    default: Level = "auto"
+    # Unchanged draft approvals in a row after which Deputy proposes raising a rule to auto.
+    promote_after: int = Field(default=20, ge=1)
+
+
 class Settings(Strict):
     deputy: DeputySettings = Field(default_factory=DeputySettings)
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
@@ -130,6 +142,7 @@ class Settings(Strict):
     llm: LLMSettings = Field(default_factory=LLMSettings)
     escalation: EscalationSettings = Field(default_factory=EscalationSettings)
     digest: DigestSettings = Field(default_factory=DigestSettings)
+    autonomy: AutonomySettings = Field(default_factory=AutonomySettings)
     # [channels.<name>]: each validated by its connector's own SETTINGS model.
     channels: dict[str, dict[str, Any]] = Field(default_factory=dict)
 

@@ -30,12 +30,13 @@ from bot.actions import (
 )
 from bot.delivery import OutboundMessage, message_id_for
 from bot.effects import follow_up
+from bot.effects.drafting import draft_parts, is_draft
 from bot.effects.escalation import prompt_buttons, render_prompt
 from bot.effects.owner_messages import OwnerRows
 from bot.effects.reply_message import forward_text, reply_message
 from bot.events import Event
 from bot.owner import OwnerProfile
-from bot.store import Escalations, Memory, Outbox, OutboxRow, Timers, Tx, thread_key
+from bot.store import Drafts, Escalations, Memory, Outbox, OutboxRow, Timers, Tx, thread_key
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -194,6 +195,11 @@ class Executor(OwnerRows):
                     deadline=time.time() + deadline_h * 3600,
                 )
                 escalations.append(esc_id)
+                if created and is_draft(action.reason):
+                    recipients, text = draft_parts(action, event)
+                    await Drafts.create_in(
+                        tx, draft_id=esc_id, rule=rule, event_id=event.id, recipients=recipients, text=text
+                    )
                 if created:
                     await self._send_prompt(
                         tx, esc_id=esc_id, nonce=nonce, action=action, event=event, key=key, owner=owner

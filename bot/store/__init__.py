@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bot.store.audit import Audit, AuditEntry
 from bot.store.db import Database, Tx
+from bot.store.drafts import Draft, Drafts
 from bot.store.escalations import Escalation, Escalations
 from bot.store.inbox import Claimed, Inbox, thread_key
 from bot.store.instance_lock import InstanceLock
@@ -16,6 +17,7 @@ from bot.store.memory import Memory, MemoryFact
 from bot.store.message_facts import Known, MessageFacts
 from bot.store.negotiations import Negotiations
 from bot.store.outbox import Outbox, OutboxRow
+from bot.store.rule_ledger import RuleLedger, RuleRecord
 from bot.store.tasks import Tasks
 from bot.store.timers import Timers
 
@@ -36,6 +38,8 @@ class Store:
         self.negotiations = Negotiations(self.db)
         self.learned_rules = LearnedRules(self.db)
         self.message_facts = MessageFacts(self.db)
+        self.drafts = Drafts(self.db)
+        self.rule_ledger = RuleLedger(self.db)
 
     async def open(self) -> None:
         await self.db.open()
@@ -49,6 +53,8 @@ __all__ = [
     "AuditEntry",
     "Claimed",
     "Database",
+    "Draft",
+    "Drafts",
     "Escalation",
     "Escalations",
     "Inbox",
@@ -64,6 +70,8 @@ __all__ = [
     "Negotiations",
     "Outbox",
     "OutboxRow",
+    "RuleLedger",
+    "RuleRecord",
     "Store",
     "Tasks",
     "Timers",
