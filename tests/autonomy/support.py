@@ -13,7 +13,9 @@ DRAFT_TEXT = "Hello,\n\n" + PARAGRAPH * 3 + "\n\nWe will be in touch."
 LONG_TEXT = "Hello,\n\n" + "\n\n".join(f"{i}. {PARAGRAPH}" for i in range(1, 41)) + "\n\nThe end."
 
 
-def write_draft_rule(rules: Path, *, text: str = DRAFT_TEXT, level: str = "draft", name: str = "prices") -> None:
+def write_draft_rule(
+    rules: Path, *, text: str = DRAFT_TEXT, level: str = "draft", name: str = "prices"
+) -> None:
     template = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
     (rules / f"{name}.md").write_text(
         "+++\n"
@@ -32,7 +34,5 @@ def write_draft_rule(rules: Path, *, text: str = DRAFT_TEXT, level: str = "draft
 def no_signature(rules: Path) -> None:
     """The owner signs nothing, so a reply's body is exactly the text that was approved."""
     owner = rules / "owner.md"
-    owner.write_text(
-        owner.read_text(encoding="utf-8").replace('signature = "Best regards,\\nAlex Example"', 'signature = ""'),
-        encoding="utf-8",
-    )
+    signed = 'signature = "Best regards,\\nAlex Example"'
+    owner.write_text(owner.read_text(encoding="utf-8").replace(signed, 'signature = ""'), encoding="utf-8")

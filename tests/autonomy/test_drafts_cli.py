@@ -82,7 +82,8 @@ def test_edit_discard_and_send_from_the_cli_with_the_ledger_across_a_restart(dra
     home.send(price_request(2))
     second = draft_of(home, 2)
     assert home.cli("discard", str(second)).returncode == 0
-    wait_until(lambda: home.query("SELECT 1 FROM drafts WHERE id=? AND state='discarded'", (second,)), timeout=30)
+    discarded = "SELECT 1 FROM drafts WHERE id=? AND state='discarded'"
+    wait_until(lambda: home.query(discarded, (second,)), timeout=30)
 
     home.send(price_request(3))
     third = draft_of(home, 3)
