@@ -31,14 +31,15 @@ def test_unknown_levels_are_errors_naming_file_line_and_key(tmp_path: Path) -> N
     with pytest.raises(ConfigError) as err:
         load(cfg)
     assert f"{cfg}:5: autonomy.default:" in str(err.value) and "'shadow', 'draft' or 'auto'" in str(err.value)
-    cfg.write_text('[autonomy]\npromote_after = 0\n', encoding="utf-8")
-    with pytest.raises(ConfigError, match="autonomy.promote_after"):
+    cfg.write_text("[autonomy]\npromote_after = 0\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"autonomy\.promote_after"):
         load(cfg)
 
     rules = tmp_path / "rules"
     shutil.copytree(ROOT / "rules", rules)
     bad = rules / "bad.md"
-    bad.write_text('+++\nname = "bad"\nmay = ["reply"]\nautonomy = "sometimes"\n+++\nbody\n', encoding="utf-8")
+    header = 'name = "bad"\nmay = ["reply"]\nautonomy = "sometimes"\n'
+    bad.write_text(f"+++\n{header}+++\nbody\n", encoding="utf-8")
     with pytest.raises(ConfigError) as err:
         load_rulebook(rules)
     assert f"{bad}:4: autonomy:" in str(err.value)
@@ -51,7 +52,8 @@ def test_the_shipped_rules_stay_automatic() -> None:
 
 
 def _checked() -> Checked:
-    return Checked(allowed=[File(folder="Quotes"), Reply(text="Our prices, in full.", to=("bob@client.com",))])
+    reply = Reply(text="Our prices, in full.", to=("bob@client.com",))
+    return Checked(allowed=[File(folder="Quotes"), reply])
 
 
 def test_auto_acts_draft_holds_what_leaves_shadow_does_nothing() -> None:
