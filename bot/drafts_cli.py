@@ -104,7 +104,7 @@ def level_line(rule: Any, settings: Any, record: Any) -> str:
     """``autonomy draft (set by you; file: auto): 3 sent unchanged, ...`` for ``deputy rules``."""
     own = rule.header.autonomy or settings.autonomy.default
     if record is not None and record.level:
-        line = f"autonomy {record.level} (confirmed in Deputy; file: {own})"
+        line = f"autonomy {record.level} (set in Deputy; the file says {own})"
     else:
         line = f"autonomy {own}" + ("" if rule.header.autonomy else " (config default)")
     if record is not None:

@@ -11,6 +11,7 @@ import time
 from bot.actions import Action, Decision, Ignore, Notify, Reply
 from bot.desks import DeskDeps
 from bot.desks.answers import Answers
+from bot.desks.demotion import undone_in
 from bot.desks.draft_answers import DraftAnswers
 from bot.effects import asking
 from bot.effects.drafting import is_draft
@@ -107,7 +108,15 @@ class OwnerDesk:
                     autonomous=False,
                 ),
             )
-        return f"Moving the message of filing #{seq} back to the inbox."
+            lowered = await undone_in(
+                tx,
+                self.store,
+                settings=self.settings,
+                rulebook=rulebook,
+                event_id=str(row["event_id"]),
+                autonomous=bool(row["autonomous"]),
+            )
+        return f"Moving the message of filing #{seq} back to the inbox." + (f" {lowered}" if lowered else "")
 
     async def _command(self, claimed: Claimed, rulebook: Rulebook, route: Command, started: float) -> None:
         event = claimed.event

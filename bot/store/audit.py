@@ -79,6 +79,13 @@ class Audit:
         )
         return [_entry(r) for r in reversed(rows)]
 
+    async def rule_of(self, event_id: str) -> str:
+        """The rule that decided ``event_id`` ("" when none did)."""
+        row = await self.db.fetchone(
+            "SELECT rule FROM audit WHERE event_id=? AND rule != '' ORDER BY id LIMIT 1", (event_id,)
+        )
+        return str(row["rule"]) if row else ""
+
 
 def _entry(row: sqlite3.Row) -> AuditEntry:
     return AuditEntry(

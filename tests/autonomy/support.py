@@ -14,13 +14,18 @@ LONG_TEXT = "Hello,\n\n" + "\n\n".join(f"{i}. {PARAGRAPH}" for i in range(1, 41)
 
 
 def write_draft_rule(
-    rules: Path, *, text: str = DRAFT_TEXT, level: str = "draft", name: str = "prices"
+    rules: Path,
+    *,
+    text: str = DRAFT_TEXT,
+    level: str = "draft",
+    name: str = "prices",
+    subject: str = "(?i)price list",
 ) -> None:
     template = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
     (rules / f"{name}.md").write_text(
         "+++\n"
         f'name = "{name}"\n'
-        'when.subject = "(?i)price list"\n'
+        f'when.subject = "{subject}"\n'
         'may = ["reply"]\n'
         f'autonomy = "{level}"\n'
         f'reply = {{ template = "{template}" }}\n'

@@ -32,6 +32,11 @@ SIGNING = "autonomy-signing-secret-0123456789"
 OWNER, STRANGER = 4242, 777
 OWNER_SLACK, TEAM = "U0OWNER", "T0TEAM"
 EDITED = "Hi Bob,\n\nhere is the short version: prices on request, by phone.\n\nAlex"
+BILLS = (
+    '+++\nname = "bills"\nwhen.subject = "(?i)your bill"\nmay = ["file", "reply"]\n'
+    'file.folder = "Bills"\nreply = { template = "Thanks, received." }\npriority = 60\n+++\n'
+    "File bills and confirm them (an automatic rule: the config's default level).\n"
+)
 PRICED = "Hi Bob,\n\nhere is the short version: 40 EUR an hour.\n\nAlex"
 
 
@@ -50,7 +55,7 @@ async def fakes(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[tuple[FakeTele
 
 
 async def start_deputy(
-    tmp_path: Path, tg: FakeTelegram, slack: FakeSlack, *, preferred: str
+    tmp_path: Path, tg: FakeTelegram, slack: FakeSlack, *, preferred: str, bills: bool = False
 ) -> tuple[Deputy, int]:
     port = free_port()
     cfg = make_home(
@@ -65,6 +70,8 @@ async def start_deputy(
     rules = tmp_path / "rules"
     write_draft_rule(rules, text=LONG_TEXT)
     no_signature(rules)
+    if bills:
+        (rules / "bills.md").write_text(BILLS, encoding="utf-8")
     owner_md = rules / "owner.md"
     owner_md.write_text(
         owner_md.read_text()
@@ -256,3 +263,40 @@ async def test_slack_preview_is_whole_and_a_thread_reply_sends_the_owners_text(
         assert found is not None and found.state == "edited" and found.via == "slack"
     finally:
         await deputy.stop()
+
+
+async def test_undoing_an_auto_rules_filing_lowers_it_to_draft_at_once(
+    tmp_path: Path, fakes: tuple[FakeTelegram, FakeSlack]
+) -> None:
+    tg, slack = fakes
+    deputy, port = await start_deputy(tmp_path, tg, slack, preferred="telegram", bills=True)
+    try:
+        first = await bill(port, 1)
+        await wait_for(lambda: replies(tmp_path, first))  # auto: replied at once
+        await settled(deputy)
+        row = await deputy.store.db.fetchone("SELECT seq FROM outbox WHERE op='file' AND state='sent'")
+        assert row is not None
+        await tg.private_message(tg.user(OWNER, "Alex"), f"undo {row[0]}")
+        told = await wait_for(lambda: [t for _, t, _ in owner_texts(tg) if "back in draft mode" in t])
+        assert isinstance(told, list) and "Rule 'bills'" in told[0]
+        record = await deputy.store.rule_ledger.get("bills")
+        assert record is not None and record.level == "draft" and record.undone == 1
+
+        second = await bill(port, 2)
+        await open_draft(deputy, 0)  # now the reply waits for the owner
+        await settled(deputy)
+        assert replies(tmp_path, second) == []
+    finally:
+        await deputy.stop()
+
+
+async def bill(port: int, n: int) -> str:
+    message_id = f"<bill-{n}@example.org>"
+    msg = mail(sender="Shop <billing@shop.example>", subject=f"Your bill {n}", message_id=message_id)
+
+    def send() -> None:
+        with smtplib.SMTP("127.0.0.1", port, timeout=30) as smtp:
+            smtp.send_message(msg)
+
+    await asyncio.to_thread(send)
+    return message_id

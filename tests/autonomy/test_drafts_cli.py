@@ -9,7 +9,7 @@ import subprocess
 import sys
 from email.message import EmailMessage
 
-from tests.autonomy.support import DRAFT_TEXT
+from tests.autonomy.support import DRAFT_TEXT, write_draft_rule
 from tests.e2e.conftest import ROOT, Home, child_env, mail, wait_until
 
 EDITED = "Hi Bob,\n\nhere are our prices: see the attached sheet.\n  Indented line, kept.\n\nAlex\n"
@@ -129,4 +129,22 @@ def test_an_approval_killed_after_its_commit_is_sent_exactly_once(draft_home: Ho
     keys = [r["key"] for r in home.query("SELECT key FROM outbox WHERE op='send' AND key LIKE 'draft:%'")]
     assert keys == [f"draft:{draft}:v2:0:reply"]
     assert home.cli("send", str(draft)).returncode == 1  # closed: a second approval is refused
+    assert home.stop() == 0
+
+
+def test_a_shadow_rule_changes_nothing_and_says_what_it_would_have_done(draft_home: Home) -> None:
+    home = draft_home
+    write_draft_rule(home.root / "rules", level="shadow", name="watched", subject="(?i)catalogue")
+    home.start()
+    home.send(
+        mail(sender="Eve <eve@example.org>", subject="Your catalogue?", message_id="<cat-1@example.org>")
+    )
+    wait_until(lambda: home.query("SELECT 1 FROM audit WHERE outcome='shadow'"), timeout=30)
+    wait_until(home.drained, timeout=30)
+    assert home.replies_to("<cat-1@example.org>") == []
+    assert home.query("SELECT COUNT(*) FROM escalations")[0][0] == 0  # nobody was asked either
+    log = home.cli("log")
+    assert "shadow" in log.stdout and "would have done reply: Reply to eve@example.org" in log.stdout
+    digest = home.cli("digest")
+    assert "Rules in shadow mode" in digest.stdout and "[rule watched] would have done reply" in digest.stdout
     assert home.stop() == 0
