@@ -14,13 +14,29 @@ from bot.actions import Action, Decision
 from bot.desks import DeskDeps
 from bot.desks.answers import Answers
 from bot.effects import asking
-from bot.effects.drafting import SEND, changed_ratio, edited, read_answer
+from bot.effects.drafting import SEND, changed_ratio, edited, folder_delete, read_answer
 from bot.facts import NO_FACTS
 from bot.faults import fault
 from bot.gate.policy import GateContext
 from bot.pipeline.router import Answer
 from bot.rules.model import Rulebook
 from bot.store import Claimed, Drafts, RuleLedger, RuleRecord, Tx
+
+# The owner's answer -> the draft's state, and what the rule's ledger counts.
+STATES = {
+    "send": "sent",
+    "edit": "edited",
+    "discard": "discarded",
+    "sent_by_owner": "sent_by_owner",
+    "deleted_by_owner": "deleted_by_owner",
+}
+LEDGER = {
+    "send": "sent",
+    "edit": "edited",
+    "discard": "discarded",
+    "sent_by_owner": "sent",
+    "deleted_by_owner": "discarded",
+}
 
 
 class DraftAnswers:
@@ -47,6 +63,10 @@ class DraftAnswers:
             actions = owner_saw = held
         elif op == "edit":
             actions, changed, version = edited(held, text), changed_ratio(original, text), 2
+        elif op == "sent_by_owner":  # from their own mail client: Deputy sends nothing
+            signature = rulebook.owner.signature
+            sent = text.rstrip("\n").removesuffix(signature).rstrip("\n") if signature else text.rstrip("\n")
+            changed = changed_ratio(original.rstrip("\n"), sent)
         decision = Decision(actions=actions, reasons=(f"owner: {op} draft #{esc.id}",), rule=esc.rule)
         ctx = GateContext(
             event=esc.event,
@@ -63,7 +83,7 @@ class DraftAnswers:
         question = asking.blocked(result, decision)
         if question is not None:
             allowed.append(question)
-        state = {"send": "sent", "edit": "edited", "discard": "discarded"}[op]
+        state = STATES[op]
         channel = event.channel if event.channel in self.executor.channel_types else None
         async with self.store.db.transaction() as tx:
             won = await self.store.escalations.close_in(
@@ -72,8 +92,13 @@ class DraftAnswers:
             if not won:
                 await self._late(tx, claimed, rulebook, esc.id, channel, started)
                 return
-            final = text if op == "edit" else ""
+            final = text if op in ("edit", "sent_by_owner") else ""
             await Drafts.close_in(tx, esc.id, state=state, final_text=final, changed=changed, via=route.via)
+            if not op.endswith("_by_owner") and self.executor.channels.capabilities(esc.event.channel).drafts:
+                domain = self.settings.deputy.message_id_domain
+                await self.store.outbox.add_in(
+                    tx, folder_delete(esc.id, connector=esc.event.channel, event_id=event.id, domain=domain)
+                )
             applied = await self.executor.apply_in(
                 tx,
                 event=esc.event,
@@ -83,7 +108,8 @@ class DraftAnswers:
                 owner=rulebook.owner,
                 autonomous=False,
             )
-            record = await RuleLedger.count_in(tx, esc.rule, state, changed=changed)
+            counted = LEDGER[op] if op != "sent_by_owner" or changed == 0 else "edited"
+            record = await RuleLedger.count_in(tx, esc.rule, counted, changed=changed)
             notice = self._notice(esc.id, state, changed, question is not None)
             proposal = await self._propose(tx, record)
             await self.executor.owner_notice_in(
@@ -111,6 +137,8 @@ class DraftAnswers:
         if claimed.event.channel == "cli" and refs.get("draft_op") in ("send", "discard", "edit"):
             # ``deputy send ID --edit`` carries the text as the owner wrote it, unstripped.
             return refs["draft_op"], refs.get("draft_text", "")
+        if refs.get("draft_message_id") and refs.get("draft_op") in ("sent_by_owner", "deleted_by_owner"):
+            return refs["draft_op"], claimed.event.text  # seen in the owner's mailbox
         if route.option is not None:
             return ("send", "") if route.option == SEND else ("discard", "")
         return read_answer(route.text)
@@ -123,6 +151,12 @@ class DraftAnswers:
             return f"Draft #{draft_id} is on its way, as you saw it."
         if state == "edited":
             return f"Draft #{draft_id} is on its way with your text ({changed:.0%} changed)."
+        if state == "sent_by_owner":
+            return (
+                f"Draft #{draft_id}: you sent it from your mail client ({changed:.0%} changed); I sent none."
+            )
+        if state == "deleted_by_owner":
+            return f"Draft #{draft_id}: you deleted it in your mail client; nothing was sent."
         return f"Draft #{draft_id} discarded: nothing was sent."
 
     async def _propose(self, tx: Tx, record: RuleRecord) -> str:

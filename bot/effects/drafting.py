@@ -9,8 +9,12 @@ import difflib
 from dataclasses import replace
 
 from bot.actions import EXTERNAL, Action, Escalate, Ignore, Offer, Reply, action_name
+from bot.delivery import message_id_for
 from bot.effects.asking import ask, preview
+from bot.effects.reply_message import reply_message
 from bot.events import Event
+from bot.owner import OwnerProfile
+from bot.store import OutboxRow
 
 DRAFT = "draft"  # Escalate.reason of a draft's preview
 SEND, DISCARD = 0, 1  # the preview's options, in order
@@ -87,3 +91,54 @@ def would_have(action: Action) -> str:
     if isinstance(action, Escalate):
         return f"would have asked the owner: {action.question}"
     return f"would have done {action_name(action)}: {preview((action,))}"
+
+
+def folder_key(draft_id: int) -> str:
+    """The outbox key of a draft's copy in the owner's Drafts folder; its Message-ID
+    derives from it (``bot.delivery.message_id_for``), so a retry appends the same one."""
+    return f"draft:{draft_id}:folder"
+
+
+def folder_copy(
+    action: Escalate, event: Event, *, draft_id: int, owner: OwnerProfile, domain: str
+) -> OutboxRow | None:
+    """The draft as a mail for the Drafts folder, threaded like the reply it stands for
+    (In-Reply-To, References: RFC 5322 3.6.4); None when the draft holds no message."""
+    held = action.option_actions[SEND] if action.option_actions else ()
+    first = next((a for a in held if isinstance(a, Reply | Offer)), None)
+    if first is None:
+        return None
+    key = folder_key(draft_id)
+    message = reply_message(
+        event,
+        text=first.text,
+        to=first.to,
+        cc=first.cc if isinstance(first, Reply) else (),
+        key=key,
+        mail=True,
+        owner=owner,
+        auto_submitted=first.auto_submitted if isinstance(first, Reply) else True,
+        message_id_domain=domain,
+    )
+    return OutboxRow(
+        key=key,
+        event_id=event.id,
+        connector=event.channel,
+        op="draft",
+        payload={**message.to_payload(), "draft_id": str(draft_id)},
+        thread=f"draft:{draft_id}",
+        autonomous=False,
+    )
+
+
+def folder_delete(draft_id: int, *, connector: str, event_id: str, domain: str) -> OutboxRow:
+    """Remove the Drafts-folder copy of a draft answered elsewhere."""
+    return OutboxRow(
+        key=f"{folder_key(draft_id)}:delete",
+        event_id=event_id,
+        connector=connector,
+        op="draft_delete",
+        payload={"message_id": message_id_for(folder_key(draft_id), domain=domain)},
+        thread=f"draft:{draft_id}",
+        autonomous=False,
+    )

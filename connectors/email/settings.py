@@ -47,6 +47,10 @@ class EmailSettings(BaseModel):
     address: str  # our From
     from_name: str = ""
     sent_folder: str = ""  # "" = do not keep a copy (and cannot check sends in doubt)
+    # Draft replies of draft-level rules go here for the owner's mail client ("" = not
+    # kept in the mailbox). Deputy notices them sent (in sent_folder) or deleted.
+    drafts_folder: str = ""
+    drafts_check_seconds: float = Field(default=30.0, gt=0)
     # Owner verification (RFC 8601): the authserv-id our receiving MTA writes.
     authserv_id: str = ""
     owner_plus_secret_env: str = ""
