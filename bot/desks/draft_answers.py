@@ -84,7 +84,9 @@ class DraftAnswers:
         if question is not None:
             allowed.append(question)
         state = STATES[op]
-        channel = event.channel if event.channel in self.executor.channel_types else None
+        # Answered in a channel: told there. Seen in the mailbox: told where the owner is.
+        spoke = event.channel in self.executor.channel_types and not op.endswith("_by_owner")
+        channel = event.channel if spoke else None
         async with self.store.db.transaction() as tx:
             won = await self.store.escalations.close_in(
                 tx, esc.id, state="answered", answer=f"{state} draft", via=route.via
@@ -152,9 +154,8 @@ class DraftAnswers:
         if state == "edited":
             return f"Draft #{draft_id} is on its way with your text ({changed:.0%} changed)."
         if state == "sent_by_owner":
-            return (
-                f"Draft #{draft_id}: you sent it from your mail client ({changed:.0%} changed); I sent none."
-            )
+            sent = f"you sent it from your mail client ({changed:.0%} changed)"
+            return f"Draft #{draft_id}: {sent}; I sent nothing myself."
         if state == "deleted_by_owner":
             return f"Draft #{draft_id}: you deleted it in your mail client; nothing was sent."
         return f"Draft #{draft_id} discarded: nothing was sent."

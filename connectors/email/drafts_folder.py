@@ -52,6 +52,9 @@ class DraftsFolder:
         self.check_seconds = check_seconds
         self._lock = asyncio.Lock()  # the watch list is read-modify-written
         self._stopping = asyncio.Event()
+        # Gone from Drafts, not (yet) in Sent, at the last check: a client may delete the
+        # draft a moment before it saves the Sent copy, so "deleted" needs two looks.
+        self._missing: set[str] = set()
 
     async def put(self, delivery: Delivery) -> Mapping[str, str]:
         """APPEND the draft once (a retry finds it by Message-ID) and watch it."""
@@ -104,7 +107,12 @@ class DraftsFolder:
         for message_id, draft_id in list((await self._watched()).items()):
             sent = await self._sent_copy(message_id)
             if sent is None and await self.store.find(self.folder, message_id):
+                self._missing.discard(message_id)
                 continue  # still a draft
+            if sent is None and message_id not in self._missing:
+                self._missing.add(message_id)
+                continue  # look again next time
+            self._missing.discard(message_id)
             op = "sent_by_owner" if sent is not None else "deleted_by_owner"
             await emit(self._event(message_id, draft_id, op, sent))
             async with self._lock:

@@ -19,3 +19,7 @@ def draft_home(tmp_path: Path) -> Iterator[Home]:
         yield home
     finally:
         home.cleanup()
+
+
+# Dovecot and aiosmtpd, as the email tests run them (tests/email/conftest.py).
+from tests.email.conftest import dovecot, smtp_server  # noqa: E402, F401
