@@ -26,6 +26,7 @@ from tests.autonomy.support import DRAFT_TEXT, no_signature, write_draft_rule
 from tests.core.conftest import ROOT, make_home
 from tests.e2e.conftest import mail
 
+AUTHSERV = "mx.deputy.test"
 EDITED = "Hello Bob,\n\nthe list is attached; call me for volumes over 1000.\n\nAlex\n"
 
 
@@ -96,8 +97,7 @@ def text_of(msg: EmailMessage) -> str:
     return str(part.get_content()).replace("\r\n", "\n")  # RFC 5322 2.3: CRLF on the wire
 
 
-@pytest.fixture
-async def deputy(tmp_path: Path, dovecot: Any, smtp_server: Any) -> Any:
+async def start(tmp_path: Path, dovecot: Any, smtp_server: Any, *, owner_by_email: bool = False) -> Deputy:
     os.environ["DEPUTY_TEST_IMAP_PASSWORD"] = dovecot.password
     cfg = make_home(
         tmp_path,
@@ -107,14 +107,27 @@ async def deputy(tmp_path: Path, dovecot: Any, smtp_server: Any) -> Any:
             'password_env = "DEPUTY_TEST_IMAP_PASSWORD"\npoll_seconds = 1\n'
             f'smtp_host = "127.0.0.1"\nsmtp_port = {smtp_server.port}\nsmtp_security = "none"\n'
             'address = "deputy@localhost"\nsent_folder = "Sent"\ndrafts_folder = "Drafts"\n'
-            "drafts_check_seconds = 0.2\n"
+            f'drafts_check_seconds = 0.2\nauthserv_id = "{AUTHSERV}"\n'
         ),
     )
-    write_draft_rule(tmp_path / "rules")
-    no_signature(tmp_path / "rules")
+    rules = tmp_path / "rules"
+    write_draft_rule(rules)
+    no_signature(rules)
+    if owner_by_email:
+        owner = rules / "owner.md"
+        text = owner.read_text(encoding="utf-8").replace(
+            'preferred_channel = "cli"', 'preferred_channel = "email"'
+        )
+        owner.write_text(text.replace('quiet_hours = ["22:00", "07:00"]', ""), encoding="utf-8")
     daemon = Deputy(load(cfg))
     await daemon.start()
     await until(lambda: daemon.store.kv.get("connector:email:imap_cursor:INBOX"))  # baseline taken
+    return daemon
+
+
+@pytest.fixture
+async def deputy(tmp_path: Path, dovecot: Any, smtp_server: Any) -> Any:
+    daemon = await start(tmp_path, dovecot, smtp_server)
     yield daemon
     await daemon.stop()
 
@@ -227,3 +240,56 @@ async def test_approved_from_the_cli_the_folder_copy_goes_and_smtp_gets_the_exac
     assert [e.id for e in await deputy.store.escalations.open()] == []
     rows = await deputy.store.db.fetchall("SELECT outcome FROM audit WHERE outcome='late answer'")
     assert rows == []
+
+
+async def test_an_email_reply_to_the_preview_sends_the_owners_text_and_a_forged_one_nothing(
+    tmp_path: Path, dovecot: Any, smtp_server: Any
+) -> None:
+    deputy = await start(tmp_path, dovecot, smtp_server, owner_by_email=True)
+    try:
+        asked = await request(dovecot, 4)
+        draft = await newest_draft(deputy, 1)
+
+        async def preview() -> list[dict[str, Any]]:
+            return [m for m in smtp_server.recorder.messages if m["rcpt_tos"] == ["alex@example.com"]]
+
+        shown = (await until(preview))[0]["parsed"]
+        assert f"#{draft}" in shown["Subject"] and "sends to bob@example.org" in text_of(shown)
+        for line in DRAFT_TEXT.splitlines():
+            assert line in text_of(shown)
+
+        def answer(*, authenticated: bool) -> bytes:
+            reply = EmailMessage()
+            reply["From"] = "Alex Example <alex@example.com>"
+            reply["To"] = "deputy@localhost"
+            reply["Subject"] = "Re: " + shown["Subject"]
+            reply["Message-ID"] = f"<answer-{authenticated}@example.com>"
+            reply["In-Reply-To"] = shown["Message-ID"]
+            if authenticated:  # what our MTA writes for a message with a passing signature
+                reply["Authentication-Results"] = f"{AUTHSERV}; dkim=pass header.d=example.com header.s=sel"
+            quoted = "\n".join("> " + line for line in text_of(shown).splitlines())
+            reply.set_content(f"{EDITED}\nOn Wed, 2 Dec 2026, Deputy wrote:\n{quoted}\n")
+            return reply.as_bytes()
+
+        await append(dovecot, answer(authenticated=False), "INBOX")  # From the owner, unproven
+
+        async def refused() -> bool:
+            rows = await deputy.store.db.fetchall("SELECT 1 FROM audit WHERE outcome='refused'")
+            return bool(rows)
+
+        await until(refused)
+        found = await deputy.store.drafts.get(draft)
+        assert found is not None and found.state == "open"
+
+        await append(dovecot, answer(authenticated=True), "INBOX")
+
+        async def delivered() -> list[dict[str, Any]]:
+            return [m for m in smtp_server.recorder.messages if m["parsed"]["In-Reply-To"] == asked]
+
+        messages = await until(delivered)
+        assert len(messages) == 1 and messages[0]["rcpt_tos"] == ["bob@example.org"]
+        assert text_of(messages[0]["parsed"]) == EDITED  # the owner's words, without the quote
+        found = await deputy.store.drafts.get(draft)
+        assert found is not None and found.state == "edited" and found.via == "email"
+    finally:
+        await deputy.stop()
