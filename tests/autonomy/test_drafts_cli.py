@@ -60,6 +60,8 @@ def body(msg: EmailMessage) -> str:
 
 def test_edit_discard_and_send_from_the_cli_with_the_ledger_across_a_restart(draft_home: Home) -> None:
     home = draft_home
+    with home.config.open("a", encoding="utf-8") as f:
+        f.write("[autonomy]\npromote_after = 1\n")  # one unchanged send earns the proposal
     home.start()
     home.send(price_request(1))
     first = draft_of(home, 1)
@@ -104,6 +106,17 @@ def test_edit_discard_and_send_from_the_cli_with_the_ledger_across_a_restart(dra
     ledger = home.query("SELECT * FROM rule_ledger WHERE rule='prices'")[0]
     assert (ledger["sent_unchanged"], ledger["sent_edited"], ledger["discarded"]) == (1, 1, 1)
     assert 0 < ledger["changed_sum"] <= 1
+    # Proposed, not raised: the rule still drafts until the owner says so.
+    assert "proposed for auto (deputy rules level prices auto)" in record.stdout
+    assert ledger["level"] == "" and ledger["proposed"] == 1
+    home.send(price_request(4))
+    draft_of(home, 4)
+    raised = home.cli("rules", "level", "prices", "auto")
+    assert raised.returncode == 0, raised.stderr
+    assert "autonomy auto (set in Deputy; the file says draft)" in home.cli("rules").stdout
+    home.send(price_request(5))
+    replies = wait_until(lambda: home.replies_to("<price-5@example.org>"), timeout=30)
+    assert isinstance(replies, list) and body(replies[0]).rstrip("\n") == DRAFT_TEXT  # sent on its own
     assert home.stop() == 0
 
 
