@@ -249,7 +249,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
                 ).text
             )
             return 0
-        if command in ("drafts", "send", "discard"):
+        if command in ("drafts", "send", "discard", "examples"):
             return await drafts_cli.run(store, args)
         if command in ("task", "tasks"):
             return await _task_command(store, settings, args)

@@ -133,6 +133,9 @@ class AutonomySettings(Strict):
     default: Level = "auto"
     # Unchanged draft approvals in a row after which Deputy proposes raising a rule to auto.
     promote_after: int = Field(default=20, ge=1)
+    # The owner's edited drafts of a rule shown to the model when it writes the next one
+    # (newest first); 0 = none.
+    examples: int = Field(default=5, ge=0, le=50)
 
 
 class Settings(Strict):

@@ -1,4 +1,4 @@
-"""deputy drafts | send ID [--edit] | discard ID | rules level NAME LEVEL
+"""deputy drafts | send ID [--edit] | discard ID | examples | rules level NAME LEVEL
 
 A send or discard is an owner's answer like ``deputy answer``: an event in the inbox
 that the daemon carries out (through the gate, exactly once). ``--edit`` reads the new
@@ -27,6 +27,9 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--edit", action="store_true", help="send the text read from standard input instead")
     p = sub.add_parser("discard", parents=[common], help="discard draft ID: nothing is sent")
     p.add_argument("id", type=int)
+    p = sub.add_parser("examples", parents=[common], help="your edited drafts the model learns from")
+    p.add_argument("--rule", default="", help="only this rule's")
+    p.add_argument("--delete", type=int, metavar="ID", help="stop showing draft ID's edit to the model")
 
 
 def add_rules_parsers(rules_sub: Any, common: argparse.ArgumentParser) -> None:
@@ -38,6 +41,8 @@ def add_rules_parsers(rules_sub: Any, common: argparse.ArgumentParser) -> None:
 async def run(store: Store, args: argparse.Namespace) -> int:
     if args.command == "drafts":
         return await _list(store, json_out=args.json)
+    if args.command == "examples":
+        return await _examples(store, rule=args.rule, delete=args.delete)
     draft = await store.drafts.get(args.id)
     esc = await store.escalations.get(args.id)
     if draft is None or esc is None:
@@ -87,6 +92,23 @@ async def _list(store: Store, *, json_out: bool) -> int:
         print(f"#{d.id}  rule {d.rule}, to {', '.join(d.recipients) or '(none)'}:")
         print("\n".join("     | " + line for line in d.text.splitlines() or [""]))
         print(f"     deputy send {d.id} | deputy send {d.id} --edit < text | deputy discard {d.id}")
+    return 0
+
+
+async def _examples(store: Store, *, rule: str, delete: int | None) -> int:
+    if delete is not None:
+        if await store.drafts.forget_example(delete):
+            print(f"example #{delete} deleted: the model no longer sees it")
+            return 0
+        print(f"no example #{delete}", file=sys.stderr)
+        return 1
+    found = await store.drafts.examples(rule=rule)
+    if not found:
+        print("No examples yet: they are the drafts you edit before sending.")
+    for d in found:
+        print(f"#{d.id}  rule {d.rule}, {d.changed:.0%} changed (deputy examples --delete {d.id})")
+        print("\n".join("     draft | " + line for line in d.text.splitlines() or [""]))
+        print("\n".join("      sent | " + line for line in d.final_text.splitlines() or [""]))
     return 0
 
 

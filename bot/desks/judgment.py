@@ -70,6 +70,7 @@ class JudgmentDesk:
             mail=deps.executor.channels.speaks_mail(
                 route.event.channel, kind=route.event.refs.get("channel_type", "")
             ),
+            examples=deps.settings.autonomy.examples,
         )
         decision, asked_model = await self.decide(ctx)
         if asked_model:

@@ -80,6 +80,21 @@ class Drafts:
         rows = await self.db.fetchall("SELECT * FROM drafts WHERE state='open' ORDER BY id")
         return [_from_row(r) for r in rows]
 
+    async def examples(self, *, rule: str = "", limit: int = 100) -> list[Draft]:
+        """The owner's edits, newest first (of one rule, or of all): how they want it said."""
+        where = "state IN ('edited', 'sent_by_owner') AND changed > 0 AND example = 1"
+        params: tuple[object, ...] = (limit,)
+        if rule:
+            where += " AND rule = ?"
+            params = (rule, limit)
+        rows = await self.db.fetchall(f"SELECT * FROM drafts WHERE {where} ORDER BY id DESC LIMIT ?", params)
+        return [_from_row(r) for r in rows]
+
+    async def forget_example(self, draft_id: int) -> bool:
+        async with self.db.transaction() as tx:
+            cur = await tx.execute("UPDATE drafts SET example=0 WHERE id=? AND example=1", (draft_id,))
+            return cur.rowcount == 1
+
     async def recent(self, *, since: float) -> list[Draft]:
         rows = await self.db.fetchall(
             "SELECT * FROM drafts WHERE created_at>=? OR closed_at>=? ORDER BY id", (since, since)

@@ -260,6 +260,7 @@ MIGRATIONS.append(
         final_text TEXT NOT NULL DEFAULT '',
         changed REAL NOT NULL DEFAULT 0,    -- changed-character ratio of the sent text
         via TEXT NOT NULL DEFAULT '',
+        example INTEGER NOT NULL DEFAULT 1, -- an edited one is shown to the model, 0 = deleted
         created_at REAL NOT NULL,
         closed_at REAL
     );
