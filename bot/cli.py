@@ -44,6 +44,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--to", default="", help="recipient address (default: Deputy's first address)")
     p.add_argument("--channel", default="email")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--since", default="", help="the stored mail from this day (YYYY-MM-DD) instead")
+    p.add_argument("--until", default="", help="with --since: up to and including this day")
     p = sub.add_parser("inbox", parents=[common], help="questions waiting for the owner")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p = sub.add_parser("answer", parents=[common], help="answer question ID (a number picks an option)")
@@ -144,6 +146,10 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from bot.check import check
 
         return check(settings)
+    if command == "try" and args.since:
+        from bot.try_range import try_range
+
+        return await try_range(settings, args)
     if command == "try":
         from bot.try_event import try_event
 

@@ -79,6 +79,18 @@ class Audit:
         )
         return [_entry(r) for r in reversed(rows)]
 
+    async def first_of(self, event_ids: list[str]) -> dict[str, AuditEntry]:
+        """The first entry of each listed event: what was decided when it arrived."""
+        found: dict[str, AuditEntry] = {}
+        for start in range(0, len(event_ids), 500):
+            batch = event_ids[start : start + 500]
+            rows = await self.db.fetchall(
+                f"SELECT * FROM audit WHERE event_id IN ({','.join('?' * len(batch))}) ORDER BY id", batch
+            )
+            for row in rows:
+                found.setdefault(str(row["event_id"]), _entry(row))
+        return found
+
     async def rule_of(self, event_id: str) -> str:
         """The rule that decided ``event_id`` ("" when none did)."""
         row = await self.db.fetchone(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from email.message import EmailMessage
 
 from tests.autonomy.support import DRAFT_TEXT, write_draft_rule
@@ -161,3 +162,33 @@ def test_a_shadow_rule_changes_nothing_and_says_what_it_would_have_done(draft_ho
     digest = home.cli("digest")
     assert "Rules in shadow mode" in digest.stdout and "[rule watched] would have done reply" in digest.stdout
     assert home.stop() == 0
+
+
+def test_try_since_shows_what_a_changed_rule_would_have_done_with_the_stored_mail(draft_home: Home) -> None:
+    home = draft_home
+    rules = home.root / "rules"
+    write_draft_rule(rules, level="auto")
+    home.start()
+    home.send(price_request(1))
+    home.send(price_request(2))
+    home.send(mail(sender="carol@example.org", subject="Lunch?", message_id="<lunch@example.org>"))
+    wait_until(
+        lambda: len(home.replies_to("<price-1@example.org>") + home.replies_to("<price-2@example.org>")) == 2,
+        timeout=30,
+    )
+    wait_until(home.drained, timeout=30)
+    assert home.stop() == 0
+
+    write_draft_rule(rules, level="draft")  # the owner wants to see these first from now on
+    before = (home.query("SELECT COUNT(*) FROM outbox")[0][0], home.query("SELECT COUNT(*) FROM audit")[0][0])
+    yesterday = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 86400))  # safe across midnight
+    report = home.cli("try", "--since", yesterday)
+    assert report.returncode == 0, report.stderr
+    assert "3 messages" in report.stdout and "2 would be handled differently now, 1 the same" in report.stdout
+    assert report.stdout.count("then: handled by prices: reply") == 2
+    assert report.stdout.count("now:  escalated by prices: escalate") == 2
+    assert "Lunch?" not in report.stdout
+    after = (home.query("SELECT COUNT(*) FROM outbox")[0][0], home.query("SELECT COUNT(*) FROM audit")[0][0])
+    assert after == before  # no side effect
+    bad = home.cli("try", "--since", "last week")
+    assert bad.returncode == 2 and "expected a date like 2026-11-30" in bad.stderr
