@@ -62,4 +62,7 @@ class EmailSettings(BaseModel):
     def _check(self) -> EmailSettings:
         if "@" not in self.address or any(c in self.address for c in "\r\n <>"):
             raise ValueError("address must be a plain addr-spec such as deputy@example.com")
+        if self.drafts_folder and not self.sent_folder:
+            # Without it a draft the owner sent could not be told from one they deleted.
+            raise ValueError("drafts_folder needs sent_folder (where your mail client keeps what you sent)")
         return self

@@ -130,3 +130,14 @@ async def test_the_ledger_counts_and_keeps_the_level_across_a_reopen(tmp_path: P
         assert await store.rule_ledger.get("other") is None
     finally:
         await store.close()
+
+
+def test_a_drafts_folder_without_a_sent_folder_is_refused(tmp_path: Path) -> None:
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(
+        '[channels.email]\ntype = "email"\nimap_host = "127.0.0.1"\nusername = "u"\nsmtp_host = "127.0.0.1"\n'
+        'address = "deputy@example.com"\ndrafts_folder = "Drafts"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match="drafts_folder needs sent_folder"):
+        load(cfg)
