@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 Security = Literal["none", "starttls", "tls"]
 
@@ -62,7 +62,12 @@ class EmailSettings(BaseModel):
     def _check(self) -> EmailSettings:
         if "@" not in self.address or any(c in self.address for c in "\r\n <>"):
             raise ValueError("address must be a plain addr-spec such as deputy@example.com")
-        if self.drafts_folder and not self.sent_folder:
-            # Without it a draft the owner sent could not be told from one they deleted.
-            raise ValueError("drafts_folder needs sent_folder (where your mail client keeps what you sent)")
         return self
+
+    @field_validator("drafts_folder")
+    @classmethod
+    def _drafts_need_sent(cls, value: str, info: ValidationInfo) -> str:
+        # Without it a draft the owner sent could not be told from one they deleted.
+        if value and not info.data.get("sent_folder"):
+            raise ValueError("drafts_folder needs sent_folder (where your mail client keeps what you sent)")
+        return value
