@@ -91,8 +91,12 @@ class DraftsFolder:
         while not self._stopping.is_set():
             try:
                 await self.check(emit)
-            except TransientError as exc:
+            except (TransientError, PermanentError) as exc:
+                # The intake's own watcher reports a refused login to the owner; this loop
+                # only keeps looking (a draft not yet seen is seen at the next round).
                 log.warning("%s: drafts check failed, trying again: %s", self.name, exc)
+            except Exception:
+                log.exception("%s: drafts check failed unexpectedly, trying again", self.name)
             try:
                 await asyncio.wait_for(self._stopping.wait(), timeout=self.check_seconds)
             except TimeoutError:
