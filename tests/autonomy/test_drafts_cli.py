@@ -5,10 +5,13 @@ survives a restart; an approval interrupted right after its commit is sent once.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
 from email.message import EmailMessage
+
+import pytest
 
 from tests.autonomy.support import DRAFT_TEXT, write_draft_rule
 from tests.e2e.conftest import ROOT, Home, child_env, mail, wait_until
@@ -146,9 +149,11 @@ def test_an_approval_killed_after_its_commit_is_sent_exactly_once(draft_home: Ho
     assert home.stop() == 0
 
 
-def test_a_shadow_rule_changes_nothing_and_says_what_it_would_have_done(draft_home: Home) -> None:
+def test_shadow_and_try_since_show_what_rules_would_do_and_change_nothing(draft_home: Home) -> None:
     home = draft_home
-    write_draft_rule(home.root / "rules", level="shadow", name="watched", subject="(?i)catalogue")
+    rules = home.root / "rules"
+    write_draft_rule(rules, level="auto")
+    write_draft_rule(rules, level="shadow", name="watched", subject="(?i)catalogue")
     home.start()
     home.send(
         mail(sender="Eve <eve@example.org>", subject="Your catalogue?", message_id="<cat-1@example.org>")
@@ -161,14 +166,7 @@ def test_a_shadow_rule_changes_nothing_and_says_what_it_would_have_done(draft_ho
     assert "shadow" in log.stdout and "would have done reply: Reply to eve@example.org" in log.stdout
     digest = home.cli("digest")
     assert "Rules in shadow mode" in digest.stdout and "[rule watched] would have done reply" in digest.stdout
-    assert home.stop() == 0
 
-
-def test_try_since_shows_what_a_changed_rule_would_have_done_with_the_stored_mail(draft_home: Home) -> None:
-    home = draft_home
-    rules = home.root / "rules"
-    write_draft_rule(rules, level="auto")
-    home.start()
     home.send(price_request(1))
     home.send(price_request(2))
     home.send(mail(sender="carol@example.org", subject="Lunch?", message_id="<lunch@example.org>"))
@@ -184,7 +182,7 @@ def test_try_since_shows_what_a_changed_rule_would_have_done_with_the_stored_mai
     yesterday = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 86400))  # safe across midnight
     report = home.cli("try", "--since", yesterday)
     assert report.returncode == 0, report.stderr
-    assert "3 messages" in report.stdout and "2 would be handled differently now, 1 the same" in report.stdout
+    assert "4 messages" in report.stdout and "2 would be handled differently now, 2 the same" in report.stdout
     assert report.stdout.count("then: handled by prices: reply") == 2
     assert report.stdout.count("now:  escalated by prices: escalate") == 2
     assert "Lunch?" not in report.stdout
@@ -192,3 +190,35 @@ def test_try_since_shows_what_a_changed_rule_would_have_done_with_the_stored_mai
     assert after == before  # no side effect
     bad = home.cli("try", "--since", "last week")
     assert bad.returncode == 2 and "expected a date like 2026-11-30" in bad.stderr
+
+
+# More kill moments in the opt-in soak: each costs two daemon starts.
+SOAK = [
+    pytest.mark.soak,
+    pytest.mark.skipif(
+        os.environ.get("DEPUTY_SOAK") != "1", reason="more kill moments only with DEPUTY_SOAK=1"
+    ),
+]
+
+
+@pytest.mark.parametrize("delay", [0.15, pytest.param(0.0, marks=SOAK), pytest.param(0.4, marks=SOAK)])
+def test_a_sigkill_at_any_moment_of_an_approval_still_sends_exactly_once(
+    draft_home: Home, delay: float
+) -> None:
+    """A real SIGKILL ``delay`` seconds after the owner's approval reaches the inbox:
+    before it is claimed, while it is carried out, or after the send."""
+    home = draft_home
+    home.start()
+    home.send(price_request(1))
+    draft = draft_of(home, 1)
+    sent = cli_with_stdin(home, "send", str(draft), "--edit", stdin=EDITED)
+    assert sent.returncode == 0, sent.stderr
+    time.sleep(delay)
+    home.kill()
+    home.start()
+    wait_until(lambda: home.replies_to("<price-1@example.org>"), timeout=30)
+    wait_until(home.drained, timeout=30)
+    replies = home.replies_to("<price-1@example.org>")
+    assert len(replies) == 1 and body(replies[0]) == EDITED
+    assert home.query("SELECT state FROM drafts WHERE id=?", (draft,))[0]["state"] == "edited"
+    assert home.stop() == 0
