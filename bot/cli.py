@@ -1,4 +1,5 @@
-"""deputy run | status | check | try | inbox | answer | log | memory | digest | rules | tasks | console
+"""deputy run | status | check | try | inbox | answer | log | memory | digest | rules | task add | tasks
+| console | drafts | send | discard | examples (bot/drafts_cli.py)
 
 Every command takes ``--config PATH`` (default ./config.toml). Commands other than
 ``run`` work beside a running daemon: SQLite in WAL mode lets them read, and an answer
@@ -16,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot import event_loop
+from bot import drafts_cli, event_loop
 from bot.config import Settings, load
 from bot.errors import AlreadyRunning, ConfigError, StartupError
 from bot.events import Event
@@ -43,6 +44,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--to", default="", help="recipient address (default: Deputy's first address)")
     p.add_argument("--channel", default="email")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--since", default="", help="the stored mail from this day (YYYY-MM-DD) instead")
+    p.add_argument("--until", default="", help="with --since: up to and including this day")
     p = sub.add_parser("inbox", parents=[common], help="questions waiting for the owner")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p = sub.add_parser("answer", parents=[common], help="answer question ID (a number picks an option)")
@@ -65,6 +68,8 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument("id", type=int)
     q = rules_sub.add_parser("rollback", parents=[sub_common], help="deactivate learned rule ID")
     q.add_argument("id", type=int)
+    drafts_cli.add_rules_parsers(rules_sub, sub_common)
+    drafts_cli.add_parsers(sub, common)
     # ----- tasks (issue 7: bot/tasks/model.py) -----
     p = sub.add_parser("task", parents=[common], help="give Deputy a task (task add ...)")
     task_sub = p.add_subparsers(dest="task_command", required=True)
@@ -142,6 +147,10 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from bot.check import check
 
         return check(settings)
+    if command == "try" and args.since:
+        from bot.try_range import try_range
+
+        return await try_range(settings, args)
     if command == "try":
         from bot.try_event import try_event
 
@@ -253,6 +262,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
                 ).text
             )
             return 0
+        if command in ("drafts", "send", "discard", "examples"):
+            return await drafts_cli.run(store, args)
         if command in ("task", "tasks"):
             return await _task_command(store, settings, args)
         if command == "console":
@@ -264,17 +275,19 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             return 0
         if command == "rules":
             sub = getattr(args, "rules_command", None)
+            if sub == "level":
+                return await drafts_cli.set_level(store, args.name, args.level)
             if sub is not None:
                 return await _learned_command(store, sub, args)
             from bot.rules.learned import active_rules
 
-            return _list_rules(settings, await active_rules(store))
+            return _list_rules(settings, await active_rules(store), await store.rule_ledger.all())
     finally:
         await store.close()
     return 1
 
 
-def _list_rules(settings: Settings, learned: Any) -> int:
+def _list_rules(settings: Settings, learned: Any, ledger: dict[str, Any] | None = None) -> int:
     from bot.rules import load_rulebook
 
     book = load_rulebook(settings.rules_dir, extra_rules=learned)
@@ -282,6 +295,8 @@ def _list_rules(settings: Settings, learned: Any) -> int:
         may = ", ".join(rule.header.may) or "-"
         where = f"learned, {rule.header.description}" if rule.learned else str(rule.path)
         print(f"{rule.name:<24} priority {rule.header.priority:<3} may {may}  ({where})")
+        record = (ledger or {}).get(rule.name)
+        print("      " + drafts_cli.level_line(rule, settings, record))
     return 0
 
 

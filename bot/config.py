@@ -203,6 +203,21 @@ class ConsoleSettings(Strict):
         return f"{scheme}://{host}:{self.port}"
 
 
+Level = Literal["shadow", "draft", "auto"]
+
+
+class AutonomySettings(Strict):
+    """How far a rule may act on its own when its header does not say (``autonomy``):
+    ``shadow`` decides and records only, ``draft`` prepares and asks, ``auto`` acts."""
+
+    default: Level = "auto"
+    # Unchanged draft approvals in a row after which Deputy proposes raising a rule to auto.
+    promote_after: int = Field(default=20, ge=1)
+    # The owner's edited drafts of a rule shown to the model when it writes the next one
+    # (newest first); 0 = none.
+    examples: int = Field(default=5, ge=0, le=50)
+
+
 class Settings(Strict):
     deputy: DeputySettings = Field(default_factory=DeputySettings)
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
@@ -211,6 +226,7 @@ class Settings(Strict):
     escalation: EscalationSettings = Field(default_factory=EscalationSettings)
     digest: DigestSettings = Field(default_factory=DigestSettings)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
+    autonomy: AutonomySettings = Field(default_factory=AutonomySettings)
     # [channels.<name>]: each validated by its connector's own SETTINGS model.
     channels: dict[str, dict[str, Any]] = Field(default_factory=dict)
     mcp: dict[Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")], McpServerSettings] = Field(

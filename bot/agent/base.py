@@ -35,6 +35,8 @@ class AgentContext:
     negotiation: NegotiationState | None = None
     extra: dict[str, str] = field(default_factory=dict)
     facts: Facts = NO_FACTS  # what the message says, typed (bot.facts)
+    # (the rule's draft, as the owner sent it instead), newest first: the owner's style
+    examples: tuple[tuple[str, str], ...] = ()
 
     @property
     def rule(self) -> Rule | None:

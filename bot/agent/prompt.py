@@ -224,6 +224,20 @@ def owner_instruction_section(ctx: AgentContext) -> str:
     )
 
 
+def examples_section(ctx: AgentContext) -> str:
+    """Drafts of this rule the owner rewrote before sending, newest first: how they want
+    such a reply written. The owner's words, outside the untrusted tags (defused)."""
+    if not ctx.examples:
+        return ""
+    shown = "\n\n".join(
+        wrap("draft", before) + "\n" + wrap("owner_sent_instead", after) for before, after in ctx.examples
+    )
+    return (
+        "Earlier drafts under this rule and what the owner sent instead (newest first; "
+        "write the way the owner does):\n" + wrap("owner_examples", shown)
+    )
+
+
 def build_messages(
     ctx: AgentContext,
     *,
@@ -249,6 +263,9 @@ def build_messages(
     instruction = owner_instruction_section(ctx)
     if instruction:
         parts.append(instruction)
+    examples = examples_section(ctx)
+    if examples:
+        parts.append(examples)
     if ctx.sent:
         sent = "\n---\n".join(ctx.sent[-3:])
         parts.append("What Deputy already sent in this thread (ours):\n" + wrap("deputy_sent", sent))

@@ -101,6 +101,8 @@ class Capabilities:
     prompts: bool = False  # can carry a question to the owner (a chat prompt)
     wakes_owner: bool = True  # false for the console log: quiet hours do not hold it
     owner_key: str = ""  # key in the owner's identities map (rules/owner.md) it reads
+    # keeps a draft reply in the owner's mailbox (ops "draft" and "draft_delete")
+    drafts: bool = False
 
 
 NO_CAPABILITIES = Capabilities()

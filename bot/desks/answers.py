@@ -204,7 +204,7 @@ class Answers:
                     text=notice,
                 )
             if outcome.close:
-                await self._update_prompts(tx, event, esc, route.via, outcome.summary)
+                await self.update_prompts(tx, event, esc, route.via, outcome.summary)
             await self.commit.finish_in(
                 tx,
                 claimed,
@@ -240,7 +240,7 @@ class Answers:
             tx, claimed, outcome="late answer", reasons=(f"#{esc.id} already closed",), started=started
         )
 
-    async def _update_prompts(self, tx: Tx, event: Event, esc: Escalation, via: str, summary: str) -> None:
+    async def update_prompts(self, tx: Tx, event: Event, esc: Escalation, via: str, summary: str) -> None:
         for connector, ref in await self.store.escalations.prompt_refs(esc.id):
             if connector == "cli" or self.executor.channels.capabilities(connector).mail:
                 continue

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.desks.digest_autonomy import autonomy_sections
 from bot.facts import Facts
 from bot.owner import OwnerProfile
 from bot.store import Store
@@ -85,6 +86,8 @@ async def build_digest(
                 [f"#{seq} into {payload.get('folder', '?')}" for seq, payload in filed],
             )
         )
+    autonomy = await autonomy_sections(store, entries, tz)
+    sections += autonomy
     money = await _money(store, since=since)
     if money:
         sections.append(("Money and commitments", money))
@@ -100,7 +103,7 @@ async def build_digest(
         html_parts.append(f"<h3>{html.escape(title)}</h3><ul>")
         html_parts += [f"<li>{html.escape(line)}</li>" for line in lines]
         html_parts.append("</ul>")
-    empty = not (entries or pending or closed or timers or tasks or quarantined or filed or money)
+    empty = not (entries or pending or closed or timers or tasks or quarantined or filed or money or autonomy)
     return Digest(
         text="\n".join(text_lines).strip() + "\n",
         html="<html><body>" + "".join(html_parts) + "</body></html>",

@@ -1,7 +1,7 @@
 """The judgment desk: ordinary messages (and what the cheap filters dropped or refused).
 
 It runs the judgment steps (bot/judgment/): context -> facts -> decide -> gate ->
-drafts -> etiquette and pause -> commit.
+etiquette and pause -> autonomy (shadow, draft, auto) -> commit.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import logging
 from bot.desks import DeskDeps
 from bot.judgment.context import read_context, recount
 from bot.judgment.decide import Decide
-from bot.judgment.drafts import drafts
+from bot.judgment.drafts import drafts, level_of
 from bot.judgment.etiquette import etiquette_and_pause
 from bot.judgment.gate import check
 from bot.judgment.record import record
@@ -70,11 +70,14 @@ class JudgmentDesk:
             mail=deps.executor.channels.speaks_mail(
                 route.event.channel, kind=route.event.refs.get("channel_type", "")
             ),
+            examples=deps.settings.autonomy.examples,
         )
         decision, asked_model = await self.decide(ctx)
         if asked_model:
             ctx = await recount(deps.store, ctx)
         checked = check(deps.gate, decision, ctx, settings=deps.settings, rulebook=rulebook)
         addresses = (*deps.settings.deputy.addresses, *rulebook.owner.emails)
-        checked = etiquette_and_pause(drafts(checked), ctx, addresses=addresses)
+        checked = etiquette_and_pause(checked, ctx, addresses=addresses)
+        level = await level_of(deps.store, ctx.rule, deps.settings)
+        checked = drafts(checked, rule=ctx.rule.name if ctx.rule else "", level=level)
         await record(deps.commit, claimed, rulebook, ctx, decision, checked, started=started)

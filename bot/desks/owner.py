@@ -11,7 +11,10 @@ import time
 from bot.actions import Action, Decision, Ignore, Notify, Reply
 from bot.desks import DeskDeps
 from bot.desks.answers import Answers
+from bot.desks.demotion import undone_in
+from bot.desks.draft_answers import DraftAnswers
 from bot.effects import asking
+from bot.effects.drafting import is_draft
 from bot.events import Event
 from bot.gate.policy import GateContext
 from bot.pipeline.router import Answer, Command, Instruction, Route
@@ -31,6 +34,7 @@ class OwnerDesk:
         self.commit = deps.commit
         self.agent = deps.agent
         self.answers = Answers(deps)
+        self.drafts = DraftAnswers(deps, self.answers)
 
     async def claims(self, claimed: Claimed, route: Route) -> bool:
         return isinstance(route, Answer | Command | Instruction)
@@ -59,6 +63,8 @@ class OwnerDesk:
 
     async def handle(self, claimed: Claimed, rulebook: Rulebook, route: Route, started: float) -> None:
         match route:
+            case Answer() if is_draft(route.escalation.reason):
+                await self.drafts.handle(claimed, rulebook, route, started)
             case Answer():
                 await self.answers.handle(claimed, rulebook, route, started)
             case Command():
@@ -102,7 +108,15 @@ class OwnerDesk:
                     autonomous=False,
                 ),
             )
-        return f"Moving the message of filing #{seq} back to the inbox."
+            lowered = await undone_in(
+                tx,
+                self.store,
+                settings=self.settings,
+                rulebook=rulebook,
+                event_id=str(row["event_id"]),
+                autonomous=bool(row["autonomous"]),
+            )
+        return f"Moving the message of filing #{seq} back to the inbox." + (f" {lowered}" if lowered else "")
 
     async def _command(self, claimed: Claimed, rulebook: Rulebook, route: Command, started: float) -> None:
         event = claimed.event

@@ -15,7 +15,7 @@ from bot.effects.escalation import render_prompt
 from bot.gate.policy import GateContext
 from bot.pipeline.router import Route, Scheduled
 from bot.rules.model import Rulebook
-from bot.store import Claimed, Escalations, Inbox, Outbox, Timers
+from bot.store import Claimed, Drafts, Escalations, Inbox, Outbox, Timers
 
 DAY = 86400.0
 
@@ -122,6 +122,7 @@ class ScheduledDesk:
             tx, esc.id, state="defaulted", answer=label, via="deadline"
         ):
             return []
+        await Drafts.close_in(tx, esc.id, state="expired", via="deadline")  # a draft's: nothing sent
         # The default was chosen by the owner's rules in advance; it still passes the gate.
         ctx = GateContext(
             event=esc.event,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from bot.actions import Action, Escalate, File, Forward, Ignore, Offer, Reply, ToolCall, Webhook
 from bot.delivery import Button
+from bot.effects.drafting import is_draft
 from bot.events import Event
 from bot.rules.lesson import reply_text
 
@@ -46,6 +47,14 @@ def render_prompt(escalation_id: int, action: Escalate, event: Event) -> str:
             lines.append(f"  {i}. {label}")
             acts = action.option_actions[i - 1] if i - 1 < len(action.option_actions) else ()
             lines += [f"     {line}" for line in shown(acts, event)]
+    if is_draft(action.reason):
+        lines += [
+            "",
+            "Send: option 1. Discard: option 2. Any other answer is your edited text, sent "
+            "exactly as you write it. From the command line: "
+            f"deputy send {escalation_id} [--edit], deputy discard {escalation_id}",
+        ]
+        return "\n".join(lines)
     lines += [
         "",
         "Answer with an option number, write what I should do, or start with "

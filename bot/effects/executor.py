@@ -31,12 +31,13 @@ from bot.actions import (
 )
 from bot.delivery import OutboundMessage, message_id_for
 from bot.effects import follow_up
+from bot.effects.drafting import draft_parts, folder_copy, is_draft
 from bot.effects.escalation import prompt_buttons, render_prompt
 from bot.effects.owner_messages import OwnerRows
 from bot.effects.reply_message import forward_text, reply_message
 from bot.events import Event
 from bot.owner import OwnerProfile
-from bot.store import Escalations, Memory, Outbox, OutboxRow, Timers, Tx, thread_key
+from bot.store import Drafts, Escalations, Memory, Outbox, OutboxRow, Timers, Tx, thread_key
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -195,6 +196,12 @@ class Executor(OwnerRows):
                     deadline=time.time() + deadline_h * 3600,
                 )
                 escalations.append(esc_id)
+                if created and is_draft(action.reason):
+                    recipients, text = draft_parts(action, event)
+                    await Drafts.create_in(
+                        tx, draft_id=esc_id, rule=rule, event_id=event.id, recipients=recipients, text=text
+                    )
+                    await self._folder_copy_in(tx, action, event, esc_id, owner)
                 if created:
                     await self._send_prompt(
                         tx, esc_id=esc_id, nonce=nonce, action=action, event=event, key=key, owner=owner
@@ -328,6 +335,24 @@ class Executor(OwnerRows):
                 tx, connector=row.connector, ref=message_id, escalation_id=esc_id
             )
         await Escalations.add_prompt_ref_in(tx, connector="cli", ref=str(esc_id), escalation_id=esc_id)
+
+    async def _folder_copy_in(
+        self, tx: Tx, action: Escalate, event: Event, draft_id: int, owner: OwnerProfile
+    ) -> None:
+        """A draft replying to mail also goes to the owner's Drafts folder, where the
+        channel keeps one; the router knows its Message-ID as this draft's."""
+        if not self.channels.capabilities(event.channel).drafts:
+            return
+        row = folder_copy(
+            action, event, draft_id=draft_id, owner=owner, domain=self.settings.deputy.message_id_domain
+        )
+        if row is None:
+            return
+        await Outbox.add_in(tx, row)
+        message_id = str(row.payload.get("message_id", ""))
+        await Escalations.add_prompt_ref_in(
+            tx, connector=event.channel, ref=message_id, escalation_id=draft_id
+        )
 
     def _first_mail_channel(self) -> str | None:
         return next(iter(self.channels.mail_channels()), None)

@@ -45,6 +45,7 @@ async def read_context(
     before_seq: int,
     with_model: bool,
     mail: bool = False,
+    examples: int = 0,
 ) -> Context:
     """Memory is read only by a model, the negotiation state by a model or a mandate.
     ``mail``: the event's channel speaks email, where thread keys come from headers the
@@ -79,6 +80,11 @@ async def read_context(
             their_offers=[extract(e).offer for e in known.history if _theirs(e)],
             sent=known.sent,
         )
+    shown: tuple[tuple[str, str], ...] = ()
+    if with_model and rule is not None and examples:  # the owner's edits of this rule's drafts
+        shown = tuple(
+            (d.text, d.final_text) for d in await store.drafts.examples(rule=rule.name, limit=examples)
+        )
     agent_ctx = AgentContext(
         event=event,
         rules=route.rules,
@@ -89,6 +95,7 @@ async def read_context(
         negotiation=state,
         extra=owner_extra(route.owner_note),
         facts=route.facts,
+        examples=shown,
     )
     return Context(
         event=event,

@@ -25,6 +25,7 @@ class Checked:
     allowed: list[Action]
     blocked: list[str] = field(default_factory=list)
     negotiation_state: str | None = None  # JSON of the advanced state, when there is a mandate
+    shadow: tuple[str, ...] = ()  # a shadow rule: what it would have done (nothing is)
 
 
 def gate_context(ctx: Context, *, settings: Settings, rulebook: Rulebook) -> GateContext:

@@ -11,6 +11,8 @@ from bot.store import Claimed
 
 
 def outcome_of(checked: Checked) -> str:
+    if checked.shadow:
+        return "shadow"
     return "escalated" if any(isinstance(a, Escalate) for a in checked.allowed) else "handled"
 
 
@@ -30,7 +32,7 @@ async def record(
         rulebook,
         tuple(checked.allowed),
         outcome=outcome_of(checked),
-        reasons=decision.reasons,
+        reasons=(*decision.reasons, *checked.shadow),
         started=started,
         event=ctx.event,
         rule=decision.rule,

@@ -160,6 +160,11 @@ class Router:
                 return None  # forged or unknown: not an answer (and Refuse below if unverified)
             return Answer(esc, text="", option=option, via=event.channel)
         esc = None
+        if refs.get("draft_message_id"):  # the owner's mailbox: a draft sent or deleted there
+            found = await self.escalations.by_prompt_ref(event.channel, refs["draft_message_id"])
+            return (
+                Answer(found, text=event.text, option=None, via=f"{event.channel} mailbox") if found else None
+            )
         if refs.get("escalation_id") and event.channel == "cli":
             esc = await self.escalations.get(int(refs["escalation_id"]))
         # "#N answer" names the question explicitly: it wins over reply threading, which

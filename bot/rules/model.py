@@ -210,6 +210,9 @@ class RuleHeader(Strict):
     limits: Limits = Field(default_factory=Limits)
     mandate: Mandate | None = None
     expires: str | None = None  # ISO date after which the rule no longer applies
+    # shadow: decide and record only; draft: prepare and ask; auto: act. None: the
+    # config's [autonomy] default.
+    autonomy: Literal["shadow", "draft", "auto"] | None = None
 
     @field_validator("expires")
     @classmethod

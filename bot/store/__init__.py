@@ -8,6 +8,7 @@ from pathlib import Path
 from bot.store.audit import Audit, AuditEntry
 from bot.store.console_tokens import ConsoleTokens
 from bot.store.db import Database, Tx
+from bot.store.drafts import Draft, Drafts
 from bot.store.escalations import Escalation, Escalations
 from bot.store.inbox import Claimed, Inbox, thread_key
 from bot.store.instance_lock import InstanceLock
@@ -17,6 +18,7 @@ from bot.store.memory import Memory, MemoryFact
 from bot.store.message_facts import Known, MessageFacts
 from bot.store.negotiations import Negotiations
 from bot.store.outbox import Outbox, OutboxRow
+from bot.store.rule_ledger import RuleLedger, RuleRecord
 from bot.store.tasks import Tasks
 from bot.store.timers import Timers
 
@@ -38,6 +40,8 @@ class Store:
         self.learned_rules = LearnedRules(self.db)
         self.message_facts = MessageFacts(self.db)
         self.console_tokens = ConsoleTokens(self.db)
+        self.drafts = Drafts(self.db)
+        self.rule_ledger = RuleLedger(self.db)
 
     async def open(self) -> None:
         await self.db.open()
@@ -52,6 +56,8 @@ __all__ = [
     "Claimed",
     "ConsoleTokens",
     "Database",
+    "Draft",
+    "Drafts",
     "Escalation",
     "Escalations",
     "Inbox",
@@ -67,6 +73,8 @@ __all__ = [
     "Negotiations",
     "Outbox",
     "OutboxRow",
+    "RuleLedger",
+    "RuleRecord",
     "Store",
     "Tasks",
     "Timers",

@@ -160,6 +160,25 @@ class Audit:
         row = await self.db.fetchone("SELECT COALESCE(MAX(id), 0) AS n FROM audit")
         return int(row["n"]) if row is not None else 0
 
+    async def first_of(self, event_ids: list[str]) -> dict[str, AuditEntry]:
+        """The first entry of each listed event: what was decided when it arrived."""
+        found: dict[str, AuditEntry] = {}
+        for start in range(0, len(event_ids), 500):
+            batch = event_ids[start : start + 500]
+            rows = await self.db.fetchall(
+                f"SELECT * FROM audit WHERE event_id IN ({','.join('?' * len(batch))}) ORDER BY id", batch
+            )
+            for row in rows:
+                found.setdefault(str(row["event_id"]), _entry(row))
+        return found
+
+    async def rule_of(self, event_id: str) -> str:
+        """The rule that decided ``event_id`` ("" when none did)."""
+        row = await self.db.fetchone(
+            "SELECT rule FROM audit WHERE event_id=? AND rule != '' ORDER BY id LIMIT 1", (event_id,)
+        )
+        return str(row["rule"]) if row else ""
+
 
 def _entry(row: sqlite3.Row) -> AuditEntry:
     return AuditEntry(

@@ -221,6 +221,15 @@ class Inbox:
         )
         return [Event.from_json(row["body"]) for row in rows]
 
+    async def messages_between(self, since: float, until: float, *, limit: int = 1000) -> list[Event]:
+        """Ordinary messages received in [since, until), oldest first (``deputy try --since``)."""
+        rows = await self.db.fetchall(
+            "SELECT body FROM inbox WHERE kind='message' AND created_at>=? AND created_at<?"
+            " ORDER BY seq LIMIT ?",
+            (since, until, limit),
+        )
+        return [Event.from_json(row["body"]) for row in rows]
+
     async def has_pending(self) -> bool:
         row = await self.db.fetchone("SELECT 1 FROM inbox WHERE state IN ('pending', 'processing') LIMIT 1")
         return row is not None

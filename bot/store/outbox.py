@@ -194,7 +194,9 @@ class Outbox:
     async def filing(self, seq: int) -> sqlite3.Row | None:
         """The filing row ``seq`` (connector, payload, receipt, state), or None."""
         return await self.db.fetchone(
-            "SELECT connector, payload, receipt, state FROM outbox WHERE seq=? AND op='file'", (seq,)
+            "SELECT connector, payload, receipt, state, event_id, autonomous FROM outbox"
+            " WHERE seq=? AND op='file'",
+            (seq,),
         )
 
     async def has_pending(self) -> bool:

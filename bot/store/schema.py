@@ -259,3 +259,41 @@ MIGRATIONS.append(
     CREATE INDEX console_tokens_expiry ON console_tokens(expires_at)
     """
 )
+
+MIGRATIONS.append(
+    # 9: autonomy per rule: a draft is the reply a ``draft`` rule prepared, held until the
+    # owner sends, edits or discards it (its id is the escalation's that asks about it);
+    # the ledger is each rule's record with the owner, and the level the owner raised it
+    # to (or Deputy lowered it to) over the rule file's own.
+    """
+    CREATE TABLE drafts (
+        id INTEGER PRIMARY KEY,             -- the escalation id of its preview
+        rule TEXT NOT NULL,
+        event_id TEXT NOT NULL,
+        recipients TEXT NOT NULL DEFAULT '',
+        text TEXT NOT NULL,                 -- as the rule / model wrote it
+        state TEXT NOT NULL DEFAULT 'open', -- open | sent | edited | discarded | expired
+        final_text TEXT NOT NULL DEFAULT '',
+        changed REAL NOT NULL DEFAULT 0,    -- changed-character ratio of the sent text
+        via TEXT NOT NULL DEFAULT '',
+        example INTEGER NOT NULL DEFAULT 1, -- an edited one is shown to the model, 0 = deleted
+        created_at REAL NOT NULL,
+        closed_at REAL
+    );
+    CREATE INDEX drafts_state ON drafts(state, id);
+    CREATE INDEX drafts_rule ON drafts(rule, id);
+
+    CREATE TABLE rule_ledger (
+        rule TEXT PRIMARY KEY,
+        sent_unchanged INTEGER NOT NULL DEFAULT 0,
+        sent_edited INTEGER NOT NULL DEFAULT 0,
+        changed_sum REAL NOT NULL DEFAULT 0,    -- sum of the edited drafts' changed ratios
+        discarded INTEGER NOT NULL DEFAULT 0,
+        undone INTEGER NOT NULL DEFAULT 0,
+        streak INTEGER NOT NULL DEFAULT 0,      -- unchanged sends since the last edit/discard
+        level TEXT NOT NULL DEFAULT '',         -- '' = the rule file's level
+        proposed INTEGER NOT NULL DEFAULT 0,    -- a raise to auto was proposed and is open
+        updated_at REAL NOT NULL
+    )
+    """
+)

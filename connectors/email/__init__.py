@@ -12,7 +12,7 @@ from connectors.email.connector import EmailConnector
 from connectors.email.settings import EmailSettings
 
 SETTINGS = EmailSettings
-CAPABILITIES = Capabilities(mail=True, threads=True)
+CAPABILITIES = Capabilities(mail=True, threads=True, drafts=True)
 
 
 def create(*, name: str, settings: BaseModel, runtime: ConnectorRuntime) -> EmailConnector:

@@ -17,6 +17,7 @@ from bot.delivery import Delivery, OutboundMessage
 from bot.errors import InDoubt, PermanentError, TransientError
 from connectors.email.addresses import read_plus_secret
 from connectors.email.compose import ComposeError, compose_bytes
+from connectors.email.drafts_folder import DraftsFolder
 from connectors.email.imap_client import ImapClient
 from connectors.email.intake import FolderWatcher, make_parser
 from connectors.email.mail_store import MailStore
@@ -57,6 +58,16 @@ class EmailConnector:
             client_factory=self.new_client, attachments_dir=attachments, plus_secret=self._plus_secret
         )
         self.data_markers = DataMarkers(runtime.state)
+        self.drafts = DraftsFolder(
+            name=name,
+            store=self.store,
+            state=runtime.state,
+            folder=settings.drafts_folder,
+            sent_folder=settings.sent_folder,
+            address=settings.address,
+            from_name=settings.from_name,
+            check_seconds=settings.drafts_check_seconds,
+        )
         self.watchers: list[FolderWatcher] = []
         self._tasks: list[asyncio.Task[Any]] = []
         self._stopped = False
@@ -101,6 +112,8 @@ class EmailConnector:
             )
             self.watchers.append(watcher)
             self._tasks.append(self.runtime.spawn(watcher.run(), f"{self.name}:imap:{folder}"))
+        if s.drafts_folder:
+            self._tasks.append(self.runtime.spawn(self.drafts.run(emit), f"{self.name}:drafts"))
 
     async def stop(self) -> None:
         if self._stopped:
@@ -108,6 +121,7 @@ class EmailConnector:
         self._stopped = True
         for watcher in self.watchers:
             await watcher.stop()
+        await self.drafts.stop()
         if self._tasks:
             _, pending = await asyncio.wait(self._tasks, timeout=self.settings.command_timeout_seconds)
             for task in pending:
@@ -119,6 +133,10 @@ class EmailConnector:
             return await self._send(delivery)
         if delivery.op == "file":
             return await self.store.file(delivery.payload)
+        if delivery.op == "draft":
+            return await self.drafts.put(delivery)
+        if delivery.op == "draft_delete":
+            return await self.drafts.remove(delivery)
         raise PermanentError(f"email connector cannot carry out {delivery.op!r}")
 
     async def _send(self, delivery: Delivery) -> Mapping[str, str]:

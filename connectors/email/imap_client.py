@@ -293,6 +293,18 @@ class ImapClient:
                 "UID STORE",
             )
 
+    async def delete(self, uids: Sequence[int]) -> None:
+        """Remove messages of the selected mailbox: \\Deleted, then UID EXPUNGE of exactly
+        those (RFC 4315 2.1), or EXPUNGE where the server has no UIDPLUS."""
+        if not uids:
+            return
+        await self.add_flags(uids, ["\\Deleted"])
+        if self.has("UIDPLUS"):
+            for batch in chunks(sorted(uids), self.chunk):
+                await self._ok(self.imap.uid("expunge", uid_set(batch)), "UID EXPUNGE")
+        else:
+            await self._ok(self.imap.expunge(), "EXPUNGE")
+
     async def append(self, raw: bytes, mailbox: str, *, flags: str = r"(\Seen)") -> int | None:
         response = await self._ok(self.imap.append(raw, mailbox=quote(mailbox), flags=flags), "APPEND")
         for line in response.lines:

@@ -64,11 +64,31 @@ class MailStore:
             await client.select(folder)
             return await client.search_message_id(message_id)
 
-    async def append(self, raw: bytes, folder: str) -> None:
+    async def append(self, raw: bytes, folder: str, *, flags: str = r"(\Seen)") -> None:
         async with self._lock:
             client = await self._connected()
             await self._ensure_folder(client, folder)
-            await client.append(raw, folder)
+            await client.append(raw, folder, flags=flags)
+
+    async def fetch_first(self, folder: str, message_id: str) -> bytes | None:
+        """The first message of ``folder`` with this Message-ID, as stored."""
+        async with self._lock:
+            client = await self._connected()
+            await self._ensure_folder(client, folder)
+            await client.select(folder)
+            uids = await client.search_message_id(message_id)
+            fetched = await client.fetch(uids[:1]) if uids else []
+            return fetched[0].raw if fetched else None
+
+    async def delete(self, folder: str, message_id: str) -> int:
+        """Delete every message of ``folder`` with this Message-ID; how many."""
+        async with self._lock:
+            client = await self._connected()
+            await self._ensure_folder(client, folder)
+            await client.select(folder)
+            uids = await client.search_message_id(message_id)
+            await client.delete(uids)
+            return len(uids)
 
     # -- filing ----------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 Security = Literal["none", "starttls", "tls"]
 
@@ -47,6 +47,10 @@ class EmailSettings(BaseModel):
     address: str  # our From
     from_name: str = ""
     sent_folder: str = ""  # "" = do not keep a copy (and cannot check sends in doubt)
+    # Draft replies of draft-level rules go here for the owner's mail client ("" = not
+    # kept in the mailbox). Deputy notices them sent (in sent_folder) or deleted.
+    drafts_folder: str = ""
+    drafts_check_seconds: float = Field(default=30.0, gt=0)
     # Owner verification (RFC 8601): the authserv-id our receiving MTA writes.
     authserv_id: str = ""
     owner_plus_secret_env: str = ""
@@ -59,3 +63,11 @@ class EmailSettings(BaseModel):
         if "@" not in self.address or any(c in self.address for c in "\r\n <>"):
             raise ValueError("address must be a plain addr-spec such as deputy@example.com")
         return self
+
+    @field_validator("drafts_folder")
+    @classmethod
+    def _drafts_need_sent(cls, value: str, info: ValidationInfo) -> str:
+        # Without it a draft the owner sent could not be told from one they deleted.
+        if value and not info.data.get("sent_folder"):
+            raise ValueError("drafts_folder needs sent_folder (where your mail client keeps what you sent)")
+        return value

@@ -45,7 +45,7 @@ def set_owner(tmp_path: Path, **replace: str) -> Path:
 @pytest.mark.parametrize(
     ("kind", "expected"),
     [
-        ("email", Capabilities(mail=True, threads=True)),
+        ("email", Capabilities(mail=True, threads=True, drafts=True)),
         ("local", Capabilities(mail=True, threads=True)),
         ("telegram", Capabilities(buttons=True, prompts=True, owner_key="telegram")),
         ("slack", Capabilities(buttons=True, threads=True, prompts=True, owner_key="slack")),

@@ -58,7 +58,7 @@ async def test_gate_passes_what_the_rule_allows_and_escalates_the_rest(tmp_path:
         forged = replace(decision, actions=(Reply(text="hi", to=("stranger@elsewhere.com",)),))
         blocked = check(p.deps.gate, forged, ctx, settings=p.deps.settings, rulebook=p.rulebook)
         assert blocked.blocked and isinstance(blocked.allowed[-1], Escalate)
-        assert drafts(checked) is checked  # the drafts slot changes nothing yet
+        assert drafts(checked, rule="r", level="auto") is checked  # an auto rule acts as decided
 
 
 async def test_etiquette_suppresses_replies_to_automatic_mail_and_pause_holds_sends(tmp_path: Path) -> None:
