@@ -12,6 +12,7 @@ from bot.actions import (
     File,
     FollowUp,
     Forward,
+    HandOff,
     Ignore,
     Reply,
     Webhook,
@@ -90,6 +91,8 @@ class RulesOnlyAgent:
                 judgment_needed.append("a reply with no template")
         if "offer" in rule.may:
             judgment_needed.append("a negotiation")
+        if header.hand_off is not None:
+            actions.append(hand_off_of(rule, event))
         if header.webhook is not None:
             actions.append(Webhook(url=header.webhook.url, payload=_webhook_payload(event, rule)))
         if (
@@ -143,6 +146,20 @@ class RulesOnlyAgent:
 
     async def close(self) -> None:
         return None
+
+
+def hand_off_of(rule: Rule, event: Event) -> HandOff:
+    """The contract a rule spells out: to its first department, about this conversation."""
+    spec = rule.header.hand_off
+    assert spec is not None
+    return HandOff(
+        to=spec.to[0],
+        objective=spec.objective or event.subject or f"the message from {event.sender}",
+        constraints=tuple(spec.constraints),
+        context=f"{event.channel}:{event.thread}",
+        expected=spec.expected,
+        deadline_hours=parse_duration_hours(spec.deadline) if spec.deadline else None,
+    )
 
 
 def _answer_after_template(rule: Rule, event: Event) -> Escalate:

@@ -31,6 +31,7 @@ from bot.actions import (
     FollowUpArgs,
     Forward,
     ForwardArgs,
+    HandOff,
     Ignore,
     IgnoreArgs,
     Offer,
@@ -206,6 +207,16 @@ def _webhook(a: Any, rule: Rule | None) -> Action:
     return Webhook(url=url, payload=dict(a.payload))
 
 
+def _hand_off(a: Any, rule: Rule | None) -> Action:
+    return HandOff(
+        to=a.to.strip().lower(),
+        objective=a.objective,
+        constraints=tuple(a.constraints),
+        expected=a.expected,
+        deadline_hours=a.deadline_hours,
+    )
+
+
 def _ask_owner(a: Any, rule: Rule | None) -> Action:
     if a.proposed_reply:
         return Escalate(
@@ -229,5 +240,6 @@ _MAPPERS: dict[type, Callable[[Any, Rule | None], Action]] = {
     Remember: _remember,
     Webhook: _webhook,
     Escalate: _ask_owner,
+    HandOff: _hand_off,
 }
 assert set(_MAPPERS) == {spec.cls for spec in BY_TOOL.values()}, "a tool has no mapper"

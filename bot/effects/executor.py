@@ -20,6 +20,7 @@ from bot.actions import (
     File,
     FollowUp,
     Forward,
+    HandOff,
     Ignore,
     Notify,
     Offer,
@@ -29,6 +30,7 @@ from bot.actions import (
     action_name,
 )
 from bot.delivery import OutboundMessage, message_id_for
+from bot.departments import handoff
 from bot.effects import follow_up
 from bot.effects.escalation import prompt_buttons, render_prompt
 from bot.effects.owner_messages import OwnerRows
@@ -45,7 +47,12 @@ class Applied:
 
 
 class Executor(OwnerRows):
-    """The owner's rows (questions, notices) come from ``OwnerRows``."""
+    """The owner's rows (questions, notices) come from ``OwnerRows``.
+
+    ``role``: the department this executor acts for (None: no departments declared).
+    A department whose supervisor is another department asks it, not the owner."""
+
+    role: handoff.Role | None = None
 
     # ----- the main entry -------------------------------------------------------------
     async def apply_in(
@@ -179,7 +186,36 @@ class Executor(OwnerRows):
                 return f"file into {action.folder}"
             case Ignore():
                 return f"ignore ({action.reason})" if action.reason else "ignore"
+            case Escalate() if self._asks_upwards(event):
+                assert self.role is not None
+                upward = HandOff(
+                    to=self.role.supervisor,
+                    objective=redact.scrub(action.question),
+                    constraints=tuple(
+                        c
+                        for c in (action.reason, action.blocked_by and f"blocked by {action.blocked_by}")
+                        if c
+                    ),
+                    kind="question",
+                )
+                return await self._apply_one(
+                    tx,
+                    event=event,
+                    action=upward,
+                    key=key,
+                    rule=rule,
+                    owner=owner,
+                    autonomous=autonomous,
+                    escalations=escalations,
+                )
             case Escalate():
+                if self.role is not None:
+                    chain = handoff.chain_of(event)
+                    if chain[-1:] != (self.role.name,):
+                        chain = (*chain, self.role.name)
+                    action = dataclasses.replace(
+                        action, question=f"{action.question}\n(asked by {' -> '.join((*chain, 'owner'))})"
+                    )
                 # A secret a model echoed into a question is never shown in clear: not
                 # in the stored question, not in the prompt on any channel.
                 action = dataclasses.replace(action, question=redact.scrub(action.question))
@@ -256,6 +292,26 @@ class Executor(OwnerRows):
                     ),
                 )
                 return f"webhook {action.url}"
+            case HandOff():
+                if self.role is None:
+                    return "hand-off skipped: no departments are declared"
+                contract = handoff.payload(action, event=event, sender=self.role.name)
+                await Outbox.add_in(
+                    tx,
+                    OutboxRow(
+                        key=key,
+                        event_id=event.id,
+                        connector=handoff.CHANNEL,
+                        op="send",
+                        payload=contract,
+                        thread=f"handoff-out:{thread}",
+                        recipient=handoff.address_of(action.to),
+                        autonomous=autonomous,
+                    ),
+                )
+                path = " -> ".join([*contract["handoff"]["chain"], action.to])
+                verb = "asked" if action.kind == "question" else "handed off to"
+                return f"{verb} {action.to} ({path}): {action.objective}"
             case Notify():
                 await Outbox.add_in(
                     tx,
@@ -301,6 +357,14 @@ class Executor(OwnerRows):
                 tx, connector=row.connector, ref=message_id, escalation_id=esc_id
             )
         await Escalations.add_prompt_ref_in(tx, connector="cli", ref=str(esc_id), escalation_id=esc_id)
+
+    def _asks_upwards(self, event: Event) -> bool:
+        """A question goes to the supervising department while the chain is short
+        enough; past the cap (or with the owner as supervisor) the owner is asked."""
+        role = self.role
+        if role is None or role.supervisor == "owner":
+            return False
+        return len(handoff.chain_of(event)) + 1 < self.settings.limits.handoff_chain
 
     def _first_mail_channel(self) -> str | None:
         return next(iter(self.channels.mail_channels()), None)

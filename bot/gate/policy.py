@@ -29,6 +29,7 @@ from bot.actions import (
     File,
     FollowUp,
     Forward,
+    HandOff,
     Ignore,
     Notify,
     Offer,
@@ -99,6 +100,7 @@ class GateContext:
     negotiation_closed: bool = False  # a deal was closed: no further offers
     follow_ups_in_thread: int = 0  # follow-ups already scheduled in this thread
     facts: Facts = NO_FACTS  # what the inbound message says (bot.facts), read before the decision
+    handoff_chain_cap: int = 4  # hand-offs one piece of work may pass through ([limits])
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -136,7 +138,7 @@ class PolicyGate:
         match action:
             case Escalate() | Ignore() | Notify():
                 return None  # asking, doing nothing and telling the owner are always safe
-            case Reply() | Offer() | Forward() | File() | FollowUp() | Remember() | Webhook():
+            case Reply() | Offer() | Forward() | File() | FollowUp() | Remember() | Webhook() | HandOff():
                 pass
             case _:
                 assert_never(action)
@@ -195,6 +197,8 @@ class PolicyGate:
                     return f"webhook {action.url!r} is not the rule's webhook.url"
                 payload = json.dumps(action.payload, ensure_ascii=False, default=str)
                 return self._foreign(payload, ctx)
+            case HandOff():
+                return self._hand_off(action, rule, ctx)
             case Escalate() | Ignore() | Notify():
                 return "unsupported action"
             case _:
@@ -465,6 +469,22 @@ class PolicyGate:
             return f"follow_up.max ({spec.max}) reached in this thread"
         return self._foreign(action.note, ctx)
 
+    def _hand_off(self, action: HandOff, rule: Rule, ctx: GateContext) -> str | None:
+        """A department hands work only where its rule says, and a chain of hand-offs
+        stops at the cap (a loop between departments must end at the owner). The target
+        then acts under its own rules: nothing here widens what it may do."""
+        spec = rule.header.hand_off
+        allowed = {t.lower() for t in spec.to} if spec else set()
+        if action.to.lower() not in allowed:
+            return f"hand-off to {action.to!r} is not in the rule's hand_off.to"
+        chain = [d for d in ctx.event.refs.get("chain", "").split(">") if d]
+        if len(chain) >= ctx.handoff_chain_cap:
+            return f"this work already passed {len(chain)} departments (limits.handoff_chain)"
+        if action.to.lower() in chain:
+            return f"the work came from {action.to!r}: handing it back would loop"
+        text = "\n".join((action.objective, *action.constraints, action.expected))
+        return self._foreign(text, ctx)
+
     def _remember(self, action: Remember, ctx: GateContext) -> str | None:
         """Memory is read back into later prompts: keep it to plain facts about this
         conversation's people, never claims of authority or standing instructions."""
@@ -522,6 +542,8 @@ def _headers_safe(action: Action) -> str | None:
             bad = [a for a in action.to if not is_address(a.strip())]
             if bad and not any(HEADER_UNSAFE.search(f) for f in fields):
                 return f"recipient {bad[0]!r} is not a single plain address"
+        case HandOff():
+            fields = [action.to]
         case Escalate() | Ignore() | FollowUp() | Notify():
             fields = []
         case _:

@@ -45,6 +45,7 @@ def gate_context(ctx: Context, *, settings: Settings, rulebook: Rulebook) -> Gat
         sends_to_correspondent_24h=ctx.limits.sends_to_correspondent_24h,
         sends_to_24h=ctx.limits.sends_to,
         replies_per_thread_cap=settings.limits.replies_per_thread,
+        handoff_chain_cap=settings.limits.handoff_chain,
         sends_per_correspondent_cap=settings.limits.sends_per_correspondent,
         owner_addresses=frozenset(rulebook.owner.emails),
         trusted_text="\n".join((*ctx.agent.sent, ctx.route.owner_note)),

@@ -16,6 +16,7 @@ from bot.store.memory import Memory, MemoryFact
 from bot.store.message_facts import Known, MessageFacts
 from bot.store.negotiations import Negotiations
 from bot.store.outbox import Outbox, OutboxRow
+from bot.store.spend import Spend
 from bot.store.tasks import Tasks
 from bot.store.timers import Timers
 
@@ -36,6 +37,7 @@ class Store:
         self.negotiations = Negotiations(self.db)
         self.learned_rules = LearnedRules(self.db)
         self.message_facts = MessageFacts(self.db)
+        self.spend = Spend(self.db)
 
     async def open(self) -> None:
         await self.db.open()
@@ -64,6 +66,7 @@ __all__ = [
     "Negotiations",
     "Outbox",
     "OutboxRow",
+    "Spend",
     "Store",
     "Tasks",
     "Timers",

@@ -1,0 +1,146 @@
+"""A hand-off as data: the outbox payload a department writes, and the one inbox event
+the target department gets from it (and the result event that comes back).
+
+Everything is derived from the outbox row's idempotency key, so delivering the same row
+twice (a crash between the inbox commit and the row's "sent") builds the same event id,
+which the inbox ignores the second time: exactly one event at the target.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.actions import HandOff
+from bot.events import Event
+
+CHANNEL = "departments"  # the internal channel hand-offs travel on
+DOMAIN = "departments.invalid"  # RFC 2606: no real mail can come from these addresses
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Role:
+    """Who a department is in the organisation: what its executor needs to hand off
+    and to ask upwards."""
+
+    name: str
+    supervisor: str  # a department, or "owner"
+    chain_to_owner: tuple[str, ...]  # itself, its supervisors, then "owner"
+
+
+def address_of(department: str) -> str:
+    return f"{department}@{DOMAIN}"
+
+
+def department_of_address(address: str) -> str | None:
+    local, _, domain = address.strip().lower().partition("@")
+    return local if domain == DOMAIN and local else None
+
+
+def chain_of(event: Event) -> tuple[str, ...]:
+    """The departments this work already passed through, oldest first."""
+    return tuple(d for d in event.refs.get("chain", "").split(">") if d)
+
+
+def payload(action: HandOff, *, event: Event, sender: str) -> dict[str, Any]:
+    """What the outbox row carries; ``sender`` is the department handing off."""
+    chain = chain_of(event)
+    if not chain or chain[-1] != sender:
+        chain = (*chain, sender)
+    return {
+        "handoff": {
+            "to": action.to,
+            "from": sender,
+            "kind": action.kind,
+            "objective": action.objective,
+            "constraints": list(action.constraints),
+            "context": action.context or f"{event.channel}:{event.thread}",
+            "expected": action.expected,
+            "deadline_hours": action.deadline_hours,
+            "chain": list(chain),
+            "origin": {
+                "event_id": event.id,
+                "sender": event.sender,
+                "subject": event.subject,
+                "text": event.text[:20_000],
+            },
+        }
+    }
+
+
+def render(contract: dict[str, Any]) -> str:
+    """The contract as the target reads it (and its facts are read from)."""
+    lines = [f"{'Question' if contract['kind'] == 'question' else 'Hand-off'} from {contract['from']}"]
+    lines.append(f"Objective: {contract['objective']}")
+    for item in contract.get("constraints") or ():
+        lines.append(f"Constraint: {item}")
+    if contract.get("expected"):
+        lines.append(f"Expected result: {contract['expected']}")
+    if contract.get("deadline_hours"):
+        lines.append(f"Deadline: within {contract['deadline_hours']:g} h")
+    lines.append(f"Conversation: {contract['context']}")
+    lines.append(f"Chain: {' -> '.join([*contract['chain'], contract['to']])}")
+    origin = contract.get("origin") or {}
+    if origin.get("text") or origin.get("subject"):
+        lines += ["", f"From: {origin.get('sender', '')}", f"Subject: {origin.get('subject', '')}", ""]
+        lines.append(str(origin.get("text", "")))
+    return "\n".join(lines)
+
+
+def event_for(key: str, contract: dict[str, Any]) -> Event:
+    """The target department's inbox event for a hand-off row."""
+    kind = "Question" if contract["kind"] == "question" else "Hand-off"
+    return Event(
+        id=f"{CHANNEL}:{key}",
+        channel=CHANNEL,
+        kind="message",
+        thread=f"handoff:{key}",
+        sender=address_of(contract["from"]),
+        sender_name=contract["from"],
+        received_at=datetime.now(UTC),
+        recipients=(address_of(contract["to"]),),
+        subject=f"[{kind}] {contract['objective']}"[:200],
+        text=render(contract),
+        refs={
+            "channel_type": CHANNEL,
+            "department": contract["to"],
+            "chain": ">".join(contract["chain"]),
+            "handoff_kind": contract["kind"],
+            "handoff_from": contract["from"],
+            "handoff_key": key,
+            "context": contract["context"],
+            "origin_event": (contract.get("origin") or {}).get("event_id", ""),
+            "message_id": key,
+        },
+    )
+
+
+def result_event(key: str, message: dict[str, Any], *, thread: str, refs: dict[str, str]) -> Event | None:
+    """A department's reply in a hand-off thread: the result, an event for the department
+    that handed off (``to`` is its address)."""
+    to = [department_of_address(a) for a in message.get("to", ())]
+    target = next((d for d in to if d), None)
+    if target is None:
+        return None
+    sender = refs.get("department", "")  # the department that replied
+    return Event(
+        id=f"{CHANNEL}:{key}",
+        channel=CHANNEL,
+        kind="message",
+        thread=thread,
+        sender=address_of(sender) if sender else "",
+        sender_name=sender,
+        received_at=datetime.now(UTC),
+        recipients=(address_of(target),),
+        subject=str(message.get("subject") or f"Result from {sender}")[:200],
+        text=str(message.get("text", "")),
+        refs={
+            "channel_type": CHANNEL,
+            "department": target,
+            "chain": refs.get("chain", ""),
+            "handoff_result": "1",
+            "handoff_key": refs.get("handoff_key", ""),
+            "message_id": key,
+        },
+    )
