@@ -221,7 +221,7 @@ class HandOffArgs(Args):
     objective: str = Field(min_length=1, max_length=2_000)
     constraints: list[str] = Field(default_factory=list, max_length=10)
     expected: str = Field(default="", max_length=1_000)
-    deadline_hours: float | None = Field(default=None, gt=0, le=24 * 30)
+    deadline_hours: float | None = Field(default=None, ge=0)
 
 
 class AskOwnerArgs(Args):
