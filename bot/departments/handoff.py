@@ -70,7 +70,9 @@ def payload(action: HandOff, *, event: Event, sender: str) -> dict[str, Any]:
 
 
 def render(contract: dict[str, Any]) -> str:
-    """The contract as the target reads it (and its facts are read from)."""
+    """The text the target reads: the counterpart's own words first (what its facts and
+    rules are read from), then the contract, quoted (``> ``) so that the figures of a
+    question (a limit, a proposed amount) are never taken for the counterpart's."""
     lines = [f"{'Question' if contract['kind'] == 'question' else 'Hand-off'} from {contract['from']}"]
     lines.append(f"Objective: {contract['objective']}")
     for item in contract.get("constraints") or ():
@@ -81,16 +83,23 @@ def render(contract: dict[str, Any]) -> str:
         lines.append(f"Deadline: within {contract['deadline_hours']:g} h")
     lines.append(f"Conversation: {contract['context']}")
     lines.append(f"Chain: {' -> '.join([*contract['chain'], contract['to']])}")
+    quoted = "\n".join("> " + line for text in lines for line in text.splitlines())
     origin = contract.get("origin") or {}
-    if origin.get("text") or origin.get("subject"):
-        lines += ["", f"From: {origin.get('sender', '')}", f"Subject: {origin.get('subject', '')}", ""]
-        lines.append(str(origin.get("text", "")))
-    return "\n".join(lines)
+    words = str(origin.get("text", "")).strip()
+    if not words:
+        return quoted
+    return f"{words}\n\n{quoted}"
+
+
+def subject_of(contract: dict[str, Any]) -> str:
+    origin = contract.get("origin") or {}
+    if contract["kind"] == "question":
+        return f"[Question from {contract['from']}] {origin.get('subject', '')}".strip()[:200]
+    return f"[Hand-off from {contract['from']}] {contract['objective']}"[:200]
 
 
 def event_for(key: str, contract: dict[str, Any]) -> Event:
     """The target department's inbox event for a hand-off row."""
-    kind = "Question" if contract["kind"] == "question" else "Hand-off"
     return Event(
         id=f"{CHANNEL}:{key}",
         channel=CHANNEL,
@@ -100,7 +109,7 @@ def event_for(key: str, contract: dict[str, Any]) -> Event:
         sender_name=contract["from"],
         received_at=datetime.now(UTC),
         recipients=(address_of(contract["to"]),),
-        subject=f"[{kind}] {contract['objective']}"[:200],
+        subject=subject_of(contract),
         text=render(contract),
         refs={
             "channel_type": CHANNEL,
