@@ -86,6 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument("--note", default="", help="your comments")
     q.add_argument("--channel", default="", help="the mail channel to write from")
     sub.add_parser("tasks", parents=[common], help="tasks and their state")
+    sub.add_parser("departments", parents=[common], help="the organisation and each department's state")
     return parser
 
 
@@ -145,6 +146,10 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from bot.try_event import try_event
 
         return await try_event(settings, args)
+    if command == "departments":
+        from bot.departments.report import report
+
+        return await report(settings)
     from bot.errors import NoDatabase
     from bot.store import Store
 
@@ -358,7 +363,7 @@ def _entry_dict(entry: Any) -> dict[str, Any]:
 def _configured_secrets(settings: Settings) -> list[str]:
     from bot.logs import secrets_from_env
 
-    names = [settings.llm.api_key_env]
+    names = [settings.llm.api_key_env, *(m.api_key_env for m in settings.models.values() if m.api_key_env)]
     for section in settings.channels.values():
         names += [v for k, v in section.items() if k.endswith("_env") and isinstance(v, str)]
     return secrets_from_env(names)

@@ -221,6 +221,13 @@ class Inbox:
         )
         return [Event.from_json(row["body"]) for row in rows]
 
+    async def of_channel(self, channel: str, *, since: float) -> list[tuple[str, Event]]:
+        """(state, event) of one channel's events since a moment (``deputy departments``)."""
+        rows = await self.db.fetchall(
+            "SELECT state, body FROM inbox WHERE channel=? AND created_at>=? ORDER BY seq", (channel, since)
+        )
+        return [(row["state"], Event.from_json(row["body"])) for row in rows]
+
     async def has_pending(self) -> bool:
         row = await self.db.fetchone("SELECT 1 FROM inbox WHERE state IN ('pending', 'processing') LIMIT 1")
         return row is not None
