@@ -36,7 +36,8 @@ def check_departments(settings: Settings) -> list[str]:
                     problems.append(f"{rule.path}: hand_off.to: no department named {target!r}")
         stages = ", ".join(f"{s}={m}" for s, m in dept.models.items()) or "rules only"
         lines.append(
-            f"department {name}: {len(book.rules)} rules from {folder}; supervisor {dept.supervisor}; {stages}"
+            f"department {name}: {len(book.rules)} rules from {folder}; "
+            f"supervisor {dept.supervisor}; {stages}"
         )
     for name, model in settings.models.items():
         if model.api_key_env and not os.environ.get(model.api_key_env):
