@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 from bot.channels.contract import Capabilities, Emit
 from bot.delivery import Delivery
-from bot.departments.handoff import CHANNEL, event_for, result_event
+from bot.departments.handoff import CHANNEL, event_for, result_event, result_of_task
 from bot.errors import PermanentError, TransientError
 from bot.faults import fault
 
@@ -38,6 +38,8 @@ class DepartmentsConnector:
             return {"skipped": delivery.op}  # filing a hand-off: nothing to move
         if "handoff" in data:
             event = event_for(delivery.key, data["handoff"])
+        elif "result" in data:
+            event = result_of_task(delivery.key, data["result"])
         else:
             refs = {str(k): str(v) for k, v in dict(data.get("refs") or {}).items()}
             found = result_event(delivery.key, data, thread=str(data.get("thread", "")), refs=refs)

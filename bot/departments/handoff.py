@@ -8,6 +8,7 @@ which the inbox ignores the second time: exactly one event at the target.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -65,6 +66,9 @@ def payload(action: HandOff, *, event: Event, sender: str) -> dict[str, Any]:
                 "subject": event.subject,
                 "text": event.text[:20_000],
             },
+            # A task carries the conversation itself: the target answers it there, under
+            # its own rules (a question stays between the departments).
+            "origin_event": event.to_json() if action.kind == "task" and event.channel != CHANNEL else "",
         }
     }
 
@@ -98,8 +102,34 @@ def subject_of(contract: dict[str, Any]) -> str:
     return f"[Hand-off from {contract['from']}] {contract['objective']}"[:200]
 
 
+def _refs(key: str, contract: dict[str, Any]) -> dict[str, str]:
+    return {
+        "department": contract["to"],
+        "chain": ">".join(contract["chain"]),
+        "handoff_kind": contract["kind"],
+        "handoff_from": contract["from"],
+        "handoff_key": key,
+        "context": contract["context"],
+        "origin_event": (contract.get("origin") or {}).get("event_id", ""),
+    }
+
+
 def event_for(key: str, contract: dict[str, Any]) -> Event:
-    """The target department's inbox event for a hand-off row."""
+    """The target department's inbox event for a hand-off row: for a task, the
+    conversation itself (its channel, thread and people, so a reply reaches the
+    counterpart through the target's own gate); for a question, a message between the
+    departments that the supervisor answers."""
+    if contract.get("origin_event"):
+        origin = Event.from_json(contract["origin_event"])
+        refs = {k: v for k, v in origin.refs.items() if k != "content_digest"}
+        quoted = render({**contract, "origin": {}})
+        return dataclasses.replace(
+            origin,
+            id=f"{CHANNEL}:{key}",
+            kind="message",
+            text=f"{origin.text}\n\n{quoted}" if origin.text.strip() else quoted,
+            refs={**refs, **_refs(key, contract)},
+        )
     return Event(
         id=f"{CHANNEL}:{key}",
         channel=CHANNEL,
@@ -111,17 +141,7 @@ def event_for(key: str, contract: dict[str, Any]) -> Event:
         recipients=(address_of(contract["to"]),),
         subject=subject_of(contract),
         text=render(contract),
-        refs={
-            "channel_type": CHANNEL,
-            "department": contract["to"],
-            "chain": ">".join(contract["chain"]),
-            "handoff_kind": contract["kind"],
-            "handoff_from": contract["from"],
-            "handoff_key": key,
-            "context": contract["context"],
-            "origin_event": (contract.get("origin") or {}).get("event_id", ""),
-            "message_id": key,
-        },
+        refs={"channel_type": CHANNEL, **_refs(key, contract), "message_id": key},
     )
 
 
@@ -133,6 +153,9 @@ def result_event(key: str, message: dict[str, Any], *, thread: str, refs: dict[s
     if target is None:
         return None
     sender = refs.get("department", "")  # the department that replied
+    chain = [d for d in refs.get("chain", "").split(">") if d]
+    if sender and chain[-1:] != [sender]:
+        chain.append(sender)
     return Event(
         id=f"{CHANNEL}:{key}",
         channel=CHANNEL,
@@ -147,9 +170,56 @@ def result_event(key: str, message: dict[str, Any], *, thread: str, refs: dict[s
         refs={
             "channel_type": CHANNEL,
             "department": target,
-            "chain": refs.get("chain", ""),
+            "chain": ">".join(chain),
             "handoff_result": "1",
             "handoff_key": refs.get("handoff_key", ""),
+            "message_id": key,
+        },
+    )
+
+
+def delegated_to(event: Event) -> str:
+    """The department a task hand-off gave this conversation to ("" for other events)."""
+    if event.refs.get("handoff_kind") == "task" and event.channel != CHANNEL:
+        return event.refs.get("department", "")
+    return ""
+
+
+def result_payload(event: Event, *, department: str, done: tuple[str, ...]) -> dict[str, Any]:
+    """What a department did with a task handed to it: the result for the sender."""
+    chain = [*chain_of(event)]
+    if chain[-1:] != [department]:
+        chain.append(department)
+    return {
+        "result": {
+            "to": event.refs.get("handoff_from", ""),
+            "from": department,
+            "chain": chain,
+            "subject": event.subject,
+            "done": list(done),
+            "thread": f"handoff:{event.refs.get('handoff_key', '')}",
+        }
+    }
+
+
+def result_of_task(key: str, result: dict[str, Any]) -> Event:
+    done = result.get("done") or ["nothing"]
+    return Event(
+        id=f"{CHANNEL}:{key}",
+        channel=CHANNEL,
+        kind="message",
+        thread=str(result["thread"]),
+        sender=address_of(result["from"]),
+        sender_name=result["from"],
+        received_at=datetime.now(UTC),
+        recipients=(address_of(result["to"]),),
+        subject=f"[Result from {result['from']}] {result.get('subject', '')}".strip()[:200],
+        text="\n".join(f"- {line}" for line in done),
+        refs={
+            "channel_type": CHANNEL,
+            "department": result["to"],
+            "chain": ">".join(result["chain"]),
+            "handoff_result": "1",
             "message_id": key,
         },
     )

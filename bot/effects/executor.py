@@ -84,6 +84,21 @@ class Executor(OwnerRows):
                     writes=writes,
                 )
             )
+        if self.role is not None and handoff.delegated_to(event) == self.role.name:
+            # The sender hears what was done, in the transaction that did it: exactly once.
+            await Outbox.add_in(
+                tx,
+                OutboxRow(
+                    key=f"{key_prefix}:result",
+                    event_id=event.id,
+                    connector=handoff.CHANNEL,
+                    op="send",
+                    payload=handoff.result_payload(event, department=self.role.name, done=tuple(described)),
+                    thread=f"handoff-result:{thread_key(event)}",
+                    recipient=handoff.address_of(event.refs.get("handoff_from", "")),
+                    autonomous=autonomous,
+                ),
+            )
         return Applied(descriptions=tuple(described), escalation_ids=tuple(escalations))
 
     async def _apply_one(
