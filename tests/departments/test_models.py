@@ -48,7 +48,7 @@ async def _org(tmp_path: Path, small: FakeOpenAI, strong: FakeOpenAI, *, budget:
             'base_url = "http://127.0.0.1:11434/v1"': f'base_url = "{small.base_url}"\nmax_retries = 0',
             'base_url = "https://api.openai.com/v1"': f'base_url = "{strong.base_url}"\nmax_retries = 0',
             'api_key_env = "OPENAI_API_KEY"': 'api_key_env = ""',
-            '# models = { decide = "small", write = "strong" }': 'models = { decide = "small", write = "strong" }',
+            '# models = { decide = "small", write': 'models = { decide = "small", write',
             '# models = { decide = "small" }': 'models = { decide = "strong" }',
             "daily_budget = 2.0": f"daily_budget = {budget}",
             "price_in_per_mtok = 0.05": "price_in_per_mtok = 1000.0",
