@@ -30,6 +30,15 @@ class Role:
     chain_to_owner: tuple[str, ...]  # itself, its supervisors, then "owner"
 
 
+HANDED = "handed off to "  # how the audit words a hand-off (bot/effects/executor.py)
+ASKED = "asked "  # ... and a question to a supervising department
+
+
+def is_handoff_line(action: str) -> bool:
+    """An audit action line that moved work between departments (the digest lists them)."""
+    return action.startswith(HANDED) or (action.startswith(ASKED) and " -> " in action.split(":", 1)[0])
+
+
 def address_of(department: str) -> str:
     return f"{department}@{DOMAIN}"
 

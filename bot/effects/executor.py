@@ -325,8 +325,8 @@ class Executor(OwnerRows):
                     ),
                 )
                 path = " -> ".join([*contract["handoff"]["chain"], action.to])
-                verb = "asked" if action.kind == "question" else "handed off to"
-                return f"{verb} {action.to} ({path}): {action.objective}"
+                verb = handoff.ASKED if action.kind == "question" else handoff.HANDED
+                return f"{verb}{action.to} ({path}): {action.objective}"
             case Notify():
                 await Outbox.add_in(
                     tx,

@@ -3,6 +3,7 @@ that become exactly one event at the target, results back, escalation by role.""
 
 from __future__ import annotations
 
+from bot.desks.digest import build_digest
 from tests.core.helpers import mail
 from tests.departments.conftest import Org
 
@@ -65,6 +66,10 @@ async def test_a_discount_beyond_the_sales_mandate_is_decided_by_accounts(org: O
     assert len(results) == 1 and "approves this discount" in results[0].text
     assert not await org.deputy.store.escalations.open(), "decided by accounts: the owner is not asked"
     assert not org.channel.sends(), "sales waits for the result; it sends the buyer nothing yet"
+
+    digest = await build_digest(org.deputy.store, owner=org.deputy.rules().owner, since=0.0)
+    moved = digest.text.split("Hand-offs between departments", 1)[1].split("\n\n", 1)[0]
+    assert "asked accounts (sales -> accounts)" in moved and "[rule sales/discounts]" in moved
 
 
 async def test_a_discount_within_the_sales_mandate_stays_at_sales(org: Org) -> None:
