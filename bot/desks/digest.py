@@ -53,7 +53,7 @@ async def build_digest(
     ]
     sections.append(("What I did", done or ["Nothing."]))
     moved = [
-        f"{_when(e.at, tz)} {line}" + (f" [rule {e.rule}]" if e.rule else "")
+        f"{_when(e.at, tz)} {line.splitlines()[0][:300]}" + (f" [rule {e.rule}]" if e.rule else "")
         for e in entries
         for line in e.actions
         if is_handoff_line(line)
