@@ -11,9 +11,11 @@ from bot.agent.base import Agent
 from bot.channels.registry import ChannelRegistry
 from bot.config import Settings
 from bot.departments.handler import DepartmentsHandler
+from bot.departments.handoff import Role
 from bot.departments.organisation import Organisation
 from bot.departments.rulebooks import DepartmentRules
 from bot.effects.executor import Executor
+from bot.events import Event
 from bot.pipeline.commit import Commit
 from bot.pipeline.handler import EventHandler
 from bot.rules.model import Rulebook
@@ -26,6 +28,17 @@ AgentFor = Callable[[str], Agent | None]
 def rules_folder(settings: Settings, name: str) -> Path:
     dept = settings.departments[name]
     return settings.rules_dir / (dept.rules or name)
+
+
+def department_rulebook(settings: Settings, event: Event, main: Rulebook) -> tuple[Role, Rulebook]:
+    """For ``deputy try``: the department ``event`` would go to, and its rulebook."""
+    org = Organisation.of(settings)
+    name = org.department_of(event)
+    dept = settings.departments[name]
+    rules = DepartmentRules(
+        name=name, folder=rules_folder(settings, name), main=lambda: main, signature=dept.signature
+    )
+    return org.role(name), rules()
 
 
 def build(
