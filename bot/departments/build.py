@@ -53,7 +53,7 @@ def build(
     handlers: dict[str, EventHandler] = {}
     for name, dept in org.departments.items():
         executor = Executor(settings=settings, channels=channels)
-        executor.role = org.role(name)
+        executor.role = org.role(name, own=tuple(a.lower() for a in settings.deputy.addresses))
         rules = DepartmentRules(
             name=name, folder=rules_folder(settings, name), main=main_rules, signature=dept.signature
         )

@@ -28,6 +28,8 @@ class Role:
     name: str
     supervisor: str  # a department, or "owner"
     chain_to_owner: tuple[str, ...]  # itself, its supervisors, then "owner"
+    address: str = ""  # its From address on mail (one of Deputy's own addresses), "" = the channel's
+    from_name: str = ""
 
 
 HANDED = "handed off to "  # how the audit words a hand-off (bot/effects/executor.py)

@@ -38,9 +38,18 @@ class Organisation:
             current = self.departments[current].supervisor
         return (*chain, OWNER)
 
-    def role(self, name: str) -> Role:
+    def role(self, name: str, *, own: tuple[str, ...] = ()) -> Role:
+        """``own``: Deputy's own addresses; a department's From is its first one of them
+        (a relay accepts mail only from the addresses it knows)."""
         dept = self.departments[name]
-        return Role(name=name, supervisor=dept.supervisor, chain_to_owner=self.chain_to_owner(name))
+        address = next((a for a in dept.addresses if a in own), "")
+        return Role(
+            name=name,
+            supervisor=dept.supervisor,
+            chain_to_owner=self.chain_to_owner(name),
+            address=address,
+            from_name=dept.from_name if address else "",
+        )
 
     def owning(self, event: Event) -> str | None:
         """The department that owns the place ``event`` arrived at, if one does."""

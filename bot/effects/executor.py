@@ -133,6 +133,10 @@ class Executor(OwnerRows):
                     cc=action.cc if isinstance(action, Reply) else (),
                     message_id_domain=self.settings.deputy.message_id_domain,
                 )
+                if self.role is not None and self.role.address and message.message_id:
+                    message = dataclasses.replace(
+                        message, from_addr=self.role.address, from_name=self.role.from_name
+                    )
                 await Outbox.add_in(
                     tx,
                     OutboxRow(

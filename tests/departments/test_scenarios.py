@@ -86,6 +86,10 @@ async def test_a_discount_within_the_sales_mandate_stays_at_sales(org: Org) -> N
     (sent,) = org.channel.sends()
     assert sent.payload["to"] == ["buyer@client.test"]
     assert "Sales, Example Ltd" in sent.payload["text"]  # the department's signature
+    assert (sent.payload["from_addr"], sent.payload["from_name"]) == (
+        "sales@example.test",
+        "Example Ltd Sales",
+    )
 
 
 async def test_beyond_every_departments_mandate_the_owner_is_asked_naming_the_chain(org: Org) -> None:
