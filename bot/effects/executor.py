@@ -30,8 +30,8 @@ from bot.actions import (
     action_name,
 )
 from bot.delivery import OutboundMessage, message_id_for
-from bot.departments import handoff
-from bot.effects import follow_up
+from bot.departments.handoff import Role
+from bot.effects import follow_up, handoffs
 from bot.effects.escalation import prompt_buttons, render_prompt
 from bot.effects.owner_messages import OwnerRows
 from bot.effects.reply_message import forward_text, reply_message
@@ -52,7 +52,7 @@ class Executor(OwnerRows):
     ``role``: the department this executor acts for (None: no departments declared).
     A department whose supervisor is another department asks it, not the owner."""
 
-    role: handoff.Role | None = None
+    role: Role | None = None
 
     # ----- the main entry -------------------------------------------------------------
     async def apply_in(
@@ -84,21 +84,11 @@ class Executor(OwnerRows):
                     writes=writes,
                 )
             )
-        if self.role is not None and handoff.delegated_to(event) == self.role.name:
-            # The sender hears what was done, in the transaction that did it: exactly once.
-            await Outbox.add_in(
-                tx,
-                OutboxRow(
-                    key=f"{key_prefix}:result",
-                    event_id=event.id,
-                    connector=handoff.CHANNEL,
-                    op="send",
-                    payload=handoff.result_payload(event, department=self.role.name, done=tuple(described)),
-                    thread=f"handoff-result:{thread_key(event)}",
-                    recipient=handoff.address_of(event.refs.get("handoff_from", "")),
-                    autonomous=autonomous,
-                ),
-            )
+        result = handoffs.result_row(
+            self.role, event, key_prefix=key_prefix, done=tuple(described), autonomous=autonomous
+        )
+        if result is not None:
+            await Outbox.add_in(tx, result)
         return Applied(descriptions=tuple(described), escalation_ids=tuple(escalations))
 
     async def _apply_one(
@@ -114,6 +104,8 @@ class Executor(OwnerRows):
         escalations: list[int],
         writes: bool = False,
     ) -> str:
+        # Departments: a question goes to the supervising department first.
+        action = handoffs.by_role(self.role, action, event, chain_cap=self.settings.limits.handoff_chain)
         thread = thread_key(event)
         channel_type = event.refs.get("channel_type", "")
         mail = self.channels.speaks_mail(event.channel, kind=channel_type)
@@ -133,10 +125,7 @@ class Executor(OwnerRows):
                     cc=action.cc if isinstance(action, Reply) else (),
                     message_id_domain=self.settings.deputy.message_id_domain,
                 )
-                if self.role is not None and self.role.address and message.message_id:
-                    message = dataclasses.replace(
-                        message, from_addr=self.role.address, from_name=self.role.from_name
-                    )
+                message = handoffs.identity(self.role, message)
                 await Outbox.add_in(
                     tx,
                     OutboxRow(
@@ -205,36 +194,7 @@ class Executor(OwnerRows):
                 return f"file into {action.folder}"
             case Ignore():
                 return f"ignore ({action.reason})" if action.reason else "ignore"
-            case Escalate() if self._asks_upwards(event):
-                assert self.role is not None
-                upward = HandOff(
-                    to=self.role.supervisor,
-                    objective=redact.scrub(action.question),
-                    constraints=tuple(
-                        c
-                        for c in (action.reason, action.blocked_by and f"blocked by {action.blocked_by}")
-                        if c
-                    ),
-                    kind="question",
-                )
-                return await self._apply_one(
-                    tx,
-                    event=event,
-                    action=upward,
-                    key=key,
-                    rule=rule,
-                    owner=owner,
-                    autonomous=autonomous,
-                    escalations=escalations,
-                )
             case Escalate():
-                if self.role is not None:
-                    chain = handoff.chain_of(event)
-                    if chain[-1:] != (self.role.name,):
-                        chain = (*chain, self.role.name)
-                    action = dataclasses.replace(
-                        action, question=f"{action.question}\n(asked by {' -> '.join((*chain, 'owner'))})"
-                    )
                 # A secret a model echoed into a question is never shown in clear: not
                 # in the stored question, not in the prompt on any channel.
                 action = dataclasses.replace(action, question=redact.scrub(action.question))
@@ -314,23 +274,11 @@ class Executor(OwnerRows):
             case HandOff():
                 if self.role is None:
                     return "hand-off skipped: no departments are declared"
-                contract = handoff.payload(action, event=event, sender=self.role.name)
-                await Outbox.add_in(
-                    tx,
-                    OutboxRow(
-                        key=key,
-                        event_id=event.id,
-                        connector=handoff.CHANNEL,
-                        op="send",
-                        payload=contract,
-                        thread=f"handoff-out:{thread}",
-                        recipient=handoff.address_of(action.to),
-                        autonomous=autonomous,
-                    ),
+                row, line = handoffs.handoff_row(
+                    self.role, action, event=event, key=key, autonomous=autonomous
                 )
-                path = " -> ".join([*contract["handoff"]["chain"], action.to])
-                verb = handoff.ASKED if action.kind == "question" else handoff.HANDED
-                return f"{verb}{action.to} ({path}): {action.objective}"
+                await Outbox.add_in(tx, row)
+                return line
             case Notify():
                 await Outbox.add_in(
                     tx,
@@ -376,14 +324,6 @@ class Executor(OwnerRows):
                 tx, connector=row.connector, ref=message_id, escalation_id=esc_id
             )
         await Escalations.add_prompt_ref_in(tx, connector="cli", ref=str(esc_id), escalation_id=esc_id)
-
-    def _asks_upwards(self, event: Event) -> bool:
-        """A question goes to the supervising department while the chain is short
-        enough; past the cap (or with the owner as supervisor) the owner is asked."""
-        role = self.role
-        if role is None or role.supervisor == "owner":
-            return False
-        return len(handoff.chain_of(event)) + 1 < self.settings.limits.handoff_chain
 
     def _first_mail_channel(self) -> str | None:
         return next(iter(self.channels.mail_channels()), None)
