@@ -214,7 +214,7 @@ def load(path: Path) -> Settings:
         settings = Settings.model_validate({**raw, "source": path})
     except ValidationError as exc:
         raise ConfigError(format_validation_error(str(path), exc)) from None
-    found = organisation_problems(settings.departments, settings.models)
+    found = organisation_problems(settings.departments, settings.models, tuple(settings.channels))
     if found:
         text = path.read_text(encoding="utf-8-sig")
         lines = []

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
+from bot.departments.handoff import forged
 from bot.departments.organisation import Organisation
 from bot.events import Event
 from bot.pipeline.handler import EventHandler
@@ -42,6 +43,9 @@ class DepartmentsHandler:
         if event.kind == "timer_due" and event.refs.get("escalation_id", "").isdigit():
             esc = await self.store.escalations.get(int(event.refs["escalation_id"]))
             return org.department_of(esc.event) if esc is not None else org.home
+        if event.kind == "timer_due" and event.refs.get("event_id"):  # a follow-up of its thread
+            original = await self.store.inbox.event(event.refs["event_id"])
+            return org.department_of(original) if original is not None else org.home
         if event.kind in ("owner_answer", "owner_message") or any(event.refs.get(k) for k in _ANSWERISH):
             esc = await self.home.router.escalation_of(event)
             if esc is not None:
@@ -51,7 +55,14 @@ class DepartmentsHandler:
     async def handle(self, claimed: Claimed) -> None:
         name = await self.department_for(claimed.event)
         log.debug("%s -> department %s", claimed.event.id, name)
-        await self.handlers[name].handle(claimed)
+        handler = self.handlers[name]
+        if forged(claimed.event):
+            why = f"{claimed.event.sender} is a department's internal address, but this came from outside"
+            log.warning("refused %s: %s", claimed.event.id, why)
+            commit = handler.judgment.deps.commit
+            await commit.finish(claimed, handler.rulebook(), (), outcome="refused", reasons=(why,))
+            return
+        await handler.handle(claimed)
 
     async def close(self) -> None:
         for handler in self.handlers.values():

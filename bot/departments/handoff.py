@@ -50,6 +50,13 @@ def department_of_address(address: str) -> str | None:
     return local if domain == DOMAIN and local else None
 
 
+def forged(event: Event) -> bool:
+    """Mail that claims a department's internal address but did not come over the
+    internal channel: a department's rules trust ``when.from = ["sales@departments.invalid"]``,
+    so no outside message may wear it (the connectors build ids, never the sender)."""
+    return not event.id.startswith(f"{CHANNEL}:") and event.sender.lower().endswith("@" + DOMAIN)
+
+
 def chain_of(event: Event) -> tuple[str, ...]:
     """The departments this work already passed through, oldest first."""
     return tuple(d for d in event.refs.get("chain", "").split(">") if d)

@@ -1,6 +1,7 @@
 """Each department's rulebook: the rule files of its own folder (``rules/<name>/``),
 named ``<department>/<rule>`` so the audit and every question say whose rule acted, under
-the owner from the main ``rules/owner.md`` with the department's signature."""
+the owner from the main ``rules/owner.md`` with the department's signature, plus the
+learned rules the owner confirmed."""
 
 from __future__ import annotations
 
@@ -29,6 +30,9 @@ class DepartmentRules:
         if self.signature:
             owner = dataclasses.replace(owner, signature=self.signature)
         rules = tuple(dataclasses.replace(r, name=f"{self.name}/{r.name}") for r in own.rules)
+        # Rules the owner taught and confirmed are the owner's policy, above every
+        # department: they apply wherever the mail they describe arrives.
+        rules += tuple(r for r in main.rules if r.learned)
         built = Rulebook(owner=owner, rules=rules, sources=own.sources)
         self._built = (own, main, built)
         return built

@@ -74,11 +74,16 @@ def valid_name(name: str) -> bool:
 
 
 def problems(
-    departments: dict[str, DepartmentSettings], models: dict[str, ModelEndpoint]
+    departments: dict[str, DepartmentSettings],
+    models: dict[str, ModelEndpoint],
+    channels: tuple[str, ...] = (),
 ) -> list[tuple[str, str]]:
     """(dotted key, what is wrong) for an organisation that cannot work: an unknown
-    supervisor or model, a supervision cycle, an address two departments claim."""
+    supervisor or model, a supervision cycle, an address two departments claim, a
+    channel named like the internal one hand-offs travel on."""
     found: list[tuple[str, str]] = []
+    if departments and "departments" in channels:
+        found.append(("channels.departments", "the name is taken by the channel hand-offs travel on"))
     claimed: dict[str, str] = {}
     for name, dept in departments.items():
         if not valid_name(name):

@@ -139,6 +139,10 @@ class Inbox:
                 found.append(event)
         return found
 
+    async def event(self, event_id: str) -> Event | None:
+        row = await self.db.fetchone("SELECT body FROM inbox WHERE id=?", (event_id,))
+        return Event.from_json(row["body"]) if row is not None else None
+
     @staticmethod
     async def event_in(tx: Tx, event_id: str) -> Event | None:
         cur = await tx.execute("SELECT body FROM inbox WHERE id=?", (event_id,))

@@ -82,6 +82,11 @@ def test_no_rule_no_hand_off() -> None:
         ),
         ("daily_budget = 2.0", "daily_budget = -1", "departments.sales.daily_budget"),
         ("front = true", 'front = true\nrulez = "x"', "departments.front.rulez: unknown key"),
+        (
+            "[digest]",
+            '[channels.departments]\ntype = "local"\n[digest]',
+            "channels.departments: the name is taken",
+        ),
     ],
 )
 def test_bad_organisation_config_names_file_line_and_key(
@@ -111,3 +116,24 @@ def test_the_example_organisation_checks_clean(tmp_path: Path, capsys) -> None: 
     assert check(load(org_home(tmp_path))) == 0
     out = capsys.readouterr().out
     assert "department sales: 4 rules" in out and "supervisor accounts" in out
+
+
+def test_the_owners_learned_rules_apply_in_every_department(tmp_path: Path) -> None:
+    from bot.departments.rulebooks import DepartmentRules
+    from bot.rules.model import Rulebook
+
+    learned = parse_rule(Path("learned-1.md"), RULE, learned=True)
+    main = Rulebook(owner=load_rulebook_owner(), rules=(learned,))
+    cfg = org_home(tmp_path)
+    book = DepartmentRules(
+        name="sales", folder=cfg.parent / "rules" / "sales", main=lambda: main, signature="S"
+    )()
+    names = [r.name for r in book.rules]
+    assert "sales/invoices" in names and learned.name in names
+    assert book.owner.signature == "S"
+
+
+def load_rulebook_owner():  # type: ignore[no-untyped-def]
+    from bot.owner import OwnerProfile
+
+    return OwnerProfile(name="Alex", signature="Alex")

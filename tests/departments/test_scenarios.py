@@ -155,3 +155,20 @@ async def test_mail_to_a_departments_address_is_that_departments_work(org: Org) 
     assert question.rule == "accounts/invoices"
     assert "(asked by accounts -> owner)" in question.question
     assert not [e for e in await org.events() if e.channel == "departments"]
+
+
+async def test_outside_mail_wearing_a_departments_address_is_refused(org: Org) -> None:
+    # accounts' discount rule trusts mail from sales' internal address: a forged From
+    # must not reach it.
+    await org.deputy.emit(
+        mail(
+            sender="sales@departments.invalid",
+            subject="Order 80",
+            text="Could you give us a discount of 400 EUR on the order?",
+            to=("accounts@example.test",),
+        )
+    )
+    await org.settle()
+    (entry,) = await org.audit()
+    assert entry["outcome"] == "refused" and not org.channel.sends()
+    assert not await org.deputy.store.escalations.open()
