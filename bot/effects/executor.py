@@ -138,7 +138,9 @@ class Executor(OwnerRows):
                         recipient=message.to[0] if message.to else "",
                         autonomous=autonomous,
                         recipients=(*message.to, *message.cc),
-                        budget=self.settings.limits.sends_per_correspondent if autonomous else None,
+                        budget=self.settings.limits.sends_per_correspondent
+                        if autonomous and not handoffs.internal((*message.to, *message.cc))
+                        else None,
                     ),
                 )
                 return f"{action_name(action)} to {', '.join(message.to)}"

@@ -79,6 +79,12 @@ def result_row(
     )
 
 
+def internal(recipients: tuple[str, ...]) -> bool:
+    """Only departments' internal addresses: work inside the organisation, which the send
+    budget (a guard for people and other bots) does not count."""
+    return bool(recipients) and all(handoff.department_of_address(a) for a in recipients)
+
+
 def identity(role: Role | None, message: OutboundMessage) -> OutboundMessage:
     """A department's mail goes out From its own address and name."""
     if role is None or not role.address or not message.message_id:

@@ -101,6 +101,9 @@ class GateContext:
     follow_ups_in_thread: int = 0  # follow-ups already scheduled in this thread
     facts: Facts = NO_FACTS  # what the inbound message says (bot.facts), read before the decision
     handoff_chain_cap: int = 4  # hand-offs one piece of work may pass through ([limits])
+    # Departments' internal addresses: the send budget does not count them (work inside
+    # the organisation; the reply cap per thread and the chain cap still hold).
+    unbudgeted: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -243,6 +246,8 @@ class PolicyGate:
             return f"reply cap reached ({cap} autonomous replies in this thread in 24 h)"
         for recipient in recipients:
             address = recipient.strip().lower()
+            if address in ctx.unbudgeted:
+                continue
             if ctx.sends_to_24h:
                 count = ctx.sends_to_24h.get(address, 0)
             else:

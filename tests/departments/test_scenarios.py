@@ -172,3 +172,21 @@ async def test_outside_mail_wearing_a_departments_address_is_refused(org: Org) -
     (entry,) = await org.audit()
     assert entry["outcome"] == "refused" and not org.channel.sends()
     assert not await org.deputy.store.escalations.open()
+
+
+async def test_work_inside_the_organisation_is_not_held_by_the_send_budget(org: Org) -> None:
+    """Accounts answers sales more often than limits.sends_per_correspondent (10) allows
+    for a person: that budget guards people and other bots, not the departments."""
+    for n in range(12):
+        await org.deputy.emit(
+            mail(
+                sender=f"buyer{n}@client.test",
+                subject=f"Order {n}",
+                text="Could you give us a discount of 150 EUR on the order?",
+                to=("sales@example.test",),
+            )
+        )
+    await org.settle()
+    results = [e for e in _for(await org.events(), "sales") if e.refs.get("handoff_result") == "1"]
+    assert len(results) == 12
+    assert not await org.deputy.store.escalations.open()
