@@ -401,8 +401,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
         tool="hand_off",
         args=HandOffArgs,
         terminal=True,
-        description="Hand this work to another department named in the rule's hand_off.to, "
-        "with the objective, constraints and the result you expect back.",
+        description="Hand this work to another department ({hand_off_to}), with the "
+        "objective, constraints and the result you expect back.",
     ),
 )
 

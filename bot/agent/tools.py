@@ -92,8 +92,9 @@ def _descriptions(rule: Rule | None) -> dict[str, tuple[str, dict[str, Any]]]:
     h = rule.header if rule else None
     folder = h.file.folder if h and h.file else "(none)"
     fwd = ", ".join(h.forward.to) if h and h.forward else "(none)"
+    targets = ", ".join(h.hand_off.to) if h and h.hand_off else "(none)"
     described = {
-        tool: (spec.description.format(folder=folder, forward_to=fwd), spec.schema())
+        tool: (spec.description.format(folder=folder, forward_to=fwd, hand_off_to=targets), spec.schema())
         for tool, spec in BY_TOOL.items()
     }
     for name, (model, text) in _CONSULT.items():

@@ -137,3 +137,12 @@ def load_rulebook_owner():  # type: ignore[no-untyped-def]
     from bot.owner import OwnerProfile
 
     return OwnerProfile(name="Alex", signature="Alex")
+
+
+def test_the_model_is_told_which_departments_the_rule_hands_to() -> None:
+    from bot.agent.tools import tool_schemas
+
+    rule = parse_rule(Path("rules/sales/invoices.md"), RULE)
+    (hand_off,) = [t["function"] for t in tool_schemas(rule) if t["function"]["name"] == "hand_off"]
+    assert "(accounts)" in hand_off["description"]
+    assert hand_off["parameters"]["required"] == ["to", "objective"]
