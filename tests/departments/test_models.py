@@ -41,7 +41,9 @@ async def servers() -> AsyncIterator[tuple[FakeOpenAI, FakeOpenAI]]:
     await strong.stop()
 
 
-async def _org(tmp_path: Path, small: FakeOpenAI, strong: FakeOpenAI, *, budget: str = "2.0") -> Org:
+async def _org(
+    tmp_path: Path, small: FakeOpenAI, strong: FakeOpenAI, *, budget: str = "2.0", small_cap: str = "1000.0"
+) -> Org:
     cfg = org_home(
         tmp_path,
         replace={
@@ -52,7 +54,7 @@ async def _org(tmp_path: Path, small: FakeOpenAI, strong: FakeOpenAI, *, budget:
             '# models = { decide = "small" }': 'models = { decide = "strong" }',
             "daily_budget = 2.0": f"daily_budget = {budget}",
             "price_in_per_mtok = 0.05": "price_in_per_mtok = 1000.0",
-            "daily_cap = 0.50": "daily_cap = 1000.0",
+            "daily_cap = 0.50": f"daily_cap = {small_cap}",
         },
     )
     (cfg.parent / "rules" / "sales" / "questions.md").write_text(QUESTIONS)
@@ -140,5 +142,24 @@ async def test_at_the_daily_cap_a_department_falls_back_to_rules_and_tells_its_s
         assert len(told) == 1, "the supervisor is told once"
         assert told[0].refs["department"] == "accounts"  # sales' supervisor, not the owner
         assert "works by its rules alone" in told[0].text
+    finally:
+        await asyncio.wait_for(org.deputy.stop(), 30)
+
+
+async def test_an_endpoints_daily_cap_holds_over_every_department(
+    tmp_path: Path, servers: tuple[FakeOpenAI, FakeOpenAI]
+) -> None:
+    small, strong = servers
+    small.push(call("reply", {"text": "Yes, we work on Saturdays."}))
+    org = await _org(tmp_path, small, strong, small_cap="0.001")
+    try:
+        for n in (1, 2):
+            await org.deputy.emit(_question(n))
+            await org.settle()
+        assert len(small.requests) == 1
+        reasons = await org.deputy.store.db.fetchall(
+            "SELECT reasons FROM audit WHERE event_id LIKE 'local:%'"
+        )
+        assert "the daily cap of model small (0.001) is reached: rules only" in reasons[1]["reasons"]
     finally:
         await asyncio.wait_for(org.deputy.stop(), 30)
