@@ -65,6 +65,6 @@ class DepartmentsHandler:
         await handler.handle(claimed)
 
     async def close(self) -> None:
-        for handler in self.handlers.values():
-            if handler.agent is not None:
-                await handler.agent.close()
+        agents = {id(h.agent): h.agent for h in self.handlers.values() if h.agent is not None}
+        for agent in agents.values():  # departments may share one (the [llm] model)
+            await agent.close()

@@ -175,8 +175,11 @@ class DepartmentAgent:
 
 
 def agent_builder(settings: Settings, *, store: Store, notice: Notice) -> Callable[[str], Agent | None]:
-    """department name -> its agent (None: no ``decide`` model named, rules only)."""
+    """department name -> its agent: the endpoints its stages name; without a ``decide``
+    model, the ``[llm]`` model when one is enabled (no department cap applies to it), else
+    None (rules only)."""
     clients: dict[str, LLMClient] = {}
+    default: list[Agent] = []
 
     def client(name: str) -> LLMClient:
         if name not in clients:
@@ -187,7 +190,13 @@ def agent_builder(settings: Settings, *, store: Store, notice: Notice) -> Callab
         dept = settings.departments[department]
         decide = dept.models.get("decide")
         if decide is None:
-            return None
+            if not settings.llm.enabled:
+                return None
+            if not default:
+                from bot.agent.factory import build_agent
+
+                default.append(build_agent(settings, notice=notice))
+            return default[0]
         write = dept.models.get("write")
         return DepartmentAgent(
             department=department,

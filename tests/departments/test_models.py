@@ -163,3 +163,26 @@ async def test_an_endpoints_daily_cap_holds_over_every_department(
         assert "the daily cap of model small (0.001) is reached: rules only" in reasons[1]["reasons"]
     finally:
         await asyncio.wait_for(org.deputy.stop(), 30)
+
+
+async def test_a_department_naming_no_model_uses_the_llm_section(
+    tmp_path: Path, servers: tuple[FakeOpenAI, FakeOpenAI]
+) -> None:
+    small, _ = servers
+    small.push(call("reply", {"text": "Payments: we answer on weekdays."}))
+    cfg = org_home(
+        tmp_path,
+        extra=f'\n[llm]\nenabled = true\nbase_url = "{small.base_url}"\nmodel = "default"\nmax_retries = 0\n',
+    )
+    (cfg.parent / "rules" / "accounts" / "questions.md").write_text(ACCOUNTS_QUESTIONS)
+    channel = RecordingChannel()
+    deputy = Deputy(load(cfg), extra_connectors={"local": ("local", channel)})
+    await deputy.start()
+    try:
+        await deputy.emit(_question(1, to="accounts@example.test"))
+        await Org(deputy, channel).settle()
+        assert [r["model"] for r in small.requests] == ["default"]
+        (sent,) = channel.sends()
+        assert sent.payload["text"].startswith("Payments: we answer on weekdays.")
+    finally:
+        await asyncio.wait_for(deputy.stop(), 30)
