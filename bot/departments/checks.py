@@ -49,4 +49,12 @@ def check_departments(settings: Settings) -> list[str]:
                 )
     if problems:
         raise ConfigError("\n".join(problems))
+    ignored = [r.path.name for r in load_rulebook(settings.rules_dir).rules if not r.learned]
+    if ignored:
+        # With departments, only rules/<name>/ apply; a rule left beside owner.md would
+        # look active and do nothing.
+        lines.append(
+            f"warning: {settings.rules_dir} has rules outside every department's folder "
+            f"({', '.join(ignored)}): with departments declared they do not apply"
+        )
     return lines

@@ -146,3 +146,12 @@ def test_the_model_is_told_which_departments_the_rule_hands_to() -> None:
     (hand_off,) = [t["function"] for t in tool_schemas(rule) if t["function"]["name"] == "hand_off"]
     assert "(accounts)" in hand_off["description"]
     assert hand_off["parameters"]["required"] == ["to", "objective"]
+
+
+def test_check_warns_of_rules_outside_every_department(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from bot.check import check
+
+    cfg = org_home(tmp_path)
+    (cfg.parent / "rules" / "stray.md").write_text(RULE)
+    assert check(load(cfg)) == 0
+    assert "(stray.md): with departments declared they do not apply" in capsys.readouterr().out
