@@ -11,7 +11,7 @@ from bot.departments.build import rules_folder
 from bot.departments.handoff import CHANNEL
 from bot.departments.models import today
 from bot.departments.organisation import Organisation
-from bot.errors import NoDatabase
+from bot.errors import ConfigError, NoDatabase
 from bot.rules import load_rulebook
 from bot.store import Store
 
@@ -34,7 +34,7 @@ async def report(settings: Settings) -> int:
         folder = rules_folder(settings, name)
         try:
             count = f"{len(load_rulebook(folder).rules)} rules"
-        except Exception as exc:  # a broken rule: `deputy check` names it
+        except ConfigError as exc:  # a broken rule: `deputy check` names it
             count = f"does not load: {str(exc).splitlines()[0]}"
         print(f"  rules: {folder} ({count})")
         chats = ", ".join(dept.chats) or "(none)"
