@@ -18,7 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 # The names a rule's ``may`` list uses. "escalate" is always allowed and never listed.
 # (A Literal for the rule model's type checking; ``ACTIONS`` below must agree, see tests.)
-ActionName = Literal["reply", "forward", "file", "ignore", "follow_up", "remember", "webhook", "offer"]
+ActionName = Literal[
+    "reply", "forward", "file", "ignore", "follow_up", "remember", "webhook", "offer", "hand_off"
+]
 
 
 CommitmentKind = Literal["amount", "accept", "pay", "date"]
@@ -142,8 +144,35 @@ class Notify:
     channel: str = ""  # answer on this channel (where the owner spoke); "" = preferred
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HandOff:
+    """Give work to another department (bot/departments): a typed contract, delivered
+    through the outbox as exactly one inbox event for ``to``, which acts under its own
+    rules only. ``kind="question"``: a department asks its supervisor (escalation by
+    role) instead of the owner. ``context`` names the conversation it is about."""
+
+    to: str
+    objective: str
+    constraints: tuple[str, ...] = ()
+    context: str = ""
+    expected: str = ""
+    deadline_hours: float | None = None
+    kind: Literal["task", "question"] = "task"
+
+
 Action = (
-    Reply | Offer | Forward | File | Ignore | Escalate | FollowUp | Remember | Webhook | ToolCall | Notify
+    Reply
+    | Offer
+    | Forward
+    | File
+    | Ignore
+    | Escalate
+    | FollowUp
+    | Remember
+    | Webhook
+    | ToolCall
+    | Notify
+    | HandOff
 )
 
 _TYPES: dict[str, type] = {t.__name__: t for t in get_args(Action)}
@@ -216,6 +245,14 @@ class RememberArgs(Args):
 class WebhookArgs(Args):
     payload: dict[str, Any] = Field(default_factory=dict)
     url: str | None = None  # not offered in the schema: the rule fixes the URL
+
+
+class HandOffArgs(Args):
+    to: str = Field(min_length=1, max_length=32)
+    objective: str = Field(min_length=1, max_length=2_000)
+    constraints: list[str] = Field(default_factory=list, max_length=10)
+    expected: str = Field(default="", max_length=1_000)
+    deadline_hours: float | None = Field(default=None, ge=0)
 
 
 class AskOwnerArgs(Args):
@@ -390,6 +427,17 @@ ACTIONS: tuple[ActionSpec, ...] = (
     # (bot/agent/mcp_tools.py); a rule names each one as "mcp:<server>.<tool>".
     ActionSpec(cls=ToolCall, may="mcp", listed=False, external=True),
     ActionSpec(cls=Notify, may="notify", listed=False, external=False),
+    ActionSpec(
+        cls=HandOff,
+        may="hand_off",
+        listed=True,
+        external=False,
+        tool="hand_off",
+        args=HandOffArgs,
+        terminal=True,
+        description="Hand this work to another department ({hand_off_to}), with the "
+        "objective, constraints and the result you expect back.",
+    ),
 )
 
 BY_CLASS: dict[type, ActionSpec] = {s.cls: s for s in ACTIONS}
@@ -433,7 +481,7 @@ def action_from_dict(data: dict[str, Any]) -> Action:
             tuple(action_from_dict(a) for a in group) for group in data.get("option_actions", ())
         )
         data["options"] = tuple(data.get("options", ()))
-    for key in ("to", "cc", "flags"):
+    for key in ("to", "cc", "flags", "constraints"):
         if key in data and isinstance(data[key], list):
             data[key] = tuple(data[key])
     if "commits" in data:

@@ -63,6 +63,7 @@ class Deputy:
         self.redactor: Redactor | None = None
         self.health = Health(path=settings.data_dir / "health.json")
         self.console: Any = None  # bot.console.Console when [console] enabled
+        self.organisation: Any = None  # bot.departments.handler.DepartmentsHandler, when declared
 
     # ----- task supervision: no unowned tasks ----------------------------------------
     def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
@@ -94,6 +95,10 @@ class Deputy:
         in_doubt = await self.store.outbox.recover()
         if recovered or in_doubt:
             log.info("recovered after a stop: %d events to redo, %d deliveries in doubt", recovered, in_doubt)
+        if s.departments:  # the internal channel hand-offs travel on
+            from bot.departments.connector import DepartmentsConnector
+
+            self.extra_connectors.setdefault("departments", ("departments", DepartmentsConnector()))
         self.rules = RulebookSource(s.rules_dir, learned=self.store.learned_rules)
         await self.rules.refresh()  # the active learned rules, before any event is handled
         owner = self.rules().owner
@@ -111,7 +116,7 @@ class Deputy:
         await self.handler.tasks.sync_standing(s.rules_dir, self.rules())  # standing tasks (issue 7)
         self.pool = WorkerPool(
             store=self.store,
-            handle=self.handler.handle,
+            handle=self._departments() if s.departments else self.handler.handle,
             quarantine=self._quarantine,
             concurrency=s.deputy.workers,
             max_attempts=s.limits.max_attempts,
@@ -185,6 +190,20 @@ class Deputy:
             served = mcp.create_deputy_server(settings=self.settings.mcp_server, store=self.store)
             self.connectors[served.name] = served
             self._supervise(served.name, served, settle=1.0)
+
+    def _departments(self) -> Callable[[Claimed], Awaitable[None]]:
+        """With departments declared, each event goes to its department's handler."""
+        from bot.departments.build import build
+        from bot.departments.models import agent_builder
+
+        self.organisation = build(
+            settings=self.settings,
+            store=self.store,
+            channels=self.channels,
+            main_rules=self.rules,
+            agent_for=agent_builder(self.settings, store=self.store, notice=self._notice),
+        )
+        return self.organisation.handle
 
     def _build_connector(self, name: str, owner: Any) -> Connector:
         s = self.settings
@@ -338,6 +357,8 @@ class Deputy:
                 await self.alarm.stop()
                 if self.handler.agent is not None:
                     await self.handler.agent.close()
+                if self.organisation is not None:
+                    await self.organisation.close()
             for task in list(self._tasks):
                 task.cancel()
             if self._tasks:

@@ -33,6 +33,11 @@ def check(settings: Settings) -> int:
         f"rules OK: {len(book.rules)} rules from {settings.rules_dir}; owner {book.owner.name} "
         f"(preferred channel {book.owner.preferred_channel})"
     )
+    if settings.departments:
+        from bot.departments.checks import check_departments
+
+        for line in check_departments(settings):
+            print(line)
     standing = _check_standing_tasks(settings.rules_dir / "tasks.toml")
     if standing is not None:
         print(f"standing tasks OK: {standing} in {settings.rules_dir / 'tasks.toml'}")

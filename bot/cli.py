@@ -92,6 +92,7 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument("--channel", default="", help="the mail channel to write from")
     sub.add_parser("tasks", parents=[common], help="tasks and their state")
     sub.add_parser("console", parents=[common], help="print a one-time login link to the web console")
+    sub.add_parser("departments", parents=[common], help="the organisation and each department's state")
     return parser
 
 
@@ -161,6 +162,10 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
+    if command == "departments":
+        from bot.departments.report import report
+
+        return await report(settings)
     from bot.errors import NoDatabase
     from bot.store import Store
 
@@ -387,7 +392,7 @@ def _entry_dict(entry: Any) -> dict[str, Any]:
 def _configured_secrets(settings: Settings) -> list[str]:
     from bot.logs import secrets_from_env
 
-    names = [settings.llm.api_key_env]
+    names = [settings.llm.api_key_env, *(m.api_key_env for m in settings.models.values() if m.api_key_env)]
     for section in settings.channels.values():
         names += [v for k, v in section.items() if k.endswith("_env") and isinstance(v, str)]
     for server in settings.mcp.values():  # MCP tool servers' secrets and Deputy's own token

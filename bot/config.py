@@ -24,6 +24,8 @@ from pydantic import (
     model_validator,
 )
 
+from bot.departments.settings import DepartmentSettings, ModelEndpoint
+from bot.departments.settings import problems as organisation_problems
 from bot.errors import ConfigError
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -78,6 +80,8 @@ class LimitsSettings(Strict):
     # Outbox: also give up on a delivery after this many transient failures (None: by
     # time only, [delivery] give_up_after).
     max_delivery_attempts: int | None = Field(default=None, ge=1)
+    # Departments: how many hand-offs one piece of work may pass through (a loop guard).
+    handoff_chain: int = Field(default=4, ge=1, le=20)
 
 
 class DeliverySettings(Strict):
@@ -233,6 +237,10 @@ class Settings(Strict):
         default_factory=dict
     )
     mcp_server: McpServeSettings = Field(default_factory=McpServeSettings)
+    # [models.<name>] and [departments.<name>] (bot/departments): none = one implicit
+    # department, Deputy as it always was.
+    models: dict[str, ModelEndpoint] = Field(default_factory=dict)
+    departments: dict[str, DepartmentSettings] = Field(default_factory=dict)
 
     # Set by load(); not a config key.
     source: Path = Field(default=Path("config.toml"), exclude=True)
@@ -307,6 +315,14 @@ def load(path: Path) -> Settings:
         settings = Settings.model_validate({**raw, "source": path})
     except ValidationError as exc:
         raise ConfigError(format_validation_error(str(path), exc)) from None
+    found = organisation_problems(settings.departments, settings.models, tuple(settings.channels))
+    if found:
+        text = path.read_text(encoding="utf-8-sig")
+        lines = []
+        for key, why in found:
+            number = line_of(text, key)
+            lines.append(f"{path}:{number}: {key}: {why}" if number else f"{path}: {key}: {why}")
+        raise ConfigError("\n".join(lines))
     for name in settings.channels:
         channel_settings(settings, name)  # validate now, fail at start
     return settings

@@ -45,10 +45,16 @@ class OutboundMessage:
     # Chat addressing (chat_id, thread_ts, reply_to_message_id): copied from Event.refs.
     refs: dict[str, str] = field(default_factory=dict)
     buttons: tuple[Button, ...] = ()
+    # A department's identity (bot/departments): its own address and name in From, when
+    # set; otherwise the channel's configured ones.
+    from_addr: str = ""
+    from_name: str = ""
 
     def to_payload(self) -> dict[str, Any]:
         # By hand rather than dataclasses.asdict (a deep copy): this is on the hot path.
+        identity = {"from_addr": self.from_addr, "from_name": self.from_name} if self.from_addr else {}
         return {
+            **identity,
             "to": list(self.to),
             "text": self.text,
             "subject": self.subject,

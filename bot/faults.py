@@ -7,7 +7,8 @@ DEPUTY_FAULT names that point; then the process exits at once with status 86
 
 Points (each called in exactly one place per code path):
 after_fetch, after_inbox_commit, after_llm_answer, after_outbox_commit,
-after_smtp_data, after_250, after_imap_move, after_attachment_write.
+after_smtp_data, after_250, after_imap_move, after_attachment_write; and
+after_handoff_emit (a department hand-off, proved in tests/departments).
 
 Failures, for faults a process survives (a full disk, a lost lock): a test calls
 ``inject("commit", sqlite3.OperationalError("database or disk is full"), times=N)`` and

@@ -66,7 +66,9 @@ class Trial:
     finished: Finished
 
 
-async def judge_dry(settings: Settings, rulebook: Rulebook, event: Event, *, data_dir: Path) -> Trial:
+async def judge_dry(
+    settings: Settings, rulebook: Rulebook, event: Event, *, data_dir: Path, role: Any = None
+) -> Trial:
     """The daemon's handling of ``event``, committed to nothing (a store in ``data_dir``
     that is thrown away)."""
     from bot.pipeline.handler import EventHandler
@@ -82,6 +84,7 @@ async def judge_dry(settings: Settings, rulebook: Rulebook, event: Event, *, dat
     await store.open()
     try:
         executor = Executor(settings=settings, channels=channels)
+        executor.role = role  # the department it would go to (bot/departments), if any
         commit = Commit(store=store, executor=executor, dry_run=True)
         handler = EventHandler(
             store=store, settings=settings, rulebook=lambda: rulebook, executor=executor, commit=commit
@@ -99,8 +102,14 @@ async def judge_dry(settings: Settings, rulebook: Rulebook, event: Event, *, dat
 async def try_event(settings: Settings, args: argparse.Namespace) -> int:
     book = load_rulebook(settings.rules_dir)
     event = _event_from_args(settings, args, book.owner.emails)
+    role = None
+    if settings.departments:
+        from bot.departments.build import department_rulebook
+
+        role, book = department_rulebook(settings, event, book)
+        print(f"department: {role.name}")
     with tempfile.TemporaryDirectory(prefix="deputy-try-") as tmp:
-        trial = await judge_dry(settings, book, event, data_dir=Path(tmp))
+        trial = await judge_dry(settings, book, event, data_dir=Path(tmp), role=role)
     report = _report(trial)
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False))

@@ -12,6 +12,7 @@ from bot.actions import (
     File,
     FollowUp,
     Forward,
+    HandOff,
     Ignore,
     Reply,
     ToolCall,
@@ -95,6 +96,8 @@ class RulesOnlyAgent:
                 judgment_needed.append("a reply with no template")
         if "offer" in rule.may and not automatic:
             judgment_needed.append("a negotiation")
+        if header.hand_off is not None:
+            actions.append(hand_off_of(rule, event))
         if header.webhook is not None:
             actions.append(Webhook(url=header.webhook.url, payload=_webhook_payload(event, rule)))
         for full, arguments in header.call.items():
@@ -162,6 +165,20 @@ def _auto_fact(ctx: AgentContext) -> str | None:
     languages and wordings than the header-and-prefix check."""
     auto = ctx.facts.auto
     return f"{auto.replace('_', '-')}, told by its subject and text" if auto else None
+
+
+def hand_off_of(rule: Rule, event: Event) -> HandOff:
+    """The contract a rule spells out: to its first department, about this conversation."""
+    spec = rule.header.hand_off
+    assert spec is not None
+    return HandOff(
+        to=spec.to[0],
+        objective=spec.objective or event.subject or f"the message from {event.sender}",
+        constraints=tuple(spec.constraints),
+        context=f"{event.channel}:{event.thread}",
+        expected=spec.expected,
+        deadline_hours=parse_duration_hours(spec.deadline) if spec.deadline else None,
+    )
 
 
 def _answer_after_template(rule: Rule, event: Event) -> Escalate:

@@ -31,6 +31,7 @@ from bot.actions import (
     FollowUpArgs,
     Forward,
     ForwardArgs,
+    HandOff,
     Ignore,
     IgnoreArgs,
     Offer,
@@ -92,8 +93,9 @@ def _descriptions(rule: Rule | None) -> dict[str, tuple[str, dict[str, Any]]]:
     h = rule.header if rule else None
     folder = h.file.folder if h and h.file else "(none)"
     fwd = ", ".join(h.forward.to) if h and h.forward else "(none)"
+    targets = ", ".join(h.hand_off.to) if h and h.hand_off else "(none)"
     described = {
-        tool: (spec.description.format(folder=folder, forward_to=fwd), spec.schema())
+        tool: (spec.description.format(folder=folder, forward_to=fwd, hand_off_to=targets), spec.schema())
         for tool, spec in BY_TOOL.items()
     }
     for name, (model, text) in _CONSULT.items():
@@ -215,6 +217,16 @@ def _webhook(a: Any, rule: Rule | None) -> Action:
     return Webhook(url=url, payload=dict(a.payload))
 
 
+def _hand_off(a: Any, rule: Rule | None) -> Action:
+    return HandOff(
+        to=a.to.strip().lower(),
+        objective=a.objective,
+        constraints=tuple(a.constraints),
+        expected=a.expected,
+        deadline_hours=a.deadline_hours,
+    )
+
+
 def _ask_owner(a: Any, rule: Rule | None) -> Action:
     if a.proposed_reply:
         return Escalate(
@@ -238,5 +250,6 @@ _MAPPERS: dict[type, Callable[[Any, Rule | None], Action]] = {
     Remember: _remember,
     Webhook: _webhook,
     Escalate: _ask_owner,
+    HandOff: _hand_off,
 }
 assert set(_MAPPERS) == {spec.cls for spec in BY_TOOL.values()}, "a tool has no mapper"

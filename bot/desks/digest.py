@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.departments.handoff import is_handoff_line
 from bot.desks.digest_autonomy import autonomy_sections
 from bot.facts import Facts
 from bot.owner import OwnerProfile
@@ -52,6 +53,14 @@ async def build_digest(
         if e.outcome in ("handled", "answered") and e.actions
     ]
     sections.append(("What I did", done or ["Nothing."]))
+    moved = [
+        f"{_when(e.at, tz)} {line.splitlines()[0][:300]}" + (f" [rule {e.rule}]" if e.rule else "")
+        for e in entries
+        for line in e.actions
+        if is_handoff_line(line)
+    ]
+    if moved:
+        sections.append(("Hand-offs between departments", moved))
     sections.append(
         (
             "Waiting for you",

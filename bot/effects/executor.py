@@ -20,6 +20,7 @@ from bot.actions import (
     File,
     FollowUp,
     Forward,
+    HandOff,
     Ignore,
     Notify,
     Offer,
@@ -30,7 +31,8 @@ from bot.actions import (
     action_name,
 )
 from bot.delivery import OutboundMessage, message_id_for
-from bot.effects import follow_up
+from bot.departments.handoff import Role
+from bot.effects import follow_up, handoffs
 from bot.effects.drafting import draft_parts, folder_copy, is_draft
 from bot.effects.escalation import prompt_buttons, render_prompt
 from bot.effects.owner_messages import OwnerRows
@@ -47,7 +49,12 @@ class Applied:
 
 
 class Executor(OwnerRows):
-    """The owner's rows (questions, notices) come from ``OwnerRows``."""
+    """The owner's rows (questions, notices) come from ``OwnerRows``.
+
+    ``role``: the department this executor acts for (None: no departments declared).
+    A department whose supervisor is another department asks it, not the owner."""
+
+    role: Role | None = None
 
     # ----- the main entry -------------------------------------------------------------
     async def apply_in(
@@ -79,6 +86,11 @@ class Executor(OwnerRows):
                     writes=writes,
                 )
             )
+        result = handoffs.result_row(
+            self.role, event, key_prefix=key_prefix, done=tuple(described), autonomous=autonomous
+        )
+        if result is not None:
+            await Outbox.add_in(tx, result)
         return Applied(descriptions=tuple(described), escalation_ids=tuple(escalations))
 
     async def _apply_one(
@@ -94,6 +106,8 @@ class Executor(OwnerRows):
         escalations: list[int],
         writes: bool = False,
     ) -> str:
+        # Departments: a question goes to the supervising department first.
+        action = handoffs.by_role(self.role, action, event, chain_cap=self.settings.limits.handoff_chain)
         thread = thread_key(event)
         channel_type = event.refs.get("channel_type", "")
         mail = self.channels.speaks_mail(event.channel, kind=channel_type)
@@ -113,6 +127,7 @@ class Executor(OwnerRows):
                     cc=action.cc if isinstance(action, Reply) else (),
                     message_id_domain=self.settings.deputy.message_id_domain,
                 )
+                message = handoffs.identity(self.role, message)
                 await Outbox.add_in(
                     tx,
                     OutboxRow(
@@ -125,7 +140,9 @@ class Executor(OwnerRows):
                         recipient=message.to[0] if message.to else "",
                         autonomous=autonomous,
                         recipients=(*message.to, *message.cc),
-                        budget=self.settings.limits.sends_per_correspondent if autonomous else None,
+                        budget=self.settings.limits.sends_per_correspondent
+                        if autonomous and not handoffs.internal((*message.to, *message.cc))
+                        else None,
                     ),
                 )
                 return f"{action_name(action)} to {', '.join(message.to)}"
@@ -290,6 +307,14 @@ class Executor(OwnerRows):
                     ),
                 )
                 return f"call {action.full_name}"
+            case HandOff():
+                if self.role is None:
+                    return "hand-off skipped: no departments are declared"
+                row, line = handoffs.handoff_row(
+                    self.role, action, event=event, key=key, autonomous=autonomous
+                )
+                await Outbox.add_in(tx, row)
+                return line
             case Notify():
                 await Outbox.add_in(
                     tx,

@@ -29,6 +29,7 @@ from bot.actions import (
     File,
     FollowUp,
     Forward,
+    HandOff,
     Ignore,
     Notify,
     Offer,
@@ -101,6 +102,10 @@ class GateContext:
     negotiation_closed: bool = False  # a deal was closed: no further offers
     follow_ups_in_thread: int = 0  # follow-ups already scheduled in this thread
     facts: Facts = NO_FACTS  # what the inbound message says (bot.facts), read before the decision
+    handoff_chain_cap: int = 4  # hand-offs one piece of work may pass through ([limits])
+    # Departments' internal addresses: the send budget does not count them (work inside
+    # the organisation; the reply cap per thread and the chain cap still hold).
+    unbudgeted: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -138,7 +143,17 @@ class PolicyGate:
         match action:
             case Escalate() | Ignore() | Notify():
                 return None  # asking, doing nothing and telling the owner are always safe
-            case Reply() | Offer() | Forward() | File() | FollowUp() | Remember() | Webhook() | ToolCall():
+            case (
+                Reply()
+                | Offer()
+                | Forward()
+                | File()
+                | FollowUp()
+                | Remember()
+                | Webhook()
+                | ToolCall()
+                | HandOff()
+            ):
                 pass
             case _:
                 assert_never(action)
@@ -200,6 +215,8 @@ class PolicyGate:
             case ToolCall():
                 arguments = json.dumps(action.arguments, ensure_ascii=False, default=str)
                 return tool_call_problem(action, rule) or self._foreign(arguments, ctx)
+            case HandOff():
+                return self._hand_off(action, rule, ctx)
             case Escalate() | Ignore() | Notify():
                 return "unsupported action"
             case _:
@@ -244,6 +261,8 @@ class PolicyGate:
             return f"reply cap reached ({cap} autonomous replies in this thread in 24 h)"
         for recipient in recipients:
             address = recipient.strip().lower()
+            if address in ctx.unbudgeted:
+                continue
             if ctx.sends_to_24h:
                 count = ctx.sends_to_24h.get(address, 0)
             else:
@@ -472,6 +491,22 @@ class PolicyGate:
             return f"follow_up.max ({spec.max}) reached in this thread"
         return self._foreign(action.note, ctx)
 
+    def _hand_off(self, action: HandOff, rule: Rule, ctx: GateContext) -> str | None:
+        """A department hands work only where its rule says, and a chain of hand-offs
+        stops at the cap (a loop between departments must end at the owner). The target
+        then acts under its own rules: nothing here widens what it may do."""
+        spec = rule.header.hand_off
+        allowed = {t.lower() for t in spec.to} if spec else set()
+        if action.to.lower() not in allowed:
+            return f"hand-off to {action.to!r} is not in the rule's hand_off.to"
+        chain = [d for d in ctx.event.refs.get("chain", "").split(">") if d]
+        if len(chain) >= ctx.handoff_chain_cap:
+            return f"this work already passed {len(chain)} departments (limits.handoff_chain)"
+        if action.to.lower() in chain:
+            return f"the work came from {action.to!r}: handing it back would loop"
+        text = "\n".join((action.objective, *action.constraints, action.expected))
+        return self._foreign(text, ctx)
+
     def _remember(self, action: Remember, ctx: GateContext) -> str | None:
         """Memory is read back into later prompts: keep it to plain facts about this
         conversation's people, never claims of authority or standing instructions."""
@@ -531,6 +566,8 @@ def _headers_safe(action: Action) -> str | None:
             bad = [a for a in action.to if not is_address(a.strip())]
             if bad and not any(HEADER_UNSAFE.search(f) for f in fields):
                 return f"recipient {bad[0]!r} is not a single plain address"
+        case HandOff():
+            fields = [action.to]
         case Escalate() | Ignore() | FollowUp() | Notify():
             fields = []
         case _:

@@ -12,6 +12,7 @@ from typing import Any
 from bot.actions import Action, Decision, Escalate, Offer, Reply
 from bot.agent import negotiation
 from bot.config import Settings
+from bot.departments.handoff import address_of
 from bot.effects import asking
 from bot.effects.reply_message import addressed
 from bot.gate.foreign import foreign_snippets
@@ -46,6 +47,8 @@ def gate_context(ctx: Context, *, settings: Settings, rulebook: Rulebook) -> Gat
         sends_to_correspondent_24h=ctx.limits.sends_to_correspondent_24h,
         sends_to_24h=ctx.limits.sends_to,
         replies_per_thread_cap=settings.limits.replies_per_thread,
+        handoff_chain_cap=settings.limits.handoff_chain,
+        unbudgeted=frozenset(address_of(name) for name in settings.departments),
         sends_per_correspondent_cap=settings.limits.sends_per_correspondent,
         owner_addresses=frozenset(rulebook.owner.emails),
         trusted_text="\n".join((*ctx.agent.sent, ctx.route.owner_note)),

@@ -147,6 +147,12 @@ class Router:
             known=reading.known,
         )
 
+    async def escalation_of(self, event: Event) -> Escalation | None:
+        """The escalation ``event`` answers, if any: departments send an answer to the
+        department that asked (bot/departments)."""
+        answer = await self._answer(event)
+        return answer.escalation if answer is not None else None
+
     async def _answer(self, event: Event) -> Answer | None:
         refs = event.refs
         data = refs.get("button_data", "")

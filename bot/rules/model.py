@@ -180,6 +180,24 @@ class WebhookSpec(Strict):
     url: str
 
 
+class HandOffSpec(Strict):
+    """Which departments this rule may hand work to (bot/departments), and, for a rule
+    that hands off without judgment, the contract it sends."""
+
+    to: list[str] = Field(min_length=1)
+    objective: str = ""  # "" = the message's subject
+    constraints: list[str] = Field(default_factory=list)
+    expected: str = ""
+    deadline: str | None = None  # "4h", "2d"
+
+    @field_validator("deadline")
+    @classmethod
+    def _duration(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_duration_hours(value)
+        return value
+
+
 def parse_duration_hours(text: str) -> float:
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([mhdw])\s*", text)
     if not match:
@@ -207,6 +225,7 @@ class RuleHeader(Strict):
     tools: dict[str, ToolRule] = Field(default_factory=dict)
     # [call."<server>.<tool>"]: call it without a model, with these (templated) arguments.
     call: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    hand_off: HandOffSpec | None = None
     limits: Limits = Field(default_factory=Limits)
     mandate: Mandate | None = None
     expires: str | None = None  # ISO date after which the rule no longer applies
@@ -226,7 +245,12 @@ class RuleHeader(Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> RuleHeader:
-        for name, spec in (("file", self.file), ("forward", self.forward), ("webhook", self.webhook)):
+        for name, spec in (
+            ("file", self.file),
+            ("forward", self.forward),
+            ("webhook", self.webhook),
+            ("hand_off", self.hand_off),
+        ):
             if spec is not None and name not in self.may:
                 raise ValueError(f"'{name}' is configured but not in 'may'")
         for kind, table in (("tools", self.tools), ("call", self.call)):

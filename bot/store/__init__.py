@@ -19,6 +19,7 @@ from bot.store.message_facts import Known, MessageFacts
 from bot.store.negotiations import Negotiations
 from bot.store.outbox import Outbox, OutboxRow
 from bot.store.rule_ledger import RuleLedger, RuleRecord
+from bot.store.spend import Spend
 from bot.store.tasks import Tasks
 from bot.store.timers import Timers
 
@@ -42,6 +43,7 @@ class Store:
         self.console_tokens = ConsoleTokens(self.db)
         self.drafts = Drafts(self.db)
         self.rule_ledger = RuleLedger(self.db)
+        self.spend = Spend(self.db)
 
     async def open(self) -> None:
         await self.db.open()
@@ -75,6 +77,7 @@ __all__ = [
     "OutboxRow",
     "RuleLedger",
     "RuleRecord",
+    "Spend",
     "Store",
     "Tasks",
     "Timers",

@@ -139,6 +139,10 @@ class Inbox:
                 found.append(event)
         return found
 
+    async def event(self, event_id: str) -> Event | None:
+        row = await self.db.fetchone("SELECT body FROM inbox WHERE id=?", (event_id,))
+        return Event.from_json(row["body"]) if row is not None else None
+
     @staticmethod
     async def event_in(tx: Tx, event_id: str) -> Event | None:
         cur = await tx.execute("SELECT body FROM inbox WHERE id=?", (event_id,))
@@ -229,6 +233,13 @@ class Inbox:
             (since, until, limit),
         )
         return [Event.from_json(row["body"]) for row in rows]
+
+    async def of_channel(self, channel: str, *, since: float) -> list[tuple[str, Event]]:
+        """(state, event) of one channel's events since a moment (``deputy departments``)."""
+        rows = await self.db.fetchall(
+            "SELECT state, body FROM inbox WHERE channel=? AND created_at>=? ORDER BY seq", (channel, since)
+        )
+        return [(row["state"], Event.from_json(row["body"])) for row in rows]
 
     async def has_pending(self) -> bool:
         row = await self.db.fetchone("SELECT 1 FROM inbox WHERE state IN ('pending', 'processing') LIMIT 1")

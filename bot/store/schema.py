@@ -297,3 +297,19 @@ MIGRATIONS.append(
     )
     """
 )
+
+MIGRATIONS.append(
+    # 10: departments (bot/departments): model spend per day, department and endpoint, which
+    # the daily caps are checked against.
+    """
+    CREATE TABLE model_spend (
+        day TEXT NOT NULL,
+        department TEXT NOT NULL,
+        endpoint TEXT NOT NULL,
+        cost REAL NOT NULL DEFAULT 0,
+        calls INTEGER NOT NULL DEFAULT 0,
+        tokens INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (day, department, endpoint)
+    )
+    """
+)

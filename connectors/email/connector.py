@@ -165,7 +165,9 @@ class EmailConnector:
             # later crash of this one look like a DATA in doubt.
             await markers.discard(key)
         try:
-            raw = compose_bytes(msg, from_addr=s.address, from_name=s.from_name)
+            raw = compose_bytes(
+                msg, from_addr=msg.from_addr or s.address, from_name=msg.from_name or s.from_name
+            )
         except ComposeError as exc:
             raise PermanentError(f"send: {exc}") from exc
         await self.sender.send(

@@ -216,7 +216,11 @@ class LocalConnector:
 
     async def _send(self, delivery: Delivery) -> Mapping[str, str]:
         message = OutboundMessage.from_payload(delivery.payload)
-        email = compose(message, from_addr=self.settings.address, from_name=self.settings.from_name)
+        email = compose(
+            message,
+            from_addr=message.from_addr or self.settings.address,
+            from_name=message.from_name or self.settings.from_name,
+        )
         data = email.as_bytes()
         if self.settings.relay_host:
             return await self._relay(data, message, delivery)

@@ -45,7 +45,17 @@ def test_each_action_class_has_exactly_one_entry() -> None:
 def test_names_are_unique_and_agree_with_the_rule_literal() -> None:
     assert len({s.may for s in ACTIONS}) == len(ACTIONS)
     assert ACTION_NAMES == frozenset(get_args(ActionName))
-    assert ACTION_NAMES == {"reply", "forward", "file", "ignore", "follow_up", "remember", "webhook", "offer"}
+    assert ACTION_NAMES == {
+        "reply",
+        "forward",
+        "file",
+        "ignore",
+        "follow_up",
+        "remember",
+        "webhook",
+        "offer",
+        "hand_off",
+    }
 
 
 def test_external_is_derived_from_the_table() -> None:
@@ -63,9 +73,10 @@ def test_tool_names_and_required_fields_are_unchanged() -> None:
         "follow_up",
         "remember",
         "webhook",
+        "hand_off",  # departments (bot/departments): appended, so the others keep their order
     )
     assert tools.ASK_OWNER == "ask_owner"
-    assert tools.TERMINAL == {"reply", "offer", "ignore", "ask_owner"}
+    assert tools.TERMINAL == {"reply", "offer", "ignore", "ask_owner", "hand_off"}
     required = {name: schema["required"] for name, (_, schema) in tools._descriptions(None).items()}
     assert required == {
         "reply": ["text"],
@@ -77,6 +88,7 @@ def test_tool_names_and_required_fields_are_unchanged() -> None:
         "remember": ["subject", "fact"],
         "webhook": [],
         "ask_owner": ["question"],
+        "hand_off": ["to", "objective"],
         "get_thread_history": [],
         "get_contact_memory": [],
     }
@@ -199,6 +211,14 @@ _CASES: dict[str, list[dict[str, Any]]] = {
     "follow_up": [{}, {"after_hours": 2.0}, {"after_hours": None}, {"after_hours": "2"}, {"note": "n"}],
     "remember": [{"subject": "s", "fact": "f"}, {"subject": "s"}, {"subject": "", "fact": "f"}],
     "webhook": [{}, {"payload": {"a": 1}}, {"payload": []}],
+    "hand_off": [
+        {"to": "accounts", "objective": "approve"},
+        {"to": "accounts", "objective": "o", "constraints": ["c"], "expected": "e", "deadline_hours": 4.0},
+        {"to": "", "objective": "o"},
+        {"to": "accounts"},
+        {"to": "accounts", "objective": "o", "constraints": "c"},
+        {"to": "accounts", "objective": "o", "chain": []},
+    ],
     "ask_owner": [
         {"question": "q"},
         {"question": ""},
