@@ -22,6 +22,7 @@ from bot.automatic import automatic_reason
 from bot.events import Event
 from bot.gate.commitments import promises_in
 from bot.rules.model import Rule, parse_duration_hours
+from bot.rules.payload_template import render as render_payload
 from bot.rules.template import already_sent, render
 
 
@@ -208,6 +209,10 @@ def no_rule_decision(event: Event) -> Decision:
 
 
 def _webhook_payload(event: Event, rule: Rule) -> dict[str, object]:
+    declared = rule.header.webhook.payload if rule.header.webhook is not None else None
+    if declared is not None:
+        rendered: dict[str, object] = render_payload(declared, event, rule=rule.name)
+        return rendered
     return {
         "rule": rule.name,
         "event_id": event.id,

@@ -62,6 +62,7 @@ from bot.gate.textscan import (  # noqa: F401  (re-exported: callers read text t
 )
 from bot.redact import SECRETS
 from bot.rules.model import Mandate, Money, Rule
+from bot.rules.payload_template import render as render_payload
 
 MAX_COMMIT_DAYS = 366  # a typed date further out than a year is not a routine promise
 
@@ -193,6 +194,10 @@ class PolicyGate:
                 spec = rule.header.webhook
                 if spec is None or action.url != spec.url:
                     return f"webhook {action.url!r} is not the rule's webhook.url"
+                if spec.payload is not None and action.payload != render_payload(
+                    spec.payload, ctx.event, rule=rule.name
+                ):
+                    return "the webhook payload is not the one the rule's webhook.payload declares"
                 payload = json.dumps(action.payload, ensure_ascii=False, default=str)
                 return self._foreign(payload, ctx)
             case Escalate() | Ignore() | Notify():

@@ -21,6 +21,7 @@ from functools import lru_cache
 
 from bot.events import Event
 from bot.facts import NO_FACTS, Facts
+from bot.payload import field, is_missing
 from bot.rules.model import AmountCondition, Rule, Rulebook, When
 from bot.rules.pattern import OwnerPattern, owner_pattern
 
@@ -89,9 +90,19 @@ def holds(when: When, event: Event, facts: Facts, rule: Rule | None = None) -> b
         return False
     if when.auto_reply is not None and when.auto_reply != bool(facts.auto):
         return False
+    if when.field and not all(_field_equals(event, path, want) for path, want in when.field.items()):
+        return False
     if when.any and not any(holds(w, event, facts, rule) for w in when.any):
         return False
     return not any(holds(w, event, facts, rule) for w in when.none)
+
+
+def _field_equals(event: Event, path: str, want: str | int | float | bool) -> bool:
+    """Equal in JSON terms: ``true`` is not ``1`` and ``"5"`` is not ``5``."""
+    value = field(event, path)
+    if is_missing(value) or isinstance(value, bool) != isinstance(want, bool):
+        return False
+    return bool(value == want)
 
 
 def payment_changed(facts: Facts) -> bool:
@@ -182,6 +193,8 @@ def describe(when: When) -> str:
         parts.append(f"the text matches {when.body!r}")
     if when.keywords:
         parts.append("it mentions " + " or ".join(when.keywords))
+    for path, want in when.field.items():
+        parts.append(f"field {path} is {want!r}")
     for name, pattern in when.header.items():
         parts.append(f"header {name} matches {pattern!r}" if pattern else f"it has a {name} header")
     if when.any:

@@ -11,12 +11,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bot.actions import ActionName  # the ``may`` names, kept in step with bot.actions.ACTIONS
 from bot.owner import OwnerProfile
+from bot.rules.payload_template import problems as payload_problems
 from bot.rules.template import problems
 
 
@@ -67,6 +68,8 @@ class When(Strict):
     first_contact: bool | None = None  # the sender never wrote before
     in_our_thread: bool | None = None  # answers a thread Deputy wrote in
     auto_reply: bool | None = None  # out-of-office, auto-reply or bounce
+    # Dotted path in a JSON event's body (an inbound webhook) -> the value it must equal.
+    field: dict[str, str | int | float | bool] = Field(default_factory=dict)
     any: list[When] = Field(default_factory=list)
     none: list[When] = Field(default_factory=list)
 
@@ -170,6 +173,16 @@ class FollowUpSpec(Strict):
 
 class WebhookSpec(Strict):
     url: str
+    # The JSON the webhook carries (bot.rules.payload_template); None: a default summary.
+    payload: dict[str, Any] | None = None
+
+    @field_validator("payload")
+    @classmethod
+    def _placeholders(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        found = payload_problems(value) if value is not None else []
+        if found:
+            raise ValueError("; ".join(found))
+        return value
 
 
 def parse_duration_hours(text: str) -> float:

@@ -33,6 +33,7 @@ FLOORS: dict[str, int] = {
 MODULE_FLOORS: dict[str, int] = {
     "rules.model": 0,
     "rules.template": 0,
+    "rules.payload_template": 0,  # pure: fills a rule's webhook payload, read by rules.model
     "gate.textscan": 0,
     "tasks.model": 0,
     "pipeline.dispatcher": 0,
