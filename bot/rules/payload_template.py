@@ -1,6 +1,6 @@
 """A rule's ``webhook.payload``: the JSON a webhook carries, declared by the owner.
 
-String values may hold placeholders in braces: ``${data.<path>}`` (a field of the
+String values may hold placeholders in braces: ``${field.<path>}`` (a field of the
 event's JSON body, ``bot.payload``), ``${event.<name>}`` (``id``, ``channel``, ``thread``,
 ``sender``, ``subject``, ``received_at``) and ``${rule}``. A string that is exactly one
 placeholder keeps the field's JSON type (a number stays a number; a missing field is
@@ -19,7 +19,7 @@ from bot.payload import field, is_missing
 
 EVENT_FIELDS = ("id", "channel", "thread", "sender", "subject", "received_at")
 _PLACEHOLDER = re.compile(r"\$(?:\$|\{([^{}]*)\})")
-_NAME = re.compile(r"rule|event\.(?:" + "|".join(EVENT_FIELDS) + r")|data(?:\.[^.\s{}$]+)+")
+_NAME = re.compile(r"rule|event\.(?:" + "|".join(EVENT_FIELDS) + r")|field(?:\.[^.\s{}$]+)+")
 
 
 def problems(payload: Any, where: str = "webhook.payload") -> list[str]:
@@ -30,7 +30,7 @@ def problems(payload: Any, where: str = "webhook.payload") -> list[str]:
             name = match[1]
             if match[0] != "$$" and (name is None or not _NAME.fullmatch(name)):
                 found.append(
-                    f"{path}: unknown placeholder {match[0]!r} (known: ${{data.<path>}}, "
+                    f"{path}: unknown placeholder {match[0]!r} (known: ${{field.<path>}}, "
                     + ", ".join(f"${{event.{f}}}" for f in EVENT_FIELDS)
                     + ", ${rule})"
                 )
@@ -67,7 +67,7 @@ def _value(name: str, event: Event, rule: str) -> Any:
         attr = name.removeprefix("event.")
         value = getattr(event, attr)
         return value.isoformat() if attr == "received_at" else value
-    found = field(event, name.removeprefix("data."))
+    found = field(event, name.removeprefix("field."))
     return None if is_missing(found) else found
 
 
