@@ -18,7 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 # The names a rule's ``may`` list uses. "escalate" is always allowed and never listed.
 # (A Literal for the rule model's type checking; ``ACTIONS`` below must agree, see tests.)
-ActionName = Literal["reply", "forward", "file", "ignore", "follow_up", "remember", "webhook", "offer"]
+ActionName = Literal[
+    "reply", "forward", "file", "ignore", "follow_up", "remember", "webhook", "offer", "calendar"
+]
 
 
 CommitmentKind = Literal["amount", "accept", "pay", "date"]
@@ -117,6 +119,21 @@ class Webhook:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Calendar:
+    """Book a slot the correspondent took, or answer their invitation (RFC 5546).
+
+    The date leaves as typed fields (``start``/``end``, ISO 8601 UTC) that the gate checks
+    against the slots Deputy offered in this thread or the invitation in the message;
+    the confirmation and the iTIP object are written from these fields, never by a model."""
+
+    op: Literal["book", "accept", "decline"]
+    channel: str  # the calendar channel: the rule's calendar.channel
+    start: str = ""
+    end: str = ""
+    summary: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Notify:
     """Tell the owner something (no answer expected). Internal: never from a rule."""
 
@@ -124,7 +141,9 @@ class Notify:
     channel: str = ""  # answer on this channel (where the owner spoke); "" = preferred
 
 
-Action = Reply | Offer | Forward | File | Ignore | Escalate | FollowUp | Remember | Webhook | Notify
+Action = (
+    Reply | Offer | Forward | File | Ignore | Escalate | FollowUp | Remember | Webhook | Calendar | Notify
+)
 
 _TYPES: dict[str, type] = {t.__name__: t for t in get_args(Action)}
 
@@ -366,6 +385,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
         description="Ask the owner. Give a short summary as the question; offer options and "
         "a proposed reply when you have one.",
     ),
+    # No model tool: only a rule's calendar.* keys propose it (bot.agent.rules_only).
+    ActionSpec(cls=Calendar, may="calendar", listed=True, external=True),
     ActionSpec(cls=Notify, may="notify", listed=False, external=False),
 )
 

@@ -45,6 +45,9 @@ class OutboundMessage:
     # Chat addressing (chat_id, thread_ts, reply_to_message_id): copied from Event.refs.
     refs: dict[str, str] = field(default_factory=dict)
     buttons: tuple[Button, ...] = ()
+    # An iCalendar object with its METHOD (an iTIP REQUEST or REPLY, RFC 6047): sent as a
+    # text/calendar part beside the text. "" = none.
+    calendar: str = ""
 
     def to_payload(self) -> dict[str, Any]:
         # By hand rather than dataclasses.asdict (a deep copy): this is on the hot path.
@@ -61,6 +64,7 @@ class OutboundMessage:
             "auto_submitted": self.auto_submitted,
             "refs": dict(self.refs),
             "buttons": [{"label": b.label, "data": b.data} for b in self.buttons],
+            **({"calendar": self.calendar} if self.calendar else {}),
         }
 
     @classmethod

@@ -17,6 +17,7 @@ from bot.actions import (
     Webhook,
 )
 from bot.agent.base import AgentContext
+from bot.agent.calendar_actions import calendar_actions
 from bot.agent.names import addressee
 from bot.automatic import automatic_reason
 from bot.events import Event
@@ -39,6 +40,7 @@ def template_values(event: Event, ctx: AgentContext) -> dict[str, str]:
         "subject": event.subject,
         "owner_name": owner.name,
         "signature": owner.signature,
+        "free_slots": ctx.extra.get("free_slots", ""),
     }
 
 
@@ -72,8 +74,20 @@ class RulesOnlyAgent:
             actions.append(Forward(to=tuple(header.forward.to), note=header.forward.note))
         repeated = False
         automatic = automatic_reason(event) if header.reply is not None else None
-        if "reply" in rule.may:
-            if header.reply is not None and header.reply.template:
+        # A slot taken from those offered is answered by the booking's own confirmation.
+        booked, calendar_judgment = calendar_actions(ctx, rule, template_values(event, ctx))
+        actions += booked
+        judgment_needed += calendar_judgment
+        if booked:
+            pass
+        elif "reply" in rule.may:
+            if (
+                header.reply is not None
+                and header.reply.template
+                and _no_free_slots(header.reply.template, ctx)
+            ):
+                judgment_needed.append("free times to offer (none read from the calendar yet)")
+            elif header.reply is not None and header.reply.template:
                 text = render_template(header.reply.template, event=event, ctx=ctx)
                 if automatic:
                     reasons.append(f"no template reply to automatic mail ({automatic})")
@@ -144,6 +158,10 @@ class RulesOnlyAgent:
 
     async def close(self) -> None:
         return None
+
+
+def _no_free_slots(template: str, ctx: AgentContext) -> bool:
+    return "free_slots" in template and not ctx.extra.get("free_slots")
 
 
 def _answer_after_template(rule: Rule, event: Event) -> Escalate:

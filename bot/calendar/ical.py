@@ -128,6 +128,10 @@ def organizer_of(text: str) -> str:
     return value.split(":", 1)[1] if value.lower().startswith("mailto:") else value
 
 
+def attends(text: str, address: str) -> bool:
+    return _attendee(first_event(parse(text)), address) is not None
+
+
 def _attendees(event: Event) -> list[vCalAddress]:
     value = event.get("attendee")
     if value is None:

@@ -89,14 +89,34 @@ def describe(slots: Sequence[Slot], timezone: str) -> str:
     return "\n".join(lines)
 
 
-def encode(slots: Sequence[Slot]) -> str:
-    return json.dumps([s.to_json() for s in slots])
+# The calendar connector's state key for ``encode(...)``: the core reads it to offer slots.
+STATE_KEY = "free_time"
 
 
-def decode(raw: str | None) -> list[Slot]:
+@dataclass(frozen=True, slots=True)
+class FreeTime:
+    """What the calendar connector last read: the slots to offer and the busy time."""
+
+    slots: tuple[Slot, ...] = ()
+    busy: tuple[Slot, ...] = ()
+
+    def is_free(self, start: datetime, end: datetime) -> bool:
+        return not any(b.overlaps(start, end) for b in self.busy)
+
+
+def encode(slots: Sequence[Slot], busy: Iterable[tuple[datetime, datetime]] = ()) -> str:
+    periods = [Slot(start=a, end=b).to_json() for a, b in busy]
+    return json.dumps({"slots": [s.to_json() for s in slots], "busy": periods})
+
+
+def decode(raw: str | None) -> FreeTime:
     if not raw:
-        return []
+        return FreeTime()
     try:
-        return [Slot.from_json(d) for d in json.loads(raw)]
+        data = json.loads(raw)
+        return FreeTime(
+            slots=tuple(Slot.from_json(d) for d in data["slots"]),
+            busy=tuple(Slot.from_json(d) for d in data["busy"]),
+        )
     except (ValueError, KeyError, TypeError):
-        return []
+        return FreeTime()

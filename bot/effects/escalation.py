@@ -11,7 +11,7 @@ import json
 import re
 from dataclasses import dataclass
 
-from bot.actions import Action, Escalate, File, Forward, Ignore, Offer, Reply, Webhook
+from bot.actions import Action, Calendar, Escalate, File, Forward, Ignore, Offer, Reply, Webhook
 from bot.delivery import Button
 from bot.events import Event
 from bot.rules.lesson import reply_text
@@ -76,6 +76,9 @@ def shown(actions: tuple[Action, ...], event: Event) -> list[str]:
                 out.append("calls the rule's webhook with: " + json.dumps(action.payload, default=str)[:2000])
             case File():
                 out.append(f"files the message into {action.folder}")
+            case Calendar():
+                what = {"book": "books", "accept": "accepts", "decline": "declines"}[action.op]
+                out.append(f"{what} {action.summary!r} at {action.start} in the calendar {action.channel}")
             case _:
                 pass
     return out

@@ -16,6 +16,7 @@ from typing import assert_never
 from bot import redact
 from bot.actions import (
     Action,
+    Calendar,
     Escalate,
     File,
     FollowUp,
@@ -30,6 +31,7 @@ from bot.actions import (
 )
 from bot.delivery import OutboundMessage, message_id_for
 from bot.effects import follow_up
+from bot.effects.calendar_rows import calendar_rows
 from bot.effects.escalation import prompt_buttons, render_prompt
 from bot.effects.owner_messages import OwnerRows
 from bot.effects.reply_message import forward_text, reply_message
@@ -269,6 +271,19 @@ class Executor(OwnerRows):
                     ),
                 )
                 return "told the owner"
+            case Calendar():
+                for row in calendar_rows(
+                    action,
+                    event=event,
+                    key=key,
+                    owner=owner,
+                    own_addresses=tuple(self.settings.deputy.addresses),
+                    mail=mail,
+                    domain=self.settings.deputy.message_id_domain,
+                    autonomous=autonomous,
+                ):
+                    await Outbox.add_in(tx, row)
+                return f"calendar {action.op} {action.start} {action.summary}".rstrip()
             case _:
                 assert_never(action)
 

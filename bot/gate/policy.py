@@ -23,6 +23,7 @@ from typing import assert_never
 
 from bot.actions import (
     Action,
+    Calendar,
     Commitment,
     Decision,
     Escalate,
@@ -39,6 +40,7 @@ from bot.actions import (
 )
 from bot.events import Event
 from bot.facts import NO_FACTS, Facts
+from bot.gate.calendar import calendar_problem
 from bot.gate.commitments import Promise, promises_in, without_dates
 from bot.gate.links import (
     address_keys,
@@ -137,7 +139,7 @@ class PolicyGate:
         match action:
             case Escalate() | Ignore() | Notify():
                 return None  # asking, doing nothing and telling the owner are always safe
-            case Reply() | Offer() | Forward() | File() | FollowUp() | Remember() | Webhook():
+            case Reply() | Offer() | Forward() | File() | FollowUp() | Remember() | Webhook() | Calendar():
                 pass
             case _:
                 assert_never(action)
@@ -200,6 +202,16 @@ class PolicyGate:
                     return "the webhook payload is not the one the rule's webhook.payload declares"
                 payload = json.dumps(action.payload, ensure_ascii=False, default=str)
                 return self._foreign(payload, ctx)
+            case Calendar():
+                return calendar_problem(
+                    action,
+                    rule,
+                    event=ctx.event,
+                    facts=ctx.facts,
+                    ours=ctx.owner_addresses,
+                    trusted_text=ctx.trusted_text,
+                    participants=ctx.participants | {ctx.event.sender.lower()},
+                )
             case Escalate() | Ignore() | Notify():
                 return "unsupported action"
             case _:
@@ -520,6 +532,8 @@ def _headers_safe(action: Action) -> str | None:
             fields = [action.folder, *action.flags]
         case Webhook():
             fields = [action.url]
+        case Calendar():
+            fields = [action.channel, action.summary, action.start, action.end]
         case Remember():
             fields = [action.subject]
         case Offer():

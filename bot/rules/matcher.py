@@ -90,6 +90,8 @@ def holds(when: When, event: Event, facts: Facts, rule: Rule | None = None) -> b
         return False
     if when.auto_reply is not None and when.auto_reply != bool(facts.auto):
         return False
+    if when.invite is not None and when.invite != _invited(facts):
+        return False
     if when.field and not all(_field_equals(event, path, want) for path, want in when.field.items()):
         return False
     if when.any and not any(holds(w, event, facts, rule) for w in when.any):
@@ -103,6 +105,11 @@ def _field_equals(event: Event, path: str, want: str | int | float | bool) -> bo
     if is_missing(value) or isinstance(value, bool) != isinstance(want, bool):
         return False
     return bool(value == want)
+
+
+def _invited(facts: Facts) -> bool:
+    """An invitation to answer: iTIP REQUEST (RFC 5546 3.2.2), not a REPLY or CANCEL."""
+    return facts.invite is not None and facts.invite.method in ("REQUEST", "")
 
 
 def payment_changed(facts: Facts) -> bool:
@@ -183,6 +190,7 @@ def describe(when: When) -> str:
         (when.first_contact, "the sender writes for the first time", "the sender wrote before"),
         (when.in_our_thread, "it answers a thread I wrote in", "it is not in a thread I wrote in"),
         (when.auto_reply, "it is an auto-reply", "it is not an auto-reply"),
+        (when.invite, "it is a calendar invitation", "it is not a calendar invitation"),
     )
     parts += [yes if flag else no for flag, yes, no in flags if flag is not None]
     if when.from_:

@@ -70,6 +70,7 @@ class When(Strict):
     auto_reply: bool | None = None  # out-of-office, auto-reply or bounce
     # Dotted path in a JSON event's body (an inbound webhook) -> the value it must equal.
     field: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    invite: bool | None = None  # carries a calendar invitation (iTIP REQUEST, RFC 5546)
     any: list[When] = Field(default_factory=list)
     none: list[When] = Field(default_factory=list)
 
@@ -185,6 +186,17 @@ class WebhookSpec(Strict):
         return value
 
 
+class CalendarSpec(Strict):
+    """The calendar a rule uses (a ``caldav`` channel) and what it may do there alone."""
+
+    channel: str = "calendar"
+    invites: Literal["accept", "decline", "ask"] = "ask"  # an invitation in the message
+    book: bool = False  # book the slot a correspondent takes from those Deputy offered
+    summary: str = "Meeting with $sender_name"  # the booked event's title (a template)
+
+    _template = field_validator("summary")(_check_template)
+
+
 def parse_duration_hours(text: str) -> float:
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([mhdw])\s*", text)
     if not match:
@@ -208,6 +220,7 @@ class RuleHeader(Strict):
     forward: ForwardSpec | None = None
     follow_up: FollowUpSpec | None = None
     webhook: WebhookSpec | None = None
+    calendar: CalendarSpec | None = None
     limits: Limits = Field(default_factory=Limits)
     mandate: Mandate | None = None
     expires: str | None = None  # ISO date after which the rule no longer applies
@@ -224,7 +237,13 @@ class RuleHeader(Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> RuleHeader:
-        for name, spec in (("file", self.file), ("forward", self.forward), ("webhook", self.webhook)):
+        specs = (
+            ("file", self.file),
+            ("forward", self.forward),
+            ("webhook", self.webhook),
+            ("calendar", self.calendar),
+        )
+        for name, spec in specs:
             if spec is not None and name not in self.may:
                 raise ValueError(f"'{name}' is configured but not in 'may'")
         if self.mandate is not None and "offer" not in self.may:

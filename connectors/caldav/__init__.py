@@ -6,13 +6,13 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from bot.channels.contract import Capabilities, ConnectorRuntime
-from connectors.caldav.connector import FREE_SLOTS_KEY, CalDavConnector
+from connectors.caldav.connector import CalDavConnector
 from connectors.caldav.settings import CalDavSettings
 
 SETTINGS = CalDavSettings
 CAPABILITIES = Capabilities(wakes_owner=False)
 
-__all__ = ["CAPABILITIES", "FREE_SLOTS_KEY", "SETTINGS", "CalDavConnector", "CalDavSettings", "create"]
+__all__ = ["CAPABILITIES", "SETTINGS", "CalDavConnector", "CalDavSettings", "create"]
 
 
 def create(*, name: str, settings: BaseModel, runtime: ConnectorRuntime) -> CalDavConnector:

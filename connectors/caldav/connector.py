@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 from bot.calendar import ical
-from bot.calendar.slots import WorkingTime, encode, free_slots
+from bot.calendar.slots import STATE_KEY, WorkingTime, encode, free_slots
 from bot.channels.contract import ConnectorRuntime, Emit
 from bot.delivery import Delivery
 from bot.errors import DeputyError, PermanentError, TransientError
@@ -27,7 +27,6 @@ from connectors.caldav.client import CalendarClient
 from connectors.caldav.settings import CalDavSettings
 
 log = logging.getLogger("deputy.caldav")
-FREE_SLOTS_KEY = "free_slots"
 
 
 class CalDavConnector:
@@ -75,7 +74,7 @@ class CalDavConnector:
         now = datetime.now(UTC)
         busy = await client.busy(now, now + timedelta(days=self.settings.days_ahead + 1))
         slots = free_slots(busy, now=now, work=self.work, count=self.settings.offer)
-        await self._runtime.state.set(FREE_SLOTS_KEY, encode(slots))
+        await self._runtime.state.set(STATE_KEY, encode(slots, busy))
 
     async def _refresh_loop(self) -> None:
         failures = 0

@@ -15,14 +15,14 @@ import pytest
 from icalendar import Calendar
 
 from bot.calendar import ical
-from bot.calendar.slots import decode
+from bot.calendar.slots import STATE_KEY, decode
 from bot.channels.contract import ConnectorRuntime
 from bot.delivery import Delivery
 from bot.errors import PermanentError
 from bot.owner import OwnerProfile
 from bot.store import Store
 from bot.store.kv import NamespacedState
-from connectors.caldav import FREE_SLOTS_KEY, CalDavConnector, CalDavSettings
+from connectors.caldav import CalDavConnector, CalDavSettings
 from tests.integrations.radicale import PASSWORD, USER, Radicale, radicale  # noqa: F401
 
 TZ = "Europe/Berlin"
@@ -87,7 +87,7 @@ async def test_offered_slots_are_free_in_the_calendar(connector: CalDavConnector
     _busy(radicale, "a@test", first, hours=3)  # the whole first working morning
     _busy(radicale, "b@test", second, hours=1)  # 09:00-10:00 on the second
     await connector.refresh()
-    slots = decode(await connector._runtime.state.get(FREE_SLOTS_KEY))
+    slots = decode(await connector._runtime.state.get(STATE_KEY)).slots
     assert len(slots) == 3
     busy = [(first, first + timedelta(hours=3)), (second, second + timedelta(hours=1))]
     for slot in slots:
