@@ -16,6 +16,7 @@ from bot.actions import (
     EXTERNAL,
     Action,
     ActionName,
+    Calendar,
     Escalate,
     File,
     FollowUp,
@@ -42,12 +43,22 @@ def test_each_action_class_has_exactly_one_entry() -> None:
 def test_names_are_unique_and_agree_with_the_rule_literal() -> None:
     assert len({s.may for s in ACTIONS}) == len(ACTIONS)
     assert ACTION_NAMES == frozenset(get_args(ActionName))
-    assert ACTION_NAMES == {"reply", "forward", "file", "ignore", "follow_up", "remember", "webhook", "offer"}
+    assert ACTION_NAMES == {
+        "reply",
+        "forward",
+        "file",
+        "ignore",
+        "follow_up",
+        "remember",
+        "webhook",
+        "offer",
+        "calendar",
+    }
 
 
 def test_external_is_derived_from_the_table() -> None:
     assert EXTERNAL == tuple(s.cls for s in ACTIONS if s.external)
-    assert set(EXTERNAL) == {Reply, Offer, Forward, Webhook}
+    assert set(EXTERNAL) == {Reply, Offer, Forward, Webhook, Calendar}
 
 
 def test_tool_names_and_required_fields_are_unchanged() -> None:
