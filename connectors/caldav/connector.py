@@ -17,13 +17,13 @@ import asyncio
 import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from bot.calendar import ical
 from bot.calendar.slots import STATE_KEY, WorkingTime, encode, free_slots
 from bot.channels.contract import ConnectorRuntime, Emit
 from bot.delivery import Delivery
-from bot.errors import DeputyError, PermanentError, TransientError
-from connectors.caldav.client import CalendarClient
+from bot.errors import ConfigError, DeputyError, PermanentError, TransientError
 from connectors.caldav.settings import CalDavSettings
 
 log = logging.getLogger("deputy.caldav")
@@ -34,7 +34,7 @@ class CalDavConnector:
         self.name = name
         self.settings = settings
         self._runtime = runtime
-        self._client: CalendarClient | None = None
+        self._client: Any = None  # connectors.caldav.client.CalendarClient, imported at start
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -57,6 +57,14 @@ class CalDavConnector:
             if self.settings.password_env
             else ""
         )
+        try:
+            # Imported here: caldav is an optional install (``deputy[calendar]``), and a
+            # config that names this channel without it must fail with these words.
+            from connectors.caldav.client import CalendarClient
+        except ImportError as exc:
+            raise ConfigError(
+                f"channels.{self.name}: the caldav package is not installed ({exc.name}); README: Calendar"
+            ) from None
         self._client = CalendarClient(self.settings, password=password)
         self._stopping.clear()
         self._task = self._runtime.spawn(self._refresh_loop(), f"{self.name}-refresh")
@@ -91,7 +99,7 @@ class CalDavConnector:
             except TimeoutError:
                 pass
 
-    def _require(self) -> CalendarClient:
+    def _require(self) -> Any:
         if self._client is None:
             raise TransientError(f"{self.name}: not started")
         return self._client
@@ -111,7 +119,7 @@ class CalDavConnector:
             return {"uid": uid, "stored": "yes"}
         raise PermanentError(f"{self.name}: unknown operation {delivery.op!r}")
 
-    async def _book(self, client: CalendarClient, text: str) -> Mapping[str, str]:
+    async def _book(self, client: Any, text: str) -> Mapping[str, str]:
         try:
             uid = ical.uid_of(text)
             event = ical.first_event(ical.parse(text))

@@ -115,8 +115,9 @@ def test_offered_times_are_free_and_the_one_taken_is_booked_once(home: Home, rad
     home.start()
     wait_until(lambda: home.query("SELECT 1 FROM kv WHERE key='connector:calendar:free_time'"), timeout=30)
 
-    home.send(mail(sender="Bob Client <bob@client.example>", subject="Meeting next week?", message_id="<m1@client>",
-                   text="Hello,\n\ncould we have a meeting next week?\n\nBob\n"))  # fmt: skip
+    bob = "Bob Client <bob@client.example>"
+    ask = "Hello,\n\ncould we have a meeting next week?\n\nBob\n"
+    home.send(mail(sender=bob, subject="Meeting next week?", message_id="<m1@client>", text=ask))
     replies = wait_until(lambda: home.replies_to("<m1@client>"), timeout=30)
     assert isinstance(replies, list)
     offer = replies[0]
@@ -132,9 +133,11 @@ def test_offered_times_are_free_and_the_one_taken_is_booked_once(home: Home, rad
         assert not any(start < b1 and b0 < end for b0, b1 in busy), (start, text)  # free in the calendar
         assert start > datetime.now(UTC)
 
-    answer = mail(sender="Bob Client <bob@client.example>", subject="Re: Meeting next week?",
-                  message_id="<m2@client>", text="Hi,\n\noption 2 works for me.\n\nBob\n",
-                  headers={"In-Reply-To": offer["Message-ID"], "References": f"<m1@client> {offer['Message-ID']}"})  # fmt: skip
+    threading = {"In-Reply-To": offer["Message-ID"], "References": f"<m1@client> {offer['Message-ID']}"}
+    took = "Hi,\n\noption 2 works for me.\n\nBob\n"
+    answer = mail(
+        sender=bob, subject="Re: Meeting next week?", message_id="<m2@client>", text=took, headers=threading
+    )
     home.send(answer)
     booked = wait_until(lambda: _events(radicale), timeout=30)
     assert isinstance(booked, list) and len(booked) == 1
@@ -187,7 +190,8 @@ def test_invitations_are_accepted_or_declined_by_the_rules(home: Home, radicale:
     accepted = wait_until(lambda: home.replies_to("<i1@client>"), timeout=30)
     declined = wait_until(lambda: home.replies_to("<i2@vendor>"), timeout=30)
     assert isinstance(accepted, list) and isinstance(declined, list)
-    for msgs, who, partstat in ((accepted, "carol@client.example", "ACCEPTED"), (declined, "dan@vendor.example", "DECLINED")):  # fmt: skip
+    cases = ((accepted, "carol@client.example", "ACCEPTED"), (declined, "dan@vendor.example", "DECLINED"))
+    for msgs, who, partstat in cases:
         assert len(msgs) == 1 and msgs[0]["To"] == who
         [reply] = _calendar_parts(msgs[0])
         assert str(reply["method"]) == "REPLY"  # RFC 5546 3.2.3
