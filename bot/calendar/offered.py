@@ -22,6 +22,11 @@ _DAYS = {
 }  # fmt: skip
 
 
+_NUMBER = re.compile(
+    r"(?<![\d:./\-])(?<!at )(?<!um )(?<!à )\b(\d)\b(?![\d:./\-])(?!\s*(?:am|pm|uhr|h\b|o'clock))"
+)
+
+
 def offered_in(sent: str) -> list[Slot]:
     """The slots in the last text Deputy sent that offered any."""
     out: list[Slot] = []
@@ -37,8 +42,10 @@ def chosen(answer: str, offered: list[Slot]) -> Slot | None:
     """The one offered slot ``answer`` names, or None (none named, or more than one)."""
     text = answer.lower()
     hits: set[int] = set()
-    for m in re.finditer(r"(?:option|slot|nr\.?|number|no\.?|#)\s*(\d)\b|^\s*(\d)\b", text, re.M):
-        n = int(m[1] or m[2])
+    # A lone digit names an option ("option 2", "2 works", "2 or 3"); one that is part of
+    # a time or a date ("at 2", "2pm", "10:00", "2.12.") does not.
+    for m in _NUMBER.finditer(text):
+        n = int(m[1])
         if 1 <= n <= len(offered):
             hits.add(n - 1)
     for i, slot in enumerate(offered):
