@@ -111,3 +111,22 @@ def test_the_gate_books_only_a_time_that_was_offered() -> None:
         == "the booking is not one of the times offered in this conversation"
     )
     assert problem(start, channel="other") is not None
+
+
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+
+
+def _block(marker: str) -> str:
+    return README.split(f"```toml\n# {marker}", 1)[1].split("```", 1)[0].split("\n", 1)[1]
+
+
+def test_the_readme_examples_load(tmp_path: Path) -> None:
+    from bot.config import load
+
+    for name in ("rules/paid.md (header)", "rules/meetings.md (header)", "rules/invites.md (header)"):
+        parse_rule(Path("r.md"), f"+++\n{_block(name)}+++\nBody.\n")
+    configs = [p.split("```", 1)[0] for p in README.split("```toml\n# config.toml\n")[1:]]
+    assert len(configs) >= 2
+    config = tmp_path / "config.toml"
+    config.write_text("".join(configs), encoding="utf-8")
+    assert {"webhook", "calendar"} <= set(load(config).channels)
