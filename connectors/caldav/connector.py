@@ -37,6 +37,9 @@ class CalDavConnector:
         self._client: Any = None  # connectors.caldav.client.CalendarClient, imported at start
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        # Read now, so that `deputy check` (which builds connectors) names a missing one.
+        env = settings.password_env
+        self._password = runtime.secret(env, key="password_env") if env else ""
 
     @property
     def work(self) -> WorkingTime:
@@ -52,11 +55,6 @@ class CalDavConnector:
         )
 
     async def start(self, emit: Emit) -> None:
-        password = (
-            self._runtime.secret(self.settings.password_env, key="password_env")
-            if self.settings.password_env
-            else ""
-        )
         try:
             # Imported here: caldav is an optional install (``deputy[calendar]``), and a
             # config that names this channel without it must fail with these words.
@@ -65,7 +63,7 @@ class CalDavConnector:
             raise ConfigError(
                 f"channels.{self.name}: the caldav package is not installed ({exc.name}); README: Calendar"
             ) from None
-        self._client = CalendarClient(self.settings, password=password)
+        self._client = CalendarClient(self.settings, password=self._password)
         self._stopping.clear()
         self._task = self._runtime.spawn(self._refresh_loop(), f"{self.name}-refresh")
 

@@ -23,8 +23,9 @@ class WebhookConnector:
         self.settings = settings
         self._runtime = runtime
         self._session: aiohttp.ClientSession | None = None
-        self._secret = ""
         self.server: WebhookServer | None = None
+        # Read now, so that `deputy check` (which builds connectors) names a missing one.
+        self._secret, self._inbound = self._secrets()
 
     def _secrets(self) -> tuple[str, dict[str, str]]:
         """Every secret read at start: a missing variable stops the start with its name."""
@@ -39,7 +40,6 @@ class WebhookConnector:
         return out, inbound
 
     async def start(self, emit: Emit) -> None:
-        self._secret, inbound = self._secrets()
         self._session = aiohttp.ClientSession(
             timeout=aiohttp.ClientTimeout(total=self.settings.timeout_seconds)
         )
@@ -47,7 +47,7 @@ class WebhookConnector:
             self.server = WebhookServer(
                 channel=self.name,
                 settings=self.settings,
-                secrets=inbound,
+                secrets=self._inbound,
                 state=self._runtime.state,
                 emit=emit,
             )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 _LISTEN = re.compile(r"^[\w.\-\[\]:]*:\d{1,5}$")
 
@@ -59,6 +59,12 @@ class WebhookSettings(Strict):
         if value and not _LISTEN.match(value):
             raise ValueError("expected 'host:port', e.g. '127.0.0.1:8787'")
         return value
+
+    @model_validator(mode="after")
+    def _listener(self) -> WebhookSettings:
+        if self.sources and not self.listen:
+            raise ValueError("inbound sources (in.*) need 'listen' (host:port)")
+        return self
 
     @field_validator("sources")
     @classmethod

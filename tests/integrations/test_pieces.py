@@ -5,6 +5,7 @@ the gate on a booking. (The end-to-end tests beside this file drive them for rea
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -130,3 +131,25 @@ def test_the_readme_examples_load(tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
     config.write_text("".join(configs), encoding="utf-8")
     assert {"webhook", "calendar"} <= set(load(config).channels)
+
+
+def test_deputy_check_names_a_missing_calendar_and_secret(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    shutil.copytree(root / "rules", tmp_path / "rules")
+    (tmp_path / "rules" / "invites.md").write_text(f"+++\n{_block('rules/invites.md (header)')}+++\nB\n")
+    config = tmp_path / "config.toml"
+    config.write_text('[channels.webhook]\nlisten = "127.0.0.1:0"\n[channels.webhook.in.pay]\npath = "/p"\n'
+                      'secret_env = "DEPUTY_TEST_NOT_SET"\n')  # fmt: skip
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "check", "--config", str(config)], cwd=root,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode != 0
+    assert "DEPUTY_TEST_NOT_SET" in done.stderr + done.stdout
+    env = {**os.environ, "DEPUTY_TEST_NOT_SET": "now-set"}
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "check", "--config", str(config)], cwd=root,
+                          capture_output=True, text=True, timeout=60, env=env)  # fmt: skip
+    assert done.returncode != 0
+    assert "invites.md: calendar.channel: 'calendar' is no caldav channel" in done.stderr + done.stdout
