@@ -36,7 +36,9 @@ def headers_of(delivery: Delivery, body: bytes, *, secret: str, header: str, now
 async def post(
     session: aiohttp.ClientSession, delivery: Delivery, *, secret: str, header: str
 ) -> Mapping[str, str]:
-    url = str(delivery.payload.get("url", ""))
+    if "url" not in delivery.payload:
+        raise PermanentError("webhook: a webhook source takes no replies, only a rule's URL is called")
+    url = str(delivery.payload["url"])
     if not url.startswith(("http://", "https://")):
         raise PermanentError("webhook: the URL must start with http:// or https://")
     body = body_of(delivery)
