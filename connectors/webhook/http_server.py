@@ -109,19 +109,18 @@ class WebhookServer:
             data = decode(body)
         except BodyRefused as exc:
             return _answer(400, str(exc))
-        async with route.seen.lock:
-            if await route.seen.seen(signed.digest):
-                log.warning("%s: refused a replayed POST to %s", self._channel, route.name)
-                return _answer(409, "replayed: this signature was already accepted")
-            event = to_event(
-                channel=self._channel, name=route.name, source=route.source, body=body, data=data
-            )
-            try:
-                new = await self._emit(event)
-                await route.seen.record(signed.digest, signed.timestamp, now=now)
-            except Exception:
-                log.exception("%s: could not store a POST to %s", self._channel, route.name)
-                return _answer(503, "not stored; try again")
+        await route.seen.load()
+        if not route.seen.claim(signed.digest, signed.timestamp):
+            log.warning("%s: refused a replayed POST to %s", self._channel, route.name)
+            return _answer(409, "replayed: this signature was already accepted")
+        event = to_event(channel=self._channel, name=route.name, source=route.source, body=body, data=data)
+        try:
+            new = await self._emit(event)
+            await route.seen.record(now=now)
+        except Exception:
+            route.seen.release(signed.digest)
+            log.exception("%s: could not store a POST to %s", self._channel, route.name)
+            return _answer(503, "not stored; try again")
         return web.json_response({"ok": True, "event": event.id, "duplicate": not new})
 
 

@@ -3,12 +3,13 @@
 A captured request replayed inside the window carries a valid signature; it is refused
 because its signature was seen. Past the window the timestamp check refuses it, so only
 the window's signatures need keeping: the set stays bounded and lives in the connector's
-durable state, so a restart does not reopen the window.
+durable state, so a restart does not reopen the window. It is read once and then kept
+in memory; ``claim`` checks and reserves in one step (no await between them), so two
+copies of one request arriving at once cannot both pass.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 from bot.channels.contract import StateStore
@@ -19,22 +20,30 @@ class SeenSignatures:
         self._state = state
         self._key = f"seen:{source}"
         self._tolerance = tolerance
-        self._lock = asyncio.Lock()  # check-then-record per source, one request at a time
+        self._seen: dict[str, int] | None = None
 
-    @property
-    def lock(self) -> asyncio.Lock:
-        return self._lock
+    async def load(self) -> None:
+        if self._seen is None:
+            raw = await self._state.get(self._key)
+            self._seen = {str(k): int(v) for k, v in json.loads(raw).items()} if raw else {}
 
-    async def _load(self) -> dict[str, int]:
-        raw = await self._state.get(self._key)
-        return dict(json.loads(raw)) if raw else {}
+    def claim(self, digest: str, timestamp: int) -> bool:
+        """False when ``digest`` was accepted (or is being accepted) already."""
+        assert self._seen is not None, "load() first"
+        if digest in self._seen:
+            return False
+        self._seen[digest] = timestamp
+        return True
 
-    async def seen(self, digest: str) -> bool:
-        return digest in await self._load()
+    def release(self, digest: str) -> None:
+        """The request was not stored after all: its sender may try it again."""
+        if self._seen is not None:
+            self._seen.pop(digest, None)
 
-    async def record(self, digest: str, timestamp: int, *, now: float) -> None:
-        seen = await self._load()
+    async def record(self, *, now: float) -> None:
+        """Persist the set, without what left the window."""
+        assert self._seen is not None, "load() first"
         horizon = now - 2 * self._tolerance  # timestamps may be ahead of us by the window too
-        kept = {d: t for d, t in seen.items() if t >= horizon}
-        kept[digest] = timestamp
-        await self._state.set(self._key, json.dumps(kept, sort_keys=True))
+        for digest in [d for d, t in self._seen.items() if t < horizon]:
+            del self._seen[digest]
+        await self._state.set(self._key, json.dumps(self._seen, sort_keys=True))
