@@ -40,6 +40,7 @@ class WebhookReceiver:
 
     async def start(self) -> None:
         self._release = asyncio.Event()
+        self._stopping = asyncio.Event()
         app = web.Application()
         app.router.add_post("/{tail:.*}", self._handle)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
@@ -52,6 +53,7 @@ class WebhookReceiver:
 
     async def stop(self) -> None:
         self._release.set()
+        self._stopping.set()
         await self._runner.cleanup()
 
     @property
@@ -78,8 +80,11 @@ class WebhookReceiver:
         answer = self.script.pop(0) if self.script else "ok"
         if answer == "500":
             return web.Response(status=500, text="try later")
-        if answer == "hang":
-            await asyncio.sleep(self.hang_seconds)
+        if answer == "hang":  # past the client's timeout; cut short when the receiver stops
+            try:
+                await asyncio.wait_for(self._stopping.wait(), self.hang_seconds)
+            except TimeoutError:
+                pass
             return web.Response(status=504)
         if answer == "hold":
             await self._release.wait()
