@@ -55,6 +55,10 @@ def _glob_any(globs: list[str], values: tuple[str, ...] | list[str]) -> bool:
 def matches(rule: Rule, event: Event, *, today: date | None = None, facts: Facts = NO_FACTS) -> bool:
     if rule.header.expires and today is not None and today.isoformat() > rule.header.expires:
         return False
+    if _channel_type(event) == "webhook" and not {event.channel, "webhook"} & set(rule.header.when.channel):
+        # A machine's JSON is no mail: a rule written for mail ("invoice" in the subject)
+        # must not answer a payment provider's "invoice.paid". Only rules that name it.
+        return False
     return holds(rule.header.when, event, facts, rule)
 
 

@@ -42,7 +42,13 @@ def test_signatures_cover_body_and_time() -> None:
 
 def _hook(doc: dict[str, object]) -> Event:
     return Event(id="webhook:pay:1", channel="webhook", kind="message", thread="pay:1", sender="pay",
-                 received_at=datetime.now(UTC), text=json.dumps(doc), refs={"format": "json"})  # fmt: skip
+                 subject=str(doc.get("type", "")), received_at=datetime.now(UTC), text=json.dumps(doc),
+                 refs={"format": "json", "channel_type": "webhook"})  # fmt: skip
+
+
+def _mail_fields() -> dict[str, object]:
+    return {"id": "local:2", "channel": "local", "kind": "message", "thread": "t", "sender": "a@b.c",
+            "received_at": datetime.now(UTC)}  # fmt: skip
 
 
 def _rule(header: str) -> object:
@@ -50,10 +56,16 @@ def _rule(header: str) -> object:
 
 
 def test_when_field_matches_json_values_by_type() -> None:
-    rule = _rule('when.field."data.status" = "paid"\nwhen.field."data.n" = 5\nmay = ["ignore"]')
+    header = 'when.channel = ["webhook"]\nwhen.field."data.status" = "paid"\nwhen.field."data.n" = 5'
+    rule = _rule(header + '\nmay = ["ignore"]')
     assert matches(rule, _hook({"data": {"status": "paid", "n": 5}}))  # type: ignore[arg-type]
     assert not matches(rule, _hook({"data": {"status": "paid", "n": "5"}}))  # type: ignore[arg-type]
     assert not matches(rule, _hook({"data": {"status": "open", "n": 5}}))  # type: ignore[arg-type]
+    mail_rule = _rule('when.subject = "(?i)invoice"\nmay = ["ignore"]')
+    assert matches(
+        mail_rule, _hook({"type": "invoice.paid"}).__class__(**{**_mail_fields(), "subject": "Invoice 7"})
+    )  # type: ignore[arg-type]
+    assert not matches(mail_rule, _hook({"type": "invoice.paid"})), "mail rules never see webhooks"  # type: ignore[arg-type]
     plain = Event(id="local:1", channel="local", kind="message", thread="t", sender="a@b.c",
                   received_at=datetime.now(UTC), text='{"data": {"status": "paid", "n": 5}}')  # fmt: skip
     assert not matches(rule, plain), "a mail whose text looks like JSON has no fields"  # type: ignore[arg-type]
