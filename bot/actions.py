@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 # The names a rule's ``may`` list uses. "escalate" is always allowed and never listed.
 # (A Literal for the rule model's type checking; ``ACTIONS`` below must agree, see tests.)
 ActionName = Literal[
-    "reply", "forward", "file", "ignore", "follow_up", "remember", "webhook", "offer", "hand_off"
+    "reply", "forward", "file", "ignore", "follow_up", "remember", "webhook", "offer", "hand_off", "calendar"
 ]
 
 
@@ -137,6 +137,21 @@ class ToolCall:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Calendar:
+    """Book a slot the correspondent took, or answer their invitation (RFC 5546).
+
+    The date leaves as typed fields (``start``/``end``, ISO 8601 UTC) that the gate checks
+    against the slots Deputy offered in this thread or the invitation in the message;
+    the confirmation and the iTIP object are written from these fields, never by a model."""
+
+    op: Literal["book", "accept", "decline"]
+    channel: str  # the calendar channel: the rule's calendar.channel
+    start: str = ""
+    end: str = ""
+    summary: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Notify:
     """Tell the owner something (no answer expected). Internal: never from a rule."""
 
@@ -171,6 +186,7 @@ Action = (
     | Remember
     | Webhook
     | ToolCall
+    | Calendar
     | Notify
     | HandOff
 )
@@ -426,6 +442,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     # A tool of an MCP server: its tools and their schemas come from the server
     # (bot/agent/mcp_tools.py); a rule names each one as "mcp:<server>.<tool>".
     ActionSpec(cls=ToolCall, may="mcp", listed=False, external=True),
+    # No model tool: only a rule's calendar.* keys propose it (bot.agent.rules_only).
+    ActionSpec(cls=Calendar, may="calendar", listed=True, external=True),
     ActionSpec(cls=Notify, may="notify", listed=False, external=False),
     ActionSpec(
         cls=HandOff,

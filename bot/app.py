@@ -17,7 +17,7 @@ import importlib
 import logging
 import signal
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -219,10 +219,8 @@ class Deputy:
             on_auth_failed=self._channel_failed(name),
         )
         if self.redactor is not None:
-            for key, value in conf.model_dump().items():
-                if key.endswith("_env") and isinstance(value, str):
-                    for secret in secrets_from_env([value]):
-                        self.redactor.add(secret)
+            for secret in secrets_from_env(_env_names(conf.model_dump())):
+                self.redactor.add(secret)
         connector: Connector = module.create(name=name, settings=conf, runtime=runtime)
         return connector
 
@@ -392,3 +390,15 @@ async def run_until_signalled(deputy: Deputy) -> None:
     finally:
         stopping.cancel()
         await deputy.stop()
+
+
+def _env_names(section: Mapping[str, Any]) -> list[str]:
+    """Every ``*_env`` value in a channel's settings, nested tables included (the
+    webhook channel's inbound sources each name their own secret)."""
+    names: list[str] = []
+    for key, value in section.items():
+        if key.endswith("_env") and isinstance(value, str) and value:
+            names.append(value)
+        elif isinstance(value, Mapping):
+            names += _env_names(value)
+    return names

@@ -27,6 +27,7 @@ def check(settings: Settings) -> int:
     _check_secrets(settings, registry, book.owner)
     check_mcp(settings, book.rules)
     _check_console(settings)
+    _check_rule_calendars(settings, registry, book.rules)
     channels = registry.configured()
     print(f"config OK: {settings.source}")
     print(
@@ -94,6 +95,21 @@ def _check_owner_channels(settings: Settings, registry: ChannelRegistry, owner: 
             ident = registry.capabilities(name).owner_key
             problems.append(
                 f"{source}: {key}: channel {name!r} cannot reach the owner: identities.{ident} is not set"
+            )
+    if problems:
+        raise ConfigError("\n".join(problems))
+
+
+def _check_rule_calendars(settings: Settings, registry: ChannelRegistry, rules: tuple[Rule, ...]) -> None:
+    """A rule's calendar.channel must be a configured CalDAV channel: otherwise every
+    booking and every answer to an invitation would fail at delivery."""
+    problems = []
+    for rule in rules:
+        spec = rule.header.calendar
+        channel = registry.get(spec.channel) if spec is not None else None
+        if spec is not None and (channel is None or channel.type != "caldav" or not channel.configured):
+            problems.append(
+                f"{rule.path}: calendar.channel: {spec.channel!r} is no caldav channel in {settings.source}"
             )
     if problems:
         raise ConfigError("\n".join(problems))

@@ -49,6 +49,9 @@ class OutboundMessage:
     # set; otherwise the channel's configured ones.
     from_addr: str = ""
     from_name: str = ""
+    # An iCalendar object with its METHOD (an iTIP REQUEST or REPLY, RFC 6047): sent as a
+    # text/calendar part beside the text. "" = none.
+    calendar: str = ""
 
     def to_payload(self) -> dict[str, Any]:
         # By hand rather than dataclasses.asdict (a deep copy): this is on the hot path.
@@ -67,6 +70,7 @@ class OutboundMessage:
             "auto_submitted": self.auto_submitted,
             "refs": dict(self.refs),
             "buttons": [{"label": b.label, "data": b.data} for b in self.buttons],
+            **({"calendar": self.calendar} if self.calendar else {}),
         }
 
     @classmethod

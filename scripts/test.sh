@@ -28,6 +28,9 @@ if [ -n "$need" ]; then
 fi
 
 python3 -m venv .venv
+# caldav 3 pulls urllib3-future, whose wheel replaces urllib3 at interpreter start; built
+# from source with URLLIB3_NO_OVERRIDE=1 it installs beside the real urllib3 instead.
+URLLIB3_NO_OVERRIDE=1 .venv/bin/pip install -q --disable-pip-version-check --no-binary urllib3-future 'caldav>=3.6,<4'
 .venv/bin/pip install -q --disable-pip-version-check -e '.[test]'
 .venv/bin/ruff check bot connectors tests bench
 .venv/bin/ruff format --check bot connectors tests bench

@@ -16,9 +16,11 @@ from typing import Any
 from bot.actions import Action, Decision, Escalate, Offer
 from bot.agent import negotiation
 from bot.agent.base import Agent, AgentContext, NegotiationState
+from bot.agent.calendar_actions import calendar_actions
 from bot.agent.llm_client import ChatResult, LLMClient, LLMUnavailable, Usage
 from bot.agent.negotiation import Plan
 from bot.agent.prompt import build_messages, render_history, render_memory
+from bot.agent.rules_only import template_values
 from bot.agent.tools import ParsedCall, offered_tools, parse_call, tool_schemas
 from bot.config import LLMSettings
 from bot.facts.text import own_text
@@ -92,6 +94,14 @@ class LLMAgent:
             if plan.kind == "escalate":
                 ask = negotiation.escalation(mandate, state, theirs, rule=name, reason=plan.reason)
                 return Decision(actions=(ask,), reasons=(plan.reason,), rule=name), Usage()
+        if rule is not None and rule.header.calendar is not None:
+            # A booking or an answer to an invitation is typed and written by code; the
+            # model has no calendar tool, so the rule's calendar keys decide it here.
+            booked, _ = calendar_actions(ctx, rule, template_values(ctx.event, ctx))
+            if booked:
+                return Decision(
+                    actions=tuple(booked), reasons=(f"rule '{name}': calendar",), rule=name
+                ), Usage()
         run = _Run(self.client, ctx, max_steps=self.max_steps)
         actions = await run.loop(plan=plan, their_offer=theirs)
         reasons = run.reasons

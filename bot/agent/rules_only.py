@@ -19,11 +19,13 @@ from bot.actions import (
     Webhook,
 )
 from bot.agent.base import AgentContext
+from bot.agent.calendar_actions import calendar_actions
 from bot.agent.names import addressee
 from bot.automatic import automatic_reason
 from bot.events import Event
 from bot.gate.commitments import promises_in
 from bot.rules.model import Rule, parse_duration_hours
+from bot.rules.payload_template import render as render_payload
 from bot.rules.template import already_sent, render
 
 
@@ -40,6 +42,7 @@ def template_values(event: Event, ctx: AgentContext) -> dict[str, str]:
         "subject": event.subject,
         "owner_name": owner.name,
         "signature": owner.signature,
+        "free_slots": ctx.extra.get("free_slots", ""),
     }
 
 
@@ -73,12 +76,24 @@ class RulesOnlyAgent:
             actions.append(Forward(to=tuple(header.forward.to), note=header.forward.note))
         repeated = False
         automatic = automatic_reason(event) or _auto_fact(ctx)
-        if automatic and ("reply" in rule.may or "offer" in rule.may) and header.reply is None:
+        # A slot taken from those offered is answered by the booking's own confirmation.
+        booked, calendar_judgment = calendar_actions(ctx, rule, template_values(event, ctx))
+        actions += booked
+        judgment_needed += calendar_judgment
+        if booked:
+            pass
+        elif automatic and ("reply" in rule.may or "offer" in rule.may) and header.reply is None:
             # Nothing to answer (RFC 3834 2): an out-of-office in a negotiation needs no
             # judgment, and asking the owner how to answer it is noise.
             reasons.append(f"no reply to automatic mail ({automatic})")
         elif "reply" in rule.may:
-            if header.reply is not None and header.reply.template:
+            if (
+                header.reply is not None
+                and header.reply.template
+                and _no_free_slots(header.reply.template, ctx)
+            ):
+                judgment_needed.append("free times to offer (none read from the calendar yet)")
+            elif header.reply is not None and header.reply.template:
                 text = render_template(header.reply.template, event=event, ctx=ctx)
                 if automatic:
                     reasons.append(f"no template reply to automatic mail ({automatic})")
@@ -181,6 +196,10 @@ def hand_off_of(rule: Rule, event: Event) -> HandOff:
     )
 
 
+def _no_free_slots(template: str, ctx: AgentContext) -> bool:
+    return "free_slots" in template and not ctx.extra.get("free_slots")
+
+
 def _answer_after_template(rule: Rule, event: Event) -> Escalate:
     who = f"{event.sender_name} <{event.sender}>" if event.sender_name else event.sender
     excerpt = " ".join(event.text.split())[:300]
@@ -244,6 +263,10 @@ def no_rule_decision(event: Event) -> Decision:
 
 
 def _webhook_payload(event: Event, rule: Rule) -> dict[str, object]:
+    declared = rule.header.webhook.payload if rule.header.webhook is not None else None
+    if declared is not None:
+        rendered: dict[str, object] = render_payload(declared, event, rule=rule.name)
+        return rendered
     return {
         "rule": rule.name,
         "event_id": event.id,

@@ -11,7 +11,7 @@ import json
 import re
 from dataclasses import dataclass
 
-from bot.actions import Action, Escalate, File, Forward, Ignore, Offer, Reply, ToolCall, Webhook
+from bot.actions import Action, Calendar, Escalate, File, Forward, Ignore, Offer, Reply, ToolCall, Webhook
 from bot.delivery import Button
 from bot.effects.drafting import is_draft
 from bot.events import Event
@@ -88,6 +88,9 @@ def shown(actions: tuple[Action, ...], event: Event) -> list[str]:
             case ToolCall():
                 # In full: the owner's yes covers exactly these arguments.
                 out.append(f"calls {action.full_name} with: " + json.dumps(action.arguments, default=str))
+            case Calendar():
+                what = {"book": "books", "accept": "accepts", "decline": "declines"}[action.op]
+                out.append(f"{what} {action.summary!r} at {action.start} in the calendar {action.channel}")
             case _:
                 pass
     return out

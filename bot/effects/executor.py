@@ -16,6 +16,7 @@ from typing import assert_never
 from bot import redact
 from bot.actions import (
     Action,
+    Calendar,
     Escalate,
     File,
     FollowUp,
@@ -33,6 +34,7 @@ from bot.actions import (
 from bot.delivery import OutboundMessage, message_id_for
 from bot.departments.handoff import Role
 from bot.effects import follow_up, handoffs
+from bot.effects.calendar_rows import calendar_rows
 from bot.effects.drafting import draft_parts, folder_copy, is_draft
 from bot.effects.escalation import prompt_buttons, render_prompt
 from bot.effects.owner_messages import OwnerRows
@@ -328,6 +330,19 @@ class Executor(OwnerRows):
                     ),
                 )
                 return "told the owner"
+            case Calendar():
+                for row in calendar_rows(
+                    action,
+                    event=event,
+                    key=key,
+                    owner=owner,
+                    own_addresses=tuple(self.settings.deputy.addresses),
+                    mail=mail,
+                    domain=self.settings.deputy.message_id_domain,
+                    autonomous=autonomous,
+                ):
+                    await Outbox.add_in(tx, row)
+                return f"calendar {action.op} {action.start} {action.summary}".rstrip()
             case _:
                 assert_never(action)
 

@@ -23,6 +23,7 @@ from typing import assert_never
 
 from bot.actions import (
     Action,
+    Calendar,
     Commitment,
     Decision,
     Escalate,
@@ -41,6 +42,7 @@ from bot.actions import (
 )
 from bot.events import Event
 from bot.facts import NO_FACTS, Facts
+from bot.gate.calendar import calendar_problem
 from bot.gate.commitments import Promise, pay_sentences, price_as_pay, promises_in, without_dates
 from bot.gate.links import (
     address_keys,
@@ -65,6 +67,7 @@ from bot.gate.textscan import (  # noqa: F401  (re-exported: callers read text t
 from bot.gate.tools import tool_call_problem
 from bot.redact import SECRETS
 from bot.rules.model import Mandate, Money, Rule
+from bot.rules.payload_template import render as render_payload
 
 MAX_COMMIT_DAYS = 366  # a typed date further out than a year is not a routine promise
 
@@ -153,6 +156,7 @@ class PolicyGate:
                 | Webhook()
                 | ToolCall()
                 | HandOff()
+                | Calendar()
             ):
                 pass
             case _:
@@ -210,6 +214,10 @@ class PolicyGate:
                 spec = rule.header.webhook
                 if spec is None or action.url != spec.url:
                     return f"webhook {action.url!r} is not the rule's webhook.url"
+                if spec.payload is not None and action.payload != render_payload(
+                    spec.payload, ctx.event, rule=rule.name
+                ):
+                    return "the webhook payload is not the one the rule's webhook.payload declares"
                 payload = json.dumps(action.payload, ensure_ascii=False, default=str)
                 return self._foreign(payload, ctx)
             case ToolCall():
@@ -217,6 +225,16 @@ class PolicyGate:
                 return tool_call_problem(action, rule) or self._foreign(arguments, ctx)
             case HandOff():
                 return self._hand_off(action, rule, ctx)
+            case Calendar():
+                return calendar_problem(
+                    action,
+                    rule,
+                    event=ctx.event,
+                    facts=ctx.facts,
+                    ours=ctx.owner_addresses,
+                    trusted_text=ctx.trusted_text,
+                    participants=ctx.participants | {ctx.event.sender.lower()},
+                )
             case Escalate() | Ignore() | Notify():
                 return "unsupported action"
             case _:
@@ -559,6 +577,8 @@ def _headers_safe(action: Action) -> str | None:
             fields = [action.url]
         case ToolCall():
             fields = [action.server, action.tool]
+        case Calendar():
+            fields = [action.channel, action.summary, action.start, action.end]
         case Remember():
             fields = [action.subject]
         case Offer():

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from bot.agent import negotiation
 from bot.agent.base import AgentContext
+from bot.calendar.slots import STATE_KEY, decode, describe
 from bot.effects.reply_message import reply_target
 from bot.events import Event
 from bot.facts.extract import extract
@@ -20,6 +21,7 @@ from bot.owner_words import reading as owner_reading
 from bot.pipeline.router import Judge
 from bot.rules.model import Rule, Rulebook
 from bot.store import Store, thread_key
+from bot.store.kv import state_key
 from bot.store.thread_context import Limits, read_limits, read_thread_context
 
 DAY = 86400.0
@@ -93,7 +95,7 @@ async def read_context(
         sent=known.sent,
         memory=known.memory,
         negotiation=state,
-        extra=owner_extra(route.owner_note),
+        extra={**owner_extra(route.owner_note), **await free_time(store, rule, rulebook)},
         facts=route.facts,
         examples=shown,
     )
@@ -113,6 +115,17 @@ def _theirs(event: Event) -> bool:
     """An earlier message of the counterpart's in the thread (not the owner's, not a
     machine's notice): its offer counts as one of theirs."""
     return event.kind == "message" and not event.sender_verified_owner
+
+
+async def free_time(store: Store, rule: Rule | None, rulebook: Rulebook) -> dict[str, str]:
+    """The free slots the rule's calendar connector last read, for ``$free_slots`` and
+    for checking that a slot a correspondent takes is still free."""
+    spec = rule.header.calendar if rule is not None else None
+    if spec is None:
+        return {}
+    raw = await store.kv.get(state_key(spec.channel, STATE_KEY)) or ""
+    slots = decode(raw).slots
+    return {"free_time": raw, "free_slots": describe(slots, rulebook.owner.timezone) if slots else ""}
 
 
 def owner_extra(note: str) -> dict[str, str]:

@@ -21,6 +21,7 @@ from functools import lru_cache
 
 from bot.events import Event
 from bot.facts import NO_FACTS, Facts
+from bot.payload import field, is_missing
 from bot.rules.model import AmountCondition, Rule, Rulebook, When
 from bot.rules.pattern import OwnerPattern, owner_pattern
 
@@ -55,6 +56,10 @@ def matches(rule: Rule, event: Event, *, today: date | None = None, facts: Facts
     if rule.header.expires and today is not None and today.isoformat() > rule.header.expires:
         return False
     if (event.kind == "tool_result") != bool(rule.header.when.tool):
+        return False
+    if _channel_type(event) == "webhook" and not {event.channel, "webhook"} & set(rule.header.when.channel):
+        # A machine's JSON is no mail: a rule written for mail ("invoice" in the subject)
+        # must not answer a payment provider's "invoice.paid". Only rules that name it.
         return False
     return holds(rule.header.when, event, facts, rule)
 
@@ -93,9 +98,26 @@ def holds(when: When, event: Event, facts: Facts, rule: Rule | None = None) -> b
         return False
     if when.auto_reply is not None and when.auto_reply != bool(facts.auto):
         return False
+    if when.invite is not None and when.invite != _invited(facts):
+        return False
+    if when.field and not all(_field_equals(event, path, want) for path, want in when.field.items()):
+        return False
     if when.any and not any(holds(w, event, facts, rule) for w in when.any):
         return False
     return not any(holds(w, event, facts, rule) for w in when.none)
+
+
+def _field_equals(event: Event, path: str, want: str | int | float | bool) -> bool:
+    """Equal in JSON terms: ``true`` is not ``1`` and ``"5"`` is not ``5``."""
+    value = field(event, path)
+    if is_missing(value) or isinstance(value, bool) != isinstance(want, bool):
+        return False
+    return bool(value == want)
+
+
+def _invited(facts: Facts) -> bool:
+    """An invitation to answer: iTIP REQUEST (RFC 5546 3.2.2), not a REPLY or CANCEL."""
+    return facts.invite is not None and facts.invite.method in ("REQUEST", "")
 
 
 def payment_changed(facts: Facts) -> bool:
@@ -176,6 +198,7 @@ def describe(when: When) -> str:
         (when.first_contact, "the sender writes for the first time", "the sender wrote before"),
         (when.in_our_thread, "it answers a thread I wrote in", "it is not in a thread I wrote in"),
         (when.auto_reply, "it is an auto-reply", "it is not an auto-reply"),
+        (when.invite, "it is a calendar invitation", "it is not a calendar invitation"),
     )
     parts += [yes if flag else no for flag, yes, no in flags if flag is not None]
     if when.from_:
@@ -186,6 +209,8 @@ def describe(when: When) -> str:
         parts.append(f"the text matches {when.body!r}")
     if when.keywords:
         parts.append("it mentions " + " or ".join(when.keywords))
+    for path, want in when.field.items():
+        parts.append(f"field {path} is {want!r}")
     for name, pattern in when.header.items():
         parts.append(f"header {name} matches {pattern!r}" if pattern else f"it has a {name} header")
     if when.any:

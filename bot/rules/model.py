@@ -17,6 +17,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from bot.actions import ActionName  # the ``may`` names, kept in step with bot.actions.ACTIONS
 from bot.owner import OwnerProfile
+from bot.rules.payload_template import problems as payload_problems
 from bot.rules.template import problems
 from bot.rules.tools import ToolRule, check_call, may_name
 
@@ -75,6 +76,9 @@ class When(Strict):
     # matches only tool results, and a tool result matches only such a rule, so a rule
     # that calls a tool is never set off again by the tool's own answer.
     tool: list[str] = Field(default_factory=list)
+    # Dotted path in a JSON event's body (an inbound webhook) -> the value it must equal.
+    field: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    invite: bool | None = None  # carries a calendar invitation (iTIP REQUEST, RFC 5546)
     any: list[When] = Field(default_factory=list)
     none: list[When] = Field(default_factory=list)
 
@@ -178,6 +182,27 @@ class FollowUpSpec(Strict):
 
 class WebhookSpec(Strict):
     url: str
+    # The JSON the webhook carries (bot.rules.payload_template); None: a default summary.
+    payload: dict[str, Any] | None = None
+
+    @field_validator("payload")
+    @classmethod
+    def _placeholders(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        found = payload_problems(value) if value is not None else []
+        if found:
+            raise ValueError("; ".join(found))
+        return value
+
+
+class CalendarSpec(Strict):
+    """The calendar a rule uses (a ``caldav`` channel) and what it may do there alone."""
+
+    channel: str = "calendar"
+    invites: Literal["accept", "decline", "ask"] = "ask"  # an invitation in the message
+    book: bool = False  # book the slot a correspondent takes from those Deputy offered
+    summary: str = "Meeting with $sender_name"  # the booked event's title (a template)
+
+    _template = field_validator("summary")(_check_template)
 
 
 class HandOffSpec(Strict):
@@ -226,6 +251,7 @@ class RuleHeader(Strict):
     # [call."<server>.<tool>"]: call it without a model, with these (templated) arguments.
     call: dict[str, dict[str, Any]] = Field(default_factory=dict)
     hand_off: HandOffSpec | None = None
+    calendar: CalendarSpec | None = None
     limits: Limits = Field(default_factory=Limits)
     mandate: Mandate | None = None
     expires: str | None = None  # ISO date after which the rule no longer applies
@@ -245,12 +271,14 @@ class RuleHeader(Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> RuleHeader:
-        for name, spec in (
+        specs = (
             ("file", self.file),
             ("forward", self.forward),
             ("webhook", self.webhook),
             ("hand_off", self.hand_off),
-        ):
+            ("calendar", self.calendar),
+        )
+        for name, spec in specs:
             if spec is not None and name not in self.may:
                 raise ValueError(f"'{name}' is configured but not in 'may'")
         for kind, table in (("tools", self.tools), ("call", self.call)):

@@ -26,6 +26,7 @@ PLACEHOLDERS: dict[str, str] = {
     "subject": "the subject of the message being answered",
     "owner_name": "your name, from owner.md",
     "signature": "your signature, from owner.md",
+    "free_slots": "free times from the rule's calendar, a numbered line each",
 }
 
 _PATTERN = Template.pattern

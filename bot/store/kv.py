@@ -28,12 +28,18 @@ class KeyValue:
         )
 
 
+def state_key(namespace: str, key: str) -> str:
+    """Where a connector's ``key`` lives: what the core reads of a connector's state (the
+    calendar's free time) is read under the same name the connector wrote."""
+    return f"connector:{namespace}:{key}"
+
+
 class NamespacedState:
     """The StateStore a connector gets: its keys cannot collide with another's."""
 
     def __init__(self, kv: KeyValue, namespace: str) -> None:
         self._kv = kv
-        self._prefix = f"connector:{namespace}:"
+        self._prefix = state_key(namespace, "")
 
     async def get(self, key: str) -> str | None:
         return await self._kv.get(self._prefix + key)

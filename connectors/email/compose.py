@@ -116,8 +116,24 @@ def compose(
     out.set_content(msg.text or "", subtype="plain", charset="utf-8")
     if msg.html:
         out.add_alternative(msg.html, subtype="html", charset="utf-8")
+    if msg.calendar:
+        _attach_calendar(out, msg.calendar)
     _check_round_trip(out)
     return out
+
+
+def _attach_calendar(out: EmailMessage, calendar: str) -> None:
+    """RFC 6047 2.4: the iTIP object as text/calendar with its METHOD as a parameter,
+    so that mail clients show Accept/Decline buttons (or the invitation as answered)."""
+    found = re.search(r"(?im)^METHOD:([A-Z-]+)\s*$", calendar)
+    method = found.group(1).upper() if found else "PUBLISH"
+    out.add_attachment(
+        calendar.encode("utf-8"),
+        maintype="text",
+        subtype="calendar",
+        params={"method": method, "charset": "utf-8"},
+        filename="invite.ics",
+    )
 
 
 def _check_round_trip(out: EmailMessage) -> None:

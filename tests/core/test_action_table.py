@@ -16,6 +16,7 @@ from bot.actions import (
     EXTERNAL,
     Action,
     ActionName,
+    Calendar,
     Escalate,
     File,
     FollowUp,
@@ -55,12 +56,13 @@ def test_names_are_unique_and_agree_with_the_rule_literal() -> None:
         "webhook",
         "offer",
         "hand_off",
+        "calendar",
     }
 
 
 def test_external_is_derived_from_the_table() -> None:
     assert EXTERNAL == tuple(s.cls for s in ACTIONS if s.external)
-    assert set(EXTERNAL) == {Reply, Offer, Forward, Webhook, McpCall}  # an MCP call leaves Deputy
+    assert set(EXTERNAL) == {Reply, Offer, Forward, Webhook, McpCall, Calendar}  # an MCP call leaves Deputy
 
 
 def test_tool_names_and_required_fields_are_unchanged() -> None:

@@ -34,6 +34,7 @@ MODULE_FLOORS: dict[str, int] = {
     "rules.model": 0,
     "rules.template": 0,
     "rules.tools": 0,  # the [tools] constraint types of a rule header, pure like rules.model
+    "rules.payload_template": 0,  # pure: fills a rule's webhook payload, read by rules.model
     "gate.textscan": 0,
     # Pure text rewriting (stdlib only) that textscan's money view reads first.
     "gate.numerals": 0,
