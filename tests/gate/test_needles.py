@@ -1,0 +1,153 @@
+"""The pre-checks before the gate's costliest regexes skip only what could not match.
+
+Three ways to be sure: the skeleton folds case exactly as ``re.IGNORECASE`` does, over
+every code point; every alternative of a guarded regex has an example that matches it
+and passes its pre-check; and over every string literal of the gate, red-team and corpus
+tests (thousands of realistic and hostile texts) a text that the regex matches is never
+one the pre-check skips.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.gate import commitments
+from bot.gate.commitments import ACCEPT_NEEDLES, ACCEPT_RE, EXPLICIT_DATE_RE, may_name_a_date
+from bot.gate.needles import may_match, skeleton
+
+TESTS = Path(__file__).resolve().parents[1]
+SOURCES = [
+    TESTS / "gate" / "test_commitments.py",
+    TESTS / "gate" / "test_benign.py",
+    TESTS / "redteam" / "cases.py",
+    TESTS / "corpus" / "messages.py",
+    TESTS / "facts" / "corpus.py",
+    TESTS / "facts" / "test_readers.py",
+    TESTS / "redteam" / "test_attacks.py",
+]
+
+# One example per alternative of ACCEPT_RE, in its order.
+ACCEPT_EXAMPLES = [
+    "It's a deal.",
+    "OK, deal!",
+    "Deal done.",
+    "Agreed, thank you.",
+    "We will go ahead with your quote.",
+    "We gladly take your offer.",
+    "I accept.",
+    "Your offer is accepted.",
+    "Sounds good, let's proceed.",
+    "Let's do it.",
+    "You have yourself a deal.",
+    "Einverstanden.",
+    "Wir akzeptieren das Angebot.",
+    "Wir nehmen Ihr Angebot.",
+    "Wir stimmen zu.",
+    "Ich stimme zu.",
+    "D'accord.",
+    "Nous acceptons.",
+    "Marché conclu.",
+    "Votre devis est accepté.",
+    "C'est entendu.",
+    "C'est bon pour nous.",
+    "C'est ok.",
+    "De acuerdo.",
+    "Trato hecho.",
+    "Accettiamo.",
+    "D'accordo.",
+    "ok deal",
+]
+
+# Case forms that re.IGNORECASE reads as ASCII letters although str.lower() does not.
+TRICKY = [
+    "\u0130t's a deal",  # İ
+    "we t\u0131ke it",  # dotless ı: not a needle word, must not crash anything
+    "\u017founds good, let's go",  # long s
+    "ACCEPTED",
+    "einver\u017ftanden",
+    "DEAL",
+    "3 M\u00c4RZ 2026",
+    "7 D\u00c9CEMBRE",
+    "Pay by 7 March",
+    "2026-03-07",
+    "\u0661\u0662 march",  # Arabic-Indic digits are \d too
+]
+
+
+def _literals() -> list[str]:
+    out: list[str] = []
+    for path in SOURCES:
+        if not path.exists():
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) >= 3:
+                out.append(node.value)
+    return out
+
+
+TEXTS = _literals() + ACCEPT_EXAMPLES + TRICKY
+
+
+def test_the_skeleton_folds_case_as_re_ignorecase_does_for_every_code_point() -> None:
+    groups = (*ACCEPT_NEEDLES, *commitments.DATE_NEEDLES)
+    letters = sorted({ch for group in groups for needle in group for ch in needle})
+    cased = re.compile("(?i)[" + re.escape("".join(letters)) + "]")
+    checked = 0
+    for code in range(sys.maxunicode + 1):
+        ch = chr(code)
+        if 0xD800 <= code <= 0xDFFF or not cased.fullmatch(ch):
+            continue
+        folded = skeleton(ch)
+        for letter in letters:
+            if re.fullmatch("(?i)" + re.escape(letter), ch):
+                checked += 1
+                assert letter in folded, (hex(code), letter, folded)
+    assert checked > 2 * len(letters)  # upper and lower case at least, for every letter
+
+
+@pytest.mark.parametrize("text", ACCEPT_EXAMPLES)
+def test_every_alternative_of_the_acceptance_regex_has_a_needle(text: str) -> None:
+    view = text.replace("\u2019", "'")
+    assert ACCEPT_RE.search(view), text
+    assert may_match(ACCEPT_NEEDLES, skeleton(view)), text
+
+
+def test_the_acceptance_pre_check_never_skips_a_text_the_regex_matches() -> None:
+    matched = 0
+    for text in TEXTS:
+        view = commitments.fold(text).replace("\u2019", "'")
+        if ACCEPT_RE.search(view):
+            matched += 1
+            assert may_match(ACCEPT_NEEDLES, skeleton(view)), text
+    assert matched >= len(ACCEPT_EXAMPLES)
+    assert len(TEXTS) > 1000  # the corpora are there: this is not a check of nothing
+
+
+def test_the_date_pre_check_never_skips_a_text_the_regex_matches() -> None:
+    matched = skipped = 0
+    for text in TEXTS:
+        for view in (text, commitments.fold(text)):
+            if EXPLICIT_DATE_RE.search(view):
+                matched += 1
+                assert may_name_a_date(view), text
+            elif not may_name_a_date(view):
+                skipped += 1
+    assert matched > 20 and skipped > 100
+
+
+def test_without_dates_and_promises_read_as_before_on_every_text() -> None:
+    """The guarded functions against the unguarded regexes, over every text."""
+    for text in TEXTS:
+        blanked = EXPLICIT_DATE_RE.sub(lambda m: " " * len(m[0]), text)
+        assert commitments.without_dates(text) == blanked, text
+        view = commitments.fold(text).replace("\u2019", "'")
+        accepts = [
+            m[0].strip() for m in ACCEPT_RE.finditer(view) if not commitments._negated(view, m.start())
+        ]
+        found = [p.words for p in commitments.promises_in(text, year=2026) if p.kind == "accept"]
+        assert found == accepts, text
