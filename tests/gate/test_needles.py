@@ -151,3 +151,51 @@ def test_without_dates_and_promises_read_as_before_on_every_text() -> None:
         ]
         found = [p.words for p in commitments.promises_in(text, year=2026) if p.kind == "accept"]
         assert found == accepts, text
+
+
+def _refang_unguarded(text: str) -> str:
+    """bot.gate.normalize.refang as it was before its pre-checks: every pattern, always."""
+    from bot.gate import normalize as n
+
+    text = n._HXXP.sub(lambda m: "http" + m[1], text)
+    text = n._BRACKET_COLON.sub(lambda m: m[1], text)
+    text = n._SCHEME_GAP.sub(lambda m: m[1] + "://", text)
+    defanged_dot = bool(n._BRACKET_DOT.search(text) or n._WORD_DOT.search(text))
+    text = n._BRACKET_DOT.sub(".", text)
+    text = n._BRACKET_AT.sub("@", text)
+    text = n._WORD_DOT.sub(".", text)
+
+    def at(m: re.Match[str]) -> str:
+        if defanged_dot or n._MAILBOXY.search(m["local"]):
+            return f"{m['local']}@{m['domain']}"
+        return m[0]
+
+    return n._WORD_AT.sub(at, text)
+
+
+DEFANGED = [
+    "hxxps[:]//evil[.]net/pay",
+    "HXXP://evil(.)com",
+    "h**p://x.y",
+    "hTTp : / / evil.net",
+    "alice [at] evil [dot] net",
+    "alice(at)evil{.}net",
+    "alice at evil dot net",
+    "bob.smith at evil.net",
+    "meet at acme.com",
+    "pay at evil Punkt de",
+    "write to a\u200blice\uff20evil\u3002net",
+    "<dot> and [ . ] and ( ät )",
+    "ftp : // files.example",
+    "see [:] here",
+    "Tom AT example.org",
+]
+
+
+def test_refang_with_pre_checks_reads_every_text_as_without_them() -> None:
+    from bot.gate.normalize import fold, refang
+
+    for text in [*TEXTS, *DEFANGED]:
+        for view in (text, fold(text)):
+            assert refang(view) == _refang_unguarded(view), view
+    assert refang("alice [at] evil [dot] net") == "alice@evil.net"  # the reference is not a no-op
