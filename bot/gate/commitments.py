@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from bot.gate.needles import Needles, may_match, skeleton
 from bot.gate.normalize import fold
+from bot.needles import Needles, may_match, skeleton
 
 _NEG = re.compile(
     r"(?i)(?:\bnot\b|n't\b|n’t\b|\bcannot\b|\bunable\b|\bnever\b|\bno\b|\bnicht\b|\bkein\w*|\bpas\b"
@@ -48,7 +48,7 @@ ACCEPT_RE = re.compile(
     """
 )
 
-# Every alternative of ACCEPT_RE holds one of these groups literally (see bot.gate.needles):
+# Every alternative of ACCEPT_RE holds one of these groups literally (see bot.needles):
 # "deal" (it's a deal, ok deal, deal done, you've got a deal), agree/agreed, accept
 # (accepted, acceptons, accepté), approve, "we ... take", "we ... go with", "sound(s) good",
 # "let's", the German verbs, "d'accord(o)", "marché conclu", "c'est entendu / bon pour
@@ -148,7 +148,7 @@ DATE_NEEDLES: Needles = (
 
 
 def may_name_a_date(text: str, text_skeleton: str = "") -> bool:
-    """False when EXPLICIT_DATE_RE cannot match ``text`` (see bot.gate.needles)."""
+    """False when EXPLICIT_DATE_RE cannot match ``text`` (see bot.needles)."""
     if _DIGIT.search(text) is None:
         return False
     return may_match(DATE_NEEDLES, text_skeleton or skeleton(text))

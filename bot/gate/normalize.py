@@ -18,7 +18,7 @@ from functools import lru_cache
 
 import idna
 
-from bot.gate.needles import Needles, may_match, skeleton
+from bot.needles import Needles, may_match, skeleton
 
 # UTS 46 section 2.3: these four are label separators for IDNA, i.e. a browser reads
 # "evil。net" as "evil.net". NFKC maps U+FF0E to "." but leaves U+3002 and maps U+FF61

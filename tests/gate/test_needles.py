@@ -16,9 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.gate import commitments
+from bot.facts import dates
+from bot.facts.text import normalise
+from bot.gate import commitments, textscan
 from bot.gate.commitments import ACCEPT_NEEDLES, ACCEPT_RE, EXPLICIT_DATE_RE, may_name_a_date
-from bot.gate.needles import may_match, skeleton
+from bot.needles import may_match, skeleton
 
 TESTS = Path(__file__).resolve().parents[1]
 SOURCES = [
@@ -94,7 +96,13 @@ TEXTS = _literals() + ACCEPT_EXAMPLES + TRICKY
 
 
 def test_the_skeleton_folds_case_as_re_ignorecase_does_for_every_code_point() -> None:
-    groups = (*ACCEPT_NEEDLES, *commitments.DATE_NEEDLES)
+    groups = (
+        *ACCEPT_NEEDLES,
+        *commitments.DATE_NEEDLES,
+        *textscan._EXTRA_NEEDLES,
+        *dates._MONTH_NEEDLES,
+        *dates._RELATIVE_NEEDLES,
+    )
     letters = sorted({ch for group in groups for needle in group for ch in needle})
     cased = re.compile("(?i)[" + re.escape("".join(letters)) + "]")
     checked = 0
@@ -107,7 +115,8 @@ def test_the_skeleton_folds_case_as_re_ignorecase_does_for_every_code_point() ->
             if re.fullmatch("(?i)" + re.escape(letter), ch):
                 checked += 1
                 assert letter in folded, (hex(code), letter, folded)
-    assert checked > 2 * len(letters)  # upper and lower case at least, for every letter
+    assert checked > len(letters)  # every needle character matches itself, letters their upper case too
+    assert "s" in skeleton("\u017f") and "i" in skeleton("\u0130") and "k" in skeleton("\u212a")
 
 
 @pytest.mark.parametrize("text", ACCEPT_EXAMPLES)
@@ -199,3 +208,47 @@ def test_refang_with_pre_checks_reads_every_text_as_without_them() -> None:
         for view in (text, fold(text)):
             assert refang(view) == _refang_unguarded(view), view
     assert refang("alice [at] evil [dot] net") == "alice@evil.net"  # the reference is not a no-op
+
+
+GUARDED = [
+    "within 14 days",
+    "net 30",
+    "Zahlbar innerhalb von 14 Tagen",
+    "dans un délai de 30 jours",
+    "en un plazo de 30 días",
+    "entro 10 giorni",
+    "30 Tage netto",
+    "payable by 15.03.2027",
+    "fällig am 3. März 2027",
+    "due March 3rd",
+    "DUE 3 MÄRZ",
+    "0.5 BTC",
+    "₹20,000",
+    "¥50,000",
+    "100 KR",
+    "50 ZŁ",
+    "2 ETH",
+    "US$ 180",
+    "1000 円",
+]
+
+
+def test_the_date_and_currency_pre_checks_never_skip_a_match() -> None:
+    """bot.facts.dates and the gate's extra currencies: wherever a pre-check says "cannot",
+    the pattern it guards finds nothing, in every text as the readers see it."""
+    hits = 0
+    for text in [*TEXTS, *GUARDED]:
+        for view in (text, normalise(text), textscan.money_view(text)):
+            if not dates._may_be_relative(view):
+                assert dates._RELATIVE.search(view) is None, view
+            else:
+                hits += dates._RELATIVE.search(view) is not None
+            if dates._DIGIT.search(view) is None or not may_match(dates._MONTH_NEEDLES, skeleton(view)):
+                assert dates._DAY_MONTH.search(view) is None and dates._MONTH_DAY.search(view) is None, view
+            if not ("." in view or "/" in view or "-" in view):
+                assert dates._NUMERIC.search(view) is None, view
+            if not textscan._may_name_extra(view):
+                assert textscan._EXTRA_RE.search(view) is None, view
+            else:
+                hits += textscan._EXTRA_RE.search(view) is not None
+    assert hits > len(GUARDED)
