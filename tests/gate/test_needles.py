@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.facts import dates
+from bot.facts import currency, dates
 from bot.facts.text import normalise
 from bot.gate import commitments, textscan
 from bot.gate.commitments import ACCEPT_NEEDLES, ACCEPT_RE, EXPLICIT_DATE_RE, may_name_a_date
@@ -102,6 +102,7 @@ def test_the_skeleton_folds_case_as_re_ignorecase_does_for_every_code_point() ->
         *textscan._EXTRA_NEEDLES,
         *dates._MONTH_NEEDLES,
         *dates._RELATIVE_NEEDLES,
+        *currency._WORD_NEEDLES,
     )
     letters = sorted({ch for group in groups for needle in group for ch in needle})
     cased = re.compile("(?i)[" + re.escape("".join(letters)) + "]")
@@ -230,6 +231,11 @@ GUARDED = [
     "2 ETH",
     "US$ 180",
     "1000 円",
+    "nine hundred EUROS",
+    "neunhundert Euro",
+    "cinq cents DÓLARES",
+    "200 Franken",
+    "five hundred quid or 5 BUCKS",
 ]
 
 
@@ -247,6 +253,10 @@ def test_the_date_and_currency_pre_checks_never_skip_a_match() -> None:
                 assert dates._DAY_MONTH.search(view) is None and dates._MONTH_DAY.search(view) is None, view
             if not ("." in view or "/" in view or "-" in view):
                 assert dates._NUMERIC.search(view) is None, view
+            if not currency.may_mention(view):
+                assert currency.WORD_RE.search(view) is None, view
+            else:
+                hits += currency.WORD_RE.search(view) is not None
             if not textscan._may_name_extra(view):
                 assert textscan._EXTRA_RE.search(view) is None, view
             else:
