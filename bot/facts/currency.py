@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from bot.needles import Needles, may_match, skeleton
+from bot.needles import CHECK_LIMIT, Needles, may_match, skeleton
 
 # Written before or after the number.
 SYMBOLS: dict[str, str] = {
@@ -69,7 +69,9 @@ _WORD_NEEDLES: Needles = tuple((w,) for w in _shortest([w.lower() for w in WORDS
 
 
 def may_mention(text: str) -> bool:
-    """False when WORD_RE cannot match anywhere in ``text``."""
+    """False when WORD_RE cannot match anywhere in ``text`` (never for a long text)."""
+    if len(text) > CHECK_LIMIT:
+        return True
     for symbol in _WORD_SYMBOLS:
         if symbol in text:
             return True
