@@ -262,3 +262,14 @@ def test_the_date_and_currency_pre_checks_never_skip_a_match() -> None:
             else:
                 hits += textscan._EXTRA_RE.search(view) is not None
     assert hits > len(GUARDED)
+
+
+def test_a_long_text_is_never_skipped() -> None:
+    """Past CHECK_LIMIT the checks say "may" without looking (their passes would cost
+    what the regex saves): a long text always gets the full scan."""
+    from bot.needles import CHECK_LIMIT
+
+    long = "x" * (CHECK_LIMIT + 1)
+    assert may_match(ACCEPT_NEEDLES, skeleton(long))
+    assert currency.may_mention(long)
+    assert not may_match(ACCEPT_NEEDLES, skeleton("x" * CHECK_LIMIT))
