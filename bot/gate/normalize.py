@@ -97,8 +97,18 @@ def refang(text: str) -> str:
 _BRACKET_DOT_CORE = re.compile(r"[\[\(\{<]\s*(?:\.|dot|punkt|point)\s*[\]\)\}>]", re.IGNORECASE)
 _BRACKET_AT_CORE = re.compile(r"[\[\(\{<]\s*(?:@|at|ät|arobase|chez)\s*[\]\)\}>]", re.IGNORECASE)
 _HXXP_NEEDLES: Needles = (("hxxp",), ("h**p",), ("http",))
-_DOT_WORDS = ("dot", "DOT", "Dot", "punkt", "Punkt", "point")
-_AT_WORDS = ("at", "AT", "At", "chez", "bei")
+# Read from the patterns themselves (their first "\s+(?:a|b|c)\s+" group), so that a
+# word added to a pattern is a needle at once.
+
+
+def _spelled_words(pattern: re.Pattern[str]) -> tuple[str, ...]:
+    group = re.search(r"\\s\+\(\?:([^()]*)\)\\s\+", pattern.pattern)
+    assert group is not None and "\\" not in group[1], pattern.pattern  # plain words only
+    return tuple(group[1].split("|"))
+
+
+_DOT_WORDS = _spelled_words(_WORD_DOT)
+_AT_WORDS = _spelled_words(_WORD_AT)
 
 
 def _has_any(text: str, needles: Iterable[str]) -> bool:

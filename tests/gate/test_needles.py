@@ -273,3 +273,20 @@ def test_a_long_text_is_never_skipped() -> None:
     assert may_match(ACCEPT_NEEDLES, skeleton(long))
     assert currency.may_mention(long)
     assert not may_match(ACCEPT_NEEDLES, skeleton("x" * CHECK_LIMIT))
+
+
+def test_the_hand_written_needles_still_describe_their_patterns() -> None:
+    """ACCEPT_NEEDLES and the relative-date needles were read off their patterns by hand:
+    a pattern that gains an alternative must gain a needle (and an example) too. The
+    refang words and the month and currency needles are derived from their patterns."""
+    import re._parser as sre_parse
+
+    def branches(pattern: re.Pattern[str]) -> int:
+        tree = sre_parse.parse(pattern.pattern, pattern.flags)
+        return sum(len(av[1]) for op, av in tree if str(op) == "BRANCH")
+
+    assert branches(ACCEPT_RE) == 28, "ACCEPT_RE changed: update ACCEPT_NEEDLES and ACCEPT_EXAMPLES"
+    assert branches(dates._RELATIVE) == 4, "_RELATIVE changed: update _RELATIVE_NEEDLES"
+    from bot.gate import normalize
+
+    assert "punkt" in normalize._DOT_WORDS and "chez" in normalize._AT_WORDS
