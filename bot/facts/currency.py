@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from bot.needles import CHECK_LIMIT, Needles, may_match, skeleton
+
 # Written before or after the number.
 SYMBOLS: dict[str, str] = {
     "US$": "USD", "USD$": "USD", "CA$": "CAD", "C$": "CAD", "AU$": "AUD", "A$": "AUD",
@@ -52,6 +54,31 @@ AFTER_RE = re.compile(rf"[ ]?(?:(?P<cur>{_MARKS})|(?P<word>(?i:{_alternation(lis
 WORD_RE = re.compile(
     rf"(?<![A-Za-zÀ-ÿ])(?:(?i:{_alternation(list(WORDS))})|{_alternation(list(CODES))})(?![A-Za-zÀ-ÿ])|[€$£¥₹]"
 )
+
+
+def _shortest(items: list[str]) -> tuple[str, ...]:
+    """The items no other item is part of: "eur" stands for "euro", "euros", "eurocents"."""
+    return tuple(sorted(i for i in items if not any(o != i and o in i for o in items)))
+
+
+# What WORD_RE cannot match without (see bot.needles): one of its symbols, one of its
+# codes as written (they are case-sensitive there), or one of its words in any case.
+_WORD_SYMBOLS = "€$£¥₹"
+_CODE_NEEDLES = _shortest(list(CODES))
+_WORD_NEEDLES: Needles = tuple((w,) for w in _shortest([w.lower() for w in WORDS]))
+
+
+def may_mention(text: str) -> bool:
+    """False when WORD_RE cannot match anywhere in ``text`` (never for a long text)."""
+    if len(text) > CHECK_LIMIT:
+        return True
+    for symbol in _WORD_SYMBOLS:
+        if symbol in text:
+            return True
+    for mark in _CODE_NEEDLES:
+        if mark in text:
+            return True
+    return may_match(_WORD_NEEDLES, skeleton(text))
 
 
 def code(mark: str) -> str:

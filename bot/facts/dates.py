@@ -14,6 +14,8 @@ import re
 from collections.abc import Iterator
 from datetime import date, timedelta
 
+from bot.needles import Needles, may_match, skeleton
+
 MONTHS: dict[str, int] = {
     **{m: i for i, m in enumerate(("january", "february", "march", "april", "may", "june", "july"), 1)},
     **{m: i for i, m in enumerate(("august", "september", "october", "november", "december"), 8)},
@@ -64,19 +66,36 @@ _RELATIVE = re.compile(
 )
 _WINDOW = 60
 
+# What the date patterns cannot match without (see bot.needles): every one needs a
+# digit; _NUMERIC a "." "/" or "-"; the two with a month its name (the shortest names
+# stand for the longer ones that contain them); _RELATIVE a word for days or "net".
+_DIGIT = re.compile(r"\d")
+_MONTH_WORDS = sorted(MONTHS)
+_MONTH_NEEDLES: Needles = tuple(
+    (m,) for m in _MONTH_WORDS if not any(o != m and o in m for o in _MONTH_WORDS)
+)
+_RELATIVE_NEEDLES: Needles = (("day",), ("tage",), ("jour",), ("días",), ("dias",), ("giorni",), ("net",))
+
+
+def _may_be_relative(text: str) -> bool:
+    return _DIGIT.search(text) is not None and may_match(_RELATIVE_NEEDLES, skeleton(text))
+
 
 def due_date(text: str, *, today: date) -> date | None:
     """The first due date in ``text``, absolute or relative to ``today``."""
+    # A window is part of the text: a text that cannot hold a relative term has no
+    # window that can.
+    relative = _may_be_relative(text)
     for match in _DUE.finditer(text):
         end = match.end()
         window = text[end : end + _WINDOW]
         found = next(_dates(window, today), None)
         if found is not None:
             return found
-        rel = _RELATIVE.search(window)
+        rel = _RELATIVE.search(window) if relative else None
         if rel is not None:
             return today + timedelta(days=int(next(g for g in rel.groups() if g)))
-    for rel in _RELATIVE.finditer(text):
+    for rel in _RELATIVE.finditer(text) if relative else ():
         before = text[max(0, rel.start() - 40) : rel.start()].lower()
         if any(
             w in before for w in ("pay", "zahl", "überweis", "régl", "paie", "pag", "settle")
@@ -92,7 +111,11 @@ def all_dates(text: str, *, today: date) -> list[date]:
 
 def _dates(text: str, today: date) -> Iterator[date]:
     hits: list[tuple[int, date]] = []
-    for m in _NUMERIC.finditer(text):
+    if _DIGIT.search(text) is None:
+        return
+    numeric = "." in text or "/" in text or "-" in text
+    named = may_match(_MONTH_NEEDLES, skeleton(text))
+    for m in _NUMERIC.finditer(text) if numeric else ():
         if m.group(4):
             d = _make(int(m.group(4)), int(m.group(5)), int(m.group(6)))
         else:
@@ -101,12 +124,12 @@ def _dates(text: str, today: date) -> Iterator[date]:
             d = _make(_year(m.group(3), day, month, today), month, day)
         if d is not None:
             hits.append((m.start(), d))
-    for m in _DAY_MONTH.finditer(text):
+    for m in _DAY_MONTH.finditer(text) if named else ():
         month = MONTHS[m.group(2).lower()]
         d = _make(_year(m.group(3), int(m.group(1)), month, today), month, int(m.group(1)))
         if d is not None:
             hits.append((m.start(), d))
-    for m in _MONTH_DAY.finditer(text):
+    for m in _MONTH_DAY.finditer(text) if named else ():
         month = MONTHS[m.group(1).lower()]
         d = _make(_year(m.group(3), int(m.group(2)), month, today), month, int(m.group(2)))
         if d is not None:

@@ -129,7 +129,7 @@ class Facts:
 
         ``payment.changed`` is the one False that is kept: "as on file" (False) and
         "nothing on file" (None) are different facts, and ``deputy log`` reads them back."""
-        data: dict[str, Any] = _prune(_plain(self))
+        data: dict[str, Any] = _pruned(self)
         if self.payment.changed is False:
             data.setdefault("payment", {})["changed"] = False
         return data
@@ -218,23 +218,24 @@ class Facts:
         return "; ".join(parts)
 
 
-def _plain(value: Any) -> Any:
-    """``dataclasses.asdict`` without its deep copies (the values here are immutable):
-    storing a message's facts is on every judged event's path."""
+_EMPTY: tuple[object, ...] = ("", None, (), [], {}, False)
+
+
+def _pruned(value: Any) -> Any:
+    """JSON-ready and pruned in one walk (no ``asdict`` deep copies, no intermediate
+    dicts): storing a message's facts is on every judged event's path."""
     fields = getattr(value, "__dataclass_fields__", None)
     if fields is not None and not isinstance(value, type):
-        return {name: _plain(getattr(value, name)) for name in fields}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _prune(value: Any) -> Any:
+        out: dict[str, Any] = {}
+        for name in fields:
+            item = _pruned(getattr(value, name))
+            if item not in _EMPTY:
+                out[name] = item
+        return out
     if isinstance(value, dict):
-        out = {k: _prune(v) for k, v in value.items()}
-        return {k: v for k, v in out.items() if v not in ("", None, (), [], {}, False)}
+        return {k: v for k, v in ((k, _pruned(v)) for k, v in value.items()) if v not in _EMPTY}
     if isinstance(value, list | tuple):
-        return [_prune(v) for v in value]
+        return [_pruned(v) for v in value]
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, date):

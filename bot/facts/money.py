@@ -205,7 +205,7 @@ def _word_amounts(text: str, found: list[_Found], language: str) -> list[_Found]
     stop = found[-1].end if len(found) >= MAX_AMOUNTS else len(text)
     out: list[_Found] = []
     seen_lines: set[int] = set()
-    for mark in currency.WORD_RE.finditer(text, 0, stop):
+    for mark in currency.WORD_RE.finditer(text, 0, stop) if currency.may_mention(text) else ():
         if len(out) >= 10 or len(seen_lines) >= 20:
             break
         if any(s <= mark.start() < e for s, e in covered):

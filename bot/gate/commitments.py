@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.gate.normalize import fold
+from bot.needles import Needles, may_match, skeleton
 
 _NEG = re.compile(
     r"(?i)(?:\bnot\b|n't\b|n’t\b|\bcannot\b|\bunable\b|\bnever\b|\bno\b|\bnicht\b|\bkein\w*|\bpas\b"
@@ -45,6 +46,19 @@ ACCEPT_RE = re.compile(
     | \bc['’]est\s+(?:d['’]accord|entendu|bon\s+pour\s+nous|ok)\b
     | \bde\s+acuerdo\b | \baceptamos\b | \btrato\s+hecho\b | \baccettiamo\b | \bd['’]accordo\b
     """
+)
+
+# Every alternative of ACCEPT_RE holds one of these groups literally (see bot.needles):
+# "deal" (it's a deal, ok deal, deal done, you've got a deal), agree/agreed, accept
+# (accepted, acceptons, accepté), approve, "we ... take", "we ... go with", "sound(s) good",
+# "let's", the German verbs, "d'accord(o)", "marché conclu", "c'est entendu / bon pour
+# nous / ok", and the Spanish and Italian forms.
+ACCEPT_NEEDLES: Needles = (
+    *(("deal",), ("agree",), ("accept",), ("approve",), ("we", "take"), ("we", "go")),
+    *(("sound", "good"), ("let",), ("einverstanden",), ("abgemacht",), ("zugestimmt",)),
+    *(("angenommen",), ("akzeptier",), ("nehme",), ("stimme",), ("accord",), ("conclu",)),
+    *(("entendu",), ("bon", "pour", "nous"), ("est", "ok"), ("acuerdo",), ("aceptamos",)),
+    *(("trato",), ("accettiamo",)),
 )
 
 PAY_RE = re.compile(
@@ -133,9 +147,28 @@ DEADLINE_RE = re.compile(
 )
 
 
+_DIGIT = re.compile(r"\d")  # the same \d (any Unicode decimal digit) the date regexes use
+# EXPLICIT_DATE_RE needs a digit and either the ISO form's "-" or a month's name; the
+# shortest names stand for the longer ones that contain them ("jan" for "january").
+_MONTH_WORDS = sorted({m.lower() for m in _MONTHS})
+DATE_NEEDLES: Needles = (
+    ("-",),
+    *((m,) for m in _MONTH_WORDS if not any(o != m and o in m for o in _MONTH_WORDS)),
+)
+
+
+def may_name_a_date(text: str, text_skeleton: str = "") -> bool:
+    """False when EXPLICIT_DATE_RE cannot match ``text`` (see bot.needles)."""
+    if _DIGIT.search(text) is None:
+        return False
+    return may_match(DATE_NEEDLES, text_skeleton or skeleton(text))
+
+
 def without_dates(text: str) -> str:
     """The text with calendar dates ("7 March", "2025-03-07", "March 7th") blanked: the
     day of a date is not money ("we will pay by 7 March" promises no 7 EUR)."""
+    if not may_name_a_date(text):
+        return text
     return EXPLICIT_DATE_RE.sub(lambda m: " " * len(m[0]), text)
 
 
@@ -229,7 +262,13 @@ def _promises(text: str, year: int) -> tuple[Promise, ...]:
     same text moments later; the scan is the costliest part of the gate."""
     view = fold(text).replace("’", "'")
     found: list[Promise] = []
+    # The acceptance regex is the costliest scan (some 25 alternatives tried at every
+    # position); a text without any of its words cannot match it.
+    shape = skeleton(view)
+    accept = may_match(ACCEPT_NEEDLES, shape)
     for kind, regex in (("accept", ACCEPT_RE), ("pay", PAY_RE)):
+        if kind == "accept" and not accept:
+            continue
         for m in regex.finditer(view):
             if not _negated(view, m.start()):
                 found.append(Promise(kind=kind, words=m[0].strip()))
@@ -237,7 +276,7 @@ def _promises(text: str, year: int) -> tuple[Promise, ...]:
     for m in DEADLINE_RE.finditer(view):
         found.append(Promise(kind="date", words=m[0].strip(), on=_date_of(m, year)))
         spans.append(m.span())
-    for m in EXPLICIT_DATE_RE.finditer(view):
+    for m in EXPLICIT_DATE_RE.finditer(view) if may_name_a_date(view, shape) else ():
         if any(a <= m.start() < b for a, b in spans):
             continue
         found.append(Promise(kind="date", words=m[0].strip(), on=_date_of(m, year)))

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 
 import idna
 
 from bot.gate.numerals import display_order
+from bot.needles import Needles, may_match, skeleton
 
 # UTS 46 section 2.3: these four are label separators for IDNA, i.e. a browser reads
 # "evil。net" as "evil.net". NFKC maps U+FF0E to "." but leaves U+3002 and maps U+FF61
@@ -38,7 +40,8 @@ _WORD_DOT = re.compile(
 )
 # The spelled dot of Chinese and Japanese (点, 點, ドット), written with or without spaces
 # between two ASCII labels: "evil点com", "evil ドット com".
-_CJK_DOT = re.compile(r"(?<=[A-Za-z0-9-])\s*(?:点|點|ドット|닷)\s*(?=[A-Za-z0-9-])")
+_CJK_DOT_WORDS = ("点", "點", "ドット", "닷")
+_CJK_DOT = re.compile(r"(?<=[A-Za-z0-9-])\s*(?:" + "|".join(_CJK_DOT_WORDS) + r")\s*(?=[A-Za-z0-9-])")
 # "alice at evil.net" becomes an address only when the local part looks like one
 # (a dot, digit, underscore, plus or hyphen in it) or the domain was itself defanged:
 # plain English "meet at acme.com" stays a sentence with a link in it.
@@ -70,15 +73,30 @@ def fold(text: str) -> str:
 
 def refang(text: str) -> str:
     """Undo the usual defanging: ``hxxp``, ``[.]``, ``(dot)``, ``[at]``, ``[:]``, spelled
-    ``dot`` between words, and ``at`` between an address-like local part and a domain."""
-    text = _HXXP.sub(lambda m: "http" + m[1], text)
-    text = _BRACKET_COLON.sub(lambda m: m[1], text)
-    text = _SCHEME_GAP.sub(lambda m: m[1] + "://", text)
-    defanged_dot = bool(_BRACKET_DOT.search(text) or _WORD_DOT.search(text) or _CJK_DOT.search(text))
-    text = _CJK_DOT.sub(".", text)
-    text = _BRACKET_DOT.sub(".", text)
-    text = _BRACKET_AT.sub("@", text)
-    text = _WORD_DOT.sub(".", text)
+    ``dot`` between words, and ``at`` between an address-like local part and a domain.
+
+    Each pattern runs only on a text that holds the characters it cannot match without
+    (a bracket, a colon, a spelled dot or at), checked on the text as it is at that step:
+    most texts hold no bracket and no "dot", and skip most of the work."""
+    cjk = _has_any(text, _CJK_DOT_WORDS) and _CJK_DOT.search(text) is not None
+    if _has_any(text, ":[(") and may_match(_HXXP_NEEDLES, skeleton(text)):
+        text = _HXXP.sub(lambda m: "http" + m[1], text)
+    if ":" in text and _has_any(text, "[({"):
+        text = _BRACKET_COLON.sub(lambda m: m[1], text)
+    if ":" in text and "/" in text:
+        text = _SCHEME_GAP.sub(lambda m: m[1] + "://", text)
+    if cjk:
+        text = _CJK_DOT.sub(".", text)
+    bracket_dot = _BRACKET_DOT_CORE.search(text) is not None
+    defanged_dot = cjk or bracket_dot or (_has_any(text, _DOT_WORDS) and _WORD_DOT.search(text) is not None)
+    if bracket_dot:
+        text = _BRACKET_DOT.sub(".", text)
+    if _BRACKET_AT_CORE.search(text):
+        text = _BRACKET_AT.sub("@", text)
+    if _has_any(text, _DOT_WORDS):
+        text = _WORD_DOT.sub(".", text)
+    if "." not in text or not _has_any(text, _AT_WORDS):
+        return text
 
     def at(m: re.Match[str]) -> str:
         if defanged_dot or _MAILBOXY.search(m["local"]):
@@ -88,8 +106,38 @@ def refang(text: str) -> str:
     return _WORD_AT.sub(at, text)
 
 
+# What the patterns above cannot match without: the bracketed forms without their
+# optional blank either side (sre tries those patterns at every position; these start
+# with a bracket, which it finds by a fast scan), the scheme words of _HXXP, and the
+# literal words _WORD_DOT and _WORD_AT are written with (both case-sensitive).
+_BRACKET_DOT_CORE = re.compile(r"[\[\(\{<]\s*(?:\.|dot|punkt|point)\s*[\]\)\}>]", re.IGNORECASE)
+_BRACKET_AT_CORE = re.compile(r"[\[\(\{<]\s*(?:@|at|ät|arobase|chez)\s*[\]\)\}>]", re.IGNORECASE)
+_HXXP_NEEDLES: Needles = (("hxxp",), ("h**p",), ("http",))
+# Read from the patterns themselves (their first "\s+(?:a|b|c)\s+" group), so that a
+# word added to a pattern is a needle at once.
+
+
+def _spelled_words(pattern: re.Pattern[str]) -> tuple[str, ...]:
+    group = re.search(r"\\s\+\(\?:([^()]*)\)\\s\+", pattern.pattern)
+    assert group is not None and "\\" not in group[1], pattern.pattern  # plain words only
+    return tuple(group[1].split("|"))
+
+
+_DOT_WORDS = _spelled_words(_WORD_DOT)
+_AT_WORDS = _spelled_words(_WORD_AT)
+
+
+def _has_any(text: str, needles: Iterable[str]) -> bool:
+    for needle in needles:
+        if needle in text:
+            return True
+    return False
+
+
+@lru_cache(maxsize=64)
 def normalize(text: str) -> str:
-    """The form every link and address scan reads."""
+    """The form every link and address scan reads. Cached: the link scan and the address
+    scan of one reply (and the gate's second look at the same text) read the same form."""
     return refang(fold(text))
 
 

@@ -12,6 +12,7 @@ import unicodedata
 
 from bot.facts.money import find_amounts
 from bot.gate.numerals import rewrite
+from bot.needles import Needles, may_match, skeleton
 
 URL_RE = re.compile(
     r"""(?ix)
@@ -128,7 +129,14 @@ def _hints(text: str) -> tuple[bool, bool]:
     if not _DIGIT.search(text):
         return False, False
     folded = text.casefold().replace("\u0131", "i")
-    return any(h in folded for h in _CURRENCY_HINTS), any(h in folded for h in _PAY_HINTS)
+    return _holds_any(folded, _CURRENCY_HINTS), _holds_any(folded, _PAY_HINTS)
+
+
+def _holds_any(text: str, words: tuple[str, ...]) -> bool:
+    for word in words:  # a loop, not any() over a generator: this runs on every reply
+        if word in text:
+            return True
+    return False
 
 
 def amounts_in(text: str) -> list[float]:
@@ -213,6 +221,16 @@ _EXTRA_RE = re.compile(
     rf"(?i)(?:(?<![\w$])(?P<ca>{_EXTRA_ALT})\s?(?P<a>{_EXTRA_NUM}))"
     rf"|(?:(?P<b>{_EXTRA_NUM})\s?(?P<cb>{_EXTRA_ALT})(?![\w$]))"
 )
+_EXTRA_KEYS = sorted({k.lower() for k in _EXTRA_CUR})
+# _EXTRA_RE needs a digit and one of its currency marks; "eth" stands for "ether" too.
+_EXTRA_NEEDLES: Needles = tuple((k,) for k in _EXTRA_KEYS if not any(o != k and o in k for o in _EXTRA_KEYS))
+
+
+def _may_name_extra(text: str) -> bool:
+    """False when _EXTRA_RE cannot match ``text`` (see bot.needles)."""
+    return _DIGIT.search(text) is not None and may_match(_EXTRA_NEEDLES, skeleton(text))
+
+
 _WORD_LANGS = ("en", "de", "fr", "es")
 # French "un million d'euros", "deux millions de dollars": the currency after "de".
 _ELIDED = re.compile(r"(?i)(?<=\d)\s*(?:d['’]|de\s+)(?=euros?\b|dollars?\b|livres?\b|francs?\b)")
@@ -259,7 +277,7 @@ def outgoing_money(text: str) -> list[tuple[float, str]]:
     for amount in find_amounts(view):
         if amount.currency and (float(amount.value), amount.currency) not in found:
             found.append((float(amount.value), amount.currency))
-    for m in _EXTRA_RE.finditer(view):
+    for m in _EXTRA_RE.finditer(view) if _may_name_extra(view) else ():
         raw = (m["a"] or m["b"] or "").replace(" ", "").replace("'", "").replace("’", "")
         # "0.005 BTC", "1.23456 ETH": decimals; "2,000" groups thousands (money_in's reading).
         decimal = re.fullmatch(r"(\d+)[.,](\d{3,8})", raw)

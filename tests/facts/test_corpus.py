@@ -106,3 +106,34 @@ def test_facts_round_trip_through_json() -> None:
     for c in CASES:
         facts = extract(event_of(c), today=TODAY)
         assert Facts.from_dict(facts.to_dict()) == facts, c.name
+
+
+def _two_walks(value: object) -> object:
+    """Facts.to_dict as it was written first (dataclasses.asdict, then a pruning walk):
+    the one-walk version must give the same dict."""
+    from dataclasses import asdict, is_dataclass
+
+    def prune(v: object) -> object:
+        if isinstance(v, dict):
+            out = {k: prune(x) for k, x in v.items()}
+            return {k: x for k, x in out.items() if x not in ("", None, (), [], {}, False)}
+        if isinstance(v, list | tuple):
+            return [prune(x) for x in v]
+        if isinstance(v, Decimal):
+            return str(v)
+        if isinstance(v, date):
+            return v.isoformat()
+        return v
+
+    assert is_dataclass(value) and not isinstance(value, type)
+    return prune(asdict(value))
+
+
+def test_facts_to_dict_is_the_pruned_asdict_for_every_case() -> None:
+    for c in CASES:
+        facts = extract(event_of(c), today=date(2027, 3, 1))
+        expected = _two_walks(facts)
+        assert isinstance(expected, dict)
+        if facts.payment.changed is False:
+            expected.setdefault("payment", {})["changed"] = False
+        assert facts.to_dict() == expected, c.name
