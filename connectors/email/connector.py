@@ -98,7 +98,9 @@ class EmailConnector:
                 on_auth_failed=self.runtime.on_auth_failed,
             )
             self.watchers.append(watcher)
-            self._tasks.append(self.runtime.spawn(watcher.run(), f"{self.name}:imap:{folder}"))
+            self._tasks.append(
+                self.runtime.supervise(f"{self.name}:imap:{folder}", watcher.run, stopping=watcher.stopping)
+            )
 
     async def stop(self) -> None:
         if self._stopped:
