@@ -35,6 +35,7 @@ from bot.events import Event
 from bot.faults import fault
 from bot.health import Health
 from bot.logs import Redactor, secrets_from_env
+from bot.loop_lag import LoopLag
 from bot.pipeline.commit import Commit
 from bot.pipeline.handler import EventHandler
 from bot.pipeline.scheduler import Scheduler
@@ -63,6 +64,7 @@ class Deputy:
         self._stopped = False
         self.redactor: Redactor | None = None
         self.health = Health(path=settings.data_dir / "health.json")
+        self.lag = LoopLag()  # the longest event-loop stall (soaks, benchmarks, the log)
 
     # ----- task supervision: no unowned tasks ----------------------------------------
     def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
@@ -146,6 +148,7 @@ class Deputy:
         self._supervise("sender", self.sender)
         self._supervise("scheduler", self.scheduler)
         self._supervise("rules", self.rules, settle=5.0)
+        self._supervise("lag", self.lag, settle=1.0)
         self.spawn(self._watch_storage(), "storage-watch")
         self._started = True
         for name, connector in self.connectors.items():
@@ -303,6 +306,7 @@ class Deputy:
                 await self.rules.stop()
                 await self.sender.stop()
                 await self.alarm.stop()
+                await self.lag.stop()
                 if self.handler.agent is not None:
                     await self.handler.agent.close()
             for task in list(self._tasks):
