@@ -59,7 +59,8 @@ async def deputy(tmp_path: Path) -> AsyncIterator[Deputy]:
 
 def invoice(n: int) -> bytes:
     return (
-        f"From: ap@acme-supplies.com\r\nTo: deputy@localhost\r\nSubject: Invoice {n}\r\n"
+        # one sender each: the rule's send budget per correspondent would ask the owner
+        f"From: ap{n}@acme-supplies.com\r\nTo: deputy@localhost\r\nSubject: Invoice {n}\r\n"
         f"Message-ID: <soak-{n}@acme>\r\nDate: Wed, 25 Nov 2026 10:00:00 +0000\r\n\r\n"
         "Please find our invoice attached. Total due: 80.00 EUR\r\n"
     ).encode()
