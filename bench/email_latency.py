@@ -81,6 +81,68 @@ async def connector_latency(server: DovecotServer, tmp: Path, n: int) -> list[fl
     return out
 
 
+async def connector_stages(server: DovecotServer, tmp: Path, n: int) -> dict[str, list[float]]:
+    """APPEND -> emit again, with a timestamp at each stage the connector goes through
+    (the push reaching aioimaplib, IDLE ended, SELECT, UID SEARCH, UID FETCH, emit), so a
+    tail can be placed. Each stage's time is from the APPEND."""
+    conn, state = make_connector(server, tmp, folders=["Stages"])
+    admin = await imap_login(server)
+    await admin.create("Stages")
+    marks: list[tuple[str, float]] = []
+    factory = conn.new_client
+
+    def timed(obj: object, name: str, label: str) -> None:
+        original = getattr(obj, name)
+
+        async def wrapper(*args: object, **kw: object) -> object:
+            result = await original(*args, **kw)
+            if label != "push" or any(isinstance(x, bytes) and b"EXISTS" in x for x in result or []):
+                marks.append((label, time.perf_counter()))
+            return result
+
+        setattr(obj, name, wrapper)
+
+    def probing_client() -> object:
+        client = factory()
+        connect = client.connect
+
+        async def connect_and_probe() -> None:
+            await connect()
+            timed(client._imap, "wait_server_push", "push")
+
+        client.connect = connect_and_probe  # type: ignore[method-assign]
+        for name, label in (("idle", "idle ended"), ("select", "select"), ("uids_after", "search")):
+            timed(client, name, label)
+        timed(client, "fetch", "fetch")
+        return client
+
+    conn.new_client = probing_client  # type: ignore[method-assign]
+    inbox = Inbox()
+    await conn.start(inbox.emit)
+    while "imap_cursor:Stages" not in state.data:  # noqa: ASYNC110
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.2)
+    stages: dict[str, list[float]] = {}
+    for i in range(n):
+        before = len(inbox.events)
+        marks.clear()
+        start = time.perf_counter()
+        await admin.append(message(30_000 + i), mailbox="Stages")
+        while len(inbox.events) == before:  # noqa: ASYNC110
+            await asyncio.sleep(0.001)
+        end = time.perf_counter()
+        seen: set[str] = set()
+        for label, at in marks:
+            if label not in seen:  # the first of each after this APPEND
+                seen.add(label)
+                stages.setdefault(label, []).append(at - start)
+        stages.setdefault("emit", []).append(end - start)
+        await asyncio.sleep(0.05)
+    await conn.stop()
+    await admin.logout()
+    return stages
+
+
 def _reply_home(tmp: Path, server: DovecotServer, smtp_port: int) -> Path:
     import os
     import shutil
@@ -101,22 +163,30 @@ def _reply_home(tmp: Path, server: DovecotServer, smtp_port: int) -> Path:
     return tmp / "config.toml"
 
 
-async def reply_latency(server: DovecotServer, tmp: Path, n: int) -> list[float]:
+async def reply_latency(
+    server: DovecotServer, tmp: Path, n: int, stages: dict[str, list[float]] | None = None
+) -> list[float]:
     """APPEND of an invoice -> its reply accepted by the SMTP server, through a whole
-    in-process Deputy (rules-only) with the email channel on this Dovecot."""
+    in-process Deputy (rules-only) with the email channel on this Dovecot. ``stages``
+    gets, per sample, the wall-clock time from the APPEND to the inbox commit, to the
+    event done (outbox row committed) and to the reply at the server (the store's own
+    ``created_at`` / ``done_at`` stamps)."""
     from aiosmtpd.controller import Controller
 
     from bot.app import Deputy
     from bot.config import load
 
     arrived: dict[str, float] = {}
+    arrived_wall: dict[str, float] = {}
+    appended_wall: dict[str, float] = {}
 
     class Recorder:
         async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
             content = bytes(envelope.original_content or envelope.content)  # type: ignore[attr-defined]
             for line in content.split(b"\r\n\r\n", 1)[0].split(b"\r\n"):
                 if line.lower().startswith(b"in-reply-to:"):
-                    arrived[line.split(b":", 1)[1].strip().decode()] = time.perf_counter()
+                    mid = line.split(b":", 1)[1].strip().decode()
+                    arrived[mid], arrived_wall[mid] = time.perf_counter(), time.time()
             return "250 OK"
 
     smtp_port = free_port()
@@ -135,9 +205,10 @@ async def reply_latency(server: DovecotServer, tmp: Path, n: int) -> list[float]
             raw_mail = (
                 f"From: Accounts <ap{i}@acme-supplies.com>\r\nTo: deputy@deputy.test\r\n"
                 f"Subject: Invoice {i}\r\nMessage-ID: {mid}\r\n"
-                "Date: Wed, 25 Nov 2026 10:00:00 +0000\r\n\r\nPlease find our invoice attached.\r\n"
+                "Date: Wed, 25 Nov 2026 10:00:00 +0000\r\n\r\n"
+                "Please find our invoice attached. Total due: 80.00 EUR\r\n"
             ).encode()
-            start = time.perf_counter()
+            start, appended_wall[mid] = time.perf_counter(), time.time()
             await admin.append(raw_mail, mailbox="INBOX")
             while mid not in arrived:  # noqa: ASYNC110
                 await asyncio.sleep(0.001)
@@ -146,6 +217,19 @@ async def reply_latency(server: DovecotServer, tmp: Path, n: int) -> list[float]
         await admin.logout()
         await deputy.stop()
         controller.stop()
+    if stages is not None:
+        import sqlite3
+
+        conn = sqlite3.connect(deputy.settings.db_path)
+        for mid, appended in appended_wall.items():
+            query = "SELECT created_at, done_at FROM inbox WHERE id = ?"
+            row_ = conn.execute(query, (f"email:{mid}",)).fetchone()
+            if row_ is None or mid not in arrived_wall:
+                continue
+            stages.setdefault("APPEND -> inbox commit", []).append(row_[0] - appended)
+            stages.setdefault("APPEND -> event done", []).append(row_[1] - appended)
+            stages.setdefault("APPEND -> reply at SMTP", []).append(arrived_wall[mid] - appended)
+        conn.close()
     return out
 
 
@@ -184,7 +268,9 @@ async def main(n: int) -> None:
     try:
         floor = await raw_idle_floor(server, n)
         ours = await connector_latency(server, root / "c", n)
-        replies = await reply_latency(server, root / "d", n)
+        daemon_stages: dict[str, list[float]] = {}
+        replies = await reply_latency(server, root / "d", n, daemon_stages)
+        stages = await connector_stages(server, root / "s", n)
         file_ours, file_single = await filing(server, root / "f")
     finally:
         server.stop()
@@ -195,6 +281,13 @@ async def main(n: int) -> None:
     print(row("daemon APPEND->reply at SMTP server", replies))
     overhead = (statistics.mean(ours) - statistics.mean(floor)) * 1000
     print(f"  mean overhead over floor: {overhead:.1f} ms")
+    print(f"  p99 of the reply over the floor's p99: {(pct(replies, 0.99) - pct(floor, 0.99)) * 1000:.1f} ms")
+    print("Connector stages, APPEND -> each (a second connector run)")
+    for label, values in stages.items():
+        print(row(label, values))
+    print("Daemon stages, from the store's own stamps (the reply run above)")
+    for label, values in daemon_stages.items():
+        print(row(label, values))
     print("Filing 1,000 messages")
     print(f"  connector file_many (20 x UID MOVE of 50): {file_ours:.3f} s")
     print(f"  one raw UID MOVE of 1,000:                  {file_single:.3f} s")

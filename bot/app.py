@@ -6,8 +6,10 @@ claimed, then let the sender finish in-flight deliveries, then close the store.
 
 Every loop runs under a ``Supervisor``: a loop that fails (a locked or full database) is
 retried with backoff, the health registry says which part is degraded (``deputy
-status``), and the alarm tells the owner once per outage. A connector's own task that
-dies is marked degraded and told the same way (connectors reconnect inside their loops).
+status``), and the alarm tells the owner once per outage. A connector's intake loops
+(IMAP IDLE, getUpdates, a Slack socket) run under a ``Supervisor`` too, through
+``ConnectorRuntime.supervise``: one that dies of an exception it did not expect is started
+again with backoff (connectors reconnect inside their loops on the errors they expect).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.agent.base import Agent
-from bot.channels.contract import Connector, ConnectorRuntime
+from bot.channels.contract import Connector, ConnectorRuntime, Run
 from bot.channels.registry import ChannelRegistry
 from bot.config import Settings
 from bot.effects.alarm import Alarm
@@ -34,13 +36,14 @@ from bot.events import Event
 from bot.faults import fault
 from bot.health import Health
 from bot.logs import Redactor, secrets_from_env
+from bot.loop_lag import LoopLag
 from bot.pipeline.commit import Commit
 from bot.pipeline.handler import EventHandler
 from bot.pipeline.scheduler import Scheduler
 from bot.pipeline.worker import WorkerPool
 from bot.rules.source import RulebookSource
 from bot.store import Claimed, InstanceLock, NamespacedState, Store
-from bot.supervisor import Supervisor, describe
+from bot.supervisor import Restartable, Supervisor, describe
 
 log = logging.getLogger("deputy")
 
@@ -64,6 +67,7 @@ class Deputy:
         self.health = Health(path=settings.data_dir / "health.json")
         self.console: Any = None  # bot.console.Console when [console] enabled
         self.organisation: Any = None  # bot.departments.handler.DepartmentsHandler, when declared
+        self.lag = LoopLag()  # the longest event-loop stall (soaks, benchmarks, the log)
 
     # ----- task supervision: no unowned tasks ----------------------------------------
     def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
@@ -80,8 +84,16 @@ class Deputy:
             if not self._stopped and exc is not None:
                 self.health.degraded(task.get_name(), describe(exc))
 
-    def _supervise(self, part: str, loop: Any, *, settle: float | None = None) -> None:
-        self.spawn(Supervisor(part=part, loop=loop, health=self.health, settle=settle).run(), part)
+    def _supervise(
+        self, part: str, loop: Any, *, settle: float | None = None, stopping: asyncio.Event | None = None
+    ) -> asyncio.Task[Any]:
+        supervisor = Supervisor(part=part, loop=loop, health=self.health, settle=settle, stopping=stopping)
+        return self.spawn(supervisor.run(), part)
+
+    CONNECTOR_SETTLE = 3.0  # seconds a restarted intake loop runs before it counts as working
+
+    def _supervise_connector(self, part: str, run: Run, stopping: asyncio.Event) -> asyncio.Task[Any]:
+        return self._supervise(part, Restartable(run), settle=self.CONNECTOR_SETTLE, stopping=stopping)
 
     # ----- lifecycle --------------------------------------------------------------------
     async def start(self) -> None:
@@ -144,6 +156,7 @@ class Deputy:
         self._supervise("scheduler", self.scheduler)
         self._supervise("rules", self.rules, settle=5.0)
         self._start_mcp()
+        self._supervise("lag", self.lag, settle=1.0)
         self.spawn(self._watch_storage(), "storage-watch")
         self._started = True
         for name, connector in self.connectors.items():
@@ -217,6 +230,7 @@ class Deputy:
             own_addresses=tuple(a.lower() for a in s.deputy.addresses),
             spawn=self.spawn,
             on_auth_failed=self._channel_failed(name),
+            restart=self._supervise_connector,
         )
         if self.redactor is not None:
             for secret in secrets_from_env(_env_names(conf.model_dump())):
@@ -353,6 +367,7 @@ class Deputy:
                 await self.rules.stop()
                 await self.sender.stop()
                 await self.alarm.stop()
+                await self.lag.stop()
                 if self.handler.agent is not None:
                     await self.handler.agent.close()
                 if self.organisation is not None:

@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from bot.backoff import Backoff
+from bot.clock import wait_until_set
 from bot.health import Health
 
 log = logging.getLogger("deputy.supervisor")
@@ -34,6 +35,17 @@ class Loop(Protocol):
 
 class Beating(Loop, Protocol):
     beat: Callable[[], None]
+
+
+class Restartable:
+    """A loop given as a function that starts it (a connector's intake coroutine): each
+    restart calls it again for a fresh coroutine."""
+
+    def __init__(self, start: Callable[[], Awaitable[None]]) -> None:
+        self._start = start
+
+    def run(self) -> Awaitable[None]:
+        return self._start()
 
 
 def describe(exc: BaseException) -> str:
@@ -51,8 +63,11 @@ class Supervisor:
         recover_after: float = 1.0,
         backoff: Backoff | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        stopping: asyncio.Event | None = None,
     ) -> None:
-        """``settle`` None: the loop beats (it has a ``beat`` attribute, set here)."""
+        """``settle`` None: the loop beats (it has a ``beat`` attribute, set here).
+        ``stopping``: set when the loop's owner stops it; the backoff wait ends there and
+        the loop is not started again (a stop never waits out a 30 s backoff)."""
         self.part = part
         self.loop = loop
         self.health = health
@@ -61,6 +76,7 @@ class Supervisor:
         self._failed_at = 0.0  # monotonic time of the last failure
         self.backoff = backoff or Backoff(base=0.2, cap=30.0)
         self.sleep = sleep
+        self.stopping = stopping
         if settle is None:
             loop.beat = self.beat  # type: ignore[attr-defined]
         health.register(part)
@@ -96,4 +112,11 @@ class Supervisor:
             finally:
                 if settled is not None:
                     settled.cancel()
-            await self.sleep(self.backoff.next())
+            if await self._stopped_during(self.backoff.next()):
+                return
+
+    async def _stopped_during(self, seconds: float) -> bool:
+        if self.stopping is None:
+            await self.sleep(seconds)
+            return False
+        return await wait_until_set(self.stopping, seconds)

@@ -25,6 +25,8 @@ from bot.events import Event
 from bot.owner import OwnerProfile
 
 Emit = Callable[[Event], Awaitable[bool]]  # True when the event was new
+Run = Callable[[], Coroutine[Any, Any, Any]]  # a long-lived loop, startable again
+Supervise = Callable[[str, Run, asyncio.Event], asyncio.Task[Any]]
 
 
 async def emit_page(emit: Emit, events: Sequence[Event]) -> tuple[int, Exception | None]:
@@ -50,7 +52,7 @@ class Connector(Protocol):
     name: str
 
     async def start(self, emit: Emit) -> None:
-        """Connect and begin intake in background tasks (via runtime.spawn); return soon."""
+        """Connect and begin intake in background tasks (via runtime.supervise); return soon."""
 
     async def stop(self) -> None:
         """Idempotent; drains what is in flight."""
@@ -78,6 +80,19 @@ class ConnectorRuntime:
     own_addresses: tuple[str, ...]
     spawn: Callable[[Coroutine[Any, Any, Any], str], asyncio.Task[Any]]
     on_auth_failed: Callable[[str], Awaitable[None]] | None = None
+    restart: Supervise | None = None  # the daemon's supervisor; None: run once (tests)
+
+    def supervise(self, part: str, run: Run, *, stopping: asyncio.Event) -> asyncio.Task[Any]:
+        """Run a long-lived intake loop (IMAP IDLE, getUpdates, a socket) as ``part``.
+
+        Under the daemon a loop that dies of an exception it did not expect is started
+        again with backoff, its part degraded in the health registry and the owner told
+        once; so ``run`` must be callable again (a fresh coroutine each time) and must
+        return only when the connector is stopping. ``stopping`` is the connector's own
+        stop signal: no restart after it is set."""
+        if self.restart is None:
+            return self.spawn(run(), part)
+        return self.restart(part, run, stopping)
 
     def secret(self, env_name: str, *, key: str) -> str:
         """Read a secret from the environment; the config only names the variable."""

@@ -10,10 +10,10 @@ says "changed" only when it moved; the page fetches itself again.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 
 from aiohttp import web
 
+from bot.clock import wait_until_set
 from bot.console.deps import deps_of
 from bot.store import Store
 
@@ -59,8 +59,7 @@ class Live:
             await response.write(b"retry: 1000\n: connected\n\n")
             quiet_since = loop.time()
             while not self._closing.is_set():
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(waiter.wait(), timeout=1.0)
+                await wait_until_set(waiter, 1.0)
                 waiter.clear()
                 if self._closing.is_set():
                     break

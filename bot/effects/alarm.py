@@ -6,7 +6,9 @@ scheduler alike) belong to the same outage. The owner hears of it once, on the f
 path that works: an owner notice through the outbox, or, when the database itself is
 what failed, the console log (``data/owner.log``, the end of the line that
 bot/effects/sender.py ``_fail`` re-routes to) and then one notice through the outbox
-when the outage is over. Never one per retry.
+when the outage is over; and when the first notice went through the outbox, one more
+when the outage is over, so the owner is never left thinking it is still down. Never one
+per retry.
 
 The alarm is a loop of its own (supervised like the others): the health registry hands
 it each change synchronously, and a notice that cannot be written yet is tried again.
@@ -75,7 +77,7 @@ class Alarm:
             return
         if self._down.get(change.part) is None:
             return
-        if len(self._down) == 1 and self._outage is not None and self._told == "console":
+        if len(self._down) == 1 and self._outage is not None and self._told:
             await self.notice(f"outage:{self._outage:.3f}:over", self._over_text(change.since))
         del self._down[change.part]
         if not self._down:

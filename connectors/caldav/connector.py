@@ -22,6 +22,7 @@ from typing import Any
 from bot.calendar import ical
 from bot.calendar.slots import STATE_KEY, WorkingTime, encode, free_slots
 from bot.channels.contract import ConnectorRuntime, Emit
+from bot.clock import wait_until_set
 from bot.delivery import Delivery
 from bot.errors import ConfigError, DeputyError, PermanentError, TransientError
 from connectors.caldav.settings import CalDavSettings
@@ -92,10 +93,7 @@ class CalDavConnector:
                 failures += 1
                 if failures == 1:  # once per outage, not once a minute
                     log.warning("%s: free time not read: %s", self.name, exc)
-            try:
-                await asyncio.wait_for(self._stopping.wait(), timeout=self.settings.refresh_seconds)
-            except TimeoutError:
-                pass
+            await wait_until_set(self._stopping, self.settings.refresh_seconds)
 
     def _require(self) -> Any:
         if self._client is None:

@@ -111,7 +111,9 @@ class EmailConnector:
                 on_auth_failed=self.runtime.on_auth_failed,
             )
             self.watchers.append(watcher)
-            self._tasks.append(self.runtime.spawn(watcher.run(), f"{self.name}:imap:{folder}"))
+            self._tasks.append(
+                self.runtime.supervise(f"{self.name}:imap:{folder}", watcher.run, stopping=watcher.stopping)
+            )
         if s.drafts_folder:
             self._tasks.append(self.runtime.spawn(self.drafts.run(emit), f"{self.name}:drafts"))
 

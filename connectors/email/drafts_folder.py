@@ -19,6 +19,7 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 from bot.channels.contract import Emit, StateStore
+from bot.clock import wait_until_set
 from bot.delivery import Delivery, OutboundMessage
 from bot.errors import PermanentError, TransientError
 from bot.events import Event
@@ -97,10 +98,7 @@ class DraftsFolder:
                 log.warning("%s: drafts check failed, trying again: %s", self.name, exc)
             except Exception:
                 log.exception("%s: drafts check failed unexpectedly, trying again", self.name)
-            try:
-                await asyncio.wait_for(self._stopping.wait(), timeout=self.check_seconds)
-            except TimeoutError:
-                pass
+            await wait_until_set(self._stopping, self.check_seconds)
 
     async def stop(self) -> None:
         self._stopping.set()

@@ -58,12 +58,12 @@ class FolderWatcher:
         self._backfill_days = backfill_days
         self._on_auth_failed = on_auth_failed
         self._client: ImapClient | None = None
-        self._stopping = asyncio.Event()
+        self.stopping = asyncio.Event()
         self.connects = 0  # for tests and the digest: how often we (re)connected
 
     async def run(self) -> None:
         """Until stop(): connect, catch up, wait for news; reconnect on any failure."""
-        while not self._stopping.is_set():
+        while not self.stopping.is_set():
             client = self._factory()
             self._client = client
             try:
@@ -87,36 +87,34 @@ class FolderWatcher:
                         await result
             except TransientError as exc:
                 log.warning("%s/%s: %s; reconnecting", self.connector, self.folder, exc)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # a bug must not end intake for good
-                log.exception("%s/%s: unexpected error; reconnecting", self.connector, self.folder)
+            # Anything else (a bug, a server answer we cannot read) ends the loop: the
+            # supervisor restarts it with backoff and the health registry says so.
             finally:
                 await client.close()
                 self._client = None
-            if self._stopping.is_set():
+            if self.stopping.is_set():
                 return
             await self._sleep(self._backoff.next())
 
     async def stop(self) -> None:
-        self._stopping.set()
+        self.stopping.set()
         client = self._client
         if client is not None:
             client.lost.set()  # wakes an IDLE wait at once
 
     async def _sleep(self, seconds: float) -> None:
-        await wait_until_set(self._stopping, seconds)
+        await wait_until_set(self.stopping, seconds)
 
     async def _session(self, client: ImapClient) -> None:
         await self.catch_up(client)
         self._backoff.reset()
         use_idle = client.has("IDLE")
-        while not self._stopping.is_set():
+        while not self.stopping.is_set():
             if use_idle:
                 await client.idle(seconds=self._idle_renew)
             else:
                 await self._sleep(self._poll)
-                if self._stopping.is_set():
+                if self.stopping.is_set():
                     return
                 await client.noop()
             # IDLE wake-ups, renewals and polls all end the same way: catch up.
@@ -142,7 +140,7 @@ class FolderWatcher:
             uids = await client.uids_after(cursor.last_uid)
             if uids:
                 cursor = await self._process(client, uids, cursor)
-            if not client.saw_exists or self._stopping.is_set():
+            if not client.saw_exists or self.stopping.is_set():
                 return  # nothing arrived while we were searching and fetching
 
     async def _baseline(self, client: ImapClient, uidvalidity: int, uidnext: int) -> None:
@@ -176,7 +174,7 @@ class FolderWatcher:
                 await self._cursors.set(self.folder, cursor)
             if error is not None:
                 raise error
-            if self._stopping.is_set():
+            if self.stopping.is_set():
                 break
         return cursor
 

@@ -7,20 +7,27 @@ generator per level. This scan reads only delimiter lines and Content-Type heade
 nesting) and cuts it there. The parser then sees a prefix: the first parts intact, a
 part cut short at the end (the parser notes a missing close delimiter as a defect), and
 the caller keeps the mail with a defect that says what was left out.
+
+A boundary is read by the stdlib itself (``Message.get_boundary`` on the Content-Type
+header alone, with the parser's policy), so an RFC 2231 parameter (``boundary*0="a";
+boundary*1="b"``, ``boundary*=utf-8''ab``) or a quoted-pair means the same here as to
+the parser: encoding the boundary does not hide the parts from the caps.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from email.parser import BytesHeaderParser
+
+from connectors.email.headers import SAFE_POLICY
 
 # One pass over the lines that matter, in order: a Content-Type header with its folded
 # continuation lines (RFC 5322 2.2.3), or a delimiter line, which RFC 2046 5.1.1 defines
-# as "--" boundary, "--" more for the close delimiter, then optional whitespace.
-_MARK = re.compile(
-    rb"(?im)^(?:(content-type:[^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)|--([^\r\n]{1,74}?)(--)?[ \t]*\r?$)"
-)
-_BOUNDARY = re.compile(rb'(?i)\bboundary\s*=\s*(?:"([^"\r\n]{1,200})"|([^\s;"]{1,200}))')
+# as "--" boundary, "--" more for the close delimiter, then optional whitespace (read
+# in Python: a regex with a lazy boundary and trailing blanks backtracks quadratically
+# on a long line of blanks). A boundary has no length limit here, as in the parser.
+_MARK = re.compile(rb"(?im)^(?:(content-type:[^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)|--([^\r\n]+))")
 _MULTIPART = re.compile(rb"(?i)^content-type:\s*multipart/")
 _RFC822 = re.compile(rb"(?i)^content-type:\s*message/rfc822")
 
@@ -61,10 +68,10 @@ def _first_past_caps(data: bytes, *, max_parts: int, max_depth: int, defects: li
         header = m.group(1)
         if header is not None:
             if _MULTIPART.match(header):
-                found = _BOUNDARY.search(header)
+                found = boundary_of(header)
                 if found is None:
                     continue
-                open_.append(found.group(1) or found.group(2))
+                open_.append(found)
             elif _RFC822.match(header):
                 open_.append(None)
                 parts += 1
@@ -77,7 +84,9 @@ def _first_past_caps(data: bytes, *, max_parts: int, max_depth: int, defects: li
                 defects.append(f"more than {max_parts} MIME parts: the rest was not read")
                 return m.start()
             continue
-        boundary, close = m.group(2), m.group(3) is not None
+        line = m.group(2).rstrip(b" \t\r")
+        close = line.endswith(b"--")
+        boundary = line[:-2] if close else line
         if close and boundary not in open_ and boundary + b"--" in open_:
             boundary, close = boundary + b"--", False  # a boundary that itself ends in "--"
         if boundary not in open_:
@@ -92,3 +101,19 @@ def _first_past_caps(data: bytes, *, max_parts: int, max_depth: int, defects: li
             defects.append(f"more than {max_parts} MIME parts: the rest was not read")
             return m.start()
     return None
+
+
+_HEADERS = BytesHeaderParser(policy=SAFE_POLICY)
+
+
+def boundary_of(header: bytes) -> bytes | None:
+    """The boundary of a ``Content-Type: multipart/...`` header line (folded lines
+    included), as the stdlib parser will read it, in the bytes a delimiter line carries.
+
+    The parser decodes lines as ASCII with surrogate escapes, so a boundary with a
+    character outside ASCII (from an RFC 2231 charset) can match no line there; as UTF-8
+    here it may match one, which only counts parts the parser would not: the safe side."""
+    boundary = _HEADERS.parsebytes(header + b"\r\n\r\n").get_boundary()
+    if not boundary:
+        return None
+    return boundary.encode("utf-8", "surrogateescape")

@@ -20,6 +20,7 @@ from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 from mcp.types import CallToolResult
 
+from bot.clock import wait_until_set
 from bot.config import McpServerSettings
 from bot.errors import ConfigError, TransientError
 from bot.tool_catalog import ToolCatalog, ToolInfo
@@ -95,9 +96,7 @@ class ToolServer:
                 self._client = client
                 self._ready.set()
                 while not self._stopping.is_set():
-                    try:
-                        await asyncio.wait_for(self._stopping.wait(), timeout=self.settings.ping_every)
-                    except TimeoutError:
+                    if not await wait_until_set(self._stopping, self.settings.ping_every):
                         # Liveness, and a fresh catalog: tools/list (ping is gone in the
                         # 2026-07-28 protocol revision's stateless mode).
                         await self._list(client)

@@ -87,7 +87,9 @@ class SlackConnector:
                 name=self.name,
             )
             await self._http.start()
-        self._task = self._runtime.spawn(self._run(app), f"{self.name}.intake")
+        self._task = self._runtime.supervise(
+            f"{self.name}.intake", lambda: self._run(app), stopping=self._stopping
+        )
 
     async def stop(self) -> None:
         """Idempotent. Stops taking requests; an emit in flight finishes first (the HTTP

@@ -80,7 +80,7 @@ class TelegramConnector:
         self._emit = emit
         self._stopping.clear()
         self._stopped = False
-        self._task = self._runtime.spawn(self._run(), f"{self.name}.intake")
+        self._task = self._runtime.supervise(f"{self.name}.intake", self._run, stopping=self._stopping)
 
     async def stop(self) -> None:
         """Idempotent. Lets an update being emitted finish (and its offset be stored),

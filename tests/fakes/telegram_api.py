@@ -92,6 +92,10 @@ class FakeTelegram:
         self._new = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
+        # While set, getUpdates answers with an update that lacks its message's "date"
+        # (a server-side bug): python-telegram-bot raises KeyError reading it, not a
+        # TelegramError, which ends the connector's polling loop.
+        self.garbled = False
 
     # -- server ---------------------------------------------------------------------
 
@@ -298,6 +302,8 @@ class FakeTelegram:
         if offset is not None:
             # Telegram forgets every update below a confirmed offset.
             self.updates = [u for u in self.updates if u["update_id"] >= int(offset)]
+        if self.garbled:
+            return [{"update_id": 1, "message": {"message_id": 1, "chat": {"id": 1, "type": "private"}}}]
         limit = int(params.get("limit") or 100)
         timeout = float(params.get("timeout") or 0)
         deadline = asyncio.get_running_loop().time() + timeout
