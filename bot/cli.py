@@ -1,5 +1,6 @@
 """deputy run | status | check | try | inbox | answer | log | memory | digest | rules | task add | tasks
-| console | drafts | send | discard | examples (bot/drafts_cli.py)
+| console | drafts | send | discard | examples (bot/drafts_cli.py) | pause | resume | pending
+| undo | task cancel (bot/owner_cli.py)
 
 Every command takes ``--config PATH`` (default ./config.toml). Commands other than
 ``run`` work beside a running daemon: SQLite in WAL mode lets them read, and an answer
@@ -17,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot import drafts_cli, event_loop
+from bot import drafts_cli, event_loop, owner_cli
 from bot.config import Settings, load
 from bot.errors import AlreadyRunning, ConfigError, StartupError
 from bot.events import Event
@@ -90,7 +91,9 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument("--every", default="", help="recurring: 'monday 09:00' or 'day 09:00'")
     q.add_argument("--note", default="", help="your comments")
     q.add_argument("--channel", default="", help="the mail channel to write from")
+    owner_cli.add_task_parsers(task_sub, sub_common)
     sub.add_parser("tasks", parents=[common], help="tasks and their state")
+    owner_cli.add_parsers(sub, common)
     sub.add_parser("console", parents=[common], help="print a one-time login link to the web console")
     sub.add_parser("departments", parents=[common], help="the organisation and each department's state")
     return parser
@@ -179,7 +182,11 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         print(str(exc), file=sys.stderr)
         return 1
     try:
-        if command == "inbox":
+        if command in owner_cli.COMMANDS:
+            return await owner_cli.command(store, args)
+        if command == "task" and args.task_command == "cancel":
+            return await owner_cli.cancel_task(store, args.id)
+        if command in ("inbox", "pending"):
             pending = await store.escalations.open()
             if getattr(args, "json", False):
                 print(json.dumps([_question_json(esc) for esc in pending], ensure_ascii=False, indent=2))

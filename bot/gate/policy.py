@@ -8,16 +8,17 @@ becomes one escalation that names the rule and the check that stopped it.
 The checks assume the worst: the counterpart wrote part of the thread, so nothing the
 thread contains (links, amounts, addresses) is trusted merely because it was seen there.
 Only the rule, the owner and what Deputy itself already sent are trusted sources.
+
+This module walks the actions and dispatches by kind; the checks live beside it:
+``typed`` (commitments, offers), ``money`` (amounts in text), ``links`` and
+``textscan`` (what text contains), ``tools``, ``calendar``; ``context`` is the data.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from collections import Counter
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import assert_never
 
@@ -40,10 +41,8 @@ from bot.actions import (
     Webhook,
     action_name,
 )
-from bot.events import Event
-from bot.facts import NO_FACTS, Facts
 from bot.gate.calendar import calendar_problem
-from bot.gate.commitments import Promise, pay_sentences, price_as_pay, promises_in, without_dates
+from bot.gate.context import GateContext, GateResult
 from bot.gate.links import (
     address_keys,
     find_addresses,
@@ -52,6 +51,7 @@ from bot.gate.links import (
     link_keys,
     trusted_link_keys,
 )
+from bot.gate.money import money_problem
 from bot.gate.textscan import (  # noqa: F401  (re-exported: callers read text through the gate)
     HEADER_UNSAFE,
     addresses_in,
@@ -65,56 +65,13 @@ from bot.gate.textscan import (  # noqa: F401  (re-exported: callers read text t
     outgoing_money,
 )
 from bot.gate.tools import tool_call_problem
+from bot.gate.typed import commitments_problem, offer_problem
 from bot.redact import SECRETS
-from bot.rules.model import Mandate, Money, Rule
+from bot.rules.model import Rule
 from bot.rules.payload_template import render as render_payload
-
-MAX_COMMIT_DAYS = 366  # a typed date further out than a year is not a routine promise
 
 MAX_FOLLOW_UP_HOURS = 24 * 90
 MAX_TEXT_CHARS = 20_000
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class GateContext:
-    """What the gate knows about the situation, gathered from the store by the worker."""
-
-    event: Event
-    rule: Rule | None
-    participants: frozenset[str]  # everyone in this thread so far (lower-cased)
-    replies_in_thread_24h: int = 0
-    sends_to_correspondent_24h: int = 0  # autonomous messages to the sender in 24 h
-    # ... and to every address a reply may reach (the budget counts real recipients);
-    # when empty, every recipient is taken to have had ``sends_to_correspondent_24h``.
-    sends_to_24h: Mapping[str, int] = field(default_factory=dict)
-    replies_per_thread_cap: int = 3
-    sends_per_correspondent_cap: int = 10
-    owner_authorized: bool = False  # the owner approved the actions in ``owner_saw``
-    # What the owner saw in full (or wrote) and said yes to. The owner's authority covers
-    # exactly these; any other action gets every check, as if no owner had answered.
-    owner_saw: tuple[Action, ...] = ()
-    owner_addresses: frozenset[str] = frozenset()
-    negotiation_rounds: int = 0  # offers we already made in this thread
-    # Text that must never leave in this thread (other threads' canaries / content).
-    foreign_snippets: tuple[str, ...] = ()
-    # Text Deputy itself sent in this thread or the owner wrote: links/addresses there
-    # may be repeated.
-    trusted_text: str = ""
-    our_offers: tuple[float, ...] = ()  # amounts we already offered (may be repeated)
-    their_offers: tuple[float, ...] = ()  # amounts they offered (may be accepted at the cap)
-    negotiation_closed: bool = False  # a deal was closed: no further offers
-    follow_ups_in_thread: int = 0  # follow-ups already scheduled in this thread
-    facts: Facts = NO_FACTS  # what the inbound message says (bot.facts), read before the decision
-    handoff_chain_cap: int = 4  # hand-offs one piece of work may pass through ([limits])
-    # Departments' internal addresses: the send budget does not count them (work inside
-    # the organisation; the reply cap per thread and the chain cap still hold).
-    unbudgeted: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class GateResult:
-    allowed: tuple[Action, ...]
-    blocked: tuple[tuple[Action, str], ...] = field(default_factory=tuple)
 
 
 class PolicyGate:
@@ -187,7 +144,7 @@ class PolicyGate:
                 return (
                     self._recipients(_real_recipients(action, ctx), ctx)
                     or self._budget(ctx, replies, _real_recipients(action, ctx), sent)
-                    or self._offer(action, ctx)
+                    or offer_problem(action, ctx)
                     or self._content(
                         action.text,
                         ctx,
@@ -332,8 +289,8 @@ class PolicyGate:
         )
         if strangers:
             return f"address {sorted(strangers)[0]} in the text is not part of this conversation"
-        return self._money(text, rule, ctx, offered, commits) or (
-            self._commitments(text, rule, ctx, commits, final=final, offered=offered) if outgoing else None
+        return money_problem(text, rule, ctx, offered, commits) or (
+            commitments_problem(text, rule, ctx, commits, final=final, offered=offered) if outgoing else None
         )
 
     def _links(self, text: str, rule_text: str, ctx: GateContext) -> str | None:
@@ -352,153 +309,6 @@ class PolicyGate:
                 return f"link {link.raw} is not trusted: {link.risk}"
             if not ctx.rule or not ctx.rule.header.limits.allow_links:
                 return f"link {link.raw} does not come from the rule or the owner"
-        return None
-
-    def _money(
-        self,
-        text: str,
-        rule: Rule,
-        ctx: GateContext,
-        offered: float | None,
-        commits: tuple[Commitment, ...] = (),
-    ) -> str | None:
-        mandate = rule.mandate
-        limit = rule.header.limits.amount
-        ours = set(ctx.our_offers)
-        typed = [c for c in commits if c.amount is not None]
-        for amount, currency in outgoing_money(without_dates(text)):
-            if offered is not None:
-                if amount != offered and amount not in ours and not _typed_amount(typed, amount, currency):
-                    return f"amount {amount:g} in the offer text differs from the offer {offered:g}"
-                if mandate is not None and currency and currency != mandate.currency.upper():
-                    return f"amount in {currency} in the offer text; the mandate is in {mandate.currency}"
-                continue
-            if mandate is not None and amount in ours:
-                continue  # repeating what we already offered commits to nothing new
-            if _typed_amount(typed, amount, currency):
-                continue  # the typed field is checked against the rule in _commitments
-            if limit is None:
-                if mandate is not None:
-                    return f"amount {amount:g} in a reply: prices go through offers only"
-                return f"amount {amount:g} is not covered by any limit of the rule"
-            if currency and currency != limit.currency.upper():
-                return f"amount in {currency}; the rule's limit is in {limit.currency}"
-            if amount > limit.max:
-                return f"amount {amount:g} exceeds the limit of {limit.max:g} {limit.currency}"
-            # Design: what Deputy commits to leaves only as a typed field of the action.
-            named = f"{amount:g} {currency}".strip()
-            return f"amount {named} in the text has no typed commitment (commits)"
-        if offered is not None:
-            allowed = {offered, *ours}
-            stray = [n for n in bare_numbers_in(without_dates(text)) if n not in allowed]
-            if stray:
-                return f"number {stray[0]:g} in the offer text differs from the offer {offered:g}"
-        elif mandate is not None:
-            stray = [
-                n
-                for n in bare_numbers_in(without_dates(text))
-                if _price_like(n, mandate) and n not in ours and not _typed_amount(typed, n, "")
-            ]
-            if stray:
-                return f"number {stray[0]:g} looks like a price; prices go through offers only"
-        return None
-
-    def _commitments(
-        self,
-        text: str,
-        rule: Rule,
-        ctx: GateContext,
-        commits: tuple[Commitment, ...],
-        *,
-        final: bool,
-        offered: float | None,
-    ) -> str | None:
-        """Each typed commitment within the rule, and each commitment the words make
-        (an acceptance, a payment, a date) backed by a typed one."""
-        for c in commits:
-            reason = self._typed(c, rule, ctx)
-            if reason:
-                return reason
-        kinds = {c.kind for c in commits}
-        received = ctx.event.received_at.date()
-        for promise in promises_in(text, year=received.year):
-            if promise.kind == "accept" and "accept" not in kinds and not (offered is not None and final):
-                return f"the text accepts ({promise.words!r}) without a typed acceptance"
-            if promise.kind == "pay" and "pay" not in kinds:
-                if _buyer_price(text, rule, offered, year=received.year):
-                    continue  # the offer's own price, typed and checked in _offer
-                return f"the text promises payment ({promise.words!r}) without a typed payment"
-            if promise.kind == "date":
-                reason = _date_promise(promise, commits)
-                if reason:
-                    return reason
-        return None
-
-    def _typed(self, c: Commitment, rule: Rule, ctx: GateContext) -> str | None:
-        """One typed commitment against the rule's limit, the mandate and the facts."""
-        if c.kind == "date":
-            return _typed_date(c, ctx.event.received_at.date())
-        if c.amount is None or math.isnan(c.amount) or math.isinf(c.amount) or c.amount < 0:
-            return f"a typed {c.kind} commitment needs a valid amount"
-        currency = c.currency.strip().upper()
-        if not currency:
-            return f"a typed {c.kind} commitment of {c.amount:g} needs a currency"
-        mandate, limit = rule.mandate, rule.header.limits.amount
-        if c.kind == "accept":
-            if mandate is not None:
-                if currency != mandate.currency.upper():
-                    return f"acceptance in {currency}; the mandate is in {mandate.currency}"
-                if ctx.negotiation_closed:
-                    return "the deal in this thread is already closed"
-                if not mandate.acceptable(c.amount):
-                    return (
-                        f"accepting {c.amount:g} {currency} is beyond the walk-away point "
-                        f"{mandate.walk_away:g}"
-                    )
-                theirs = _their_offers(ctx)
-                if theirs and not any(_same(c.amount, t) for t in theirs):
-                    return f"acceptance of {c.amount:g}, but they offered {sorted(theirs)[0]:g}"
-                return None
-            return _within_limit(c, limit, "accepting")
-        if c.kind == "pay":
-            if ctx.facts.payment.changed:
-                return "payment details differ from those on file: a payment promise needs the owner"
-            if ctx.facts.payment.announces_change:
-                return "the message announces new payment details: a payment promise needs the owner"
-            due = ctx.facts.amount_due
-            if due is not None and not (_same(float(due.value), c.amount) and due.currency in ("", currency)):
-                return (
-                    f"promised payment {c.amount:g} {currency} differs from the amount due "
-                    f"{due.value} {due.currency}"
-                )
-            return _within_limit(c, limit, "paying")
-        # kind == "amount": a figure the text states
-        if mandate is not None:
-            if c.amount in ctx.our_offers:
-                return None
-            return f"amount {c.amount:g} in a reply: prices go through offers only"
-        return _within_limit(c, limit, "the amount")
-
-    def _offer(self, offer: Offer, ctx: GateContext) -> str | None:
-        mandate = ctx.rule.mandate if ctx.rule else None
-        if mandate is None:
-            return "the rule has no mandate for offers"
-        if ctx.negotiation_closed:
-            return "the deal in this thread is already closed"
-        if offer.currency.strip().upper() != mandate.currency.upper():
-            return f"offer in {offer.currency}, mandate is in {mandate.currency}"
-        if offer.amount != offer.amount or offer.amount < 0:  # NaN or negative
-            return "offer amount is not a valid price"
-        if not mandate.acceptable(offer.amount):
-            return (
-                f"offer {offer.amount:g} {offer.currency} is beyond the walk-away point "
-                f"{mandate.walk_away:g} {mandate.currency}"
-            )
-        if ctx.negotiation_rounds >= mandate.max_rounds:
-            # Past the cap only accepting what they already offered is still a decision
-            # inside the mandate; a new concession is not.
-            if not (offer.final and offer.amount in ctx.their_offers):
-                return f"the mandate allows {mandate.max_rounds} rounds; they are used up"
         return None
 
     def _follow_up(self, action: FollowUp, rule: Rule, ctx: GateContext) -> str | None:
@@ -623,79 +433,3 @@ def _address_keys_of(addresses: frozenset[str]) -> frozenset[str]:
 @lru_cache(maxsize=256)
 def _found_addresses(text: str) -> frozenset[str]:
     return find_addresses(text)
-
-
-def _same(a: float, b: float) -> bool:
-    return abs(a - b) < 0.005
-
-
-def _typed_amount(typed: list[Commitment], amount: float, currency: str) -> bool:
-    return any(
-        c.amount is not None and _same(c.amount, amount) and (not currency or c.currency.upper() == currency)
-        for c in typed
-    )
-
-
-def _their_offers(ctx: GateContext) -> set[float]:
-    theirs = set(ctx.their_offers)
-    offer = ctx.facts.offer
-    if offer is not None and offer.value is not None and not offer.ambiguous:
-        theirs.add(float(offer.value))
-    return theirs
-
-
-def _within_limit(c: Commitment, limit: Money | None, what: str) -> str | None:
-    assert c.amount is not None
-    if limit is None:
-        return f"{what} {c.amount:g} {c.currency} is not covered by any limit of the rule"
-    if c.currency.upper() != limit.currency.upper():
-        return f"{what} in {c.currency}; the rule's limit is in {limit.currency}"
-    if c.amount > limit.max:
-        return f"{what} {c.amount:g} exceeds the limit of {limit.max:g} {limit.currency}"
-    return None
-
-
-def _typed_date(c: Commitment, today: date) -> str | None:
-    try:
-        day = date.fromisoformat(c.on)
-    except ValueError:
-        return f"a typed date commitment needs an ISO date, not {c.on!r}"
-    if day < today:
-        return f"the committed date {day.isoformat()} is in the past"
-    if day > today + timedelta(days=MAX_COMMIT_DAYS):
-        return f"the committed date {day.isoformat()} is more than a year ahead"
-    return None
-
-
-def _date_promise(promise: Promise, commits: tuple[Commitment, ...]) -> str | None:
-    dates = [c.on for c in commits if c.kind == "date"]
-    if not dates:
-        return f"the text commits to a date ({promise.words!r}) without a typed date"
-    if promise.on is not None and promise.on.isoformat() not in dates:
-        return f"the text names {promise.on.isoformat()}, the typed date is {dates[0]}"
-    return None
-
-
-def _buyer_price(text: str, rule: Rule, offered: float | None, *, year: int) -> bool:
-    """A buy-side offer worded "we can pay 300 EUR": every sentence that words a payment
-    states only the offered amount, in the mandate's currency, with nothing else."""
-    mandate = rule.mandate
-    if offered is None or mandate is None or mandate.side != "buy":
-        return False
-    sentences = pay_sentences(text)
-    if not sentences:
-        return False
-    for sentence in sentences:
-        money = outgoing_money(without_dates(sentence))
-        if not money or not price_as_pay(sentence, year=year):
-            return False
-        currency = mandate.currency.upper()
-        if any(not _same(amount, offered) or cur not in ("", currency) for amount, cur in money):
-            return False
-    return True
-
-
-def _price_like(value: float, mandate: Mandate) -> bool:
-    low = min(mandate.target, mandate.walk_away) / 4
-    high = max(mandate.target, mandate.walk_away) * 4
-    return low <= value <= high
