@@ -14,19 +14,18 @@ The CI tier runs each fault once; ``DEPUTY_SOAK=1`` runs the cycle five times. N
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import smtplib
-import socket
 import sqlite3
+import sys
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from email import message_from_bytes
 from pathlib import Path
 
-import pytest
-
-from bot import faults
+from bot import event_loop, faults
 from bot.app import Deputy
 from bot.config import load
 from bot.loop_lag import LoopLag
@@ -46,15 +45,17 @@ async def until(cond: Callable[[], bool], *, within: float = 60.0) -> None:
     await asyncio.wait_for(wait(), within)
 
 
-@pytest.fixture
-async def deputy(tmp_path: Path) -> AsyncIterator[Deputy]:
+@contextlib.asynccontextmanager
+async def running(tmp_path: Path) -> AsyncIterator[Deputy]:
     cfg = make_home(tmp_path, extra_config='[channels.local]\ntype = "local"\nlisten_port = 0\n')
     daemon = Deputy(load(cfg))
     daemon.store = Store(daemon.settings.db_path, busy_timeout=0.2)  # a held lock outlasts it
     daemon.lag = LoopLag(period=0.01)
     await daemon.start()
-    yield daemon
-    await asyncio.wait_for(daemon.stop(), 60)
+    try:
+        yield daemon
+    finally:
+        await asyncio.wait_for(daemon.stop(), 60)
 
 
 def invoice(n: int) -> bytes:
@@ -94,14 +95,51 @@ def release(other: sqlite3.Connection) -> None:
     other.close()
 
 
-def close_all(sockets: list[socket.socket]) -> None:
-    for sock in sockets:
-        sock.close()
+# The heavy clients run in their own process, as real ones do: in a thread of this
+# process they would hold the GIL the daemon's loop needs, and the stall measured would
+# be the test's own.
+IDLE_CLIENT = """
+import socket, sys
+port, n = int(sys.argv[1]), int(sys.argv[2])
+held = [socket.create_connection(("127.0.0.1", port), timeout=30) for _ in range(n)]
+print("open", flush=True)
+sys.stdin.read()
+"""
+BIG_CLIENT = """
+import smtplib, sys
+data = open(sys.argv[2], "rb").read()
+with smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=300) as client:
+    client.sendmail("ap@acme-supplies.com", ["deputy@localhost"], data)
+"""
 
 
-def open_idle(port: int, into: list[socket.socket]) -> None:
-    for _ in range(IDLE):
-        into.append(socket.create_connection(("127.0.0.1", port), timeout=30))
+async def open_idle(port: int) -> asyncio.subprocess.Process:
+    """A process holding IDLE connections open until its stdin closes."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        IDLE_CLIENT,
+        str(port),
+        str(IDLE),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert proc.stdout is not None
+    assert (await asyncio.wait_for(proc.stdout.readline(), 120)).strip() == b"open"
+    return proc
+
+
+async def close_idle(proc: asyncio.subprocess.Process) -> None:
+    assert proc.stdin is not None
+    proc.stdin.close()
+    await asyncio.wait_for(proc.wait(), 60)
+
+
+async def deliver_from_a_process(port: int, data: bytes, tmp: Path) -> None:
+    path = tmp / "big.eml"
+    await asyncio.to_thread(path.write_bytes, data)
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-c", BIG_CLIENT, str(port), str(path))
+    assert await asyncio.wait_for(proc.wait(), 300) == 0
 
 
 def replies(deputy: Deputy) -> Counter[str]:
@@ -111,7 +149,18 @@ def replies(deputy: Deputy) -> Counter[str]:
     return out
 
 
-async def test_faults_in_turn_lose_nothing_and_stall_nothing(deputy: Deputy) -> None:
+def test_faults_in_turn_lose_nothing_and_stall_nothing(tmp_path: Path) -> None:
+    # On the loop `deputy run` uses by default (uvloop where it is installed), so the
+    # stalls measured are the daemon's own.
+    event_loop.run(_soak(tmp_path), kind="uvloop")
+
+
+async def _soak(tmp_path: Path) -> None:
+    async with running(tmp_path) as deputy:
+        await _faults_in_turn(deputy, tmp_path)
+
+
+async def _faults_in_turn(deputy: Deputy, tmp_path: Path) -> None:
     port = deputy.connectors["local"].port  # type: ignore[attr-defined]
     sent: list[int] = []
     stalls: dict[str, float] = {}
@@ -150,17 +199,16 @@ async def test_faults_in_turn_lose_nothing_and_stall_nothing(deputy: Deputy) -> 
 
         # 3. one mail of 60,000 MIME parts, with normal mail after it
         big = many_parts(60_000, message_id=f"<soak-parts-{len(sent)}@acme>")
-        await asyncio.to_thread(deliver, port, big)
+        await deliver_from_a_process(port, big, tmp_path)
         await normal()
         record("60,000-part mail")
 
         # 4. 1,000 idle connections: the listener closes the idlest, new mail gets in
-        idle: list[socket.socket] = []
+        holder = await open_idle(port)
         try:
-            await asyncio.to_thread(open_idle, port, idle)  # off the loop: the daemon accepts them
             await normal()
         finally:
-            await asyncio.to_thread(close_all, idle)
+            await close_idle(holder)
         record(f"{IDLE:,} idle connections")
 
         await normal()
