@@ -98,6 +98,7 @@ async def test_a_second_send_is_one_send(drafted: tuple[Served, int]) -> None:
             ) as r:
                 page = await r.text()
             assert "bob@client.com" in page and "What will be sent, exactly as shown" in page
+            assert "checks say" not in page  # the owner's Send covers what they saw
             previews.append({k: _field(page, k) for k in ("csrf", "op", "seal", "nonce")} | {"text": ""})
         assert _to_bob(served) == []  # a preview sends nothing
         for form in (previews[0], previews[0], previews[1]):  # a double click, then the other tab
@@ -125,6 +126,8 @@ async def test_an_edited_text_still_gets_the_rules_checks(drafted: tuple[Served,
         ) as r:
             page = await r.text()
         assert "40 EUR an hour" in page and "the rule's checks" in page
+        # The preview says what the desk's check will say, before anything goes.
+        assert "The rule's checks say: amount 40 is not covered by any limit of the rule" in page
         form = {k: _field(page, k) for k in ("csrf", "op", "seal", "nonce")}
         form["text"] = priced.replace("\r\n", "\n")
         async with client.post(

@@ -17,12 +17,14 @@ import secrets
 
 from aiohttp import web
 
+from bot.actions import Action, Decision
 from bot.console.auth import see_other
 from bot.console.deps import csrf_of, deps_of
 from bot.console.html import e, flash_of, layout, pre, query, when
 from bot.console.pages.questions import leaving_html
 from bot.console.preview import leaving, seal, sealed
-from bot.effects.drafting import SEND, edited
+from bot.effects.drafting import SEND, answer_context, edited
+from bot.gate.policy import PolicyGate
 from bot.store import Draft, Escalation
 
 SAID = {
@@ -33,6 +35,7 @@ SAID = {
     "empty": "Write the text to send for draft #{q} first.",
 }
 OPS = ("send", "edit", "discard")
+_GATE = PolicyGate()
 
 
 def _lines(text: str) -> str:
@@ -91,6 +94,25 @@ def _card(draft: Draft, esc: Escalation, csrf: str) -> str:
     )
 
 
+async def _findings(
+    request: web.Request,
+    esc: Escalation,
+    draft: Draft,
+    actions: tuple[Action, ...],
+    *,
+    owner_saw: tuple[Action, ...],
+) -> tuple[str, ...]:
+    """What the rule's checks would block, as the owner's desk will check it."""
+    deps = deps_of(request)
+    rulebook = deps.rulebook()
+    facts = await deps.store.message_facts.get(esc.event.id)
+    ctx = answer_context(
+        esc, rulebook.by_name(esc.rule), rulebook, original=draft.text, facts=facts, owner_saw=owner_saw
+    )
+    checked = _GATE.check(Decision(actions=actions, rule=esc.rule), ctx)
+    return tuple(why for _, why in checked.blocked)
+
+
 async def index(request: web.Request) -> web.StreamResponse:
     store = deps_of(request).store
     cards = []
@@ -119,7 +141,9 @@ async def preview_draft(request: web.Request) -> web.StreamResponse:
     if op == "send":
         text = ""
     held = esc.option_actions[SEND] if esc.option_actions else ()
-    going = leaving(held if op == "send" else edited(held, text), esc)
+    actions = held if op == "send" else edited(held, text)
+    going = leaving(actions, esc)
+    findings = await _findings(request, esc, draft, actions, owner_saw=held if op == "send" else ())
     note = (
         "<p>Sent as Deputy drafted it: your Send covers exactly this.</p>"
         if op == "send"
@@ -130,7 +154,9 @@ async def preview_draft(request: web.Request) -> web.StreamResponse:
     body = (
         f"{_head(draft, esc)}"
         f"<section class=card id=preview><h2>What will be sent, exactly as shown</h2>"
-        f"{leaving_html(going) or '<p><strong>Nothing will be sent to anyone.</strong></p>'}{note}</section>"
+        f"{leaving_html(going) or '<p><strong>Nothing will be sent to anyone.</strong></p>'}{note}"
+        + (f"<p class=bad>The rule's checks say: {e('; '.join(findings))}</p>" if findings else "")
+        + "</section>"
         f'<form method="post" action="/drafts/{draft.id}/answer">'
         f'<input type="hidden" name="csrf" value="{e(csrf)}">'
         f'<input type="hidden" name="op" value="{e(op)}">'
