@@ -225,6 +225,7 @@ async def test_a_draft_arrives_live_is_edited_and_sent_another_discarded(
     assert await dana.locator("pre").inner_text() == CATALOGUE  # the whole text
     assert "rule catalogue" in await dana.inner_text()
     await shot(page, "drafts")
+    assert await dana.locator("textarea").input_value() == CATALOGUE  # the edit starts from it
     await dana.locator("textarea").fill(EDITED)
     await dana.get_by_role("button", name="Preview edited text").click()
     preview = page.locator("#preview")

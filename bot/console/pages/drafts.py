@@ -89,7 +89,9 @@ def _card(draft: Draft, esc: Escalation, csrf: str) -> str:
         f'<form method="post" action="/drafts/{draft.id}/preview" class="answer">{hidden}'
         '<input type="hidden" name="op" value="edit">'
         f'<label>Or edit it: this text goes to the same recipients<textarea name="text" id="edit-{draft.id}">'
-        f"{e(draft.text)}</textarea></label>"
+        # The HTML parser drops a newline right after <textarea> (HTML standard, "in
+        # body" insertion mode): one is given to drop, so a text's own first line stays.
+        f"\n{e(draft.text)}</textarea></label>"
         '<button type="submit">Preview edited text</button></form></section>'
     )
 
