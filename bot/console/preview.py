@@ -88,6 +88,10 @@ def _all(actions: tuple[Action, ...], esc: Escalation) -> tuple[Leaving, ...]:
     return tuple(x for x in (_leaving(a, esc) for a in actions) if x is not None)
 
 
+# What the Drafts page shows of a draft's held (or edited) actions.
+leaving = _all
+
+
 def preview(esc: Escalation, text: str, rulebook: Rulebook) -> Preview:
     rule = rulebook.by_name(esc.rule)
     q = Question(

@@ -14,10 +14,8 @@ from bot.actions import Action, Decision
 from bot.desks import DeskDeps
 from bot.desks.answers import Answers
 from bot.effects import asking
-from bot.effects.drafting import SEND, changed_ratio, edited, folder_delete, read_answer
-from bot.facts import NO_FACTS
+from bot.effects.drafting import SEND, answer_context, changed_ratio, edited, folder_delete, read_answer
 from bot.faults import fault
-from bot.gate.policy import GateContext
 from bot.pipeline.router import Answer
 from bot.rules.model import Rulebook
 from bot.store import Claimed, Drafts, RuleLedger, RuleRecord, Tx
@@ -68,16 +66,7 @@ class DraftAnswers:
             sent = text.rstrip("\n").removesuffix(signature).rstrip("\n") if signature else text.rstrip("\n")
             changed = changed_ratio(original.rstrip("\n"), sent)
         decision = Decision(actions=actions, reasons=(f"owner: {op} draft #{esc.id}",), rule=esc.rule)
-        ctx = GateContext(
-            event=esc.event,
-            rule=rule,
-            participants=esc.event.participants,
-            owner_addresses=frozenset(rulebook.owner.emails),
-            owner_authorized=bool(owner_saw),
-            owner_saw=owner_saw,
-            trusted_text="\n".join((esc.event.text, original)),
-            facts=facts or NO_FACTS,
-        )
+        ctx = answer_context(esc, rule, rulebook, original=original, facts=facts, owner_saw=owner_saw)
         result = self.gate.check(decision, ctx)
         allowed: list[Action] = list(result.allowed)
         question = asking.blocked(result, decision)

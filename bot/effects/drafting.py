@@ -13,8 +13,11 @@ from bot.delivery import message_id_for
 from bot.effects.asking import ask, preview
 from bot.effects.reply_message import reply_message
 from bot.events import Event
+from bot.facts import NO_FACTS, Facts
+from bot.gate.policy import GateContext
 from bot.owner import OwnerProfile
-from bot.store import OutboxRow
+from bot.rules.model import Rule, Rulebook
+from bot.store import Escalation, OutboxRow
 
 DRAFT = "draft"  # Escalate.reason of a draft's preview
 SEND, DISCARD = 0, 1  # the preview's options, in order
@@ -141,4 +144,29 @@ def folder_delete(draft_id: int, *, connector: str, event_id: str, domain: str) 
         payload={"message_id": message_id_for(folder_key(draft_id), domain=domain)},
         thread=f"draft:{draft_id}",
         autonomous=False,
+    )
+
+
+def answer_context(
+    esc: Escalation,
+    rule: Rule | None,
+    rulebook: Rulebook,
+    *,
+    original: str,
+    facts: Facts | None,
+    owner_saw: tuple[Action, ...],
+) -> GateContext:
+    """What the gate knows of an owner's answer to draft ``esc``: the owner's authority
+    covers ``owner_saw`` only (an unchanged Send); an edited text gets every check, with
+    the message and the draft as the text Deputy trusts. The owner's desk checks with it,
+    and the console's preview shows its findings before anything goes."""
+    return GateContext(
+        event=esc.event,
+        rule=rule,
+        participants=esc.event.participants,
+        owner_addresses=frozenset(rulebook.owner.emails),
+        owner_authorized=bool(owner_saw),
+        owner_saw=owner_saw,
+        trusted_text="\n".join((esc.event.text, original)),
+        facts=facts or NO_FACTS,
     )

@@ -5,7 +5,9 @@ the tests run in file order, as one owner's session would.
 
 Flows: log in with the one-time link from `deputy console`; a question appears live when
 its mail comes in, is answered with a preview, and the reply reaches the SMTP server;
-Activity updates live; a learned rule is confirmed; a task is cancelled. Each page's
+Activity updates live; a draft appears live, is edited and sent (the SMTP server gets
+exactly the edited body), another is discarded (nothing goes); a learned rule is
+confirmed; a task is cancelled. Each page's
 screenshot is saved (to docs/console/ with DEPUTY_SCREENSHOTS_DIR=docs/console).
 """
 
@@ -24,6 +26,7 @@ import pytest
 import pytest_asyncio
 from aiosmtpd.controller import Controller
 
+from tests.autonomy.support import no_signature, write_draft_rule
 from tests.e2e.conftest import Home, free_port, mail, make_home
 from tests.faults.conftest import Recorder
 
@@ -48,6 +51,8 @@ ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+CATALOGUE = "Hello,\n\nthank you for asking: our catalogue follows by mail.\n\nKind regards"
+EDITED = "Hello Dana,\n\nthe catalogue is on its way by post, with this year's prices.\n\nAlex"
 WAIT_MS = 30_000  # generous on a shared machine: only against hanging, never asserted
 
 
@@ -83,6 +88,8 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
     controller = Controller(recorder, hostname="127.0.0.1", port=smtp_port)
     controller.start()
     home = make_home(tmp_path_factory.mktemp("console") / "deputy")
+    write_draft_rule(home.root / "rules", name="catalogue", subject="(?i)catalogue", text=CATALOGUE)
+    no_signature(home.root / "rules")  # a reply's body is exactly the text approved
     console_port = free_port()
     text = home.config.read_text().replace('log_level = "INFO"', 'log_level = "DEBUG"')
     home.config.write_text(
@@ -195,6 +202,61 @@ async def test_activity_updates_live_and_filters(deployment: Deployment, page: A
     assert await page.locator("tr", has_text="Invoice 77").count() == 0
 
 
+async def test_a_draft_arrives_live_is_edited_and_sent_another_discarded(
+    deployment: Deployment, page: Any
+) -> None:
+    await page.goto(deployment.base + "/drafts")
+    await page.wait_for_function("document.getElementById('live-state').className === 'on'")
+    await page.evaluate("window.__same_page = true")
+    for who in ("dana", "erin"):
+        deployment.home.send(
+            mail(
+                sender=f"{who}@shop.example",
+                subject="Catalogue request",
+                message_id=f"<cat-{who}@shop.example>",
+                text="Hello, could you send us your catalogue?",
+            )
+        )
+    dana = page.locator("section.draft", has_text="dana@shop.example")
+    erin = page.locator("section.draft", has_text="erin@shop.example")
+    await dana.wait_for()
+    await erin.wait_for()
+    assert await page.evaluate("window.__same_page") is True  # updated live, not reloaded
+    assert await dana.locator("pre").inner_text() == CATALOGUE  # the whole text
+    assert "rule catalogue" in await dana.inner_text()
+    await shot(page, "drafts")
+    assert await dana.locator("textarea").input_value() == CATALOGUE  # the edit starts from it
+    await dana.locator("textarea").fill(EDITED)
+    await dana.get_by_role("button", name="Preview edited text").click()
+    preview = page.locator("#preview")
+    await preview.wait_for()
+    assert await preview.locator(".recipients").inner_text() == "dana@shop.example"
+    assert await preview.locator("pre").inner_text() == EDITED
+    assert deployment.sent_to("dana@shop.example") == []  # nothing went before the yes
+    await page.get_by_role("button", name="Send this").click()
+    await page.locator(".flash", has_text="your text is recorded").wait_for()
+    sent = await until(lambda: deployment.sent_to("dana@shop.example"))
+    # On the wire every line ends in CRLF (RFC 5321 section 2.3.8); the text is the owner's.
+    body = sent[0].get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert len(sent) == 1 and body.rstrip("\n") == EDITED
+    await (
+        page.locator("section.draft", has_text="erin@shop.example")
+        .get_by_role("button", name="Discard")
+        .click()
+    )
+    await page.locator(".flash", has_text="discarded").wait_for()
+
+    def closed() -> list[Any]:
+        return deployment.home.query("SELECT state FROM drafts WHERE state != 'open' ORDER BY id")
+
+    await until(lambda: len(closed()) == 2)
+    assert [r["state"] for r in closed()] == ["edited", "discarded"]
+    # The discard and whatever it would send are one commit: nothing is queued for Erin.
+    assert deployment.home.query("SELECT 1 FROM outbox WHERE recipient LIKE '%dana@%'")  # as Dana's was
+    assert deployment.home.query("SELECT 1 FROM outbox WHERE recipient LIKE '%erin@%'") == []
+    assert deployment.sent_to("erin@shop.example") == []
+
+
 async def test_confirm_a_learned_rule(deployment: Deployment, page: Any) -> None:
     deployment.home.send(
         mail(
@@ -257,7 +319,6 @@ async def test_every_page_renders_and_is_pictured(deployment: Deployment, page: 
         ("/conversations", "conversations", "Conversations"),
         ("/health", "health", "Health"),
         ("/spend", "spend", "Spend"),
-        ("/drafts", "drafts", "Drafts"),
     ):
         response = await page.goto(deployment.base + path)
         assert response is not None and response.status == 200
@@ -278,6 +339,7 @@ async def test_every_page_renders_and_is_pictured(deployment: Deployment, page: 
         "tasks",
         "health",
         "spend",
+        "drafts",
     }
 
 

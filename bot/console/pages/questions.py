@@ -75,7 +75,7 @@ async def index(request: web.Request) -> web.StreamResponse:
     )
 
 
-def _leaving_html(items: tuple[Leaving, ...]) -> str:
+def leaving_html(items: tuple[Leaving, ...]) -> str:
     out = []
     for x in items:
         head = f"{e(x.kind)} on {e(x.channel)}"
@@ -92,13 +92,13 @@ def _leaving_html(items: tuple[Leaving, ...]) -> str:
 def _preview_html(p: Preview) -> str:
     parts = [f"<p>Deputy reads your answer as: <strong>{e(p.summary)}</strong></p>"]
     if p.sent:
-        parts.append("<h2>What will be sent, exactly as shown</h2>" + _leaving_html(p.sent))
+        parts.append("<h2>What will be sent, exactly as shown</h2>" + leaving_html(p.sent))
     if p.checked:
-        parts.append("<h2>Sent if the rule's checks pass</h2>" + _leaving_html(p.checked))
+        parts.append("<h2>Sent if the rule's checks pass</h2>" + leaving_html(p.checked))
     if p.asks_again:
         parts.append(
             "<h2>Nothing goes yet: Deputy will ask you to confirm this draft</h2>"
-            + _leaving_html(p.asks_again)
+            + leaving_html(p.asks_again)
         )
     if p.model_drafts:
         parts.append(
