@@ -19,7 +19,8 @@ from pathlib import Path
 from bot.actions import action_name
 from bot.config import Settings
 from bot.errors import ConfigError
-from bot.rules import load_rulebook
+from bot.events import Event
+from bot.rules import Rulebook, load_rulebook
 from bot.store import AuditEntry, Store
 from bot.try_event import judge_dry
 
@@ -50,6 +51,24 @@ def _then(entry: AuditEntry | None) -> str:
     return f"{entry.outcome} by {entry.rule or 'no rule'}: {', '.join(kinds) or 'nothing'}"
 
 
+async def compare(
+    settings: Settings, book: Rulebook, events: list[Event], decided: dict[str, AuditEntry]
+) -> list[Difference]:
+    """The stored ``events`` judged again by ``book``, beside what was ``decided`` when
+    they arrived: the ones handled differently (also the console's Rules page)."""
+    differences: list[Difference] = []
+    for event in events:
+        with tempfile.TemporaryDirectory(prefix="deputy-try-") as tmp:
+            trial = await judge_dry(settings, book, event, data_dir=Path(tmp))
+        done = trial.finished
+        kinds = sorted({action_name(a) for a in done.actions})
+        now = f"{done.outcome} by {done.rule or 'no rule'}: {', '.join(kinds) or 'nothing'}"
+        then = _then(decided.get(event.id))
+        if now != then:
+            differences.append(Difference(event.id, event.sender, event.subject, then, now))
+    return differences
+
+
 async def try_range(settings: Settings, args: argparse.Namespace) -> int:
     since = parse_day(args.since, key="--since")
     until = parse_day(args.until, key="--until") + timedelta(days=1) if args.until else datetime.now(UTC)
@@ -61,16 +80,7 @@ async def try_range(settings: Settings, args: argparse.Namespace) -> int:
         decided = await store.audit.first_of([e.id for e in events])
     finally:
         await store.close()
-    differences: list[Difference] = []
-    for event in events:
-        with tempfile.TemporaryDirectory(prefix="deputy-try-") as tmp:
-            trial = await judge_dry(settings, book, event, data_dir=Path(tmp))
-        done = trial.finished
-        kinds = sorted({action_name(a) for a in done.actions})
-        now = f"{done.outcome} by {done.rule or 'no rule'}: {', '.join(kinds) or 'nothing'}"
-        then = _then(decided.get(event.id))
-        if now != then:
-            differences.append(Difference(event.id, event.sender, event.subject, then, now))
+    differences = await compare(settings, book, events, decided)
     if args.json:
         rows = [d.__dict__ for d in differences]
         print(json.dumps({"messages": len(events), "different": rows}, indent=2, ensure_ascii=False))

@@ -5,6 +5,7 @@ message, and the Activity filters and pages."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import aiohttp
 
@@ -201,3 +202,24 @@ async def test_what_a_correspondent_writes_is_shown_never_run(served: Served) ->
                 pages.append(await r.text())
     assert all("<script>alert" not in p and "<b>" not in p for p in pages)
     assert all("&lt;script&gt;alert(1)&lt;/script&gt;" in p for p in pages[:4])
+
+
+async def test_the_rules_tried_on_stored_mail_show_what_would_change(served: Served) -> None:
+    deputy = served.deputy
+    await deputy.emit(mail(sender="ap@acme-supplies.com", subject="Invoice 12", text=INVOICE))
+    await deputy.drain()
+    before = await deputy.store.outbox.counts(), await deputy.store.audit.counts("rule")
+    (served.config.parent / "rules" / "invoices.md").unlink()  # the owner drops the rule
+    today = datetime.now(UTC).date().isoformat()
+    client, _, _ = await logged_in(served)
+    async with client:
+        async with client.get(served.base + f"/rules/try?since={today}") as r:
+            assert r.status == 200
+            page = await r.text()
+        async with client.get(served.base + "/rules/try?since=yesterday") as r:
+            assert r.status == 400
+            assert "expected a date" in await r.text()
+    assert "1 messages: 1 would be handled differently" in page
+    assert "Invoice 12" in page and "by invoices" in page  # then: the invoices rule
+    # The trial wrote nothing: no outbox row, no decision.
+    assert (await deputy.store.outbox.counts(), await deputy.store.audit.counts("rule")) == before

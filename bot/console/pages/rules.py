@@ -3,12 +3,18 @@ rules to confirm or roll back (the same functions as ``deputy rules confirm|roll
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from aiohttp import web
 
 from bot.console.auth import see_other
 from bot.console.deps import csrf_of, deps_of
 from bot.console.html import e, flash_of, form, layout, table, when
-from bot.rules import learned
+from bot.errors import ConfigError
+from bot.rules import learned, load_rulebook
+from bot.try_range import compare, parse_day
+
+TRY_LIMIT = 200  # messages judged again per request: a page, not a batch job
 
 SAID = {
     "confirmed": "Learned rule #{q} is active.",
@@ -61,6 +67,13 @@ async def index(request: web.Request) -> web.StreamResponse:
     body = (
         "<h2>In evaluation order</h2>"
         + table(("#", "rule", "priority", "may", "from", "decisions"), rows, empty="No rules.")
+        + "<h2>Try the rules on stored mail</h2>"
+        + '<form method="get" action="/rules/try">'
+        '<label>from <input type="date" name="since" required></label> '
+        '<label>to <input type="date" name="until"></label> '
+        '<button type="submit">Show what would change</button></form>'
+        + '<p class="muted">The rule files as they are now, judged against the mail of those days'
+        " with nothing written or sent (as <code>deputy try --since</code>).</p>"
         + "<h2>Learned from your answers</h2>"
         + table(
             ("id", "state", "mail from", "does", "source", ""), learned_rows, empty="No learned rules yet."
@@ -83,4 +96,36 @@ async def change(request: web.Request) -> web.StreamResponse:
     return see_other(f"/rules?said={code}&q={rule_id}")
 
 
-ROUTES = [("GET", "/rules", index), ("POST", r"/rules/learned/{id:\d+}/{how:confirm|rollback}", change)]
+async def try_rules(request: web.Request) -> web.StreamResponse:
+    """What today's rule files would do with the stored mail of a period, beside what was
+    done: no side effect (each message judged in a throw-away store)."""
+    deps = deps_of(request)
+    since_text = request.query.get("since", "")
+    until_text = request.query.get("until", "")
+    try:
+        since = parse_day(since_text, key="since")
+        until = parse_day(until_text, key="until") + timedelta(days=1) if until_text else datetime.now(UTC)
+        book = load_rulebook(deps.settings.rules_dir)
+    except ConfigError as exc:
+        body = f"<p>{e(exc)}</p>"
+        return web.Response(text=layout("Rules", body, here="/rules"), content_type="text/html", status=400)
+    events = await deps.store.inbox.messages_between(since.timestamp(), until.timestamp(), limit=TRY_LIMIT)
+    decided = await deps.store.audit.first_of([ev.id for ev in events])
+    differences = await compare(deps.settings, book, events, decided)
+    rows = [(e(d.sender), e(d.subject or "(no subject)"), e(d.then), e(d.now)) for d in differences]
+    capped = f" (the first {TRY_LIMIT})" if len(events) == TRY_LIMIT else ""
+    body = (
+        f"<h2>Stored mail from {e(since.date())} to {e((until - timedelta(seconds=1)).date())}</h2>"
+        f"<p>{len(events)} messages{capped}: {len(differences)} would be handled differently by the"
+        f" rules as they are now, {len(events) - len(differences)} the same.</p>"
+        + table(("from", "subject", "then", "now"), rows, empty="Nothing would change.")
+        + '<p><a href="/rules">Back to the rules</a></p>'
+    )
+    return web.Response(text=layout("Rules", body, here="/rules"), content_type="text/html")
+
+
+ROUTES = [
+    ("GET", "/rules", index),
+    ("GET", "/rules/try", try_rules),
+    ("POST", r"/rules/learned/{id:\d+}/{how:confirm|rollback}", change),
+]
