@@ -20,6 +20,7 @@ from bot.facts.model import Amount, AmountRole, Source
 from bot.facts.numbers import magnitude, numbers
 from bot.facts.text import normalise
 from bot.facts.words import words_to_digits
+from bot.needles import Needles, may_match, skeleton
 
 MAX_AMOUNTS = 60
 # Numbers looked at per text: a real mail has a few hundred; a table dump or a hostile
@@ -72,6 +73,8 @@ _QUALIFIER_RE = re.compile(
     r"exkl\.?|zzgl\.?|zuzüglich|plus|ohne|without|hors|y|con|sin|più|compris|comprise)\s?(?:de\s|la\s)?"
     r"(?:\d{1,2}\s?%\s)?(?:vat|tax|taxes|mwst\.?|ust\.?|tva|iva)(?![A-Za-zÀ-ÿ])"
 )
+# Every _QUALIFIER_RE match ends in one of these words (see bot.needles).
+_QUALIFIER_NEEDLES: Needles = (("vat",), ("tax",), ("mwst",), ("ust",), ("tva",), ("iva",))
 # A line item: a quantity or a unit before the amount ("2 x", "3 Stk.", "10 h", "Pos. 1").
 _LINE_RE = re.compile(
     r"(?i)(?:^|\s)(?:\d+\s?(?:x|×|pcs|pc|stk\.?|stück|h|hrs|hours|std\.?|stunden|units?|heures|unités)"
@@ -251,19 +254,25 @@ def _role(text: str, start: int, prev_end: int) -> AmountRole:
     line_start = _line_start(text, start)
     window_start = max(line_start, prev_end, start - 80)
     window = text[window_start:start]
-    if not window.strip() or not _ROLE_RE.search(window):
+    blank = not window.strip()
+    # The role words of the window, read once: unless a qualifier is blanked or the
+    # line above stands in, they are also the words the role is taken from below.
+    words = [] if blank else _ROLE_RE.findall(window)
+    if not words:
         # A table: the label on the line above, the amount alone on its line.
-        if line_start > 0 and not window.strip():
+        if line_start > 0 and blank:
             above_start = _line_start(text, line_start - 1)
             above = text[above_start : line_start - 1]
             if above.strip() and len(above) < 80 and not any(c.isdigit() for c in above):
                 window = above
+                words = _ROLE_RE.findall(window)
     if _LINE_RE.search(window):
         return "line"
-    stripped = _QUALIFIER_RE.sub(lambda m: " " * len(m.group()), window)
-    last: AmountRole | None = None
-    for match in _ROLE_RE.finditer(stripped):
-        last = _ROLE_OF[match.group().lower()]
+    qualified = may_match(_QUALIFIER_NEEDLES, skeleton(window))
+    stripped = _QUALIFIER_RE.sub(lambda m: " " * len(m.group()), window) if qualified else window
+    if stripped != window:
+        words = _ROLE_RE.findall(stripped)
+    last: AmountRole | None = _ROLE_OF[words[-1].lower()] if words else None
     if last is None and stripped != window:
         return "tax"  # "zzgl. 19 % MwSt. 95,00 EUR": the qualifier is all there is, so it is the tax
     return last or "other"

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from bot.facts.number_words import may_hold
+from bot.needles import skeleton
+
 try:  # text2num is a dependency; a missing wheel must degrade to "no words", not crash.
     from text_to_num import alpha2digit as _alpha2digit
 except ImportError:  # pragma: no cover
@@ -27,7 +30,10 @@ def words_to_digits(line: str, language: str = "") -> Iterator[str]:
     order = (
         (language, *(lang for lang in LANGUAGES if lang != language)) if language in LANGUAGES else LANGUAGES
     )
+    line_skeleton = skeleton(line)
     for lang in order:
+        if not may_hold(line_skeleton, lang):
+            continue  # no number word of the language (bot.facts.number_words)
         try:
             converted = _alpha2digit(line, lang)
         except Exception:  # a library failure must never cost us the message

@@ -11,6 +11,7 @@ import re
 import unicodedata
 
 from bot.facts.money import find_amounts
+from bot.facts.number_words import may_hold
 from bot.gate.numerals import rewrite
 from bot.needles import Needles, may_match, skeleton
 
@@ -258,11 +259,16 @@ def money_view(text: str) -> str:
     # NFKC, no zero-width or bidi format characters inside a figure ("2\u200b50 EUR").
     view = unicodedata.normalize("NFKC", rewrite(text))
     view = _magnitudes(view)
+    view_skeleton = skeleton(view)
     for lang in _WORD_LANGS:
+        if not may_hold(view_skeleton, lang):
+            continue  # no number word of the language: the pass would change nothing
         try:
-            view = alpha2digit(view, lang)
+            converted = alpha2digit(view, lang)
         except Exception:  # the parser is a heuristic over untrusted text: never fatal
             continue
+        if converted != view:
+            view, view_skeleton = converted, skeleton(converted)
     return _ELIDED.sub(" ", _magnitudes(view))
 
 
