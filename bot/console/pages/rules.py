@@ -15,6 +15,15 @@ from bot.rules import learned, load_rulebook
 from bot.try_range import compare, parse_day
 
 TRY_LIMIT = 200  # messages judged again per request: a page, not a batch job
+TRY_FORM = (
+    "<h2>Try the rules on stored mail</h2>"
+    '<form method="get" action="/rules/try">'
+    '<label>from <input type="date" name="since" required></label> '
+    '<label>to <input type="date" name="until"></label> '
+    '<button type="submit">Show what would change</button></form>'
+    '<p class="muted">The rule files as they are now, judged against the mail of those days'
+    " with nothing written or sent (as <code>deputy try --since</code>).</p>"
+)
 
 SAID = {
     "confirmed": "Learned rule #{q} is active.",
@@ -67,13 +76,7 @@ async def index(request: web.Request) -> web.StreamResponse:
     body = (
         "<h2>In evaluation order</h2>"
         + table(("#", "rule", "priority", "may", "from", "decisions"), rows, empty="No rules.")
-        + "<h2>Try the rules on stored mail</h2>"
-        + '<form method="get" action="/rules/try">'
-        '<label>from <input type="date" name="since" required></label> '
-        '<label>to <input type="date" name="until"></label> '
-        '<button type="submit">Show what would change</button></form>'
-        + '<p class="muted">The rule files as they are now, judged against the mail of those days'
-        " with nothing written or sent (as <code>deputy try --since</code>).</p>"
+        + TRY_FORM
         + "<h2>Learned from your answers</h2>"
         + table(
             ("id", "state", "mail from", "does", "source", ""), learned_rows, empty="No learned rules yet."
@@ -102,6 +105,8 @@ async def try_rules(request: web.Request) -> web.StreamResponse:
     deps = deps_of(request)
     since_text = request.query.get("since", "")
     until_text = request.query.get("until", "")
+    if not since_text:  # the form alone, to pick the days
+        return web.Response(text=layout("Rules", TRY_FORM, here="/rules"), content_type="text/html")
     try:
         since = parse_day(since_text, key="since")
         until = parse_day(until_text, key="until") + timedelta(days=1) if until_text else datetime.now(UTC)
