@@ -91,7 +91,7 @@ class PauseFlow:
         now = self.tools.clock()
         tz = _tz(rulebook)
         lines = [f"Task #{task.id} is resumed after {_span(paused_for)} paused."]
-        missed = False
+        missed: float | None = None  # the due time of an occurrence missed in the pause
         for timer in await Timers.held_in(tx, **timer_scope(task.id, esc)):
             rekey = f"{_REARMED.sub('', timer.key)}:~{pauses}"
             if timer.kind in STRETCHED:
@@ -101,7 +101,7 @@ class PauseFlow:
                     lines.append(f"Its deadline moves by as much, to {_at(due, tz)}.")
             elif timer.kind == "task_occurrence" and timer.due_at <= now:
                 await Timers.drop_held_in(tx, timer)
-                missed = True
+                missed = max(missed or 0.0, float(timer.payload.get("due", "0") or 0), timer.due_at)
             else:
                 await Timers.release_in(tx, timer, due_at=timer.due_at, rekey=rekey)
                 if timer.kind == "task_follow_up" and timer.due_at <= now:
@@ -111,8 +111,11 @@ class PauseFlow:
         actions: list[str] = [f"task #{task.id}: resumed ({back})"]
         fresh = await self.store.tasks.get(task.id)
         assert fresh is not None
-        if missed and isinstance(fresh.spec, RecurringSpec):
-            nxt = await self.recurring.schedule_next(tx, rulebook, fresh, fresh.spec, after=now)
+        if missed is not None and isinstance(fresh.spec, RecurringSpec):
+            # Strictly after the missed one too: its period's timer is spent, so the next
+            # run must be a later period, even if the clock says otherwise.
+            after = max(now, missed)
+            nxt = await self.recurring.schedule_next(tx, rulebook, fresh, fresh.spec, after=after)
             lines.append(f"The run missed while paused is skipped; {nxt[-1]}.")
             actions += nxt
         came = [c for c in fresh.contacts if c.reply_event and c.updated_at >= task.paused_at]
