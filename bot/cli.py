@@ -1,6 +1,6 @@
 """deputy run | status | check | try | inbox | answer | log | memory | digest | rules | task add | tasks
 | console | drafts | send | discard | examples (bot/drafts_cli.py) | pause | resume | pending
-| undo | task cancel (bot/owner_cli.py)
+| undo | task cancel | task pause | task resume (bot/owner_cli.py)
 
 Every command takes ``--config PATH`` (default ./config.toml). Commands other than
 ``run`` work beside a running daemon: SQLite in WAL mode lets them read, and an answer
@@ -186,6 +186,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             return await owner_cli.command(store, args)
         if command == "task" and args.task_command == "cancel":
             return await owner_cli.cancel_task(store, args.id)
+        if command == "task" and args.task_command in ("pause", "resume"):
+            return await owner_cli.pause_or_resume_task(store, args)
         if command in ("inbox", "pending"):
             pending = await store.escalations.open()
             if getattr(args, "json", False):

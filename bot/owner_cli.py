@@ -1,10 +1,12 @@
 """The owner's commands on the command line: pause, resume, pending, undo N and task
-cancel ID, the same commands the owner sends by chat or mail.
+cancel|pause|resume ID, the same commands the owner sends by chat or mail.
 
-pause, resume and undo become an owner message in the inbox, exactly as if the owner had
-written them on a channel, so the daemon carries them out (and answers on the cli channel)
-through the one path every channel uses. ``pending`` reads the open questions, and
-``task cancel`` is the tasks repository's cancel, the one the web console calls.
+pause, resume, undo and task pause|resume become an owner message in the inbox, exactly
+as if the owner had written them on a channel ("pause task 12"), so the daemon carries
+them out (and answers on the cli channel) through the one path every channel uses: a
+resume needs the daemon's rules to read the replies that came in meanwhile. ``pending``
+reads the open questions, and ``task cancel`` is the tasks repository's cancel, the one
+the web console calls.
 """
 
 from __future__ import annotations
@@ -31,11 +33,19 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
 def add_task_parsers(task_sub: Any, sub_common: argparse.ArgumentParser) -> None:
     q = task_sub.add_parser("cancel", parents=[sub_common], help="call task ID off: nothing more is sent")
     q.add_argument("id", type=int)
+    q = task_sub.add_parser("pause", parents=[sub_common], help="hold task ID: nothing is sent until resume")
+    q.add_argument("id", type=int)
+    q = task_sub.add_parser("resume", parents=[sub_common], help="carry on with task ID where it was paused")
+    q.add_argument("id", type=int)
 
 
 async def command(store: Any, args: argparse.Namespace) -> int:
-    """pause | resume | undo N: recorded as the owner's message for the daemon."""
-    text = f"undo {args.n}" if args.command == "undo" else args.command
+    """pause | resume | undo N | task pause|resume ID: recorded as the owner's message
+    for the daemon."""
+    if args.command == "task":
+        text = f"{args.task_command} task {args.id}"
+    else:
+        text = f"undo {args.n}" if args.command == "undo" else args.command
     event = Event(
         id=f"cli:command:{uuid.uuid4().hex}",
         channel="cli",
@@ -49,6 +59,24 @@ async def command(store: Any, args: argparse.Namespace) -> int:
     await store.inbox.add(event)
     print(f"'{text}' recorded; the daemon will carry it out (its answer is in `deputy log`).")
     return 0
+
+
+async def pause_or_resume_task(store: Any, args: argparse.Namespace) -> int:
+    """task pause|resume ID: refused here at once when the task cannot be paused (or is
+    not paused); otherwise the daemon carries it out, as any channel's "pause task ID"."""
+    from bot.tasks.model import LIVE
+
+    task = await store.tasks.get(args.id)
+    if task is None:
+        print(f"no task #{args.id}", file=sys.stderr)
+        return 1
+    if args.task_command == "pause" and task.state not in LIVE:
+        print(f"task #{args.id} is {task.state.replace('_', ' ')}: nothing to pause", file=sys.stderr)
+        return 1
+    if args.task_command == "resume" and task.state != "paused":
+        print(f"task #{args.id} is not paused (it is {task.state.replace('_', ' ')})", file=sys.stderr)
+        return 1
+    return await command(store, args)
 
 
 async def cancel_task(store: Any, task_id: int) -> int:

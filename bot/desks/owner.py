@@ -146,8 +146,8 @@ class OwnerDesk:
             text = digest.text
         else:
             text = (
-                "Commands: pending, pause, resume, digest, help. "
-                "Answer question N with '#N your answer' or reply to its prompt."
+                "Commands: pending, pause, resume, digest, help; pause task N, resume task N, "
+                "cancel task N. Answer question N with '#N your answer' or reply to its prompt."
             )
         await self._answer_owner(claimed, rulebook, text, reason=f"command {route.name}", started=started)
 

@@ -1,13 +1,15 @@
-"""The tasks desk (issue 7): the owner's ``task:`` orders, replies in the conversations a
-task opened, the owner's answers to a task's question, and task timers. The work itself
-is done by the composed parts of ``TaskRunner`` (intake, quotes, recurring)."""
+"""The tasks desk (issue 7): the owner's ``task:`` orders and their "pause task N",
+"resume task N", "cancel task N", replies in the conversations a task opened, the
+owner's answers to a task's question, and task timers. The work itself is done by the
+composed parts of ``TaskRunner`` (intake, quotes, recurring, pauses)."""
 
 from __future__ import annotations
 
-from bot.pipeline.router import Answer, Instruction, Judge, Route, Scheduled
+from bot.pipeline.router import Answer, Command, Instruction, Judge, Route, Scheduled
 from bot.rules.model import Rulebook
 from bot.store import Claimed
 from bot.tasks.model import Contact, is_task_text
+from bot.tasks.pauses import COMMANDS
 from bot.tasks.runner import TaskRunner
 
 
@@ -21,6 +23,8 @@ class TasksDesk:
         match route:
             case Instruction(text):
                 return is_task_text(text)
+            case Command(name):
+                return name in COMMANDS
             case Answer():
                 return await self.store.tasks.by_escalation(route.escalation.id) is not None
             case Scheduled("timer_due"):
@@ -30,6 +34,9 @@ class TasksDesk:
                 if kind == "escalation_deadline":
                     esc_id = int(event.refs.get("escalation_id") or 0)
                     return await self.store.tasks.by_escalation(esc_id) is not None
+                if kind == "escalation_reminder":  # the scheduled desk's, unless its task is paused
+                    task = await self.store.tasks.by_escalation(int(event.refs.get("escalation_id") or 0))
+                    return task is not None and task.state == "paused"
                 return False
             case Judge() if route.event is event:  # not an owner's forward
                 return self._task_contact(claimed, route) is not None
@@ -42,11 +49,17 @@ class TasksDesk:
             case Instruction(text):
                 await runner.intake.create(claimed, rulebook, text)
                 return
+            case Command(name, arg) if name in COMMANDS:
+                await runner.pauses.command(claimed, rulebook, name, int(arg))
+                return
             case Answer():
                 task = await self.store.tasks.by_escalation(route.escalation.id)
                 if task is not None:
                     await runner.quotes.answer(claimed, rulebook, route, task)
                     return
+            case Scheduled("timer_due") if event.refs.get("timer_kind") == "escalation_reminder":
+                await runner.pauses.held_reminder(claimed)
+                return
             case Scheduled("timer_due") if event.refs.get("timer_kind") == "escalation_deadline":
                 task = await self.store.tasks.by_escalation(int(event.refs.get("escalation_id") or 0))
                 if task is not None:

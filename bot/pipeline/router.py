@@ -42,7 +42,7 @@ class Answer:
 
 @dataclass(frozen=True, slots=True)
 class Command:
-    name: str  # pending | pause | resume | digest | help
+    name: str  # pending | pause | resume | digest | help | undo | pause_task | resume_task | cancel_task
     arg: str = ""
 
 
@@ -222,7 +222,26 @@ class Router:
         undo = re.fullmatch(r"/?undo\s+#?(\d+)", text, re.I)
         if undo:
             return Command("undo", undo[1])
+        # "pause task 12" / "resume task #12" / "cancel task 12": in a mail, the owner's own
+        # words (quoted lines and the signature aside), or the subject of an empty one.
+        words = _own_words(text) or (event.subject.strip() if not text else "")
+        one = _TASK_COMMAND.fullmatch(words.rstrip(".! "))
+        if one:
+            return Command(f"{one[1].lower()}_task", one[2])
         return Instruction(text)
+
+
+_TASK_COMMAND = re.compile(r"/?(pause|resume|cancel)\s+task\s+#?(\d+)", re.I)
+
+
+def _own_words(text: str) -> str:
+    """What the owner wrote above a quote and a signature ("-- " line, RFC 3676 4.3)."""
+    kept = []
+    for line in _strip_quoted(text).splitlines():
+        if line.rstrip() in ("--", "-- "):
+            break
+        kept.append(line)
+    return "\n".join(kept).strip()
 
 
 def _strip_quoted(text: str) -> str:

@@ -159,6 +159,14 @@ class Escalations:
         )
         return cur.rowcount == 1
 
+    @staticmethod
+    async def extend_in(tx: Tx, escalation_id: int, seconds: float) -> None:
+        """An open question's deadline moves on by ``seconds`` (its task was paused)."""
+        await tx.execute(
+            "UPDATE escalations SET deadline = deadline + ? WHERE id=? AND state='open'",
+            (seconds, escalation_id),
+        )
+
     async def due(self, now: float) -> list[Escalation]:
         rows = await self.db.fetchall(
             "SELECT * FROM escalations WHERE state='open' AND deadline<=? ORDER BY id", (now,)

@@ -313,3 +313,15 @@ MIGRATIONS.append(
     )
     """
 )
+
+MIGRATIONS.append(
+    # 11: one task paused by the owner (bot/tasks/pauses.py): the live state it goes back
+    # to, since when (a deadline is extended by the time spent paused), and how many times
+    # it was paused (names a timer re-armed after a pause, whose first firing is spent).
+    # Its timers wait as state 'held' in the timers table meanwhile.
+    """
+    ALTER TABLE tasks ADD COLUMN paused_from TEXT NOT NULL DEFAULT '';
+    ALTER TABLE tasks ADD COLUMN paused_at REAL NOT NULL DEFAULT 0;
+    ALTER TABLE tasks ADD COLUMN pauses INTEGER NOT NULL DEFAULT 0
+    """
+)

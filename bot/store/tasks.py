@@ -1,4 +1,4 @@
-"""Tasks and the conversations opened for them (migration 3).
+"""Tasks and the conversations opened for them (migration 3; a task's pause, migration 11).
 
 Writes take the caller's transaction (``*_in``) so that a task's state changes commit
 together with the outbox rows and the inbox event that caused them.
@@ -31,7 +31,20 @@ def _task(row: sqlite3.Row, contacts: tuple[Contact, ...] = ()) -> Task:
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         contacts=contacts,
+        paused_from=row["paused_from"],
+        paused_at=row["paused_at"],
     )
+
+
+def timer_scope(task_id: int, escalation_id: int | None) -> dict[str, tuple[str, ...]]:
+    """The timers that act for a task: its own (follow-ups, deadline, occurrences) and,
+    while it asks the owner, its question's deadline and reminders."""
+    prefixes: tuple[str, ...] = (f"task:{task_id}:",)
+    keys: tuple[str, ...] = ()
+    if escalation_id is not None:
+        prefixes += (f"esc-deadline:{escalation_id}:", f"esc-remind:{escalation_id}:")
+        keys = (f"esc-deadline:{escalation_id}",)
+    return {"prefixes": prefixes, "keys": keys}
 
 
 def _contact(row: sqlite3.Row) -> Contact:
@@ -130,7 +143,7 @@ class Tasks:
     ) -> bool:
         cur = await tx.execute("SELECT state, waiting_on FROM tasks WHERE id=?", (task_id,))
         row = await cur.fetchone()
-        if row is None or not can_move(row[0], state):
+        if row is None or not can_move(row[0], state):  # a pause is left by resume_in only
             return False
         now = time.time()
         same = row[0] == state and (waiting_on is None or json.loads(row[1]) == list(waiting_on))
@@ -151,21 +164,62 @@ class Tasks:
         )
         return True
 
+    @staticmethod
+    async def pause_in(tx: Tx, task_id: int) -> int:
+        """Pause a live task and hold its timers: the number of timers held, or -1 when
+        the task is not live (finished, paused already, or unknown). ``since`` is kept,
+        so that "waiting on X since" still tells when the waiting began."""
+        cur = await tx.execute("SELECT state, escalation_id FROM tasks WHERE id=?", (task_id,))
+        row = await cur.fetchone()
+        if row is None or not can_move(row[0], "paused"):
+            return -1
+        now = time.time()
+        await tx.execute(
+            "UPDATE tasks SET state='paused', paused_from=?, paused_at=?, pauses=pauses+1, updated_at=?"
+            " WHERE id=?",
+            (row[0], now, now, task_id),
+        )
+        esc = row[1] if row[0] == "needs_owner" else None
+        return await Timers.hold_in(tx, **timer_scope(task_id, esc))
+
+    @staticmethod
+    async def resume_in(tx: Tx, task_id: int) -> tuple[str, float, int] | None:
+        """Back to the state the pause left: (that state, seconds spent paused, the pause's
+        number), or None when the task is not paused. The held timers are the caller's to
+        release (how each kind comes back is the task's rule, bot/tasks/pauses.py)."""
+        cur = await tx.execute(
+            "SELECT state, paused_from, paused_at, pauses FROM tasks WHERE id=?", (task_id,)
+        )
+        row = await cur.fetchone()
+        if row is None or row[0] != "paused" or not can_move(row[0], row[1], paused_from=row[1]):
+            return None
+        now = time.time()
+        await tx.execute(
+            "UPDATE tasks SET state=?, paused_from='', paused_at=0, updated_at=? WHERE id=?",
+            (row[1], now, task_id),
+        )
+        return str(row[1]), max(0.0, now - float(row[2])), int(row[3])
+
     async def cancel(self, task_id: int, *, by: str) -> bool:
-        """The owner called the task off: it fails with that reason, its timers (follow-
-        ups, deadline) are cancelled and its open question closed, in one transaction."""
         async with self.db.transaction() as tx:
-            cur = await tx.execute("SELECT escalation_id FROM tasks WHERE id=?", (task_id,))
-            row = await cur.fetchone()
-            if row is None or not await self.move_in(
-                tx, task_id, "failed", result=f"cancelled by the owner ({by})"
-            ):
-                return False
-            await Timers.cancel_in(tx, key_prefix=f"task:{task_id}:")
-            if row[0] is not None:
-                await Escalations.close_in(
-                    tx, int(row[0]), state="cancelled", answer="task cancelled", via=by
-                )
+            return await self.cancel_in(tx, task_id, by=by)
+
+    @staticmethod
+    async def cancel_in(tx: Tx, task_id: int, *, by: str) -> bool:
+        """The owner called the task off (live or paused): it fails with that reason, its
+        timers (follow-ups, deadline, its question's) are cancelled and its open question
+        closed, in the caller's transaction."""
+        cur = await tx.execute("SELECT escalation_id FROM tasks WHERE id=?", (task_id,))
+        row = await cur.fetchone()
+        if row is None or not await Tasks.move_in(
+            tx, task_id, "failed", result=f"cancelled by the owner ({by})"
+        ):
+            return False
+        # Its question's deadline and reminders go with it (held ones too, if paused).
+        esc = int(row[0]) if row[0] is not None else None
+        await Timers.cancel_scope_in(tx, **timer_scope(task_id, esc))
+        if esc is not None:
+            await Escalations.close_in(tx, esc, state="cancelled", answer="task cancelled", via=by)
         return True
 
     @staticmethod

@@ -1,5 +1,9 @@
 """Durable timers (follow-ups, reminders, deadlines). Firing one inserts a ``timer_due``
-event into the inbox in the same transaction, so a timer fires exactly once."""
+event into the inbox in the same transaction, so a timer fires exactly once.
+
+States: pending -> fired | cancelled; a paused task's timers wait as ``held`` (never
+fired) or ``deferred`` (fired into a task already paused, handed back unacted) until the
+task resumes (bot/tasks/pauses.py)."""
 
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ class Timer:
     due_at: float
     kind: str
     payload: dict[str, str]
+    state: str = "pending"
 
 
 class Timers:
@@ -50,10 +55,64 @@ class Timers:
 
     @staticmethod
     async def cancel_in(tx: Tx, *, key_prefix: str) -> None:
+        """Pending and held timers under ``key_prefix`` never fire."""
         await defer(
             tx,
-            "UPDATE timers SET state='cancelled' WHERE state='pending' AND key LIKE ?",
+            "UPDATE timers SET state='cancelled' WHERE state IN ('pending', 'held') AND key LIKE ?",
             (key_prefix + "%",),
+        )
+
+    @staticmethod
+    async def hold_in(tx: Tx, *, prefixes: tuple[str, ...], keys: tuple[str, ...] = ()) -> int:
+        """A paused task's pending timers wait, unfired, until ``release_in``."""
+        where, params = _scope(prefixes, keys)
+        cur = await tx.execute(f"UPDATE timers SET state='held' WHERE state='pending' AND {where}", params)
+        return int(cur.rowcount)
+
+    @staticmethod
+    async def cancel_scope_in(tx: Tx, *, prefixes: tuple[str, ...], keys: tuple[str, ...] = ()) -> None:
+        """Pending and held timers in the scope never fire (a task called off)."""
+        where, params = _scope(prefixes, keys)
+        await tx.execute(
+            f"UPDATE timers SET state='cancelled' WHERE state IN ('pending', 'held') AND {where}", params
+        )
+
+    @staticmethod
+    async def defer_in(tx: Tx, key: str) -> None:
+        """A timer that fired into a task paused meanwhile is handed back unacted on: it
+        waits like a held one, but its firing (the inbox event ``timer:KEY``) is spent."""
+        await tx.execute("UPDATE timers SET state='deferred' WHERE key=? AND state='fired'", (key,))
+
+    @staticmethod
+    async def held_in(tx: Tx, *, prefixes: tuple[str, ...], keys: tuple[str, ...] = ()) -> list[Timer]:
+        where, params = _scope(prefixes, keys)
+        cur = await tx.execute(
+            "SELECT key, due_at, kind, payload, state FROM timers"
+            f" WHERE state IN ('held', 'deferred') AND {where} ORDER BY due_at",
+            params,
+        )
+        return [Timer(r[0], r[1], r[2], json.loads(r[3]), r[4]) for r in await cur.fetchall()]
+
+    @staticmethod
+    async def release_in(tx: Tx, timer: Timer, *, due_at: float, rekey: str) -> None:
+        """A held timer is pending again, due at ``due_at``. A deferred one has fired once
+        already (its inbox id is taken), so it is re-armed as a new timer named ``rekey``."""
+        touch(tx, "timers")
+        if timer.state == "held":
+            await tx.execute(
+                "UPDATE timers SET state='pending', due_at=? WHERE key=? AND state='held'",
+                (due_at, timer.key),
+            )
+            return
+        await tx.execute("UPDATE timers SET state='fired' WHERE key=? AND state='deferred'", (timer.key,))
+        await Timers.add_in(tx, key=rekey, due_at=due_at, kind=timer.kind, payload=timer.payload)
+
+    @staticmethod
+    async def drop_held_in(tx: Tx, timer: Timer) -> None:
+        """A held timer that is not to fire at all (a recurring occurrence missed in a pause)."""
+        state = "cancelled" if timer.state == "held" else "fired"
+        await tx.execute(
+            "UPDATE timers SET state=? WHERE key=? AND state IN ('held', 'deferred')", (state, timer.key)
         )
 
     async def shift_pending(self, seconds: float) -> int:
@@ -102,3 +161,11 @@ class Timers:
             "SELECT key, due_at, kind, payload FROM timers WHERE state='pending' ORDER BY due_at"
         )
         return [Timer(r["key"], r["due_at"], r["kind"], json.loads(r["payload"])) for r in rows]
+
+
+def _scope(prefixes: tuple[str, ...], keys: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    """``key LIKE 'p%' OR ... OR key = 'k'``: prefixes end in a separator, so that
+    ``esc-remind:1:`` never takes in ``esc-remind:12:``; an exact key stands alone."""
+    terms = ["key LIKE ?"] * len(prefixes) + ["key = ?"] * len(keys)
+    assert terms, "a scope names at least one prefix or key"
+    return "(" + " OR ".join(terms) + ")", (*(p + "%" for p in prefixes), *keys)

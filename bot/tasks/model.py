@@ -37,11 +37,15 @@ from bot.gate.textscan import is_address
 from bot.rules.model import parse_duration_hours
 
 KINDS = ("quotes", "recurring")
-# planned -> waiting -> done | failed | needs_owner ; needs_owner -> done | failed
+# planned -> waiting -> done | failed | needs_owner ; needs_owner -> done | failed.
+# Every live state may be paused by the owner; a pause ends in the state it left (resume)
+# or in failed (cancel). Nothing else leaves a pause: see ``can_move``.
+LIVE = ("planned", "waiting", "needs_owner")
 TRANSITIONS: dict[str, frozenset[str]] = {
-    "planned": frozenset({"waiting", "failed", "needs_owner", "done"}),
-    "waiting": frozenset({"waiting", "done", "failed", "needs_owner"}),
-    "needs_owner": frozenset({"done", "failed", "waiting"}),
+    "planned": frozenset({"waiting", "failed", "needs_owner", "done", "paused"}),
+    "waiting": frozenset({"waiting", "done", "failed", "needs_owner", "paused"}),
+    "needs_owner": frozenset({"done", "failed", "waiting", "paused"}),
+    "paused": frozenset({*LIVE, "failed"}),
     "done": frozenset(),
     "failed": frozenset(),
 }
@@ -62,7 +66,12 @@ class TaskError(ValueError):
     """A task the owner wrote that cannot be carried out as written (message for the owner)."""
 
 
-def can_move(old: str, new: str) -> bool:
+def can_move(old: str, new: str, *, paused_from: str = "") -> bool:
+    """Whether a task in ``old`` may move to ``new``. A paused task goes back only to the
+    state it left (``paused_from``, given by the resume alone) or fails (cancelled): a
+    reply or a timer that tries to move it on while paused is refused here."""
+    if old == "paused" and new != "failed":
+        return new == paused_from and new in LIVE
     return new in TRANSITIONS.get(old, frozenset())
 
 
@@ -108,10 +117,14 @@ class Task:
     updated_at: float = 0.0
     escalation_id: int | None = None
     contacts: tuple[Contact, ...] = field(default_factory=tuple)
+    paused_from: str = ""  # the live state a paused task goes back to on resume
+    paused_at: float = 0.0  # when the owner paused it (0: not paused)
 
     def status_line(self, tz: ZoneInfo | None = None) -> str:
         when = _fmt(self.since, tz) if self.since else ""
-        if self.state == "waiting" and self.waiting_on:
+        if self.state == "paused":
+            detail = f"{self.paused_note(tz)}; was {self.paused_from.replace('_', ' ')}"
+        elif self.state == "waiting" and self.waiting_on:
             detail = f"waiting on {', '.join(self.waiting_on)} since {when}"
         elif self.state == "waiting" and isinstance(self.spec, RecurringSpec):
             detail = f"standing: every {self.spec.every}"
@@ -121,6 +134,10 @@ class Task:
             detail = self.state
         tail = f" - {self.result}" if self.result else ""
         return f"#{self.id} [{self.state}] {self.kind}: {self.title} ({detail}){tail}"
+
+    def paused_note(self, tz: ZoneInfo | None = None) -> str:
+        """ "paused since 02 Dec 08:10", as the task lists, the digest and the console say it."""
+        return f"paused since {_fmt(self.paused_at, tz)}" if self.state == "paused" else ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -104,6 +104,8 @@ class QuotesFlow:
                     await Tasks.move_in(tx, task.id, "waiting", waiting_on=pending)
                 else:
                     actions += await self.conclude(tx, rulebook, task, spec, key=event.id)
+            elif task.state == "paused":
+                actions.append(f"task #{task.id} is paused: the reply is read when it resumes")
             elif task.state == "needs_owner":
                 await self.tools.tell(
                     tx,
@@ -260,6 +262,16 @@ class QuotesFlow:
             elif re.match(r"(?i)^\s*(none|no|decline|nothing)\b", route.text):
                 index = len(esc.options) - 1
         async with self.store.db.transaction() as tx:
+            if task.state == "paused":  # nothing leaves for a paused task: the question waits
+                text = (
+                    f"Task #{task.id} is paused, so question #{esc.id} waits: resume it "
+                    f"('resume task {task.id}') and answer again."
+                )
+                await self.tools.tell(tx, rulebook, event, text, key="paused")
+                await self.tools.finish_in(
+                    tx, claimed, "owner", (f"answer to #{esc.id} while task #{task.id} is paused",), [text]
+                )
+                return
             if index is None or not 0 <= index < len(esc.options):
                 text = f"Task #{task.id}: please answer #{esc.id} with a number from 1 to {len(esc.options)}."
                 await self.tools.tell(tx, rulebook, event, text, key="unclear")
@@ -300,6 +312,10 @@ class QuotesFlow:
         assert esc_id is not None
         actions: list[str] = []
         async with self.store.db.transaction() as tx:
+            if task.state == "paused":  # fired just before the pause: the question's clock waits
+                await Timers.defer_in(tx, claimed.event.refs.get("timer_key", ""))
+                await self.tools.finish_in(tx, claimed, "task", (f"deadline of #{esc_id}",), ["task paused"])
+                return
             won = await self.store.escalations.close_in(
                 tx, esc_id, state="defaulted", answer="no choice: nothing accepted", via="deadline"
             )

@@ -6,7 +6,8 @@ synthetic rule (``task:<id>``) that allows replies only, with the task's budget 
 amount limit. What the gate blocks becomes an ordinary escalation, as for any rule.
 
 The runner is composed of its parts: ``tools`` (shared), ``intake`` (orders and standing
-tasks), ``quotes`` and ``recurring`` (the two kinds of task). The tasks desk
+tasks), ``quotes`` and ``recurring`` (the two kinds of task), ``pauses`` (the owner's
+pause, resume and cancel of one task). The tasks desk
 (bot/desks/tasks.py) claims the events and hands them to these parts; each is handled in
 one transaction with its outbox rows, so a crash redoes it whole.
 """
@@ -33,6 +34,7 @@ from bot.store import Claimed, Store
 from bot.store.tasks import Tasks
 from bot.tasks.intake import TaskIntake
 from bot.tasks.model import QuotesSpec, RecurringSpec, Task
+from bot.tasks.pauses import PauseFlow
 from bot.tasks.quotes import QuotesFlow
 from bot.tasks.recurring import RecurringFlow
 from bot.tasks.tools import TaskTools
@@ -64,6 +66,7 @@ class TaskRunner:
         self.quotes = QuotesFlow(self.tools)
         self.recurring = RecurringFlow(self.tools)
         self.intake = TaskIntake(self.tools, quotes=self.quotes, recurring=self.recurring)
+        self.pauses = PauseFlow(self.tools, quotes=self.quotes, recurring=self.recurring)
 
     async def sync_standing(self, rules_dir: Path, rulebook: Rulebook) -> list[int]:
         return await self.intake.sync_standing(rules_dir, rulebook)
@@ -79,6 +82,8 @@ class TaskRunner:
             task = await self.store.tasks.get(int(event.refs.get("task_id", "0")))
             if task is None or task.state in ("done", "failed"):
                 actions.append("task already closed")
+            elif task.state == "paused":  # fired just before the pause: kept for the resume
+                actions.append(await self.pauses.hand_back(tx, event.refs.get("timer_key", "")))
             elif kind == "task_follow_up" and isinstance(task.spec, QuotesSpec) and task.state == "waiting":
                 for c in task.contacts:
                     if c.status != "requested":

@@ -7,7 +7,7 @@ Flows: log in with the one-time link from `deputy console`; a question appears l
 its mail comes in, is answered with a preview, and the reply reaches the SMTP server;
 Activity updates live; a draft appears live, is edited and sent (the SMTP server gets
 exactly the edited body), another is discarded (nothing goes); a learned rule is
-confirmed; a task is cancelled. Each page's
+confirmed; a task is paused (its timers held), resumed and cancelled. Each page's
 screenshot is saved (to docs/console/ with DEPUTY_SCREENSHOTS_DIR=docs/console).
 """
 
@@ -291,7 +291,7 @@ async def test_confirm_a_learned_rule(deployment: Deployment, page: Any) -> None
     await shot(page, "rules")
 
 
-async def test_cancel_a_task(deployment: Deployment, page: Any) -> None:
+async def test_pause_resume_and_cancel_a_task(deployment: Deployment, page: Any) -> None:
     added = deployment.home.cli(
         "task", "add", "quotes", "--to", "a@print-a.example", "--to", "b@print-b.example",
         "--subject", "Quote for 500 brochures", "--request", "Could you quote 500 brochures, A5?",
@@ -302,7 +302,21 @@ async def test_cancel_a_task(deployment: Deployment, page: Any) -> None:
     await page.goto(deployment.base + "/tasks")
     task = page.locator("tr", has_text="brochures")
     await task.locator(".state", has_text="waiting").wait_for()
+    [row] = deployment.home.query("SELECT id FROM tasks")
+    timers = "SELECT state FROM timers WHERE key LIKE ? ORDER BY key"
+    # Pause: the daemon carries out the owner's "pause task N"; the page follows live.
+    await task.get_by_role("button", name="Pause").click()
+    await page.locator(".flash", has_text="Pausing task").wait_for()
+    await task.locator(".state", has_text="paused").wait_for()
+    assert "paused since" in await task.inner_text() and "was waiting" in await task.inner_text()
+    held = deployment.home.query(timers, (f"task:{row['id']}:%",))
+    assert [r["state"] for r in held] == ["held", "held"]  # no follow-up, no deadline while paused
     await shot(page, "tasks")
+    await task.get_by_role("button", name="Resume").click()
+    await page.locator(".flash", has_text="Resuming task").wait_for()
+    await task.locator(".state", has_text="waiting").wait_for()
+    again = deployment.home.query(timers, (f"task:{row['id']}:%",))
+    assert [r["state"] for r in again] == ["pending", "pending"]
     await task.get_by_role("button", name="Cancel").click()
     await page.locator(".flash", has_text="cancelled").wait_for()
     assert "failed" in await page.locator("tr", has_text="brochures").inner_text()
@@ -312,6 +326,7 @@ async def test_cancel_a_task(deployment: Deployment, page: Any) -> None:
         "SELECT key FROM timers WHERE state='pending' AND key LIKE ?", (f"task:{row['id']}:%",)
     )
     assert pending == []  # no follow-up will go out
+    assert len(deployment.sent_to("a@print-a.example")) == 1  # nothing went out for it meanwhile
 
 
 async def test_every_page_renders_and_is_pictured(deployment: Deployment, page: Any) -> None:

@@ -1,5 +1,7 @@
-"""Tasks: each task's state, whom it waits on and since when; cancel one, or pause and
-resume autonomy (the owner's ``pause``/``resume`` commands, through the inbox)."""
+"""Tasks: each task's state, whom it waits on and since when; pause, resume or cancel
+one, or pause and resume autonomy. Pause and resume (of one task or of autonomy) are the
+owner's commands ("pause task 12", ``pause``) through the inbox, carried out by the
+daemon as from any channel; cancel is the tasks repository's, as ``deputy task cancel``."""
 
 from __future__ import annotations
 
@@ -16,8 +18,10 @@ SAID = {
     "unchanged": "Task #{q} is finished already.",
     "pause": "Pausing: from now on Deputy asks before sending anything.",
     "resume": "Resuming autonomy.",
+    "task-pause": "Pausing task #{q}: nothing goes out for it until you resume it.",
+    "task-resume": "Resuming task #{q}: it carries on where it was paused.",
 }
-OPEN = ("planned", "waiting", "needs_owner")
+OPEN = ("planned", "waiting", "needs_owner", "paused")
 
 
 async def index(request: web.Request) -> web.StreamResponse:
@@ -28,8 +32,17 @@ async def index(request: web.Request) -> web.StreamResponse:
         waiting = ", ".join(task.waiting_on) if task.state == "waiting" and task.waiting_on else ""
         if task.state == "needs_owner" and task.escalation_id is not None:
             waiting = f'you: <a href="/#q{task.escalation_id}">question #{task.escalation_id}</a>'
+        elif task.state == "paused":
+            waiting = e(f"{task.paused_note()} (was {task.paused_from.replace('_', ' ')})")
         else:
             waiting = e(waiting) or '<span class="muted">-</span>'
+        buttons = ""
+        if task.state == "paused":
+            buttons = form(f"/tasks/{task.id}/resume", csrf, "Resume")
+        elif task.state in OPEN:
+            buttons = form(f"/tasks/{task.id}/pause", csrf, "Pause")
+        if task.state in OPEN:
+            buttons += form(f"/tasks/{task.id}/cancel", csrf, "Cancel", kind="danger")
         rows.append(
             (
                 f"#{task.id}",
@@ -37,9 +50,9 @@ async def index(request: web.Request) -> web.StreamResponse:
                 e(task.title),
                 f'<span class="state">{e(task.state)}</span>',
                 waiting,
-                when(task.since),
+                when(task.paused_at if task.state == "paused" else task.since),
                 e(task.result),
-                form(f"/tasks/{task.id}/cancel", csrf, "Cancel", kind="danger") if task.state in OPEN else "",
+                buttons,
             )
         )
     paused = await deps.store.kv.get("paused") == "1"
@@ -65,6 +78,22 @@ async def cancel(request: web.Request) -> web.StreamResponse:
     return see_other(f"/tasks?said={'cancelled' if done else 'unchanged'}&q={task_id}")
 
 
+async def pause(request: web.Request) -> web.StreamResponse:
+    return await _owner_says_of_task(request, "pause")
+
+
+async def resume(request: web.Request) -> web.StreamResponse:
+    return await _owner_says_of_task(request, "resume")
+
+
+async def _owner_says_of_task(request: web.Request, how: str) -> web.StreamResponse:
+    """The owner's "pause task N" / "resume task N", as from a channel (the daemon says
+    what it did in the log and on the owner's channel; the page follows live)."""
+    task_id = int(request.match_info["id"])
+    await deps_of(request).owner_says(f"task-{how}:{task_id}:{secrets.token_hex(8)}", f"{how} task {task_id}")
+    return see_other(f"/tasks?said=task-{how}&q={task_id}")
+
+
 async def autonomy(request: web.Request) -> web.StreamResponse:
     to = str((await request.post()).get("to", ""))
     if to not in ("pause", "resume"):
@@ -76,5 +105,7 @@ async def autonomy(request: web.Request) -> web.StreamResponse:
 ROUTES = [
     ("GET", "/tasks", index),
     ("POST", r"/tasks/{id:\d+}/cancel", cancel),
+    ("POST", r"/tasks/{id:\d+}/pause", pause),
+    ("POST", r"/tasks/{id:\d+}/resume", resume),
     ("POST", "/autonomy", autonomy),
 ]
