@@ -203,8 +203,12 @@ def delegated_to(event: Event) -> str:
     return ""
 
 
-def result_payload(event: Event, *, department: str, done: tuple[str, ...]) -> dict[str, Any]:
-    """What a department did with a task handed to it: the result for the sender."""
+def result_payload(
+    event: Event, *, department: str, done: tuple[str, ...], interim: bool = False
+) -> dict[str, Any]:
+    """What a department did with a task handed to it: the result for the sender.
+    ``interim``: it only asked someone (its supervisor, the owner); the expected result
+    is still to come, so the hand-off's deadline keeps running."""
     chain = [*chain_of(event)]
     if chain[-1:] != [department]:
         chain.append(department)
@@ -216,6 +220,8 @@ def result_payload(event: Event, *, department: str, done: tuple[str, ...]) -> d
             "subject": event.subject,
             "done": list(done),
             "thread": f"handoff:{event.refs.get('handoff_key', '')}",
+            "handoff_key": event.refs.get("handoff_key", ""),
+            "interim": interim,
         }
     }
 
@@ -238,6 +244,8 @@ def result_of_task(key: str, result: dict[str, Any]) -> Event:
             "department": result["to"],
             "chain": ">".join(result["chain"]),
             "handoff_result": "1",
+            "handoff_key": str(result.get("handoff_key", "")),
+            "handoff_interim": "1" if result.get("interim") else "",
             "message_id": key,
         },
     )
