@@ -16,12 +16,11 @@ import time
 from typing import Any
 
 from bot.actions import Escalate, HandOff, Ignore
-from bot.departments.handoff import CHANNEL, Role, chain_of
+from bot.departments.handoff import CHANNEL, LATE, OVERDUE, Role, chain_of
 from bot.events import Event
 
 KIND = "handoff_deadline"  # the timer's kind; its event is the sender's "hand-off overdue"
-OVERDUE = "hand-off overdue: "  # how the audit words it (the digest lists these lines)
-LATE = "late result of hand-off "
+__all__ = ["KIND", "LATE", "OVERDUE", "describe", "overdue_question", "timer", "timer_key"]
 
 
 def timer_key(handoff_key: str) -> str:

@@ -83,7 +83,7 @@ def held(decision: Decision, verdict: Verdict, *, event: Event, model: str) -> D
             blocked_by=f"check ({model})",
         )
     )
-    reasons = (*decision.reasons, f"draft check by {model}: held ({'; '.join(verdict.concerns)})")
+    reasons = (*decision.reasons, f"model: draft check ({model}): held ({'; '.join(verdict.concerns)})")
     return Decision(actions=tuple(kept), reasons=reasons, rule=decision.rule)
 
 
@@ -105,7 +105,7 @@ class DraftCheck:
         else:
             verdict = await self._ask(day, event, drafts)
         if verdict.ok:
-            note = f"draft check by {self.name}: ok" + (
+            note = f"model: draft check ({self.name}): ok" + (
                 f" ({'; '.join(verdict.concerns)})" if verdict.concerns else ""
             )
             return Decision(actions=decision.actions, reasons=(*decision.reasons, note), rule=decision.rule)

@@ -142,7 +142,7 @@ class FactsStage:
         over = await self.budget.over_cap(day, (self.name,))
         if over is not None:
             await self.budget.tell_supervisor(day, over)
-            return readers, (f"facts model {self.name} not asked: {over}",)
+            return readers, (f"facts model {self.name} not asked: {over}",)  # our words only
         system = PROMPT.format(department=self.department)
         message = wrap("untrusted_message", f"Subject: {event.subject}\n\n{event.text[:20_000]}")
         answer, usage = await typed_answer.ask(
@@ -151,13 +151,18 @@ class FactsStage:
         await self.budget.record(day, self.name, usage)
         if isinstance(answer, str):
             log.warning("facts model %s: %s", self.name, answer)
-            return readers, (f"facts model {self.name}: nothing taken, {answer}",)
+            return readers, (f"{self.head}nothing taken, {answer}",)
         proposed, notes = proposal(answer)
         facts, dropped = supported(proposed, event, readers)
         notes += dropped
         taken = _taken(readers, facts)
-        head = f"facts model {self.name}: " + (f"took {taken}" if taken else "took nothing")
-        return facts, (head, *(f"facts model {self.name}: {n}" for n in notes))
+        took = f"{self.head}took {taken}" if taken else f"{self.head}took nothing"
+        return facts, (took, *(f"{self.head}{n}" for n in notes))
+
+    @property
+    def head(self) -> str:
+        """Notes quote what the model wrote: the audit marks them as model text."""
+        return f"model: facts ({self.name}): "
 
 
 def _taken(before: Facts, after: Facts) -> str:

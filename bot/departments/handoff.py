@@ -34,11 +34,16 @@ class Role:
 
 HANDED = "handed off to "  # how the audit words a hand-off (bot/effects/executor.py)
 ASKED = "asked "  # ... and a question to a supervising department
+OVERDUE = "hand-off overdue: "  # ... a hand-off past its deadline (bot/departments/deadlines.py)
+LATE = "late result of hand-off "  # ... and its result, come after the deadline
 
 
 def is_handoff_line(action: str) -> bool:
-    """An audit action line that moved work between departments (the digest lists them)."""
-    return action.startswith(HANDED) or (action.startswith(ASKED) and " -> " in action.split(":", 1)[0])
+    """An audit line that moved work between departments, or says a hand-off is overdue
+    or its result late (the digest lists them)."""
+    if action.startswith((HANDED, OVERDUE, LATE)):
+        return True
+    return action.startswith(ASKED) and " -> " in action.split(":", 1)[0]
 
 
 def address_of(department: str) -> str:
