@@ -22,6 +22,7 @@ from tests.core.helpers import mail
 from tests.departments.conftest import Org, org_home
 from tests.fakes.openai_api import FakeOpenAI, Step, text
 
+SALES_MODELS = 'models = { facts = "small", check = "strong" }'
 FACTS, CHECK = "You read the facts of one message for the ", "You check a draft reply of the "
 OK = {"ok": True, "concerns": []}
 # An accounts rule with an amount limit: what the facts model must not widen.
@@ -83,7 +84,7 @@ async def org(tmp_path: Path, servers: tuple[FakeOpenAI, FakeOpenAI]) -> AsyncIt
             'base_url = "http://127.0.0.1:11434/v1"': f'base_url = "{small.base_url}"\nmax_retries = 0',
             'base_url = "https://api.openai.com/v1"': f'base_url = "{strong.base_url}"\nmax_retries = 0',
             'api_key_env = "OPENAI_API_KEY"': 'api_key_env = ""',
-            '# models = { decide = "small", write = "strong" }': 'models = { facts = "small", check = "strong" }',
+            '# models = { decide = "small", write = "strong" }': SALES_MODELS,
             '# models = { decide = "small" }': 'models = { facts = "strong", check = "small" }',
         },
     )
