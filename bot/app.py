@@ -207,14 +207,14 @@ class Deputy:
     def _departments(self) -> Callable[[Claimed], Awaitable[None]]:
         """With departments declared, each event goes to its department's handler."""
         from bot.departments.build import build
-        from bot.departments.models import agent_builder
+        from bot.departments.models import Models
 
         self.organisation = build(
             settings=self.settings,
             store=self.store,
             channels=self.channels,
             main_rules=self.rules,
-            agent_for=agent_builder(self.settings, store=self.store, notice=self._notice),
+            models=Models(self.settings, store=self.store, notice=self._notice),
         )
         return self.organisation.handle
 

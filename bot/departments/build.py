@@ -1,17 +1,18 @@
 """Wires the declared departments into the daemon: per department its rulebook, its
-executor (which knows its role: whom it hands to and asks), its commit service, its agent
-(the models its stages name, within its budget) and the usual desks."""
+executor (which knows its role: whom it hands to and asks), its commit service, the
+models its stages name (facts, decide, write, check; within its budget) and the usual
+desks."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
 
-from bot.agent.base import Agent
 from bot.channels.registry import ChannelRegistry
 from bot.config import Settings
 from bot.departments.handler import DepartmentsHandler
 from bot.departments.handoff import Role
+from bot.departments.models import Models
 from bot.departments.organisation import Organisation
 from bot.departments.rulebooks import DepartmentRules
 from bot.effects.executor import Executor
@@ -20,9 +21,6 @@ from bot.pipeline.commit import Commit
 from bot.pipeline.handler import EventHandler
 from bot.rules.model import Rulebook
 from bot.store import Store
-
-Notice = Callable[[str, str], Awaitable[None]]
-AgentFor = Callable[[str], Agent | None]
 
 
 def rules_folder(settings: Settings, name: str) -> Path:
@@ -47,7 +45,7 @@ def build(
     store: Store,
     channels: ChannelRegistry,
     main_rules: Callable[[], Rulebook],
-    agent_for: AgentFor,
+    models: Models,
 ) -> DepartmentsHandler:
     org = Organisation.of(settings)
     handlers: dict[str, EventHandler] = {}
@@ -62,7 +60,9 @@ def build(
             settings=settings,
             rulebook=rules,
             executor=executor,
-            agent=agent_for(name),
+            agent=models.agent(name),
             commit=Commit(store=store, executor=executor),
+            propose_facts=models.facts(name),
+            check_draft=models.check(name),
         )
-    return DepartmentsHandler(organisation=org, handlers=handlers, store=store)
+    return DepartmentsHandler(organisation=org, handlers=handlers, store=store, close=models.close)

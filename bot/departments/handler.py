@@ -4,14 +4,16 @@ desks under that department's rules, gate, model and identity.
 
 An owner's answer goes to the department whose question it answers, and a timer to the
 department of the escalation it belongs to, so a paused run resumes under the rules
-that paused it.
+that paused it. A hand-off's result ends the watch of its deadline first
+(bot/departments/late.py).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
+from bot.departments import late
 from bot.departments.handoff import forged
 from bot.departments.organisation import Organisation
 from bot.events import Event
@@ -25,11 +27,17 @@ _ANSWERISH = ("button_data", "in_reply_to", "reply_to", "escalation_id")
 
 class DepartmentsHandler:
     def __init__(
-        self, *, organisation: Organisation, handlers: Mapping[str, EventHandler], store: Store
+        self,
+        *,
+        organisation: Organisation,
+        handlers: Mapping[str, EventHandler],
+        store: Store,
+        close: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.organisation = organisation
         self.handlers = dict(handlers)
         self.store = store
+        self._close = close  # the models' clients, shared by departments and stages
 
     @property
     def home(self) -> EventHandler:
@@ -62,9 +70,17 @@ class DepartmentsHandler:
             commit = handler.judgment.deps.commit
             await commit.finish(claimed, handler.rulebook(), (), outcome="refused", reasons=(why,))
             return
+        if late.is_final_result(claimed):  # a hand-off's result: the deadline's watch ends
+            executor = handler.judgment.deps.executor
+            claimed = await late.settle(
+                self.store, claimed, executor=executor, owner=handler.rulebook().owner
+            )
         await handler.handle(claimed)
 
     async def close(self) -> None:
+        if self._close is not None:
+            await self._close()
+            return
         agents = {id(h.agent): h.agent for h in self.handlers.values() if h.agent is not None}
         for agent in agents.values():  # departments may share one (the [llm] model)
             await agent.close()

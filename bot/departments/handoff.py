@@ -34,11 +34,16 @@ class Role:
 
 HANDED = "handed off to "  # how the audit words a hand-off (bot/effects/executor.py)
 ASKED = "asked "  # ... and a question to a supervising department
+OVERDUE = "hand-off overdue: "  # ... a hand-off past its deadline (bot/departments/deadlines.py)
+LATE = "late result of hand-off "  # ... and its result, come after the deadline
 
 
 def is_handoff_line(action: str) -> bool:
-    """An audit action line that moved work between departments (the digest lists them)."""
-    return action.startswith(HANDED) or (action.startswith(ASKED) and " -> " in action.split(":", 1)[0])
+    """An audit line that moved work between departments, or says a hand-off is overdue
+    or its result late (the digest lists them)."""
+    if action.startswith((HANDED, OVERDUE, LATE)):
+        return True
+    return action.startswith(ASKED) and " -> " in action.split(":", 1)[0]
 
 
 def address_of(department: str) -> str:
@@ -203,8 +208,12 @@ def delegated_to(event: Event) -> str:
     return ""
 
 
-def result_payload(event: Event, *, department: str, done: tuple[str, ...]) -> dict[str, Any]:
-    """What a department did with a task handed to it: the result for the sender."""
+def result_payload(
+    event: Event, *, department: str, done: tuple[str, ...], interim: bool = False
+) -> dict[str, Any]:
+    """What a department did with a task handed to it: the result for the sender.
+    ``interim``: it only asked someone (its supervisor, the owner); the expected result
+    is still to come, so the hand-off's deadline keeps running."""
     chain = [*chain_of(event)]
     if chain[-1:] != [department]:
         chain.append(department)
@@ -216,6 +225,8 @@ def result_payload(event: Event, *, department: str, done: tuple[str, ...]) -> d
             "subject": event.subject,
             "done": list(done),
             "thread": f"handoff:{event.refs.get('handoff_key', '')}",
+            "handoff_key": event.refs.get("handoff_key", ""),
+            "interim": interim,
         }
     }
 
@@ -238,6 +249,8 @@ def result_of_task(key: str, result: dict[str, Any]) -> Event:
             "department": result["to"],
             "chain": ">".join(result["chain"]),
             "handoff_result": "1",
+            "handoff_key": str(result.get("handoff_key", "")),
+            "handoff_interim": "1" if result.get("interim") else "",
             "message_id": key,
         },
     )

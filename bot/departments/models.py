@@ -1,12 +1,14 @@
 """Named model endpoints, per department and stage, within daily spend caps.
 
-A department names, per stage, the ``[models.<name>]`` endpoint it calls: ``decide``
-runs the tool-calling loop (what to do), ``write`` rewrites the reply text in the
-department's voice (a strong model for writing, a small one for routine deciding). The
-gate checks the written text like any other, so a writer that changes a figure is
-stopped there. At a cap (the department's ``daily_budget`` or the endpoint's
-``daily_cap``) the department falls back to its rules alone for the rest of the day
-and tells its supervisor once.
+A department names, per stage, the ``[models.<name>]`` endpoint it calls: ``facts``
+proposes the facts of a message (bot/departments/facts_stage.py), ``decide`` runs the
+tool-calling loop (what to do), ``write`` rewrites the reply text in the department's
+voice (a strong model for writing, a small one for routine deciding), ``check`` reads a
+draft before the gate (bot/departments/draft_check.py). The gate checks the written
+text like any other, so a writer that changes a figure is stopped there. At a cap (the
+department's ``daily_budget`` or the endpoint's ``daily_cap``; bot/departments/budget.py)
+the department falls back to its rules alone for the rest of the day and tells its
+supervisor once.
 """
 
 from __future__ import annotations
@@ -14,18 +16,18 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 
 from bot.actions import Action, Decision, Reply
 from bot.agent.base import Agent, AgentContext
 from bot.agent.llm_agent import LLMAgent
-from bot.agent.llm_client import LLMClient, LLMUnavailable, Usage
+from bot.agent.llm_client import LLMClient, LLMUnavailable
 from bot.agent.rules_only import RulesOnlyAgent
 from bot.config import LLMSettings, Settings
-from bot.departments.handoff import CHANNEL, address_of
-from bot.departments.settings import OWNER, ModelEndpoint
-from bot.events import Event
-from bot.store import Spend, Store
+from bot.departments.budget import Budget, today
+from bot.departments.draft_check import DraftCheck
+from bot.departments.facts_stage import FactsStage
+from bot.departments.settings import ModelEndpoint
+from bot.store import Store
 
 log = logging.getLogger("deputy.departments")
 
@@ -52,10 +54,6 @@ def client_for(endpoint: ModelEndpoint) -> LLMClient:
     return LLMClient.from_settings(settings)
 
 
-def today() -> str:
-    return datetime.now(UTC).date().isoformat()
-
-
 class DepartmentAgent:
     """Implements ``bot.agent.base.Agent`` for one department."""
 
@@ -63,37 +61,32 @@ class DepartmentAgent:
         self,
         *,
         department: str,
-        supervisor: str,
         decide: tuple[str, LLMClient],
         write: tuple[str, LLMClient] | None,
-        endpoints: dict[str, ModelEndpoint],
-        budget: float | None,
-        store: Store,
-        notice: Notice,
+        budget: Budget,
         max_steps: int,
     ) -> None:
         self.department = department
-        self.supervisor = supervisor
         self.decide_name, decide_client = decide
         self.client = decide_client  # free-text tasks use the deciding model
         self.decider = LLMAgent(decide_client, max_steps=max_steps, fallback=RulesOnlyAgent())
         self.write = write
-        self.endpoints = endpoints
         self.budget = budget
-        self.spend: Spend = store.spend
-        self.store = store
-        self.notice = notice
         self.rules_only = RulesOnlyAgent()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.decide_name, *([self.write[0]] if self.write else []))
 
     async def decide(self, ctx: AgentContext) -> Decision:
         day = today()
-        over = await self.over_cap(day)
+        over = await self.budget.over_cap(day, self.names)
         if over is not None:
-            await self.tell_supervisor(day, over)
+            await self.budget.tell_supervisor(day, over)
             planned = await self.rules_only.decide(ctx)
             return dataclasses.replace(planned, reasons=(*planned.reasons, f"{over}: rules only"))
         decision, usage = await self.decider.decide_with_usage(ctx)
-        await self.record(day, self.decide_name, usage)
+        await self.budget.record(day, self.decide_name, usage)
         if self.write is not None and any(isinstance(a, Reply) for a in decision.actions):
             decision = await self.rewrite(day, decision)
         return decision
@@ -101,7 +94,7 @@ class DepartmentAgent:
     async def rewrite(self, day: str, decision: Decision) -> Decision:
         assert self.write is not None
         name, client = self.write
-        if await self.over_cap(day) is not None:
+        if await self.budget.over_cap(day, self.names) is not None:
             return decision  # the draft as decided; the cap is told at the next decision
         actions: list[Action] = []
         for action in decision.actions:
@@ -115,99 +108,86 @@ class DepartmentAgent:
                     log.warning("writer %s failed, keeping the draft: %s", name, exc)
                     actions.append(action)
                     continue
-                await self.record(day, name, result.usage)
+                await self.budget.record(day, name, result.usage)
                 text = result.content.strip()
                 action = dataclasses.replace(action, text=text) if text else action
             actions.append(action)
         return dataclasses.replace(decision, actions=tuple(actions))
 
-    async def over_cap(self, day: str) -> str | None:
-        if self.budget is not None and await self.spend.of_department(day, self.department) >= self.budget:
-            return f"the {self.department} department's daily budget ({self.budget:g}) is spent"
-        names = [self.decide_name, *([self.write[0]] if self.write else [])]
-        for name in names:
-            cap = self.endpoints[name].daily_cap
-            if cap is not None and await self.spend.of_endpoint(day, name) >= cap:
-                return f"the daily cap of model {name} ({cap:g}) is reached"
-        return None
-
-    async def record(self, day: str, endpoint: str, usage: Usage) -> None:
-        if usage.calls:
-            await self.spend.add(
-                day=day,
-                department=self.department,
-                endpoint=endpoint,
-                cost=usage.cost,
-                calls=usage.calls,
-                tokens=usage.tokens_in + usage.tokens_out,
-            )
-
-    async def tell_supervisor(self, day: str, why: str) -> None:
-        """Once a day per department: the key (an inbox id, or the owner notice's key)
-        is the same for every event that meets the cap."""
-        text = f"{why}. The {self.department} department works by its rules alone until tomorrow (UTC)."
-        key = f"budget:{self.department}:{day}"
-        if self.supervisor == OWNER:
-            await self.notice(key, text)
-            return
-        await self.store.inbox.add(
-            Event(
-                id=f"{CHANNEL}:{key}",
-                channel=CHANNEL,
-                kind="message",
-                thread=key,
-                sender=address_of(self.department),
-                sender_name=self.department,
-                received_at=datetime.now(UTC),
-                recipients=(address_of(self.supervisor),),
-                subject=f"[Budget] {self.department} falls back to rules only",
-                text=text,
-                refs={"channel_type": CHANNEL, "department": self.supervisor, "chain": self.department},
-            )
-        )
-
     async def close(self) -> None:
-        clients = {id(self.client): self.client}
-        if self.write is not None:
-            clients[id(self.write[1])] = self.write[1]
-        for client in clients.values():
-            await client.close()
+        return None  # the clients belong to ``Models``, which closes each once
 
 
-def agent_builder(settings: Settings, *, store: Store, notice: Notice) -> Callable[[str], Agent | None]:
-    """department name -> its agent: the endpoints its stages name; without a ``decide``
-    model, the ``[llm]`` model when one is enabled (no department cap applies to it), else
-    None (rules only)."""
-    clients: dict[str, LLMClient] = {}
-    default: list[Agent] = []
+class Models:
+    """The endpoints the departments' stages name, one client each (shared by the
+    departments and stages that name it), and one ``Budget`` per department."""
 
-    def client(name: str) -> LLMClient:
-        if name not in clients:
-            clients[name] = client_for(settings.models[name])
-        return clients[name]
+    def __init__(self, settings: Settings, *, store: Store, notice: Notice) -> None:
+        self.settings = settings
+        self.store = store
+        self.notice = notice
+        self.clients: dict[str, LLMClient] = {}
+        self.budgets: dict[str, Budget] = {}
+        self.default: list[Agent] = []
 
-    def build(department: str) -> Agent | None:
-        dept = settings.departments[department]
+    def client(self, name: str) -> LLMClient:
+        if name not in self.clients:
+            self.clients[name] = client_for(self.settings.models[name])
+        return self.clients[name]
+
+    def budget(self, department: str) -> Budget:
+        if department not in self.budgets:
+            dept = self.settings.departments[department]
+            self.budgets[department] = Budget(
+                department=department,
+                supervisor=dept.supervisor,
+                budget=dept.daily_budget,
+                endpoints=dict(self.settings.models),
+                store=self.store,
+                notice=self.notice,
+            )
+        return self.budgets[department]
+
+    def agent(self, department: str) -> Agent | None:
+        """Its ``decide`` (and ``write``) models; without ``decide``, the ``[llm]`` model
+        when one is enabled (no department cap applies to it), else None (rules only)."""
+        dept = self.settings.departments[department]
         decide = dept.models.get("decide")
         if decide is None:
-            if not settings.llm.enabled:
+            if not self.settings.llm.enabled:
                 return None
-            if not default:
+            if not self.default:
                 from bot.agent.factory import build_agent
 
-                default.append(build_agent(settings, notice=notice))
-            return default[0]
+                self.default.append(build_agent(self.settings, notice=self.notice))
+            return self.default[0]
         write = dept.models.get("write")
         return DepartmentAgent(
             department=department,
-            supervisor=dept.supervisor,
-            decide=(decide, client(decide)),
-            write=(write, client(write)) if write else None,
-            endpoints=dict(settings.models),
-            budget=dept.daily_budget,
-            store=store,
-            notice=notice,
-            max_steps=settings.llm.max_steps,
+            decide=(decide, self.client(decide)),
+            write=(write, self.client(write)) if write else None,
+            budget=self.budget(department),
+            max_steps=self.settings.llm.max_steps,
         )
 
-    return build
+    def facts(self, department: str) -> FactsStage | None:
+        name = self.settings.departments[department].models.get("facts")
+        if name is None:
+            return None
+        return FactsStage(
+            department=department, model=(name, self.client(name)), budget=self.budget(department)
+        )
+
+    def check(self, department: str) -> DraftCheck | None:
+        name = self.settings.departments[department].models.get("check")
+        if name is None:
+            return None
+        return DraftCheck(
+            department=department, model=(name, self.client(name)), budget=self.budget(department)
+        )
+
+    async def close(self) -> None:
+        for agent in self.default:
+            await agent.close()
+        for client in self.clients.values():
+            await client.close()

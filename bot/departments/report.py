@@ -1,5 +1,6 @@
 """``deputy departments``: the organisation as declared, and each department's state
-today (model spend against its budget, hand-offs in and out, questions waiting)."""
+today (model spend against its budget, hand-offs in and out, questions waiting) and the
+hand-offs it sent with a deadline that wait for their result: open, and overdue."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import time
 from datetime import UTC, datetime
 
 from bot.config import Settings
+from bot.departments import deadlines
 from bot.departments.build import rules_folder
 from bot.departments.handoff import CHANNEL
 from bot.departments.models import today
@@ -25,6 +27,7 @@ async def report(settings: Settings) -> int:
         return 0
     org = Organisation.of(settings)
     state = await _state(settings, org)
+    watches = await _deadlines(settings)
     print(f"Departments {NOT_DESKS}")
     for name, dept in org.departments.items():
         front = " (front)" if name == org.home else ""
@@ -53,7 +56,31 @@ async def report(settings: Settings) -> int:
             f"hand-offs and results in {handed_in}, out {handed_out}; "
             f"questions to the owner waiting {waiting}"
         )
+        for line in watches.get(name, ()):
+            print(f"  {line}")
     return 0
+
+
+async def _deadlines(settings: Settings) -> dict[str, list[str]]:
+    """Per sending department: its hand-offs with a deadline and no result yet."""
+    if not settings.db_path.exists():
+        return {}
+    store = Store(settings.db_path, create=False)
+    try:
+        await store.open()
+    except NoDatabase:
+        await store.close()
+        return {}
+    try:
+        out: dict[str, list[str]] = {}
+        for timer, state in await store.timers.of_kind(deadlines.KIND, states=("pending", "fired")):
+            when = datetime.fromtimestamp(timer.due_at, UTC).strftime("%Y-%m-%d %H:%M UTC")
+            what = "overdue since" if state == "fired" else "open, deadline"
+            line = f"hand-off {what} {when}: {deadlines.describe(timer.payload)}"
+            out.setdefault(timer.payload.get("department", ""), []).append(line)
+        return out
+    finally:
+        await store.close()
 
 
 async def _state(settings: Settings, org: Organisation) -> dict[str, tuple[float, int, int, int]]:

@@ -13,8 +13,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-STAGES = ("decide", "write")
-Stage = Literal["decide", "write"]  # deciding (the tool loop), writing (the reply text)
+STAGES = ("facts", "decide", "write", "check")
+# reading facts (proposals the message's text must support), deciding (the tool loop),
+# writing (the reply text), checking a draft before the gate (it can only hold one back)
+Stage = Literal["facts", "decide", "write", "check"]
 OWNER = "owner"
 _NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 

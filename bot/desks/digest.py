@@ -56,7 +56,7 @@ async def build_digest(
     moved = [
         f"{_when(e.at, tz)} {line.splitlines()[0][:300]}" + (f" [rule {e.rule}]" if e.rule else "")
         for e in entries
-        for line in e.actions
+        for line in (*e.actions, *e.reasons)
         if is_handoff_line(line)
     ]
     if moved:

@@ -1,7 +1,8 @@
 """The judgment desk: ordinary messages (and what the cheap filters dropped or refused).
 
-It runs the judgment steps (bot/judgment/): context -> facts -> decide -> gate ->
-etiquette and pause -> autonomy (shadow, draft, auto) -> commit.
+It runs the judgment steps (bot/judgment/): context -> facts -> decide -> check (a
+department's draft check, when it names a model for it) -> gate -> etiquette and pause
+-> autonomy (shadow, draft, auto) -> commit.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ class JudgmentDesk:
                 rulebook,
                 (),
                 outcome="kept",
-                reasons=(f"automatic mail and no rule: left for the owner ({route.no_reply})",),
+                reasons=(f"automatic mail and no rule: left for the owner ({route.no_reply})", *route.notes),
                 started=started,
                 event=route.event,
             )
@@ -73,6 +74,8 @@ class JudgmentDesk:
             examples=deps.settings.autonomy.examples,
         )
         decision, asked_model = await self.decide(ctx)
+        if deps.check is not None:  # after the draft is written, before the gate: only caution
+            decision = await deps.check(ctx.event, decision)
         if asked_model:
             ctx = await recount(deps.store, ctx)
         checked = check(deps.gate, decision, ctx, settings=deps.settings, rulebook=rulebook)

@@ -1,5 +1,5 @@
 """What the scheduler's events mean: the digest, escalation reminders and deadlines,
-and follow-ups on threads that went quiet."""
+follow-ups on threads that went quiet, and hand-offs past their deadline."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ import time
 
 from bot.actions import Action, Escalate, Ignore
 from bot.delivery import OutboundMessage, message_id_for
+from bot.departments import deadlines
 from bot.desks import DeskDeps
 from bot.desks.digest import build_digest
+from bot.desks.overdue import overdue_in
 from bot.effects import follow_up
 from bot.effects.escalation import render_prompt
 from bot.gate.policy import GateContext
@@ -104,6 +106,8 @@ class ScheduledDesk:
                     actions_done += await self._reminder(tx, event, rulebook)
                 elif kind == "follow_up":
                     actions_done += await self._follow_up(tx, event, rulebook)
+                elif kind == deadlines.KIND:
+                    actions_done += await overdue_in(tx, event, executor=self.executor, rulebook=rulebook)
                 reasons.append(kind)
             await self.commit.finish_in(
                 tx, claimed, outcome=outcome, reasons=tuple(reasons), actions=actions_done, sender=""

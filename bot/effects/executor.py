@@ -32,6 +32,7 @@ from bot.actions import (
     action_name,
 )
 from bot.delivery import OutboundMessage, message_id_for
+from bot.departments import deadlines
 from bot.departments.handoff import Role
 from bot.effects import follow_up, handoffs
 from bot.effects.calendar_rows import calendar_rows
@@ -89,7 +90,12 @@ class Executor(OwnerRows):
                 )
             )
         result = handoffs.result_row(
-            self.role, event, key_prefix=key_prefix, done=tuple(described), autonomous=autonomous
+            self.role,
+            event,
+            key_prefix=key_prefix,
+            done=tuple(described),
+            autonomous=autonomous,
+            interim=bool(actions) and all(isinstance(a, Escalate) for a in actions),
         )
         if result is not None:
             await Outbox.add_in(tx, result)
@@ -316,6 +322,11 @@ class Executor(OwnerRows):
                     self.role, action, event=event, key=key, autonomous=autonomous
                 )
                 await Outbox.add_in(tx, row)
+                if action.deadline_hours:
+                    # Durable, in the hand-off's own transaction: fires once, after a
+                    # restart or downtime too, unless a result comes back first.
+                    await Timers.add_in(tx, **deadlines.timer(self.role, action, event=event, key=key))
+                    line += f" (deadline {action.deadline_hours:g} h)"
                 return line
             case Notify():
                 await Outbox.add_in(

@@ -61,7 +61,13 @@ def handoff_row(
 
 
 def result_row(
-    role: Role | None, event: Event, *, key_prefix: str, done: tuple[str, ...], autonomous: bool
+    role: Role | None,
+    event: Event,
+    *,
+    key_prefix: str,
+    done: tuple[str, ...],
+    autonomous: bool,
+    interim: bool = False,
 ) -> OutboxRow | None:
     """For a conversation handed to this department: what it did, for the sender, in the
     transaction that did it (exactly once)."""
@@ -72,7 +78,7 @@ def result_row(
         event_id=event.id,
         connector=handoff.CHANNEL,
         op="send",
-        payload=handoff.result_payload(event, department=role.name, done=done),
+        payload=handoff.result_payload(event, department=role.name, done=done, interim=interim),
         thread=f"handoff-result:{thread_key(event)}",
         recipient=handoff.address_of(event.refs.get("handoff_from", "")),
         autonomous=autonomous,

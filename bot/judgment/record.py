@@ -10,6 +10,12 @@ from bot.rules.model import Rulebook
 from bot.store import Claimed
 
 
+def _late(ctx: Context) -> tuple[str, ...]:
+    """A hand-off's result that came after its deadline says so (bot/departments/late.py)."""
+    late = ctx.event.refs.get("handoff_late", "")
+    return (late,) if late else ()
+
+
 def outcome_of(checked: Checked) -> str:
     if checked.shadow:
         return "shadow"
@@ -32,7 +38,7 @@ async def record(
         rulebook,
         tuple(checked.allowed),
         outcome=outcome_of(checked),
-        reasons=(*decision.reasons, *checked.shadow),
+        reasons=(*decision.reasons, *checked.shadow, *ctx.route.notes, *_late(ctx)),
         started=started,
         event=ctx.event,
         rule=decision.rule,

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from bot.agent.base import Agent
 from bot.config import Settings
-from bot.desks import Desk, DeskDeps
+from bot.desks import Desk, DeskDeps, DraftCheck
 from bot.desks.judgment import JudgmentDesk
 from bot.desks.owner import OwnerDesk
 from bot.desks.scheduled import ScheduledDesk
@@ -24,7 +24,7 @@ from bot.desks.tasks import TasksDesk
 from bot.effects.executor import Executor
 from bot.gate.policy import PolicyGate
 from bot.pipeline.commit import Commit
-from bot.pipeline.facts_reader import FactsReader
+from bot.pipeline.facts_reader import FactsReader, Proposer
 from bot.pipeline.router import Route, Router
 from bot.rules.model import Rulebook
 from bot.store import Claimed, Store
@@ -44,16 +44,29 @@ class EventHandler:
         agent: Agent | None = None,
         scheduled: ScheduledDesk | None = None,
         commit: Commit | None = None,
+        propose_facts: Proposer | None = None,
+        check_draft: DraftCheck | None = None,
     ) -> None:
+        """``propose_facts``, ``check_draft``: a department's facts and check stages
+        (bot/departments/): a model's proposed facts, and a model's reading of each draft
+        before the gate."""
         self.rulebook = rulebook
         self.agent = agent
         commit = commit or Commit(store=store, executor=executor)
         deps = DeskDeps(
-            store=store, settings=settings, executor=executor, gate=PolicyGate(), commit=commit, agent=agent
+            store=store,
+            settings=settings,
+            executor=executor,
+            gate=PolicyGate(),
+            commit=commit,
+            agent=agent,
+            check=check_draft,
         )
         own = frozenset(a.lower() for a in settings.deputy.addresses)
         self.router = Router(
-            escalations=store.escalations, own_addresses=own, facts=FactsReader(store.message_facts)
+            escalations=store.escalations,
+            own_addresses=own,
+            facts=FactsReader(store.message_facts, propose=propose_facts),
         )
         llm = getattr(agent, "client", None)  # free-text tasks -> structured, when a model is configured
         self.tasks = TaskRunner(

@@ -61,6 +61,7 @@ class Judge:
     owner_note: str = ""  # the owner's instruction that came with a forward
     facts: Facts = NO_FACTS  # what the message says (bot.facts), read before selection
     known: Known = field(default_factory=Known)  # what the store knows of its thread and sender
+    notes: tuple[str, ...] = ()  # a facts model's: what it proposed that was taken or dropped
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +146,7 @@ class Router:
             owner_note=note,
             facts=reading.facts,
             known=reading.known,
+            notes=reading.notes,
         )
 
     async def escalation_of(self, event: Event) -> Escalation | None:

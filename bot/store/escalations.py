@@ -106,6 +106,13 @@ class Escalations:
         assert cur.lastrowid is not None
         return int(cur.lastrowid), nonce, True
 
+    @staticmethod
+    async def open_id_by_key_in(tx: Tx, key: str) -> int | None:
+        """The open escalation created under ``key``, if there is one."""
+        cur = await tx.execute("SELECT id FROM escalations WHERE key=? AND state='open'", (key,))
+        row = await cur.fetchone()
+        return int(row["id"]) if row is not None else None
+
     async def get(self, escalation_id: int) -> Escalation | None:
         row = await self.db.fetchone("SELECT * FROM escalations WHERE id=?", (escalation_id,))
         return _from_row(row) if row else None

@@ -115,6 +115,39 @@ class Timers:
             "UPDATE timers SET state=? WHERE key=? AND state IN ('held', 'deferred')", (state, timer.key)
         )
 
+    @staticmethod
+    async def state_in(tx: Tx, key: str) -> str | None:
+        cur = await tx.execute("SELECT state FROM timers WHERE key=?", (key,))
+        row = await cur.fetchone()
+        return str(row["state"]) if row is not None else None
+
+    @staticmethod
+    async def settle_in(tx: Tx, key: str) -> tuple[str, dict[str, str]] | None:
+        """The end of a watch (a hand-off's result came back): a pending timer is
+        cancelled (returned state "pending": in time), a fired one is marked ``late``
+        (returned "fired", or "late" when asked again); None when there is no such
+        timer. Returns the state it found and the timer's payload. Safe to repeat."""
+        cur = await tx.execute("SELECT state, payload FROM timers WHERE key=?", (key,))
+        row = await cur.fetchone()
+        if row is None:
+            return None
+        state = str(row["state"])
+        if state == "pending":
+            await tx.execute("UPDATE timers SET state='cancelled' WHERE key=? AND state='pending'", (key,))
+        elif state == "fired":
+            await tx.execute("UPDATE timers SET state='late' WHERE key=? AND state='fired'", (key,))
+        return state, json.loads(row["payload"])
+
+    async def of_kind(self, kind: str, *, states: tuple[str, ...]) -> list[tuple[Timer, str]]:
+        """Timers of ``kind`` in ``states``, soonest first, with their state."""
+        marks = ",".join("?" * len(states))
+        rows = await self.db.fetchall(
+            f"SELECT key, due_at, kind, payload, state FROM timers WHERE kind=? AND state IN ({marks})"
+            " ORDER BY due_at",
+            (kind, *states),
+        )
+        return [(Timer(r["key"], r["due_at"], r["kind"], json.loads(r["payload"])), r["state"]) for r in rows]
+
     async def shift_pending(self, seconds: float) -> int:
         """Move every pending timer by ``seconds`` (the wall clock stepped by as much)."""
         async with self.db.transaction() as tx:

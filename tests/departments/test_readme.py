@@ -48,6 +48,7 @@ def test_the_departments_walk_through_is_true_as_written(tmp_path: Path) -> None
         departments, inbox, log = (_cli(home, line) for line in lines)
         assert "sales: supervisor accounts; asks sales -> accounts -> owner" in departments
         assert "questions to the owner waiting 1" in departments.split("\nsales")[0].split("\naccounts")[1]
+        assert "hand-off open, deadline " in departments.split("\nsales")[1]
         assert "(asked by sales -> accounts -> owner)" in inbox
         assert inbox.count("#") == 1, "the discount was decided by accounts: one question only"
         assert "handed off to accounts (sales -> accounts)" in log
