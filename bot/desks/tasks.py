@@ -31,7 +31,7 @@ class TasksDesk:
                     esc_id = int(event.refs.get("escalation_id") or 0)
                     return await self.store.tasks.by_escalation(esc_id) is not None
                 return False
-            case Judge() if route.event is event:  # not an owner's forward
+            case Judge() if route.event.id == event.id:  # not an owner's forward (a peer's mail is read anew)
                 return self._task_contact(claimed, route) is not None
         return False
 

@@ -23,6 +23,8 @@ from bot.desks.scheduled import ScheduledDesk
 from bot.desks.tasks import TasksDesk
 from bot.effects.executor import Executor
 from bot.gate.policy import PolicyGate
+from bot.peers import Peers
+from bot.peers.intake import PeerIntake
 from bot.pipeline.commit import Commit
 from bot.pipeline.facts_reader import FactsReader
 from bot.pipeline.router import Route, Router
@@ -44,6 +46,7 @@ class EventHandler:
         agent: Agent | None = None,
         scheduled: ScheduledDesk | None = None,
         commit: Commit | None = None,
+        peers: Peers | None = None,
     ) -> None:
         self.rulebook = rulebook
         self.agent = agent
@@ -52,8 +55,13 @@ class EventHandler:
             store=store, settings=settings, executor=executor, gate=PolicyGate(), commit=commit, agent=agent
         )
         own = frozenset(a.lower() for a in settings.deputy.addresses)
+        if peers is None:  # the secrets from the environment (a missing one: ConfigError)
+            peers = Peers.from_settings(settings.peers)
         self.router = Router(
-            escalations=store.escalations, own_addresses=own, facts=FactsReader(store.message_facts)
+            escalations=store.escalations,
+            own_addresses=own,
+            facts=FactsReader(store.message_facts),
+            peers=PeerIntake(peers, store.peer_messages) if peers else None,
         )
         llm = getattr(agent, "client", None)  # free-text tasks -> structured, when a model is configured
         self.tasks = TaskRunner(
