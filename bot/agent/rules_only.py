@@ -78,6 +78,11 @@ class RulesOnlyAgent:
             actions.append(Forward(to=tuple(header.forward.to), note=header.forward.note))
         repeated = False
         automatic = automatic_reason(event) or _auto_fact(ctx)
+        # A negotiation that needs no model answers with its offers (``negotiate``).
+        mandate = rule.mandate
+        negotiating = (
+            "offer" in rule.may and mandate is not None and mandate.rules_only and event.kind == "message"
+        )
         # A slot taken from those offered is answered by the booking's own confirmation.
         booked, calendar_judgment = calendar_actions(ctx, rule, template_values(event, ctx))
         actions += booked
@@ -88,7 +93,7 @@ class RulesOnlyAgent:
             # Nothing to answer (RFC 3834 2): an out-of-office in a negotiation needs no
             # judgment, and asking the owner how to answer it is noise.
             reasons.append(f"no reply to automatic mail ({automatic})")
-        elif "reply" in rule.may:
+        elif "reply" in rule.may and not (negotiating and header.reply is None):
             if (
                 header.reply is not None
                 and header.reply.template
@@ -112,7 +117,7 @@ class RulesOnlyAgent:
             else:
                 judgment_needed.append("a reply with no template")
         if "offer" in rule.may and not automatic:
-            if rule.mandate is not None and rule.mandate.rules_only and event.kind == "message":
+            if negotiating:
                 move, why = negotiate(ctx, rule)
                 actions.append(move)
                 reasons.append(why)
