@@ -22,6 +22,7 @@ from bot.desks.owner import OwnerDesk
 from bot.desks.scheduled import ScheduledDesk
 from bot.desks.tasks import TasksDesk
 from bot.effects.executor import Executor
+from bot.errors import ConfigError
 from bot.gate.policy import PolicyGate
 from bot.peers import Peers
 from bot.peers.intake import PeerIntake
@@ -56,7 +57,10 @@ class EventHandler:
         )
         own = frozenset(a.lower() for a in settings.deputy.addresses)
         if peers is None:  # the secrets from the environment (a missing one: ConfigError)
-            peers = Peers.from_settings(settings.peers)
+            try:
+                peers = Peers.from_settings(settings.peers)
+            except ConfigError as exc:
+                raise ConfigError(f"{settings.source}: {exc}") from None
         self.router = Router(
             escalations=store.escalations,
             own_addresses=own,
