@@ -314,6 +314,10 @@ def check_outcome(relay: Relay, seller: Home, buyer: Home, *, subjects: tuple[st
     for home, own in ((seller, SELLER), (buyer, BUYER)):
         handled = [r["id"] for r in home.query("SELECT id FROM inbox WHERE channel='email'")]
         assert len(handled) == len([m for m in relay.mails() if m["to"] == own])
+    # Each judged peer mail says in the audit that its signature verified.
+    for home in (seller, buyer):
+        reasons = [r["reasons"] for r in home.query("SELECT reasons FROM audit WHERE outcome!='received'")]
+        assert sum("Deputy-Peer signature verified" in r for r in reasons) >= 2, reasons
     # Nobody's owner was asked about a deal, and the buyer's owner about nothing.
     assert buyer.query("SELECT question FROM escalations") == []
 
