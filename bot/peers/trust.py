@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from email.utils import getaddresses
 
 from bot.errors import ConfigError
@@ -81,8 +82,8 @@ class Peers:
 
     def verify(self, event: Event) -> Verdict:
         """Does ``event`` carry a valid signature of the peer its From names? The window
-        is counted from the mail's arrival (``received_at``), so a mail that waited in
-        the inbox while the daemon was down still counts, and the verdict is the same
+        is counted from the mail's arrival (``arrival``), so a mail that waited while the
+        daemon was down still counts, and the verdict is the same
         each time the event is handled."""
         value = _header(event, HEADER.lower())
         if not value:
@@ -100,10 +101,22 @@ class Peers:
             subject=event.subject,
             body=event.text,
         )
-        why = verify(peer.secret, value, fields, now=event.received_at.timestamp(), max_age=peer.max_age)
+        why = verify(peer.secret, value, fields, now=arrival(event), max_age=peer.max_age)
         if why is not None:
             return Verdict(peer=peer.name, reason=f"{HEADER} of peer {peer.name}: {why}")
         return Verdict(peer=peer.name, ok=True)
+
+
+def arrival(event: Event) -> float:
+    """When the mail reached our mail server: its newest Received header (the parser's
+    ``refs["arrived"]``, written by the receiving server itself), never later than when
+    Deputy fetched it (``received_at``), which stands in when there is none."""
+    fetched = event.received_at.timestamp()
+    try:
+        arrived = datetime.fromisoformat(event.refs.get("arrived", "")).timestamp()
+    except ValueError:
+        return fetched
+    return min(arrived, fetched)
 
 
 def _header(event: Event, name: str) -> str:

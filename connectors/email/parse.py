@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import Message
 from email.parser import BytesParser
+from email.utils import parsedate_to_datetime
 
 from bot.delivery import SYNTHETIC_ID_DOMAIN
 from bot.events import Event
@@ -221,6 +222,9 @@ def _parse(
         "multipart_report": "true" if ctype == "multipart/report" else "false",
         "report_type": str(report_type).lower(),
         "owner_auth": verdict.method,
+        # When the newest hop (the receiving server's own Received header, RFC 5321
+        # 4.4) took the mail: a peer's signature window counts from it (bot/peers).
+        "arrived": _arrived(hdr.raw_values(msg, "received")),
     }
     if not_addressed:
         refs["owner_not_addressed"] = "1"
@@ -257,6 +261,18 @@ def _parse(
     )
     # The secret has done its work (verify_owner above): no field keeps a copy of it.
     return ParseResult(scrub_event(event, owner_plus_secret))
+
+
+def _arrived(received: list[str]) -> str:
+    """The time stamp after the last ";" of the first (newest) Received header, as an ISO
+    date; "" when there is none or it does not parse."""
+    if not received:
+        return ""
+    try:
+        when = parsedate_to_datetime(received[0].rsplit(";", 1)[-1].strip())
+    except (TypeError, ValueError, IndexError):
+        return ""
+    return when.isoformat() if when.tzinfo is not None else ""
 
 
 def _addressed_to_us(recipients: list[tuple[str, str]], own_addresses: tuple[str, ...]) -> bool:

@@ -157,3 +157,13 @@ async def test_an_out_of_office_from_a_peer_stays_automatic(store: Store) -> Non
     event = await PeerIntake(peers(), store.peer_messages).read(received(raw))
     assert event.refs.get("peer") == "seller"
     assert no_reply_reason(event, our_addresses=US) is not None
+
+
+def test_the_window_counts_from_the_arrival_at_our_server() -> None:
+    """A mail that waited in the mailbox while Deputy was down still verifies: the newest
+    Received header says when our server took it."""
+    stamp = (SENT_AT + timedelta(seconds=5)).strftime("%a, %d %b %Y %H:%M:%S +0000")
+    raw = f"Received: from mx.seller.test by mx.buyer.test; {stamp}\r\n".encode() + signed_mail()
+    late = received(raw, after=timedelta(hours=6))
+    assert peers().verify(late).ok
+    assert not peers().verify(received(signed_mail(), after=timedelta(hours=6))).ok
