@@ -39,6 +39,8 @@ def check(settings: Settings) -> int:
 
         for line in check_departments(settings):
             print(line)
+    for name, peer in settings.peers.items():
+        print(f"peer OK: {name} ({', '.join(peer.addresses)}; secret in {peer.secret_env})")
     standing = _check_standing_tasks(settings.rules_dir / "tasks.toml")
     if standing is not None:
         print(f"standing tasks OK: {standing} in {settings.rules_dir / 'tasks.toml'}")

@@ -38,7 +38,9 @@ def test_a_peer_address_of_our_own_is_refused(tmp_path: Path) -> None:
         load(path)
 
 
-def test_check_names_a_missing_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_check_names_a_missing_secret(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.delenv("DEPUTY_TEST_NO_SUCH_SECRET", raising=False)
     path = config(
         tmp_path,
@@ -50,8 +52,11 @@ def test_check_names_a_missing_secret(tmp_path: Path, monkeypatch: pytest.Monkey
         f"{path}:7: peers.seller.secret_env: environment variable DEPUTY_TEST_NO_SUCH_SECRET is not set"
         in str(caught.value)
     )
-    monkeypatch.setenv("DEPUTY_TEST_NO_SUCH_SECRET", "set")
+    monkeypatch.setenv("DEPUTY_TEST_NO_SUCH_SECRET", "set-for-the-test")
     assert check(load(path)) == 0
+    shown = capsys.readouterr().out
+    assert "peer OK: seller (sales@seller.test; secret in DEPUTY_TEST_NO_SUCH_SECRET)" in shown
+    assert "set-for-the-test" not in shown
 
 
 def _peer_blocks() -> list[str]:
