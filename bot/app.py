@@ -37,6 +37,7 @@ from bot.faults import fault
 from bot.health import Health
 from bot.logs import Redactor, secrets_from_env
 from bot.loop_lag import LoopLag
+from bot.peers import MailFields, Peers
 from bot.pipeline.commit import Commit
 from bot.pipeline.handler import EventHandler
 from bot.pipeline.scheduler import Scheduler
@@ -64,6 +65,7 @@ class Deputy:
         self._started = False
         self._stopped = False
         self.redactor: Redactor | None = None
+        self.peers = Peers()  # [peers.*] with their secrets, read at start (bot/peers)
         self.health = Health(path=settings.data_dir / "health.json")
         self.console: Any = None  # bot.console.Console when [console] enabled
         self.organisation: Any = None  # bot.departments.handler.DepartmentsHandler, when declared
@@ -90,6 +92,10 @@ class Deputy:
         supervisor = Supervisor(part=part, loop=loop, health=self.health, settle=settle, stopping=stopping)
         return self.spawn(supervisor.run(), part)
 
+    def _sign_mail(self, fields: MailFields) -> str | None:
+        """The Deputy-Peer header for mail to a trusted peer, signed now."""
+        return self.peers.sign(fields, t=int(time.time()))
+
     CONNECTOR_SETTLE = 3.0  # seconds a restarted intake loop runs before it counts as working
 
     def _supervise_connector(self, part: str, run: Run, stopping: asyncio.Event) -> asyncio.Task[Any]:
@@ -114,6 +120,10 @@ class Deputy:
         self.rules = RulebookSource(s.rules_dir, learned=self.store.learned_rules)
         await self.rules.refresh()  # the active learned rules, before any event is handled
         owner = self.rules().owner
+        try:  # the peers' secrets: a missing one stops the start, naming the key
+            self.peers = Peers.from_settings(s.peers)
+        except ConfigError as exc:
+            raise ConfigError(f"{s.source}: {exc}") from None
         self.channels = ChannelRegistry.from_settings(s, extra=self.extra_connectors)
         self.executor = Executor(settings=s, channels=self.channels)
         self.commit = Commit(store=self.store, executor=self.executor)
@@ -124,6 +134,7 @@ class Deputy:
             executor=self.executor,
             agent=self._build_agent(),
             commit=self.commit,
+            peers=self.peers,
         )
         await self.handler.tasks.sync_standing(s.rules_dir, self.rules())  # standing tasks (issue 7)
         self.pool = WorkerPool(
@@ -231,6 +242,7 @@ class Deputy:
             spawn=self.spawn,
             on_auth_failed=self._channel_failed(name),
             restart=self._supervise_connector,
+            sign_mail=self._sign_mail if self.peers else None,
         )
         if self.redactor is not None:
             for secret in secrets_from_env(_env_names(conf.model_dump())):

@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.channels.contract import ConnectorRuntime
 from bot.channels.registry import ChannelRegistry
-from bot.config import Settings
+from bot.config import Settings, line_of
 from bot.errors import ConfigError
 from bot.mcp_check import check_mcp
 from bot.owner import OwnerProfile
@@ -39,6 +39,8 @@ def check(settings: Settings) -> int:
 
         for line in check_departments(settings):
             print(line)
+    for name, peer in settings.peers.items():
+        print(f"peer OK: {name} ({', '.join(peer.addresses)}; secret in {peer.secret_env})")
     standing = _check_standing_tasks(settings.rules_dir / "tasks.toml")
     if standing is not None:
         print(f"standing tasks OK: {standing} in {settings.rules_dir / 'tasks.toml'}")
@@ -144,6 +146,7 @@ def _check_secrets(settings: Settings, registry: ChannelRegistry, owner: OwnerPr
             registry.module(name).create(name=name, settings=conf, runtime=runtime)
         except ConfigError as exc:
             problems.append(f"{settings.source}: {exc}")
+    problems += _peer_secrets(settings)
     llm = settings.llm
     if llm.enabled and llm.api_key_env and not os.environ.get(llm.api_key_env) and not _local(llm.base_url):
         problems.append(
@@ -151,6 +154,19 @@ def _check_secrets(settings: Settings, registry: ChannelRegistry, owner: OwnerPr
         )
     if problems:
         raise ConfigError("\n".join(problems))
+
+
+def _peer_secrets(settings: Settings) -> list[str]:
+    """A peer whose secret is not in the environment could neither sign nor verify."""
+    text = settings.source.read_text(encoding="utf-8-sig") if settings.source.is_file() else ""
+    out = []
+    for name, peer in settings.peers.items():
+        if not os.environ.get(peer.secret_env):
+            key = f"peers.{name}.secret_env"
+            number = line_of(text, key)
+            where = f"{settings.source}:{number}" if number else str(settings.source)
+            out.append(f"{where}: {key}: environment variable {peer.secret_env} is not set")
+    return out
 
 
 def _local(base_url: str) -> bool:

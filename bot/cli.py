@@ -408,6 +408,7 @@ def _configured_secrets(settings: Settings) -> list[str]:
         names += [*server.env.values(), server.token_env]
     if settings.mcp_server.enabled:
         names.append(settings.mcp_server.token_env)
+    names += [peer.secret_env for peer in settings.peers.values()]  # shared with peers (bot/peers)
     return secrets_from_env(n for n in names if n)
 
 

@@ -27,6 +27,7 @@ from pydantic import (
 from bot.departments.settings import DepartmentSettings, ModelEndpoint
 from bot.departments.settings import problems as organisation_problems
 from bot.errors import ConfigError
+from bot.peers.settings import PeerSettings
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
@@ -241,6 +242,11 @@ class Settings(Strict):
     # department, Deputy as it always was.
     models: dict[str, ModelEndpoint] = Field(default_factory=dict)
     departments: dict[str, DepartmentSettings] = Field(default_factory=dict)
+    # [peers.<name>] (bot/peers): other Deputy installations this one negotiates with by
+    # mail, each with the environment variable of the secret both sides share.
+    peers: dict[Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")], PeerSettings] = Field(
+        default_factory=dict
+    )
 
     # Set by load(); not a config key.
     source: Path = Field(default=Path("config.toml"), exclude=True)
@@ -316,6 +322,7 @@ def load(path: Path) -> Settings:
     except ValidationError as exc:
         raise ConfigError(format_validation_error(str(path), exc)) from None
     found = organisation_problems(settings.departments, settings.models, tuple(settings.channels))
+    found += peer_problems(settings)
     if found:
         text = path.read_text(encoding="utf-8-sig")
         lines = []
@@ -326,6 +333,21 @@ def load(path: Path) -> Settings:
     for name in settings.channels:
         channel_settings(settings, name)  # validate now, fail at start
     return settings
+
+
+def peer_problems(settings: Settings) -> list[tuple[str, str]]:
+    """A peer address that is Deputy's own, or two peers' (whose secret would verify it?)."""
+    own = {a.lower() for a in settings.deputy.addresses}
+    seen: dict[str, str] = {}
+    out = []
+    for name, peer in settings.peers.items():
+        for address in peer.addresses:
+            if address in own:
+                out.append((f"peers.{name}.addresses", f"{address} is one of deputy.addresses"))
+            elif address in seen:
+                out.append((f"peers.{name}.addresses", f"{address} is also peer {seen[address]}'s"))
+            seen.setdefault(address, name)
+    return out
 
 
 def connector_type(settings: Settings, name: str) -> str:

@@ -279,18 +279,32 @@ def escalation(
     )
 
 
+def they_accepted(state: NegotiationState | None, theirs: float | None, *, answer: str) -> bool:
+    """Their message accepts our last offer: it names that very price and reads as an
+    acceptance (``Facts.answer``). The deal is then made, on our number."""
+    return (
+        state is not None
+        and bool(state.our_offers)
+        and not state.closed
+        and theirs is not None
+        and answer == "accepts"
+        and theirs == state.our_offers[-1]
+    )
+
+
 def advance(
     state: NegotiationState | None,
     *,
     theirs: float | None,
     allowed: Iterable[Action],
+    accepted: bool = False,
 ) -> NegotiationState:
     """The state after one event: their price in it (``their_price``), then our offers
     that the gate let through. Accepting one of their prices closes the deal and is no
-    new round."""
+    new round; so does their acceptance of ours (``accepted``, see ``they_accepted``)."""
     state = state or NegotiationState()
     if theirs is not None:
-        state = replace(state, their_offers=(*state.their_offers, theirs))
+        state = replace(state, their_offers=(*state.their_offers, theirs), closed=state.closed or accepted)
     for action in allowed:
         if isinstance(action, Offer):
             accepting = action.amount in state.their_offers

@@ -18,11 +18,13 @@ from bot.actions import (
     ToolCall,
     Webhook,
 )
-from bot.agent.base import AgentContext
+from bot.agent import negotiation
+from bot.agent.base import AgentContext, NegotiationState
 from bot.agent.calendar_actions import calendar_actions
 from bot.agent.names import addressee
 from bot.automatic import automatic_reason
 from bot.events import Event
+from bot.facts.text import own_text
 from bot.gate.commitments import promises_in
 from bot.rules.model import Rule, parse_duration_hours
 from bot.rules.payload_template import render as render_payload
@@ -76,6 +78,11 @@ class RulesOnlyAgent:
             actions.append(Forward(to=tuple(header.forward.to), note=header.forward.note))
         repeated = False
         automatic = automatic_reason(event) or _auto_fact(ctx)
+        # A negotiation that needs no model answers with its offers (``negotiate``).
+        mandate = rule.mandate
+        negotiating = (
+            "offer" in rule.may and mandate is not None and mandate.rules_only and event.kind == "message"
+        )
         # A slot taken from those offered is answered by the booking's own confirmation.
         booked, calendar_judgment = calendar_actions(ctx, rule, template_values(event, ctx))
         actions += booked
@@ -86,7 +93,7 @@ class RulesOnlyAgent:
             # Nothing to answer (RFC 3834 2): an out-of-office in a negotiation needs no
             # judgment, and asking the owner how to answer it is noise.
             reasons.append(f"no reply to automatic mail ({automatic})")
-        elif "reply" in rule.may:
+        elif "reply" in rule.may and not (negotiating and header.reply is None):
             if (
                 header.reply is not None
                 and header.reply.template
@@ -110,7 +117,12 @@ class RulesOnlyAgent:
             else:
                 judgment_needed.append("a reply with no template")
         if "offer" in rule.may and not automatic:
-            judgment_needed.append("a negotiation")
+            if negotiating:
+                move, why = negotiate(ctx, rule)
+                actions.append(move)
+                reasons.append(why)
+            else:
+                judgment_needed.append("a negotiation")
         if header.hand_off is not None:
             actions.append(hand_off_of(rule, event))
         if header.webhook is not None:
@@ -173,6 +185,28 @@ class RulesOnlyAgent:
 
     async def close(self) -> None:
         return None
+
+
+def negotiate(ctx: AgentContext, rule: Rule) -> tuple[Action, str]:
+    """A negotiation rule that needs no model (``mandate.rules_only``): the plan decides
+    the number and ``negotiation.offer_text`` says it. An acceptance of our last offer,
+    or a refusal without a price, ends the thread with no reply: a deal or a stop is not
+    answered with thanks (two Deputies would thank each other without end)."""
+    mandate = rule.mandate
+    assert mandate is not None
+    state = ctx.negotiation or NegotiationState()
+    theirs, plan = negotiation.plan_from(mandate, state, ctx.facts.offer, own_words=own_text(ctx.event.text))
+    if negotiation.they_accepted(state, theirs.amount, answer=ctx.facts.answer):
+        return Ignore(reason=f"deal: they accepted our {theirs.amount:g} {mandate.currency}"), "deal closed"
+    if ctx.facts.answer == "declines" and theirs.amount is None:
+        return Ignore(reason="they declined: the negotiation ends"), "they declined"
+    if plan.kind in ("counter", "accept"):
+        return negotiation.offer_from_plan(plan, mandate), plan.reason
+    if state.closed:
+        return Ignore(reason=plan.reason), plan.reason
+    # Beyond the mandate, the rounds used up, or no new price to weigh: the owner decides.
+    ask = negotiation.escalation(mandate, state, theirs.amount, rule=rule.name, reason=plan.reason)
+    return ask, plan.reason
 
 
 def _auto_fact(ctx: AgentContext) -> str | None:

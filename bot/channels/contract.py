@@ -23,10 +23,14 @@ from bot.delivery import Delivery
 from bot.errors import ConfigError
 from bot.events import Event
 from bot.owner import OwnerProfile
+from bot.peers.signature import MailFields
 
 Emit = Callable[[Event], Awaitable[bool]]  # True when the event was new
 Run = Callable[[], Coroutine[Any, Any, Any]]  # a long-lived loop, startable again
 Supervise = Callable[[str, Run, asyncio.Event], asyncio.Task[Any]]
+# The Deputy-Peer header value for a mail with these fields, or None (no peer among the
+# recipients): mail connectors call it with the final headers they compose (bot/peers).
+SignMail = Callable[[MailFields], str | None]
 
 
 async def emit_page(emit: Emit, events: Sequence[Event]) -> tuple[int, Exception | None]:
@@ -81,6 +85,7 @@ class ConnectorRuntime:
     spawn: Callable[[Coroutine[Any, Any, Any], str], asyncio.Task[Any]]
     on_auth_failed: Callable[[str], Awaitable[None]] | None = None
     restart: Supervise | None = None  # the daemon's supervisor; None: run once (tests)
+    sign_mail: SignMail | None = None  # signs mail to a trusted peer; None: no peers
 
     def supervise(self, part: str, run: Run, *, stopping: asyncio.Event) -> asyncio.Task[Any]:
         """Run a long-lived intake loop (IMAP IDLE, getUpdates, a socket) as ``part``.

@@ -38,7 +38,7 @@ class TasksDesk:
                     task = await self.store.tasks.by_escalation(int(event.refs.get("escalation_id") or 0))
                     return task is not None and task.state == "paused"
                 return False
-            case Judge() if route.event is event:  # not an owner's forward
+            case Judge() if route.event.id == event.id:  # not an owner's forward (a peer's mail is read anew)
                 return self._task_contact(claimed, route) is not None
         return False
 

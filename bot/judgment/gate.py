@@ -79,7 +79,10 @@ def check(
     mandate = ctx.rule.mandate if ctx.rule is not None else None
     if mandate is not None:
         theirs = negotiation.their_price(ctx.route.facts.offer, mandate).amount
-        advanced = negotiation.advance(ctx.agent.negotiation, theirs=theirs, allowed=result.allowed)
+        accepted = negotiation.they_accepted(ctx.agent.negotiation, theirs, answer=ctx.route.facts.answer)
+        advanced = negotiation.advance(
+            ctx.agent.negotiation, theirs=theirs, allowed=result.allowed, accepted=accepted
+        )
         state = negotiation.state_to_json(advanced) if advanced else None
 
     def findings(acts: tuple[Action, ...]) -> tuple[str, ...]:

@@ -33,12 +33,14 @@ async def record(
     started: float,
 ) -> None:
     state = checked.negotiation_state
+    peer = ctx.event.refs.get("peer", "")
+    verified = (f"from peer '{peer}': its Deputy-Peer signature verified (bot/peers)",) if peer else ()
     await commit.finish(
         claimed,
         rulebook,
         tuple(checked.allowed),
         outcome=outcome_of(checked),
-        reasons=(*decision.reasons, *checked.shadow, *ctx.route.notes, *_late(ctx)),
+        reasons=(*verified, *decision.reasons, *checked.shadow, *ctx.route.notes, *_late(ctx)),
         started=started,
         event=ctx.event,
         rule=decision.rule,

@@ -22,7 +22,10 @@ from bot.desks.owner import OwnerDesk
 from bot.desks.scheduled import ScheduledDesk
 from bot.desks.tasks import TasksDesk
 from bot.effects.executor import Executor
+from bot.errors import ConfigError
 from bot.gate.policy import PolicyGate
+from bot.peers import Peers
+from bot.peers.intake import PeerIntake
 from bot.pipeline.commit import Commit
 from bot.pipeline.facts_reader import FactsReader, Proposer
 from bot.pipeline.router import Route, Router
@@ -46,6 +49,7 @@ class EventHandler:
         commit: Commit | None = None,
         propose_facts: Proposer | None = None,
         check_draft: DraftCheck | None = None,
+        peers: Peers | None = None,
     ) -> None:
         """``propose_facts``, ``check_draft``: a department's facts and check stages
         (bot/departments/): a model's proposed facts, and a model's reading of each draft
@@ -63,10 +67,16 @@ class EventHandler:
             check=check_draft,
         )
         own = frozenset(a.lower() for a in settings.deputy.addresses)
+        if peers is None:  # the secrets from the environment (a missing one: ConfigError)
+            try:
+                peers = Peers.from_settings(settings.peers)
+            except ConfigError as exc:
+                raise ConfigError(f"{settings.source}: {exc}") from None
         self.router = Router(
             escalations=store.escalations,
             own_addresses=own,
             facts=FactsReader(store.message_facts, propose=propose_facts),
+            peers=PeerIntake(peers, store.peer_messages) if peers else None,
         )
         llm = getattr(agent, "client", None)  # free-text tasks -> structured, when a model is configured
         self.tasks = TaskRunner(

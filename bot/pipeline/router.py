@@ -13,6 +13,7 @@ from datetime import date
 from bot.effects.escalation import parse_button_data
 from bot.events import Event
 from bot.facts import NO_FACTS, Facts
+from bot.peers.intake import PeerIntake
 from bot.pipeline.etiquette import is_mail, no_reply_reason
 from bot.pipeline.facts_reader import FactsReader
 from bot.rules.matcher import select
@@ -94,11 +95,17 @@ _COMMANDS = {
 
 class Router:
     def __init__(
-        self, *, escalations: Escalations, own_addresses: frozenset[str], facts: FactsReader
+        self,
+        *,
+        escalations: Escalations,
+        own_addresses: frozenset[str],
+        facts: FactsReader,
+        peers: PeerIntake | None = None,
     ) -> None:
         self.escalations = escalations
         self.own_addresses = own_addresses
         self.facts = facts
+        self.peers = peers
 
     async def route(self, event: Event, rulebook: Rulebook, *, today: date) -> Route:
         if event.kind in ("digest_due", "timer_due", "notice"):
@@ -109,6 +116,10 @@ class Router:
             return Drop("the owner forwarded a chat message: a note, never a command")
         if event.refs.get("owner_not_addressed") == "1":
             return Drop("the owner's mail was addressed to someone else: not a command")
+        if self.peers is not None and event.kind == "message" and is_mail(event):
+            # A trusted peer's signed mail is a person's for RFC 3834 (bot/peers), and
+            # only for that: it is judged below as any correspondent's.
+            event = await self.peers.read(event)
         answer = await self._answer(event)
         if answer is not None:
             if not event.sender_verified_owner:

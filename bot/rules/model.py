@@ -114,6 +114,9 @@ class Mandate(Strict):
     currency: str = Field(min_length=3, max_length=3)
     max_rounds: int = Field(default=4, ge=1)
     concessions: list[str] = Field(default_factory=list)  # what may be conceded besides price
+    # Negotiate without a model: the plan's numbers (bot/agent/negotiation.py) in plain
+    # words, instead of asking the owner or a model for the words.
+    rules_only: bool = False
 
     @model_validator(mode="after")
     def _ordered(self) -> Mandate:

@@ -18,6 +18,7 @@ from bot.store.memory import Memory, MemoryFact
 from bot.store.message_facts import Known, MessageFacts
 from bot.store.negotiations import Negotiations
 from bot.store.outbox import Outbox, OutboxRow
+from bot.store.peer_messages import PeerMessages
 from bot.store.rule_ledger import RuleLedger, RuleRecord
 from bot.store.spend import Spend
 from bot.store.tasks import Tasks
@@ -44,6 +45,7 @@ class Store:
         self.drafts = Drafts(self.db)
         self.rule_ledger = RuleLedger(self.db)
         self.spend = Spend(self.db)
+        self.peer_messages = PeerMessages(self.db)
 
     async def open(self) -> None:
         await self.db.open()
@@ -75,6 +77,7 @@ __all__ = [
     "Negotiations",
     "Outbox",
     "OutboxRow",
+    "PeerMessages",
     "RuleLedger",
     "RuleRecord",
     "Spend",

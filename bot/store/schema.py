@@ -325,3 +325,18 @@ MIGRATIONS.append(
     ALTER TABLE tasks ADD COLUMN pauses INTEGER NOT NULL DEFAULT 0
     """
 )
+
+MIGRATIONS.append(
+    # 12: trusted peers (bot/peers): the Message-ID of every peer mail whose signature
+    # verified, with the event that carried it first. Another event with the same
+    # Message-ID (a copy with its unsigned parts changed, the same mail on another
+    # channel) is a replay, and is machine mail again.
+    """
+    CREATE TABLE peer_messages (
+        message_id TEXT PRIMARY KEY,
+        peer TEXT NOT NULL,
+        event_id TEXT NOT NULL,
+        seen_at REAL NOT NULL
+    )
+    """
+)

@@ -17,7 +17,10 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import format_datetime, getaddresses
 
+from bot.channels.contract import SignMail
 from bot.delivery import OutboundMessage
+from bot.peers.signature import HEADER as PEER_HEADER
+from bot.peers.signature import MailFields
 from connectors.email.addresses import is_valid_addr_spec
 from connectors.email.text import has_line_break
 
@@ -88,7 +91,9 @@ def compose(
     from_addr: str,
     from_name: str = "",
     date: datetime | None = None,
+    sign: SignMail | None = None,
 ) -> EmailMessage:
+    """``sign``: the runtime's peer signer, given the final header values."""
     if not msg.to:
         raise ComposeError("no recipient")
     if not msg.message_id:
@@ -118,8 +123,27 @@ def compose(
         out.add_alternative(msg.html, subtype="html", charset="utf-8")
     if msg.calendar:
         _attach_calendar(out, msg.calendar)
+    if sign is not None:
+        _sign(out, msg, sign)
     _check_round_trip(out)
     return out
+
+
+def _sign(out: EmailMessage, msg: OutboundMessage, sign: SignMail) -> None:
+    """The Deputy-Peer header over the values just set (bot/peers/signature.py)."""
+    value = sign(
+        MailFields(
+            message_id=str(out["Message-ID"]),
+            date=str(out["Date"]),
+            from_addr=str(out["From"]),
+            to=(str(out["To"]),) if out["To"] else (),
+            in_reply_to=str(out["In-Reply-To"] or ""),
+            subject=str(out["Subject"] or ""),
+            body=msg.text or "",
+        )
+    )
+    if value:
+        out[PEER_HEADER] = single_line(value)
 
 
 def _attach_calendar(out: EmailMessage, calendar: str) -> None:
@@ -146,7 +170,13 @@ def _check_round_trip(out: EmailMessage) -> None:
 
 
 def compose_bytes(
-    msg: OutboundMessage, *, from_addr: str, from_name: str = "", date: datetime | None = None
+    msg: OutboundMessage,
+    *,
+    from_addr: str,
+    from_name: str = "",
+    date: datetime | None = None,
+    sign: SignMail | None = None,
 ) -> bytes:
     """Wire form with CRLF line ends (RFC 5321 4.1.1.4)."""
-    return compose(msg, from_addr=from_addr, from_name=from_name, date=date).as_bytes(policy=policy.SMTP)
+    composed = compose(msg, from_addr=from_addr, from_name=from_name, date=date, sign=sign)
+    return composed.as_bytes(policy=policy.SMTP)

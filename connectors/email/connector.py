@@ -168,7 +168,10 @@ class EmailConnector:
             await markers.discard(key)
         try:
             raw = compose_bytes(
-                msg, from_addr=msg.from_addr or s.address, from_name=msg.from_name or s.from_name
+                msg,
+                from_addr=msg.from_addr or s.address,
+                from_name=msg.from_name or s.from_name,
+                sign=self.runtime.sign_mail,
             )
         except ComposeError as exc:
             raise PermanentError(f"send: {exc}") from exc

@@ -220,6 +220,7 @@ class LocalConnector:
             message,
             from_addr=message.from_addr or self.settings.address,
             from_name=message.from_name or self.settings.from_name,
+            sign=self.runtime.sign_mail,
         )
         data = email.as_bytes()
         if self.settings.relay_host:
