@@ -25,7 +25,7 @@ from collections.abc import AsyncIterator, Callable
 from email import message_from_bytes
 from pathlib import Path
 
-from bot import event_loop, faults
+from bot import event_loop, faults, heap
 from bot.app import Deputy
 from bot.config import load
 from bot.loop_lag import LoopLag
@@ -52,9 +52,12 @@ async def running(tmp_path: Path) -> AsyncIterator[Deputy]:
     daemon.store = Store(daemon.settings.db_path, busy_timeout=0.2)  # a held lock outlasts it
     daemon.lag = LoopLag(period=0.01)
     await daemon.start()
+    heap.freeze()  # as `deputy run` does once started (bot/app.py run_until_signalled)
+    await asyncio.sleep(0.2)  # the freeze's own collection is start-up's, not a fault's
     try:
         yield daemon
     finally:
+        heap.unfreeze()
         await asyncio.wait_for(daemon.stop(), 60)
 
 
