@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from bot import heap
 from bot.agent.base import Agent
 from bot.channels.contract import Connector, ConnectorRuntime, Run
 from bot.channels.registry import ChannelRegistry
@@ -412,6 +413,7 @@ async def run_until_signalled(deputy: Deputy) -> None:
             await asyncio.gather(starting, return_exceptions=True)
         else:
             starting.result()  # a failed start raises here
+            log.debug("start-up heap frozen: %d objects", heap.freeze())
             await stopping
         log.info("shutting down")
     finally:

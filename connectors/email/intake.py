@@ -110,18 +110,29 @@ class FolderWatcher:
         self._backoff.reset()
         use_idle = client.has("IDLE")
         while not self.stopping.is_set():
+            pushed = False
             if use_idle:
-                await client.idle(seconds=self._idle_renew)
+                pushed = await client.idle(seconds=self._idle_renew)
             else:
                 await self._sleep(self._poll)
                 if self.stopping.is_set():
                     return
                 await client.noop()
             # IDLE wake-ups, renewals and polls all end the same way: catch up.
-            await self.catch_up(client)
+            await self.catch_up(client, reselect=not pushed)
 
-    async def catch_up(self, client: ImapClient) -> None:
-        info = await client.select(self.folder)
+    async def catch_up(self, client: ImapClient, *, reselect: bool = True) -> None:
+        """``reselect`` False (the server just pushed a change to the folder this session
+        has selected): search without SELECTing it again, a round trip less between the
+        push and the inbox. UIDs and UIDVALIDITY hold for the session (RFC 3501 2.3.1.1).
+        Renewals and polls still SELECT: Dovecot tells an IDLE session nothing when its
+        folder is deleted and re-created, and only a SELECT then shows the new
+        UIDVALIDITY."""
+        selected = client.selected
+        if reselect or selected is None or selected.name != self.folder:
+            info = await client.select(self.folder)
+        else:
+            info = selected
         cursor = await self._cursors.get(self.folder)
         if cursor is None:
             await self._baseline(client, info.uidvalidity, info.uidnext)

@@ -37,6 +37,7 @@ from connectors.email.parse_pool import PARSE_POOL
 from connectors.email.scrub import scrub_raw
 from connectors.email.smtp_sender import SmtpSender, in_doubt_text
 from connectors.email.state import DataMarkers
+from connectors.local.listener import ListenerSMTP
 
 log = logging.getLogger("deputy.local")
 
@@ -129,7 +130,7 @@ class LocalConnector:
         self.cap = cap
         self._server = await loop.create_server(
             cap.factory(
-                lambda: SMTP(
+                lambda: ListenerSMTP(
                     handler,
                     data_size_limit=s.max_message_bytes,
                     hostname="deputy.local",

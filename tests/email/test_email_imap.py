@@ -169,3 +169,23 @@ async def test_wrong_password_is_auth_failed(dovecot: DovecotServer, tmp_path: P
     await wait_until(lambda: bool(told))
     await conn.stop()
     assert "login refused" in told[0]
+
+
+async def test_a_push_is_fetched_without_selecting_again(dovecot: DovecotServer, tmp_path: Path) -> None:
+    # A round trip less between the push and the inbox; renewals still SELECT (above).
+    conn, state = make_connector(dovecot, tmp_path, idle_renew_seconds=600)
+    inbox = Inbox()
+    await conn.start(inbox.emit)
+    try:
+        await wait_until(lambda: state.data.get("imap_cursor:INBOX") is not None)
+        client = conn.watchers[0]._client
+        assert client is not None
+        selects = client.commands["SELECT"]
+        for i in range(3):
+            await append(dovecot, message(i))
+            await wait_until(lambda n=i: len(inbox.events) == n + 1)
+        assert [e.refs["uid"] for e in inbox.events] == ["1", "2", "3"]
+        assert client.commands["SELECT"] == selects
+        assert client.commands["UID SEARCH"] >= 3
+    finally:
+        await conn.stop()
