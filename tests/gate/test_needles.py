@@ -19,6 +19,7 @@ import pytest
 
 from bot import automatic
 from bot.facts import currency, dates, payment
+from bot.facts import text as facts_text
 from bot.facts.text import lowered, normalise
 from bot.gate import commitments, textscan
 from bot.gate.commitments import ACCEPT_NEEDLES, ACCEPT_RE, EXPLICIT_DATE_RE, may_name_a_date
@@ -372,3 +373,37 @@ def test_the_payment_change_pre_check_never_skips_a_text_the_regex_matches() -> 
         elif not any(needle in low for needle in payment.CHANGE_NEEDLES):
             skipped += 1
     assert matched > len(CHANGE_EXAMPLES) and skipped > 100
+
+
+# One example per alternative of the quoted-history patterns (bot.facts.text).
+HISTORY_EXAMPLES = [
+    "On Mon, 3 Mar 2027 at 10:00, Bob <bob@example.com> wrote:",
+    "Am 03.03.2027 um 10:00 schrieb Bob <bob@example.com>:",
+    "Le 3 mars 2027 à 10:00, Bob a écrit :",
+    "El 3 mar 2027, Bob escribió:",
+    "Il 3 mar 2027, Bob ha scritto:",
+    "Op 3 mrt. 2027 schreef Bob:",
+    "Bob Smith wrote:",
+    "-----Original Message-----",
+    "---------- Forwarded message ---------",
+    "Begin forwarded message:",
+    "Anfang der weitergeleiteten Nachricht:",
+    "Début du message réexpédié :",
+    "________________________________",
+    "From: Bob <bob@example.com>",
+]
+
+
+def test_the_history_patterns_read_only_lines_that_hold_a_colon_or_a_rule() -> None:
+    """own_text skips the patterns on a line without ":" (or "--", "____" for a separator)."""
+    matched = 0
+    for text in [*TEXTS, *HISTORY_EXAMPLES]:
+        for line in normalise(text).split("\n"):
+            for pattern in (facts_text._ATTRIBUTION, facts_text._BLOCK_FROM):
+                if pattern.match(line):
+                    matched += 1
+                    assert ":" in line, line
+            if facts_text._SEPARATOR.match(line):
+                matched += 1
+                assert ":" in line or "--" in line or "_" * 20 in line, line
+    assert matched > len(HISTORY_EXAMPLES)
