@@ -92,9 +92,9 @@ def _is_history_start(lines: list[str], index: int) -> bool:
         return True
     # "On Tue, 3 Mar 2027 at 10:00, Bob <bob@x.com>" / "wrote:" wrapped by the client.
     if index + 1 < len(lines) and line.strip() and len(lines[index + 1]) < 120:
-        following = lines[index + 1]
-        if colon or ":" in following:
-            joined = line.rstrip() + " " + following.strip()
+        next_line = lines[index + 1]
+        if colon or ":" in next_line:
+            joined = line.rstrip() + " " + next_line.strip()
             if _ATTRIBUTION.match(joined) and re.match(r"(?i)\s*(?:on|am|le|el|il|op)\s", line):
                 return True
     if colon and _BLOCK_FROM.match(line):
