@@ -1,6 +1,7 @@
 """Pipeline throughput and latency, beside the raw SQLite floor measured in the same run.
 
-Pushes N rules-only events (supplier invoices: file + template reply) through the real
+Pushes N rules-only events (supplier invoices: file + template reply; no two with the
+same subject or body, ``bench/mail_mix.py``) through the real
 Deputy core in-process, with a recording channel at the far edge, and reports events/s
 and the latency from emit to "event done" (inbox created_at -> done_at). Then runs the
 same durable workload with stdlib sqlite3 (WAL, synchronous=NORMAL, one commit per step:
@@ -38,7 +39,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+
+from mail_mix import invoice_mail  # noqa: E402
 
 from bot import event_loop  # noqa: E402
 from bot.app import Deputy  # noqa: E402
@@ -73,9 +76,9 @@ def make_event(n: int) -> Event:
         sender=f"ap{n}@acme-supplies.com",  # unique: the per-correspondent cap stays out of it
         received_at=datetime.now(UTC),
         recipients=("deputy@localhost",),
-        subject=f"Invoice {n}",
-        # Within the invoices rule's amount limit: filed and answered, as before the facts.
-        text="Please find our invoice attached. Total due: 120.00 EUR",
+        # Eight shapes of invoice mail, each event its own figures (bench/mail_mix.py), all
+        # within the invoices rule's amount limit: filed and answered, as before the facts.
+        **invoice_mail(n),
         headers={},
         refs={"channel_type": "local", "message_id": mid, "path": f"INBOX/{n}.eml"},
     )

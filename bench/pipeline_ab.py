@@ -7,6 +7,12 @@ so a figure from another day says little. This runs each tree's own
 events/s to done and of the loop thread's CPU per event over the whole run (emit,
 judge, deliver, stop): the second moves far less with the load. No assertions.
 
+Both trees get the same texts: each tree builds its own events (``make_event``), and
+their subjects and bodies are this tree's mix (``bench/mail_mix.py``: eight shapes of
+invoice mail, no two events alike), so a cache keyed by text is not flattered by an
+older tree's one repeated body. Each run prints what it committed (outbox rows by
+state); a tree whose outcomes differ from the other's is said so.
+
     git worktree add --detach /tmp/perf-base e19e27c
     .venv/bin/python bench/pipeline_ab.py /tmp/perf-base [--rounds 4] [--events 1500]
 """
@@ -14,6 +20,7 @@ judge, deliver, stop): the second moves far less with the load. No assertions.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib.util
 import statistics
 import subprocess
@@ -21,17 +28,26 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def child(root: Path, events: int) -> None:
-    """One run of ``root``'s workload, in this process: prints "events/s cpu_us"."""
-    sys.path.insert(0, str(root))
-    spec = importlib.util.spec_from_file_location("tree_pipeline", root / "bench" / "pipeline.py")
+def _load(name: str, path: Path) -> Any:
+    spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def child(root: Path, events: int) -> None:
+    """One run of ``root``'s workload, in this process: prints "outbox events/s cpu_us"."""
+    mix = _load("ab_mail_mix", ROOT / "bench" / "mail_mix.py")
+    sys.path.insert(0, str(root))
+    bench = _load("tree_pipeline", root / "bench" / "pipeline.py")
+    own = bench.make_event
+    bench.make_event = lambda n: dataclasses.replace(own(n), **mix.invoice_mail(n))
     import bot
     from bot import event_loop
 
@@ -44,7 +60,8 @@ def child(root: Path, events: int) -> None:
         result = event_loop.run(bench.run_pipeline(Path(tmp) / "run", events, page=100), kind="uvloop")
         cpu = time.thread_time() - cpu0
     assert result["events_done"] == events, result
-    print(f"{result['events_per_s']:.1f} {cpu * 1e6 / events:.1f}")
+    outbox = ",".join(f"{state}={count}" for state, count in sorted(result["outbox"].items()))
+    print(f"{outbox} {result['events_per_s']:.1f} {cpu * 1e6 / events:.1f}")
 
 
 def main() -> None:
@@ -59,6 +76,7 @@ def main() -> None:
         return
     trees = {"other": args.other.resolve(), "this": ROOT}
     found: dict[str, list[tuple[float, float]]] = {name: [] for name in trees}
+    outcomes: dict[str, set[str]] = {name: set() for name in trees}
     for _ in range(args.rounds):
         for name, root in trees.items():
             out = subprocess.run(
@@ -69,13 +87,17 @@ def main() -> None:
                 cwd=root,
             ).stdout.split()
             found[name].append((float(out[-2]), float(out[-1])))
+            outcomes[name].add(out[-3])
     for name, root in trees.items():
         rates = sorted(r for r, _ in found[name])
         cpus = sorted(c for _, c in found[name])
         print(
             f"{name} ({root}): {statistics.median(rates):.0f} events/s to done (runs {rates}),"
-            f" loop thread CPU {statistics.median(cpus):.0f} us/event (runs {cpus})"
+            f" loop thread CPU {statistics.median(cpus):.0f} us/event (runs {cpus});"
+            f" outbox {' / '.join(sorted(outcomes[name]))}"
         )
+    if outcomes["this"] != outcomes["other"]:
+        print("the trees committed different work: the figures compare different workloads")
     ratio = statistics.median(r for r, _ in found["this"]) / statistics.median(r for r, _ in found["other"])
     print(f"this / other, events/s medians: {ratio:.2f}")
 

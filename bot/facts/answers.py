@@ -190,13 +190,14 @@ def answer_in(text: str, offer: Offer | None) -> AnswerKind:
     if not head.strip():
         return ""
     has_price = offer is not None and (offer.value is not None or offer.low is not None)
-    if _DECLINES.search(head) and not has_price:
+    declines = _DECLINES.search(head) is not None  # read once: asked twice below
+    if declines and not has_price:
         return "declines"
     if has_price and offer is not None and (offer.refused or _COUNTER.search(head)):
         return "counter"
     if _ACCEPTS.search(head):
         return "accepts"
-    if _DECLINES.search(head):
+    if declines:
         return "declines"
     if "?" in head or _ASKS.search(head):
         return "asks"

@@ -30,17 +30,20 @@ STOP_WORDS: dict[str, frozenset[str]] = {
     "nl": _words("de het een en is niet ik wij je voor met op van dat zijn u graag bedankt"),
 }
 _WORD = re.compile(r"[a-zà-ÿ']+")
+# Each stop word with the languages that have it ("la": fr, es, it): one look-up a word.
+_LANGUAGES_OF: dict[str, tuple[str, ...]] = {}
+for _lang, _stop in STOP_WORDS.items():
+    for _word in _stop:
+        _LANGUAGES_OF[_word] = (*_LANGUAGES_OF.get(_word, ()), _lang)
 
 
 def language_of(text: str) -> str:
     """ISO 639-1 code of the likeliest language of ``text``, or ""."""
     counts = dict.fromkeys(STOP_WORDS, 0)
-    total = 0
+    languages_of = _LANGUAGES_OF
     for word in _WORD.findall(text[:5000].lower()):
-        total += 1
-        for lang, words in STOP_WORDS.items():
-            if word in words:
-                counts[lang] += 1
+        for lang in languages_of.get(word, ()):
+            counts[lang] += 1
     ranked = sorted(counts.items(), key=lambda kv: kv[1], reverse=True)
     (best, top), (_, second) = ranked[0], ranked[1]
     if top < 2 or top <= second:

@@ -153,9 +153,19 @@ _NEGATED = re.compile(
 )
 
 
+# What _CHANGE cannot match without: every alternative holds one of these words as
+# written in lower case ("ban" in bank, iban, banque, banco, bancaires, bankverbindung).
+CHANGE_NEEDLES = (
+    *("ban", "account", "payment", "remittance", "wire", "records"),
+    *("konto", "rib", "compte", "cuenta", "conto"),
+)
+
+
 def announces_change(text: str) -> bool:
     """A change announced, not denied: "nothing has changed" is no announcement."""
     low = lowered(text)
+    if not any(needle in low for needle in CHANGE_NEEDLES):
+        return False  # the case-sensitive _CHANGE (it reads lower case) cannot match
     for match in _CHANGE.finditer(low):
         around = low[max(0, match.start() - 30) : match.end()]
         if _NEGATED.search(around) is None:

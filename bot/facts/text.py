@@ -82,14 +82,22 @@ def _is_history_start(lines: list[str], index: int) -> bool:
     line = lines[index]
     if len(line) > 400:
         return False
-    if _SEPARATOR.match(line) or _ATTRIBUTION.match(line):
+    # Every attribution and header line ends in, and every separator but a rule of
+    # dashes or underscores holds, a ":" (no case folds to it): a line without one is
+    # never read by those patterns (most lines of a mail).
+    colon = ":" in line
+    if (colon or "--" in line or "_" * 20 in line) and _SEPARATOR.match(line):
+        return True
+    if colon and _ATTRIBUTION.match(line):
         return True
     # "On Tue, 3 Mar 2027 at 10:00, Bob <bob@x.com>" / "wrote:" wrapped by the client.
     if index + 1 < len(lines) and line.strip() and len(lines[index + 1]) < 120:
-        joined = line.rstrip() + " " + lines[index + 1].strip()
-        if _ATTRIBUTION.match(joined) and re.match(r"(?i)\s*(?:on|am|le|el|il|op)\s", line):
-            return True
-    if _BLOCK_FROM.match(line):
+        next_line = lines[index + 1]
+        if colon or ":" in next_line:
+            joined = line.rstrip() + " " + next_line.strip()
+            if _ATTRIBUTION.match(joined) and re.match(r"(?i)\s*(?:on|am|le|el|il|op)\s", line):
+                return True
+    if colon and _BLOCK_FROM.match(line):
         following = [ln for ln in lines[index + 1 : index + 6] if ln.strip()]
         return sum(1 for ln in following[:4] if _BLOCK_NEXT.match(ln)) >= 2
     return False

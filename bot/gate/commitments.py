@@ -148,19 +148,21 @@ DEADLINE_RE = re.compile(
 
 
 _DIGIT = re.compile(r"\d")  # the same \d (any Unicode decimal digit) the date regexes use
-# EXPLICIT_DATE_RE needs a digit and either the ISO form's "-" or a month's name; the
+# EXPLICIT_DATE_RE needs a digit and either the ISO form or a month's name; the
 # shortest names stand for the longer ones that contain them ("jan" for "january").
+# The ISO form is looked for as it is (a digit-led pattern the engine scans for fast):
+# a "-" alone is in every "e-mail" and order number.
+_ISO_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _MONTH_WORDS = sorted({m.lower() for m in _MONTHS})
-DATE_NEEDLES: Needles = (
-    ("-",),
-    *((m,) for m in _MONTH_WORDS if not any(o != m and o in m for o in _MONTH_WORDS)),
-)
+DATE_NEEDLES: Needles = tuple((m,) for m in _MONTH_WORDS if not any(o != m and o in m for o in _MONTH_WORDS))
 
 
 def may_name_a_date(text: str, text_skeleton: str = "") -> bool:
     """False when EXPLICIT_DATE_RE cannot match ``text`` (see bot.needles)."""
     if _DIGIT.search(text) is None:
         return False
+    if "-" in text and _ISO_SHAPE.search(text) is not None:
+        return True
     return may_match(DATE_NEEDLES, text_skeleton or skeleton(text))
 
 

@@ -258,7 +258,10 @@ def money_view(text: str) -> str:
     # Other scripts and languages first (bot.gate.numerals), then what a reader sees:
     # NFKC, no zero-width or bidi format characters inside a figure ("2\u200b50 EUR").
     view = unicodedata.normalize("NFKC", rewrite(text))
-    view = _magnitudes(view)
+    expanded = _magnitudes(view)
+    # The second magnitude pass reads what the first or the number words changed; on a
+    # text neither changed it would find nothing the first did not.
+    changed, view = expanded != view, expanded
     view_skeleton = skeleton(view)
     for lang in _WORD_LANGS:
         if not may_hold(view_skeleton, lang):
@@ -268,8 +271,8 @@ def money_view(text: str) -> str:
         except Exception:  # the parser is a heuristic over untrusted text: never fatal
             continue
         if converted != view:
-            view, view_skeleton = converted, skeleton(converted)
-    return _ELIDED.sub(" ", _magnitudes(view))
+            view, view_skeleton, changed = converted, skeleton(converted), True
+    return _ELIDED.sub(" ", _magnitudes(view) if changed else view)
 
 
 def outgoing_money(text: str) -> list[tuple[float, str]]:

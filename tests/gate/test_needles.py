@@ -1,4 +1,5 @@
-"""The pre-checks before the gate's costliest regexes skip only what could not match.
+"""The pre-checks before the costliest regexes (the gate's, the automatic-mail marker,
+the payment-change reader) skip only what could not match.
 
 Three ways to be sure: the skeleton folds case exactly as ``re.IGNORECASE`` does, over
 every code point; every alternative of a guarded regex has an example that matches it
@@ -16,8 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.facts import currency, dates
-from bot.facts.text import normalise
+from bot import automatic
+from bot.facts import currency, dates, payment
+from bot.facts import text as facts_text
+from bot.facts.text import lowered, normalise
 from bot.gate import commitments, textscan
 from bot.gate.commitments import ACCEPT_NEEDLES, ACCEPT_RE, EXPLICIT_DATE_RE, may_name_a_date
 from bot.needles import may_match, skeleton
@@ -65,6 +68,46 @@ ACCEPT_EXAMPLES = [
     "ok deal",
 ]
 
+# One example per alternative of bot.automatic's body marker, in its order.
+AUTO_BODY_EXAMPLES = [
+    "This is an automatically generated message.",
+    "Out of office: back on Monday",
+    "Dies ist eine automatische Antwort.",
+    "Abwesenheitsnotiz\nIch bin nicht im Haus",
+    "Ceci est une réponse automatique.",
+    "Réponse automatique : absente",
+    "Este es un mensaje automático.",
+    "Questo è un messaggio automatico.",
+    "Dit is een automatisch antwoord.",
+    "OUT OF OFFICE: zurück am 3.",
+    "\u0130 am away.\nAUTOMATIC REPLY: back soon",
+]
+
+# One example per alternative of the payment-change reader, in its order.
+CHANGE_EXAMPLES = [
+    "Please note our new bank details.",
+    "Here is our new IBAN.",
+    "Please use the new account from today.",
+    "Payments to our old account will bounce.",
+    "Our bank details have changed.",
+    "We have switched our bank.",
+    "Kindly amend the remittance details.",
+    "Please update your records.",
+    "We no longer use this account.",
+    "Unsere neue Bankverbindung lautet:",
+    "Bitte beachten Sie die geänderte Kontoverbindung.",
+    "Unsere Bankverbindung hat sich geändert.",
+    "Wir haben das Konto gewechselt.",
+    "Voici nos nouvelles coordonnées bancaires.",
+    "Voici notre nouveau RIB.",
+    "Changement de banque à partir du 1er mars.",
+    "Notre RIB a changé.",
+    "Estos son nuestros nuevos datos bancarios.",
+    "Hemos cambiado de banco.",
+    "Ecco il nuovo IBAN.",
+    "Le coordinate bancarie sono cambiate.",
+]
+
 # Case forms that re.IGNORECASE reads as ASCII letters although str.lower() does not.
 TRICKY = [
     "\u0130t's a deal",  # İ
@@ -103,6 +146,7 @@ def test_the_skeleton_folds_case_as_re_ignorecase_does_for_every_code_point() ->
         *dates._MONTH_NEEDLES,
         *dates._RELATIVE_NEEDLES,
         *currency._WORD_NEEDLES,
+        *automatic.BODY_NEEDLES,
     )
     letters = sorted({ch for group in groups for needle in group for ch in needle})
     cased = re.compile("(?i)[" + re.escape("".join(letters)) + "]")
@@ -291,3 +335,75 @@ def test_the_hand_written_needles_still_describe_their_patterns() -> None:
     from bot.gate import normalize
 
     assert "punkt" in normalize._DOT_WORDS and "chez" in normalize._AT_WORDS
+
+
+@pytest.mark.parametrize("text", AUTO_BODY_EXAMPLES)
+def test_every_alternative_of_the_automatic_body_marker_has_a_needle(text: str) -> None:
+    assert automatic._BODY.search(text), text
+    assert may_match(automatic.BODY_NEEDLES, skeleton(text)), text
+
+
+def test_the_automatic_body_pre_check_never_skips_a_text_the_regex_matches() -> None:
+    matched = skipped = 0
+    for text in [*TEXTS, *AUTO_BODY_EXAMPLES, *TRICKY]:
+        top = text[:600]
+        if automatic._BODY.search(top):
+            matched += 1
+            assert may_match(automatic.BODY_NEEDLES, skeleton(top)), text
+        elif not may_match(automatic.BODY_NEEDLES, skeleton(top)):
+            skipped += 1
+    assert matched > len(AUTO_BODY_EXAMPLES) and skipped > 100
+
+
+@pytest.mark.parametrize("text", CHANGE_EXAMPLES)
+def test_every_alternative_of_the_payment_change_reader_has_a_needle(text: str) -> None:
+    low = lowered(text)
+    assert payment._CHANGE.search(low), text
+    assert any(needle in low for needle in payment.CHANGE_NEEDLES), text
+    assert payment.announces_change(text), text
+
+
+def test_the_payment_change_pre_check_never_skips_a_text_the_regex_matches() -> None:
+    matched = skipped = 0
+    for text in [*TEXTS, *CHANGE_EXAMPLES, *TRICKY]:
+        low = lowered(normalise(text, limit=100_000))
+        if payment._CHANGE.search(low):
+            matched += 1
+            assert any(needle in low for needle in payment.CHANGE_NEEDLES), text
+        elif not any(needle in low for needle in payment.CHANGE_NEEDLES):
+            skipped += 1
+    assert matched > len(CHANGE_EXAMPLES) and skipped > 100
+
+
+# One example per alternative of the quoted-history patterns (bot.facts.text).
+HISTORY_EXAMPLES = [
+    "On Mon, 3 Mar 2027 at 10:00, Bob <bob@example.com> wrote:",
+    "Am 03.03.2027 um 10:00 schrieb Bob <bob@example.com>:",
+    "Le 3 mars 2027 à 10:00, Bob a écrit :",
+    "El 3 mar 2027, Bob escribió:",
+    "Il 3 mar 2027, Bob ha scritto:",
+    "Op 3 mrt. 2027 schreef Bob:",
+    "Bob Smith wrote:",
+    "-----Original Message-----",
+    "---------- Forwarded message ---------",
+    "Begin forwarded message:",
+    "Anfang der weitergeleiteten Nachricht:",
+    "Début du message réexpédié :",
+    "________________________________",
+    "From: Bob <bob@example.com>",
+]
+
+
+def test_the_history_patterns_read_only_lines_that_hold_a_colon_or_a_rule() -> None:
+    """own_text skips the patterns on a line without ":" (or "--", "____" for a separator)."""
+    matched = 0
+    for text in [*TEXTS, *HISTORY_EXAMPLES]:
+        for line in normalise(text).split("\n"):
+            for pattern in (facts_text._ATTRIBUTION, facts_text._BLOCK_FROM):
+                if pattern.match(line):
+                    matched += 1
+                    assert ":" in line, line
+            if facts_text._SEPARATOR.match(line):
+                matched += 1
+                assert ":" in line or "--" in line or "_" * 20 in line, line
+    assert matched > len(HISTORY_EXAMPLES)
