@@ -34,4 +34,6 @@ URLLIB3_NO_OVERRIDE=1 .venv/bin/pip install -q --disable-pip-version-check --no-
 .venv/bin/pip install -q --disable-pip-version-check -e '.[test]'
 .venv/bin/ruff check bot connectors tests bench
 .venv/bin/ruff format --check bot connectors tests bench
-.venv/bin/pytest "$@"
+# One worker per core; a file's tests stay on one worker, so a module's browser, Dovecot or
+# daemon fixture is built once. Most tests wait on sockets and child processes, not the CPU.
+.venv/bin/pytest -n auto --dist loadfile "$@"

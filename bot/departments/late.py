@@ -46,7 +46,7 @@ async def settle(store: Store, claimed: Claimed, *, executor: Executor, owner: O
         if esc_id is not None and await Escalations.close_in(
             tx, esc_id, state="answered", answer="the result came back, late", via="hand-off result"
         ):
-            await Timers.cancel_in(tx, key_prefix=f"esc-deadline:{esc_id}")
+            await Timers.cancel_scope_in(tx, prefixes=(), keys=(f"esc-deadline:{esc_id}",))
             await Timers.cancel_in(tx, key_prefix=f"esc-remind:{esc_id}:")
             await executor.owner_notice_in(
                 tx,

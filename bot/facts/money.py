@@ -85,6 +85,8 @@ _LABEL_RE = re.compile(
     r"(?i)(?<![A-Za-zÀ-ÿ])(?:total|amount|betrag|summe|montant|balance|due|zu zahlen|subtotal|"
     r"zwischensumme|price|preis|prix|precio|prezzo|importe|importo|à payer)[^\n\d]{0,24}$"
 )
+# A label that names a date ("Due date:", "Fälligkeitsdatum:", "date d'échéance:"), not money.
+_DATE_WORD_RE = re.compile(r"(?i)(?<![a-zà-ÿ])(?:date|fecha|data|échéance|deadline)(?![a-zà-ÿ])|datum")
 # The role written right after the amount: "EUR 200 as a deposit", "50 € Anzahlung".
 _AFTER_ROLE_RE = re.compile(
     r"(?i)[ ]?(?:as\s(?:a\s|the\s)?|als\s|d'|de\s|en\s|di\s|como\s)?"
@@ -191,11 +193,14 @@ def _labelled(text: str, start: int, end: int) -> bool:
     """A currency-less number counts as money right after a money label, alone at the
     end of its clause ("Total: 1.840,00"), never when a word follows ("Total: 3 items")."""
     line_start = _line_start(text, start)
-    if _LABEL_RE.search(text, max(line_start, start - 40), start) is None:
-        return False
+    label = _LABEL_RE.search(text, max(line_start, start - 40), start)
+    if label is None or _DATE_WORD_RE.search(label.group()):
+        return False  # "Due date: 2026-12-20" names a date, not money
     rest = text[end : end + 12].lstrip(" \t:")
     if rest[:1] in ("-", "\u2010", "\u2011") and rest[1:2].isalpha():
         return False  # "price for a 2-day workshop": a compound word, not an amount
+    if rest[:1] in ("-", "/", ".") and rest[1:2].isdigit():
+        return False  # the year of an ISO 8601 date (2026-12-20) or a number like 2026/0042
     return not rest or not rest[0].isalnum()
 
 

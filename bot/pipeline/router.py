@@ -263,7 +263,8 @@ def _strip_quoted(text: str) -> str:
     for line in text.splitlines():
         if line.startswith(">"):
             continue
-        if re.match(r"^On .+ wrote:\s*$", line) or line.strip() == "-- ":
+        # RFC 3676 4.3: the signature separator is "-- "; many clients drop its trailing blank.
+        if re.match(r"^On .+ wrote:\s*$", line) or line.rstrip() == "--":
             break
         kept.append(line)
     return "\n".join(kept).strip()

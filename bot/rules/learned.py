@@ -209,7 +209,7 @@ async def _close_confirmation_in(tx: Tx, record: LearnedRule, how: str) -> None:
     from bot.store import Escalations, Timers
 
     await Escalations.close_in(tx, record.confirm_escalation_id, state="answered", answer=how, via="cli")
-    await Timers.cancel_in(tx, key_prefix=f"esc-deadline:{record.confirm_escalation_id}")
+    await Timers.cancel_scope_in(tx, prefixes=(), keys=(f"esc-deadline:{record.confirm_escalation_id}",))
     await Timers.cancel_in(tx, key_prefix=f"esc-remind:{record.confirm_escalation_id}:")
 
 

@@ -189,3 +189,26 @@ def test_offer_never_comes_from_the_quote() -> None:
         ev("Let me think about it.\n\nOn Mon, 1 Mar 2027, Owner <o@x> wrote:\n> Our price is 250 EUR.")
     )
     assert facts.offer is None and facts.amounts == ()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Amount due: EUR 141.05\nDue date: 2026-12-20",
+        "Total: 141,05 EUR\nDue: 2026-12-20",
+        "Montant à payer : 141,05 €\nDate d'échéance : 20/12/2026",
+        "Importe: 141,05 EUR\nFecha de vencimiento: 2026-12-20",
+        "Amount due: EUR 141.05\nInvoice date: 2026/12/01",
+    ],
+)
+def test_the_year_of_a_due_date_is_not_an_amount(text: str) -> None:
+    """A labelled bare number that is the year of a date must not become a second
+    amount due (2026 EUR would push a 141.05 EUR invoice over any small limit)."""
+    assert [a.value for a in find_amounts(text)] == [Decimal("141.05")]
+
+
+def test_a_bare_labelled_total_is_still_read() -> None:
+    assert [(a.value, a.role) for a in find_amounts("Total: 1.840,00\nBalance due: 300")] == [
+        (Decimal("1840.00"), "total"),
+        (Decimal("300"), "due"),
+    ]

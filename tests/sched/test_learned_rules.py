@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from bot.effects.escalation import interpret_answer
 from bot.events import Event
 from bot.rules import learned, lesson
 from bot.rules.matcher import select
+from bot.store import Timers
 from tests.sched.conftest import Home, mail, owner_answer
 
 ANSWER = "Thanks, we are not interested at the moment. Always answer like this."
@@ -242,3 +244,23 @@ async def test_free_text_yes_to_confirmation_stays_with_the_owner(learning_home:
         await learned.propose_from_answer(tx, escalation=conf, answer_text="yes", actions=reading.actions)
     assert [r.state for r in await learned.records(deputy.store)] == ["active"]
     assert [s.payload["to"] for s in channel.sends()] == [["ivy@shop.example"]]  # only the first answer
+
+
+async def test_confirming_cancels_only_its_own_question_deadline(learning_home: Home) -> None:
+    """The confirmation question's deadline timer is named ``esc-deadline:N``; a cancel by
+    prefix would also take ``esc-deadline:N0`` ... ``N9``, the deadlines of other open
+    questions, which would then never be reminded or decided."""
+    deputy, _ = await learning_home.start()
+    rule_id = await answer_and_propose(deputy, "frank@vendor.com", ANSWER, 1)
+    assert rule_id is not None
+    (record,) = await learned.records(deputy.store)
+    conf_id = record.confirm_escalation_id
+    assert conf_id is not None
+    other = f"esc-deadline:{conf_id}0"  # the deadline of question #N0
+    async with deputy.store.db.transaction() as tx:
+        await Timers.add_in(tx, key=other, due_at=time.time() + 3600, kind="escalation_deadline", payload={})
+    ok, _ = await learned.confirm(deputy.store, rule_id)
+    assert ok
+    async with deputy.store.db.transaction() as tx:
+        assert await Timers.state_in(tx, other) == "pending"
+        assert await Timers.state_in(tx, f"esc-deadline:{conf_id}") in ("cancelled", None)
