@@ -149,7 +149,9 @@ async def test_login_with_the_one_time_link(deployment: Deployment, page: Any) -
 
 async def test_a_question_arrives_live_and_its_answer_reaches_smtp(deployment: Deployment, page: Any) -> None:
     await page.goto(deployment.base + "/")
-    await page.wait_for_function("document.getElementById('live-state').className === 'on'")
+    # A locator, not wait_for_function: a string predicate is eval'd on each poll, which
+    # the console's Content-Security-Policy (no 'unsafe-eval') rightly refuses.
+    await page.locator("#live-state.on").wait_for()
     await page.evaluate("window.__same_page = true")
     deployment.home.send(
         mail(
@@ -181,7 +183,9 @@ async def test_a_question_arrives_live_and_its_answer_reaches_smtp(deployment: D
 
 async def test_activity_updates_live_and_filters(deployment: Deployment, page: Any) -> None:
     await page.goto(deployment.base + "/activity")
-    await page.wait_for_function("document.getElementById('live-state').className === 'on'")
+    # A locator, not wait_for_function: a string predicate is eval'd on each poll, which
+    # the console's Content-Security-Policy (no 'unsafe-eval') rightly refuses.
+    await page.locator("#live-state.on").wait_for()
     await page.evaluate("window.__same_page = true")
     deployment.home.send(
         mail(
@@ -206,7 +210,9 @@ async def test_a_draft_arrives_live_is_edited_and_sent_another_discarded(
     deployment: Deployment, page: Any
 ) -> None:
     await page.goto(deployment.base + "/drafts")
-    await page.wait_for_function("document.getElementById('live-state').className === 'on'")
+    # A locator, not wait_for_function: a string predicate is eval'd on each poll, which
+    # the console's Content-Security-Policy (no 'unsafe-eval') rightly refuses.
+    await page.locator("#live-state.on").wait_for()
     await page.evaluate("window.__same_page = true")
     for who in ("dana", "erin"):
         deployment.home.send(
