@@ -65,7 +65,8 @@ def test_freezing_keeps_what_is_alive_and_frees_start_ups_garbage() -> None:
     del garbage, partner
     try:
         frozen = heap.freeze()
-        assert frozen > 0 and gc.get_freeze_count() == frozen
+        # Another thread (an earlier test's) may free frozen objects meanwhile: never more.
+        assert frozen > 0 and 0 < gc.get_freeze_count() <= frozen
         assert not any(id(o) in found for o in gc.get_objects() if isinstance(o, Node))
         assert alive not in gc.get_objects()  # frozen: no longer walked by collections
     finally:
