@@ -89,11 +89,13 @@ class Sender(Dispatcher[tuple[Delivery, str, "int | None"]]):
         error: str,
         notice: str,
         kind: str,
+        channel_at_fault: bool = True,
     ) -> None:
         """Fail the row and tell the owner in the same commit, never through the channel
         that failed and never about a notice: a failed row addressed to the owner is
         re-routed once to another channel (the console log at the end of the line), and a
-        failed re-route is only logged."""
+        failed re-route is only logged. ``channel_at_fault`` is False for a send a crash
+        left in doubt: the channel itself worked, so the owner hears on their usual one."""
         log.error("delivery %s through %s failed: %s", delivery.key, delivery.connector, error)
         async with self.store.db.transaction() as tx:
             await self.store.outbox.mark_failed_in(tx, delivery.key, error=error)
@@ -101,11 +103,16 @@ class Sender(Dispatcher[tuple[Delivery, str, "int | None"]]):
                 return
             if thread.startswith(OWNER_THREAD):
                 text = str(delivery.payload.get("text", ""))
+                why = (
+                    f"I could not reach you through {delivery.connector}"
+                    if channel_at_fault
+                    else f"A crash interrupted this message through {delivery.connector}; here it is again"
+                )
                 await self.notice_in(
                     tx,
                     key=f"{FALLBACK}{_short(delivery.key)}",
-                    text=f"(I could not reach you through {delivery.connector}: {error})\n\n{text}",
-                    skip=(delivery.connector,),
+                    text=f"({why}: {error})\n\n{text}",
+                    skip=(delivery.connector,) if channel_at_fault else (),
                     escalation_id=escalation_id,
                 )
                 return
@@ -114,7 +121,7 @@ class Sender(Dispatcher[tuple[Delivery, str, "int | None"]]):
                 tx,
                 key=f"{kind}:{delivery.key}",
                 text=notice,
-                skip=(delivery.connector,),
+                skip=(delivery.connector,) if channel_at_fault else (),
             )
         self.wake()
 
@@ -157,6 +164,7 @@ class Sender(Dispatcher[tuple[Delivery, str, "int | None"]]):
                 escalation_id,
                 error=f"in doubt: {exc}",
                 kind="in-doubt",
+                channel_at_fault=False,
                 notice=f"A message through {delivery.connector} may or may not have been delivered before "
                 f"a crash; I did not send it again to avoid a duplicate. {exc}",
             )

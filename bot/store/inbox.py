@@ -152,11 +152,29 @@ class Inbox:
     async def recover(self) -> int:
         """After a crash, work that was being processed goes back to pending.
 
-        ``attempts`` was already counted at claim time, so an event that kills the
-        process is still quarantined after the maximum number of attempts."""
+        ``attempts`` was counted at claim time, but a death with several events in flight
+        (a kill, a power cut, an out-of-memory stop) names none of them. So each event it
+        caught becomes a *suspect*, and suspects run one at a time (``_claim``): a suspect
+        in flight at the next death is charged, the others' attempts are given back. A
+        death that caught a single event charges it. An event that kills the process
+        every time is still quarantined after the maximum number of attempts, and a kill
+        from outside no longer quarantines a batch of innocent mail."""
         async with self.db.transaction() as tx:
-            cur = await tx.execute("UPDATE inbox SET state='pending' WHERE state='processing'")
-            return cur.rowcount
+            cur = await tx.execute("SELECT seq, suspect FROM inbox WHERE state='processing'")
+            caught = [(r[0], r[1]) for r in await cur.fetchall()]
+            if not caught:
+                return 0
+            charged = {seq for seq, suspect in caught if suspect}
+            if not charged and len(caught) == 1:
+                charged = {caught[0][0]}
+            refund = [seq for seq, _ in caught if seq not in charged]
+            if refund:
+                marks = ",".join("?" * len(refund))
+                await tx.execute(
+                    f"UPDATE inbox SET attempts=MAX(attempts-1, 0) WHERE seq IN ({marks})", refund
+                )
+            await tx.execute("UPDATE inbox SET state='pending', suspect=1 WHERE state='processing'")
+            return len(caught)
 
     async def claim(self, *, limit: int, busy_threads: set[str], window: int = 1000) -> list[Claimed]:
         """Claim the oldest pending event of up to ``limit`` idle threads.
@@ -348,7 +366,8 @@ def _insert(conn: sqlite3.Connection, row: tuple[object, ...]) -> bool:
 
 
 INBOX_SCAN = (
-    "SELECT seq, thread, attempts, next_at FROM inbox WHERE state='pending' AND seq>? ORDER BY seq LIMIT ?"
+    "SELECT seq, thread, attempts, next_at, suspect FROM inbox"
+    " WHERE state='pending' AND seq>? ORDER BY seq LIMIT ?"
 )
 
 
@@ -362,6 +381,9 @@ def _claim(
     only until it has enough (``pending_in_order``)."""
     chosen = []
     seen: set[str] = set()
+    # One suspect (recover) at a time, so a death while it runs names it.
+    in_flight = conn.execute("SELECT 1 FROM inbox WHERE state='processing' AND suspect=1").fetchone()
+    suspect_free = in_flight is None
     for row in pending_in_order(conn, INBOX_SCAN, window=window):
         thread = row["thread"]
         if thread in seen:
@@ -369,6 +391,10 @@ def _claim(
         seen.add(thread)
         if thread in busy_threads or row["next_at"] > now:
             continue
+        if row["suspect"]:
+            if not suspect_free:
+                continue
+            suspect_free = False
         chosen.append(row)
         if len(chosen) >= limit:
             break

@@ -340,3 +340,11 @@ MIGRATIONS.append(
     )
     """
 )
+
+MIGRATIONS.append(
+    # 13: an event that was in flight when the process died is a suspect: suspects run one
+    # at a time, so the next death while one runs names it (bot/store/inbox.py recover).
+    """
+    ALTER TABLE inbox ADD COLUMN suspect INTEGER NOT NULL DEFAULT 0
+    """
+)

@@ -43,15 +43,23 @@ def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def wait_until(predicate: Callable[[], object], *, timeout: float, interval: float = 0.05) -> object:
-    """Poll ``predicate`` until it returns something truthy; fail after ``timeout``."""
+def wait_until(
+    predicate: Callable[[], object],
+    *,
+    timeout: float,
+    interval: float = 0.05,
+    describe: Callable[[], str] | None = None,
+) -> object:
+    """Poll ``predicate`` until it returns something truthy; fail after ``timeout``,
+    with what ``describe`` says of the state then."""
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout:.0f}s: {predicate}")
+            state = f"\n{describe()}" if describe is not None else ""
+            raise AssertionError(f"condition not met within {timeout:.0f}s: {predicate}{state}")
         time.sleep(interval)
 
 
@@ -205,6 +213,18 @@ class Home:
             " + (SELECT COUNT(*) FROM outbox WHERE state IN ('pending','sending'))"
         )[0][0]
         return busy == 0
+
+    def backlog(self) -> str:
+        """What keeps ``drained`` false, and the daemon's last words: for a failure message."""
+        inbox = self.query("SELECT id, state, attempts FROM inbox WHERE state IN ('pending','processing')")
+        outbox = self.query(
+            "SELECT key, state, attempts, next_at, last_error FROM outbox"
+            " WHERE state IN ('pending','sending')"
+        )
+        return (
+            f"inbox: {[tuple(r) for r in inbox]}\noutbox: {[tuple(r) for r in outbox]}\n"
+            f"log tail:\n{self.last_log()[-3000:]}"
+        )
 
 
 def write_config(root: Path, port: int) -> Path:

@@ -16,7 +16,7 @@ from bot.channels.registry import ChannelRegistry
 from bot.config import Settings
 from bot.effects.owner_messages import OwnerRows
 from bot.effects.sender import Sender
-from bot.errors import PermanentError, TransientError
+from bot.errors import InDoubt, PermanentError, TransientError
 from bot.owner import OwnerProfile
 from bot.store import OutboxRow, Store
 from tests.unit.conftest import RecordingChannel, rows
@@ -200,3 +200,29 @@ async def test_a_row_for_a_missing_channel_fails_with_a_notice(setup: Setup) -> 
     assert out["k1"]["state"] == "failed"
     assert out["k1"]["last_error"] == "no enabled channel named 'gone'"
     assert len(setup.tg.delivered) == 1
+
+
+async def test_a_send_left_in_doubt_is_told_on_the_owners_usual_channel(setup: Setup) -> None:
+    """A crash, not the channel, hid the outcome: the channel works, so the notice goes
+    where the owner reads (tg), not to the console log at the end of the line."""
+    setup.tg.fail_next = 1
+    setup.tg.fail_with = InDoubt("sendMessage to chat 9004 was interrupted; not sent again")
+    await setup.add("k1", connector="tg", thread="tg:9004")
+    await setup.run_until(setup.settled)
+    out = await setup.outbox()
+    assert out["k1"]["state"] == "failed" and out["k1"]["last_error"].startswith("in doubt:")
+    assert out["in-doubt:k1"]["connector"] == "tg" and out["in-doubt:k1"]["state"] == "sent"
+    assert setup.cli.delivered == []
+
+
+async def test_an_owner_prompt_left_in_doubt_is_shown_again_on_the_same_channel(setup: Setup) -> None:
+    setup.tg.fail_next = 1
+    setup.tg.fail_with = InDoubt("sendMessage to chat 4242 was interrupted")
+    await setup.add("q1", connector="tg", thread="owner:tg", op="prompt")
+    await setup.run_until(setup.settled)
+    out = await setup.outbox()
+    [again] = [r for k, r in out.items() if k.startswith("fallback:")]
+    assert again["connector"] == "tg" and again["state"] == "sent"
+    [shown] = [d for d in setup.tg.delivered if d.key.startswith("fallback:")]
+    assert str(shown.payload["text"]).startswith("(A crash interrupted this message through tg")
+    assert "text of q1" in str(shown.payload["text"])

@@ -128,3 +128,37 @@ async def test_an_event_that_killed_the_process_is_quarantined_unhandled(store: 
     await _drive(pool, lambda: bool(quarantined))
     assert handled == []
     assert quarantined == ["interrupted 2 times (the process died)"]
+
+
+async def test_a_death_with_several_events_in_flight_charges_none_and_runs_them_one_at_a_time(
+    store: Store,
+) -> None:
+    """A kill from outside while three conversations were in flight: none of them is to
+    blame yet. Their attempts are given back, and as suspects they are claimed one at a
+    time, so the next death names the one that was running."""
+    for n in range(3):
+        await store.inbox.add(event(n, thread=f"t{n}"))
+    assert len(await store.inbox.claim(limit=3, busy_threads=set())) == 3
+    assert await store.inbox.recover() == 3
+    states = await rows(store, "SELECT attempts, suspect, state FROM inbox ORDER BY seq")
+    assert states == [{"attempts": 0, "suspect": 1, "state": "pending"}] * 3
+
+    [first] = await store.inbox.claim(limit=3, busy_threads=set())
+    assert await store.inbox.claim(limit=3, busy_threads={first.thread_key}) == []  # one suspect at a time
+    await store.inbox.add(event(9, thread="fresh"))
+    [fresh] = await store.inbox.claim(limit=3, busy_threads={first.thread_key})
+    assert fresh.event.id == "local:fresh:9"  # new mail is not held up by the suspects
+
+    # The process dies again: the suspect that ran is charged, the fresh one is not.
+    await store.inbox.recover()
+    after = {r["id"]: r["attempts"] for r in await rows(store, "SELECT id, attempts FROM inbox")}
+    assert after == {first.event.id: 1, "local:t1:1": 0, "local:t2:2": 0, "local:fresh:9": 0}
+
+
+async def test_a_death_with_one_event_in_flight_charges_it(store: Store) -> None:
+    await store.inbox.add(event(1))
+    await store.inbox.add(event(2, thread="other"))
+    [one] = await store.inbox.claim(limit=1, busy_threads=set())
+    await store.inbox.recover()
+    after = {r["id"]: r["attempts"] for r in await rows(store, "SELECT id, attempts FROM inbox")}
+    assert after[one.event.id] == 1 and sum(after.values()) == 1
