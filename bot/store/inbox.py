@@ -381,9 +381,9 @@ def _claim(
     only until it has enough (``pending_in_order``)."""
     chosen = []
     seen: set[str] = set()
-    # One suspect (recover) at a time, so a death while it runs names it.
-    in_flight = conn.execute("SELECT 1 FROM inbox WHERE state='processing' AND suspect=1").fetchone()
-    suspect_free = in_flight is None
+    # One suspect (recover) at a time, so a death while it runs names it. Asked only
+    # when the scan meets one: after a clean start there are none, and no query.
+    suspect_free: bool | None = None
     for row in pending_in_order(conn, INBOX_SCAN, window=window):
         thread = row["thread"]
         if thread in seen:
@@ -392,6 +392,9 @@ def _claim(
         if thread in busy_threads or row["next_at"] > now:
             continue
         if row["suspect"]:
+            if suspect_free is None:
+                busy = "SELECT 1 FROM inbox WHERE state='processing' AND suspect=1"
+                suspect_free = conn.execute(busy).fetchone() is None
             if not suspect_free:
                 continue
             suspect_free = False
