@@ -11,12 +11,13 @@ stored.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
+
+from bot.first_char import guarded
 
 MIN_SECRET = 4  # shorter values would redact ordinary words
 UNTRUSTED = "[untrusted model text] "
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROL = guarded(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 class Secrets:

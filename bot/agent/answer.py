@@ -19,21 +19,22 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from bot.actions import Escalate
 from bot.agent.llm_client import LLMClient, LLMUnavailable, Usage
 from bot.agent.prompt import wrap
+from bot.first_char import guarded
 from bot.gate.textscan import money_in
 
 Source = Literal["number", "label", "keyword", "amount", "llm", "unclear"]
 
-ALWAYS_RE = re.compile(r"(?i)\b(?:always|every\s*time|from\s+now\s+on|in\s+future)\b")
-NUMBER_RE = re.compile(r"(?i)^\s*(?:option|choice|no\.?|#)?\s*(\d{1,2})\s*[.!)]?\s*$")
-YES_RE = re.compile(
+ALWAYS_RE = guarded(r"(?i)\b(?:always|every\s*time|from\s+now\s+on|in\s+future)\b")
+NUMBER_RE = guarded(r"(?i)^\s*(?:option|choice|no\.?|#)?\s*(\d{1,2})\s*[.!)]?\s*$")
+YES_RE = guarded(
     r"(?i)^\s*(?:yes|y|ok|okay|sure|approve[d]?|go\s+ahead|do\s+it|send\s+it|"
     r"agreed?|fine|👍)\s*[.!]*\s*$"
 )
-NO_RE = re.compile(
+NO_RE = guarded(
     r"(?i)^\s*(?:no|n|nope|don'?t|do\s+not|decline|skip|stop|leave\s+it|"
     r"ignore(?:\s+it)?|👎)\s*[.!]*\s*$"
 )
-NEGATIVE_LABEL = re.compile(r"(?i)\b(?:nothing|decline|ignore|skip|no)\b")
+NEGATIVE_LABEL = guarded(r"(?i)\b(?:nothing|decline|ignore|skip|no)\b")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

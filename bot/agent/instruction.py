@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from bot.agent.llm_client import LLMClient, LLMUnavailable
 from bot.agent.prompt import wrap
 from bot.events import Event
+from bot.first_char import guarded
 from bot.gate.foreign import foreign_snippets
 from bot.gate.textscan import amounts_in, contains_snippet
 
@@ -73,7 +74,7 @@ def _tools(n: int) -> list[dict[str, object]]:
     ]
 
 
-_WORD = re.compile(r"[\w.+-]+@[\w.-]+|\w+")
+_WORD = guarded(r"[\w.+-]+@[\w.-]+|\w+")
 _NOT_NAMES = frozenset({"info", "mail", "contact", "hello", "office", "sales", "support", "team", "the"})
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.first_char import guarded
+
 # Words that make a display name (or a local part) a mailbox of a function, not a person.
 ROLE_WORDS = frozenset(
     """
@@ -45,9 +47,9 @@ TITLES = frozenset(
     """.split()
 )
 ARTICLES = frozenset("the der die das le la les l' el los las il lo gli de het".split())
-_PAREN = re.compile(r"\s*[\(\[].*?[\)\]]\s*")
-_SPLIT = re.compile(r"\s+(?:\||-|–|—|/|via|@)\s+.*$", re.IGNORECASE)
-_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’.-])*", re.UNICODE)
+_PAREN = guarded(r"\s*[\(\[].*?[\)\]]\s*")
+_SPLIT = guarded(r"\s+(?:\||-|–|—|/|via|@)\s+.*$", re.IGNORECASE)
+_WORD = guarded(r"[^\W\d_](?:[^\W\d_]|['’.-])*", re.UNICODE)
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Literal, TypedDict
@@ -30,13 +29,14 @@ from bot.agent.base import NegotiationState
 from bot.facts.model import Offer as OfferFact
 from bot.facts.offer import offer_in
 from bot.facts.text import own_text
+from bot.first_char import guarded
 from bot.gate.textscan import money_in
 from bot.rules.model import Mandate
 
 PlanKind = Literal["counter", "accept", "escalate", "hold"]
 
 # Words with which a counterpart says they will not move any more.
-REFUSAL_RE = re.compile(
+REFUSAL_RE = guarded(
     r"(?i)\b(?:final\s+offer|last\s+offer|best\s+and\s+final|take\s+it\s+or\s+leave\s+it|"
     r"not\s+a\s+cent\s+more|can(?:not|'t)\s+go\s+(?:any\s+)?(?:higher|lower|further)|"
     r"won'?t\s+go\s+(?:any\s+)?(?:higher|lower|further)|non-?negotiable)\b"

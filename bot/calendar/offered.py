@@ -12,8 +12,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.calendar.slots import Slot
+from bot.first_char import guarded
 
-_LINE = re.compile(
+_LINE = guarded(
     r"^\s*(\d)\.\s+\w{3}\s+(\d{4}-\d{2}-\d{2})\s+(\d{2}:\d{2})-(\d{2}:\d{2})\s+\(([\w/+\-]+)\)\s*$", re.M
 )
 _DAYS = {
@@ -22,7 +23,7 @@ _DAYS = {
 }  # fmt: skip
 
 
-_NUMBER = re.compile(
+_NUMBER = guarded(
     r"(?<![\d:./\-])(?<!at )(?<!um )(?<!à )\b(\d)\b(?![\d:./\-])(?!\s*(?:am|pm|uhr|h\b|o'clock))"
 )
 

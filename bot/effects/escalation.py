@@ -15,6 +15,7 @@ from bot.actions import Action, Calendar, Escalate, File, Forward, Ignore, Offer
 from bot.delivery import Button
 from bot.effects.drafting import is_draft
 from bot.events import Event
+from bot.first_char import guarded
 from bot.rules.lesson import reply_text
 
 SNIPPET = 600
@@ -110,8 +111,8 @@ class Interpretation:
     learn: bool = False  # the owner said "always" / "from now on"
 
 
-_NOTHING = re.compile(r"^(?:no|nothing|ignore|skip|drop|do nothing|leave it|none)\.?$", re.I)
-_ALWAYS = re.compile(r"\b(?:always|from now on|every time|in future|in the future)\b", re.I)
+_NOTHING = guarded(r"^(?:no|nothing|ignore|skip|drop|do nothing|leave it|none)\.?$", re.I)
+_ALWAYS = guarded(r"\b(?:always|from now on|every time|in future|in the future)\b", re.I)
 
 
 def interpret_answer(
@@ -143,8 +144,8 @@ def interpret_answer(
     )
 
 
-_YES = re.compile(r"^(?:yes|y|ok|okay|approve[d]?|go ahead|do it|sure)[.!]?$", re.I)
-_IGNORE_WORDS = re.compile(r"\b(?:ignore|do nothing|skip|drop|no reply|don'?t (?:reply|answer))\b", re.I)
+_YES = guarded(r"^(?:yes|y|ok|okay|approve[d]?|go ahead|do it|sure)[.!]?$", re.I)
+_IGNORE_WORDS = guarded(r"\b(?:ignore|do nothing|skip|drop|no reply|don'?t (?:reply|answer))\b", re.I)
 
 
 def _only_ignore(actions: tuple[Action, ...]) -> bool:

@@ -11,13 +11,14 @@ import re
 
 from bot.facts.model import AnswerKind, Offer
 from bot.facts.text import lowered
+from bot.first_char import guarded
 
 _B, _E = r"\b", r"(?![a-zà-ÿ])"
 
 
 def _words(*phrases: str) -> re.Pattern[str]:
     body = "|".join(sorted(phrases, key=len, reverse=True))
-    return re.compile(rf"{_B}(?:{body}){_E}")  # matched on lowered text
+    return guarded(rf"{_B}(?:{body}){_E}")  # matched on lowered text
 
 
 _DECLINES = _words(

@@ -8,36 +8,36 @@ starts a mail loop; taking a bounce for an answer loses a thread.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from functools import lru_cache
 
 from bot.facts.model import AutoKind
 from bot.facts.text import lowered
+from bot.first_char import guarded
 
-_BOUNCE_SUBJECT = re.compile(
+_BOUNCE_SUBJECT = guarded(
     r"delivery\sstatus\snotification|undeliverable|undelivered\smail|mail\sdelivery\s(?:failed|failure|"
     r"subsystem)|delivery\sfailure|failure\snotice|returned\smail|delivery\shas\sfailed|message\snot\sdelivered|"
     r"unzustellbar|nicht\szustellbar|non\sremis|échec\sde\s(?:la\s)?remise|non\sdistribuable|no\sentregado|"
     r"no\sse\spudo\sentregar|mancato\srecapito|non\srecapitabile|onbestelbaar"
 )
-_BOUNCE_SENDER = re.compile(r"^(?:mailer-daemon|postmaster|mail-daemon|mailerdaemon)@")
-_OOO_SUBJECT = re.compile(
+_BOUNCE_SENDER = guarded(r"^(?:mailer-daemon|postmaster|mail-daemon|mailerdaemon)@")
+_OOO_SUBJECT = guarded(
     r"out\sof\s(?:the\s)?office|\booo\b|abwesenheit|abwesend|nicht\sim\sbüro|urlaub|absence|absente?\b|"
     r"congés|fuori\s(?:ufficio|sede)|assente|fuera\sde\s(?:la\s)?oficina|ausente|vacaciones|afwezig|"
     r"on\s(?:vacation|holiday|leave)|away\sfrom\s(?:the\s)?office"
 )
 # Subjects that say out-of-office on their own, with no header or body needed.
-_OOO_STRONG = re.compile(
+_OOO_STRONG = guarded(
     r"out\sof\s(?:the\s)?office|\booo\b|abwesenheitsnotiz|^\s*abwesend|^\s*absence\b|fuori\sufficio|"
     r"fuera\sde\s(?:la\s)?oficina|^\s*afwezig|nicht\sim\sbüro"
 )
-_AUTO_SUBJECT = re.compile(
+_AUTO_SUBJECT = guarded(
     r"automatic\s(?:reply|response)|auto[-\s]?reply|autoreply|auto[-\s]?response|automatische\s(?:antwort|"
     r"rückantwort)|réponse\sautomatique|respuesta\sautomática|risposta\sautomatica|automatisch\santwoord|"
     r"autosvar|automaattinen"
 )
-_OOO_BODY = re.compile(
+_OOO_BODY = guarded(
     r"""(?x)
       (?:i\sam|i'm|i\swill\sbe|we\sare)\s(?:currently\s|now\s)?(?:out\sof\s(?:the\s)?office|away|on\s(?:vacation|holiday|leave|annual\sleave)|absent)
     | out\sof\s(?:the\s)?office\s(?:until|from|till|through)
@@ -52,17 +52,17 @@ _OOO_BODY = re.compile(
     """
 )
 # A notice says when its writer is back; a person mentioning a trip rarely words it so.
-_RETURN = re.compile(
+_RETURN = guarded(
     r"\b(?:until|till|through|return(?:ing)?|back\s(?:on|in)|bis\s(?:zum|einschließlich)?|zurück|wieder\s(?:im|ab)|"
     r"jusqu'au|retour|de\sretour|hasta|vuelta|fino\sal|rientro|al\smio\srientro|tot\sen\smet)\b"
 )
-_AUTO_BODY = re.compile(
+_AUTO_BODY = guarded(
     r"this\sis\san\sautomatic(?:ally\sgenerated)?\s(?:reply|response|message)|do\snot\sreply\sto\sthis|"
     r"diese\snachricht\swurde\sautomatisch|automatisch\s(?:generierte|erstellte)\s(?:nachricht|antwort)|"
     r"ceci\sest\sune\sréponse\sautomatique|message\sautomatique|este\ses\sun\smensaje\sautomático|"
     r"questo\sè\sun\smessaggio\sautomatico|we\shave\sreceived\syour\s(?:e-?mail|message|request)"
 )
-_BOUNCE_BODY = re.compile(
+_BOUNCE_BODY = guarded(
     r"this\sis\sthe\smail\s(?:system|delivery\ssoftware)|could\snot\sbe\sdelivered\sto|"
     r"delivery\sto\sthe\sfollowing\srecipients?\sfailed|permanent\serror|550\s5\.\d\.\d|"
     r"konnte\snicht\szugestellt\swerden"
@@ -71,7 +71,7 @@ _BOUNCE_BODY = re.compile(
 
 # A person who says they are away and still asks something ("I'm on holiday until
 # Friday, but could you send the quote?") wants an answer; a notice asks nothing.
-_ASKS = re.compile(r"[?¿？]")
+_ASKS = guarded(r"[?¿？]")
 
 
 # The headers auto_kind reads, and how much of the text.

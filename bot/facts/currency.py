@@ -4,8 +4,8 @@ reader and the gate agree on what "Fr." or "k€" means."""
 
 from __future__ import annotations
 
-import re
-
+from bot.alternation import alternation
+from bot.first_char import guarded
 from bot.needles import CHECK_LIMIT, Needles, may_match, skeleton
 
 # Written before or after the number.
@@ -39,21 +39,16 @@ WORDS: dict[str, str] = {
 _ALIASES = {"XBT": "BTC", "RMB": "CNY"}
 
 
-def _alternation(items: list[str]) -> str:
-    return "|".join(re.escape(i) for i in sorted(items, key=len, reverse=True))
-
-
-_MARKS = _alternation([*SYMBOLS, *CODES])
+_MARKS = alternation([*SYMBOLS, *CODES])
 # Right before the number ("EUR 1.840,00", "€5k", "US$ 180"): matched on a short slice
 # ending at the number, so it never scans more than a few characters.
-BEFORE_RE = re.compile(rf"(?<![A-Za-z])(?P<cur>{_MARKS})[ ]?\Z")
+BEFORE_RE = guarded(rf"(?<![A-Za-z])(?P<cur>{_MARKS})[ ]?\Z")
 # Right after the number (and its magnitude, read separately).
 # Codes are case-sensitive ("10 ils" is French, "10 ILS" is shekels); words are not.
-AFTER_RE = re.compile(rf"[ ]?(?:(?P<cur>{_MARKS})|(?P<word>(?i:{_alternation(list(WORDS))})))(?![A-Za-zÀ-ÿ])")
+_WORDS = alternation(WORDS, ignore_case=True)
+AFTER_RE = guarded(rf"[ ]?(?:(?P<cur>{_MARKS})|(?P<word>(?i:{_WORDS})))(?![A-Za-zÀ-ÿ])")
 # Any mention of a currency word, for the amounts-in-words pass.
-WORD_RE = re.compile(
-    rf"(?<![A-Za-zÀ-ÿ])(?:(?i:{_alternation(list(WORDS))})|{_alternation(list(CODES))})(?![A-Za-zÀ-ÿ])|[€$£¥₹]"
-)
+WORD_RE = guarded(rf"(?<![A-Za-zÀ-ÿ])(?:(?i:{_WORDS})|{alternation(CODES)})(?![A-Za-zÀ-ÿ])|[€$£¥₹]")
 
 
 def _shortest(items: list[str]) -> tuple[str, ...]:

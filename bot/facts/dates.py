@@ -10,10 +10,11 @@ so the same mail always gives the same date.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from datetime import date, timedelta
 
+from bot.alternation import alternation
+from bot.first_char import guarded
 from bot.needles import Needles, may_match, skeleton
 
 MONTHS: dict[str, int] = {
@@ -31,10 +32,10 @@ MONTHS: dict[str, int] = {
     **{m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug"), 1)},
     "sep": 9, "sept": 9, "oct": 10, "okt": 10, "nov": 11, "dec": 12, "dez": 12, "mär": 3,
 }  # fmt: skip
-_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
+_MONTH = alternation(MONTHS, ignore_case=True)
 
 # Words that make the next date (within a few words) the due date.
-_DUE = re.compile(
+_DUE = guarded(
     r"""(?ix)(?<![A-Za-zÀ-ÿ])(?:
       due(?:\s(?:date|by|on))? | payable\s(?:by|on|until|before) | pay(?:ment)?\s(?:by|before|until)
     | payment\sdue | no\slater\sthan | deadline | settle\sby
@@ -46,16 +47,14 @@ _DUE = re.compile(
     | scadenza | da\spagare\sentro\sil | entro\sil
     )(?![A-Za-zÀ-ÿ])"""
 )
-_NUMERIC = re.compile(
+_NUMERIC = guarded(
     r"(?<!\d)(\d{1,2})[./](\d{1,2})[./](\d{4}|\d{2})?(?!\d)|(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)"
 )
-_DAY_MONTH = re.compile(
+_DAY_MONTH = guarded(
     rf"(?i)(?<!\d)(\d{{1,2}})(?:st|nd|rd|th|er)?\.?\s(?:de\s)?({_MONTH})\.?(?:\s(?:de\s)?(\d{{4}}))?(?!\d)"
 )
-_MONTH_DAY = re.compile(
-    rf"(?i)(?<![A-Za-z])({_MONTH})\.?\s(\d{{1,2}})(?:st|nd|rd|th)?,?(?:\s(\d{{4}}))?(?!\d)"
-)
-_RELATIVE = re.compile(
+_MONTH_DAY = guarded(rf"(?i)(?<![A-Za-z])({_MONTH})\.?\s(\d{{1,2}})(?:st|nd|rd|th)?,?(?:\s(\d{{4}}))?(?!\d)")
+_RELATIVE = guarded(
     r"""(?ix)(?:
       within | in | innerhalb(?:\svon)? | binnen | sous | dans\sun\sdélai\sde | dans\sles | d'ici
     | en(?:\sun\splazo\sde)? | dentro\sde | entro
@@ -69,7 +68,7 @@ _WINDOW = 60
 # What the date patterns cannot match without (see bot.needles): every one needs a
 # digit; _NUMERIC a "." "/" or "-"; the two with a month its name (the shortest names
 # stand for the longer ones that contain them); _RELATIVE a word for days or "net".
-_DIGIT = re.compile(r"\d")
+_DIGIT = guarded(r"\d")
 _MONTH_WORDS = sorted(MONTHS)
 _MONTH_NEEDLES: Needles = tuple(
     (m,) for m in _MONTH_WORDS if not any(o != m and o in m for o in _MONTH_WORDS)

@@ -13,7 +13,6 @@ Three entry points:
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -31,12 +30,13 @@ from bot.facts.offer import offer_in
 from bot.facts.payment import ibans, normalise_detail, payment_in
 from bot.facts.references import references
 from bot.facts.text import normalise, own_text
+from bot.first_char import guarded
 
 # The text of one document part read for facts (the connector bounds it too).
 MAX_ATTACHMENT_TEXT = 20_000
 _DOCUMENT_TYPES = ("application/pdf", "text/plain")
 # An invoice or a reminder asks for money; it offers no price to negotiate.
-_INVOICE = re.compile(
+_INVOICE = guarded(
     r"(?i)(?<![A-Za-zÀ-ÿ])(?:invoice|bill(?![A-Za-zÀ-ÿ])|rechnung|facture|factura|fattura|mahnung|zahlungserinnerung|"
     r"payment\sreminder|relance|receipt|quittung|reçu|recibo|ricevuta|credit\snote|gutschrift)"
 )

@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 
 from bot.facts.model import Invite
+from bot.first_char import guarded
 
 MAX_CALENDAR = 20_000
-_FOLD = re.compile(r"\r?\n[ \t]")
+_FOLD = guarded(r"\r?\n[ \t]")
 
 
 def invite_in(calendar: str) -> Invite | None:

@@ -6,7 +6,7 @@ language; not a classifier. Unsure (too few words, or a near tie) is "".
 
 from __future__ import annotations
 
-import re
+from bot.first_char import guarded
 
 
 def _words(line: str) -> frozenset[str]:
@@ -29,7 +29,7 @@ STOP_WORDS: dict[str, frozenset[str]] = {
     ),
     "nl": _words("de het een en is niet ik wij je voor met op van dat zijn u graag bedankt"),
 }
-_WORD = re.compile(r"[a-zà-ÿ']+")
+_WORD = guarded(r"[a-zà-ÿ']+")
 # Each stop word with the languages that have it ("la": fr, es, it): one look-up a word.
 _LANGUAGES_OF: dict[str, tuple[str, ...]] = {}
 for _lang, _stop in STOP_WORDS.items():

@@ -15,11 +15,13 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from bot.alternation import alternation
 from bot.facts import currency
 from bot.facts.model import Amount, AmountRole, Source
 from bot.facts.numbers import magnitude, numbers
 from bot.facts.text import normalise
 from bot.facts.words import words_to_digits
+from bot.first_char import guarded
 from bot.needles import Needles, may_match, skeleton
 
 MAX_AMOUNTS = 60
@@ -62,13 +64,13 @@ _ROLE_WORDS: dict[AmountRole, tuple[str, ...]] = {
     ),
 }
 _ROLE_OF: dict[str, AmountRole] = {w: role for role, ws in _ROLE_WORDS.items() for w in ws}
-_ROLE_RE = re.compile(
-    r"(?<![A-Za-zÀ-ÿ])(?:" + "|".join(re.escape(w) for w in sorted(_ROLE_OF, key=len, reverse=True)) + r")"
+_ROLE_RE = guarded(
+    r"(?<![A-Za-zÀ-ÿ])(?:" + alternation(_ROLE_OF, ignore_case=True) + r")"
     r"(?![A-Za-zÀ-ÿ])",
     re.IGNORECASE,
 )
 # "incl. VAT", "zzgl. MwSt.", "hors taxes": a qualifier of the amount, not the tax line.
-_QUALIFIER_RE = re.compile(
+_QUALIFIER_RE = guarded(
     r"(?i)(?<![A-Za-zÀ-ÿ])(?:incl\.?|including|inclusive|inkl\.?|inklusive|einschl\.?|excl\.?|excluding|"
     r"exkl\.?|zzgl\.?|zuzüglich|plus|ohne|without|hors|y|con|sin|più|compris|comprise)\s?(?:de\s|la\s)?"
     r"(?:\d{1,2}\s?%\s)?(?:vat|tax|taxes|mwst\.?|ust\.?|tva|iva)(?![A-Za-zÀ-ÿ])"
@@ -76,19 +78,19 @@ _QUALIFIER_RE = re.compile(
 # Every _QUALIFIER_RE match ends in one of these words (see bot.needles).
 _QUALIFIER_NEEDLES: Needles = (("vat",), ("tax",), ("mwst",), ("ust",), ("tva",), ("iva",))
 # A line item: a quantity or a unit before the amount ("2 x", "3 Stk.", "10 h", "Pos. 1").
-_LINE_RE = re.compile(
+_LINE_RE = guarded(
     r"(?i)(?:^|\s)(?:\d+\s?(?:x|×|pcs|pc|stk\.?|stück|h|hrs|hours|std\.?|stunden|units?|heures|unités)"
     r"(?![A-Za-zÀ-ÿ])|pos\.?\s?\d|item\s\d|qty)"
 )
 # Money words before a number with no currency: "Total: 1.840,00" on an invoice.
-_LABEL_RE = re.compile(
+_LABEL_RE = guarded(
     r"(?i)(?<![A-Za-zÀ-ÿ])(?:total|amount|betrag|summe|montant|balance|due|zu zahlen|subtotal|"
     r"zwischensumme|price|preis|prix|precio|prezzo|importe|importo|à payer)[^\n\d]{0,24}$"
 )
 # A label that names a date ("Due date:", "Fälligkeitsdatum:", "date d'échéance:"), not money.
-_DATE_WORD_RE = re.compile(r"(?i)(?<![a-zà-ÿ])(?:date|fecha|data|échéance|deadline)(?![a-zà-ÿ])|datum")
+_DATE_WORD_RE = guarded(r"(?i)(?<![a-zà-ÿ])(?:date|fecha|data|échéance|deadline)(?![a-zà-ÿ])|datum")
 # The role written right after the amount: "EUR 200 as a deposit", "50 € Anzahlung".
-_AFTER_ROLE_RE = re.compile(
+_AFTER_ROLE_RE = guarded(
     r"(?i)[ ]?(?:as\s(?:a\s|the\s)?|als\s|d'|de\s|en\s|di\s|como\s)?"
     r"(?P<word>deposit|down\spayment|anzahlung|acompte|arrhes|anticipo|caparra|vat|mwst|tva|iva)(?![A-Za-zÀ-ÿ])"
 )

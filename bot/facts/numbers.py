@@ -15,11 +15,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from bot.alternation import alternation
+from bot.first_char import guarded
+
 # One run of digits and in-number separators; spaces are handled by the reader (a
 # French or Swiss "1 840,00" is two runs joined when the second is a 3-digit group).
-_RUN = re.compile(r"\d[\d.,'’]{0,40}")
+_RUN = guarded(r"\d[\d.,'’]{0,40}")
 _MAX_DIGITS = 18
-_LEAD = re.compile(r"\d+")
+_LEAD = guarded(r"\d+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,8 +131,10 @@ MAGNITUDES: dict[str, Decimal] = {
 }
 _WORDS = sorted((w for w in MAGNITUDES if len(w) > 1), key=len, reverse=True)
 # Words may follow a space ("1.5 million"); single letters must touch the number ("5k").
-MAGNITUDE_RE = re.compile(
-    r"(?:[ ]?(?P<word>" + "|".join(_WORDS) + r")\.?|(?P<letter>[kKmMbB]))(?![A-Za-zÀ-ÿ])",
+MAGNITUDE_RE = guarded(
+    r"(?:[ ]?(?P<word>"
+    + alternation(_WORDS, ignore_case=True)
+    + r")\.?|(?P<letter>[kKmMbB]))(?![A-Za-zÀ-ÿ])",
     re.IGNORECASE,
 )
 

@@ -8,7 +8,6 @@ passes the own text), so our own last price can never come back as theirs.
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from typing import Literal
 
@@ -16,9 +15,10 @@ from bot.facts.model import Amount, Offer
 from bot.facts.money import amounts_in
 from bot.facts.numbers import numbers
 from bot.facts.text import lowered, sentences
+from bot.first_char import guarded
 
 # A sentence that turns a price down.
-_REFUSAL = re.compile(
+_REFUSAL = guarded(
     r"""(?x)(?<![a-zà-ÿ])(?:
       can'?t | cannot | can\snot | could\s?n[o']t | won'?t | will\snot | unable | not\spossible
     | no\sway | too\slow | too\smuch | not\sacceptable | unacceptable | impossible | refuse | not\sfeasible
@@ -30,12 +30,12 @@ _REFUSAL = re.compile(
     )(?![a-zà-ÿ])"""
 )
 # "below X" in a refusal sets a floor: X is what they will do, not what they refuse.
-_FLOOR = re.compile(
+_FLOOR = guarded(
     r"(?i)(?:below|under|lower\sthan|less\sthan|unter|unterhalb\svon|weniger\sals|en\sdessous\sde|"
     r"moins\sde|au-dessous\sde|por\sdebajo\sde|menos\sde|sotto|meno\sdi)\s?(?:the\s|of\s)?$"
 )
 # Words that mark the price being offered.
-_CUE = re.compile(
+_CUE = guarded(
     r"""(?x)(?<![a-zà-ÿ])(?:
       best\sprice | final\sprice | our\sprice | the\sprice | price | quote | offer | we\scan\sdo | can\sdo
     | could\sdo | we\scan\soffer | would\sbe | how\sabout | what\sabout | would\syou\saccept | propose
@@ -46,25 +46,25 @@ _CUE = re.compile(
     | precio | oferta | podemos | ofrecemos | por | prezzo | offerta | possiamo | proponiamo | per
     )(?![a-zà-ÿ])"""
 )
-_RANGE = re.compile(
+_RANGE = guarded(
     r"(?i)(?:between|zwischen|entre|tra|fra)\s(?P<a>[^\s]{1,20})(?:\s?[A-Za-z€$£]{1,4})?\s"
     r"(?:and|und|et|y|e)\s(?P<b>[^\s]{1,20})"
     r"|(?<![\w.,])(?P<c>\d[\d.,' ]{0,12}\d|\d)\s?(?:[€$£]|[A-Z]{3})?\s?(?:-|–|to|bis|à|a)\s?"
     r"(?P<d>[€$£]?\s?\d[\d.,']{0,12})"
 )
-_EXCL = re.compile(
+_EXCL = guarded(
     r"(?i)(?<![A-Za-zÀ-ÿ])(?:plus\s(?:vat|tax|mwst|tva|iva)|\+\s?(?:vat|mwst|tva|iva)|excl\.?\s(?:vat|tax)|"
     r"excluding\s(?:vat|tax)|net\sof\s(?:vat|tax)|zzgl\.?|zuzüglich|exkl\.?|netto|ht|hors\staxes?|"
     r"iva\sexclu[ií]d[oa]|sin\siva|più\siva|iva\sesclusa|\+\s?iva)(?![A-Za-zÀ-ÿ])"
 )
-_INCL = re.compile(
+_INCL = guarded(
     r"(?i)(?<![A-Za-zÀ-ÿ])(?:incl\.?\s(?:vat|tax)|including\s(?:vat|tax)|inclusive\sof|vat\sincluded|"
     r"inkl\.?|inklusive|einschl\.?|brutto|ttc|toutes\staxes\scomprises|tva\scomprise|iva\sinclu[ií]da|"
     r"iva\sinclu[ií]d[oa]|iva\sinclus[oa]|con\siva|ivato)(?![A-Za-zÀ-ÿ])"
 )
 # "we could pay 480": admits a bare number as a price, but is no offer word between a
 # refusal and its amount ("we can't pay 500" refuses 500).
-_PAY = re.compile(r"(?<![a-zà-ÿ])(?:pay|zahlen|payer|pagar|pagare)(?![a-zà-ÿ])")
+_PAY = guarded(r"(?<![a-zà-ÿ])(?:pay|zahlen|payer|pagar|pagare)(?![a-zà-ÿ])")
 _PREPOSITIONS = frozenset({"for", "für", "pour", "por", "per"})
 
 
@@ -142,7 +142,7 @@ def offer_in(text: str, *, language: str = "") -> Offer | None:
     )
 
 
-_BARE_AFTER = re.compile(
+_BARE_AFTER = guarded(
     r"\s?(?:[.,;!?)]|$|\s(?:and|but|or|und|aber|oder|et|mais|ou|y|pero|e|ma|if|wenn|si|se)\s)"
 )
 

@@ -11,10 +11,9 @@ what is on file (``in_context``) is exact.
 
 from __future__ import annotations
 
-import re
-
 from bot.facts.model import Payment
 from bot.facts.text import MAX_DETAILS, lowered
+from bot.first_char import guarded
 
 # ISO 13616 lengths per country (the SWIFT IBAN registry), for the countries seen in
 # practice; an unknown country is accepted for any length 15..34.
@@ -30,26 +29,26 @@ IBAN_LENGTHS: dict[str, int] = {
 
 # Start of an IBAN: country, check digits, then up to 40 characters of groups; the
 # length and the checksum are decided in Python, not by the pattern.
-_IBAN_START = re.compile(r"(?<![A-Za-z0-9])([A-Z]{2}\d{2}|[a-z]{2}\d{2})([A-Za-z0-9 ]{10,44})")
-_SORT_CODE = re.compile(r"sort[\s-]?code\s?[:.]?\s?(\d{2})[-\s]?(\d{2})[-\s]?(\d{2})(?!\d)")
-_ROUTING = re.compile(r"(?:routing|aba|rtn)(?:\s(?:number|no\.?|#))?\s?[:#.]?\s?(\d{9})(?!\d)")
-_ACCOUNT = re.compile(
+_IBAN_START = guarded(r"(?<![A-Za-z0-9])([A-Z]{2}\d{2}|[a-z]{2}\d{2})([A-Za-z0-9 ]{10,44})")
+_SORT_CODE = guarded(r"sort[\s-]?code\s?[:.]?\s?(\d{2})[-\s]?(\d{2})[-\s]?(\d{2})(?!\d)")
+_ROUTING = guarded(r"(?:routing|aba|rtn)(?:\s(?:number|no\.?|#))?\s?[:#.]?\s?(\d{9})(?!\d)")
+_ACCOUNT = guarded(
     r"(?<![a-z])(?:account\s(?:number|no\.?|#)|acct\.?\s?(?:no\.?|#)?|a/c(?:\sno\.?)?|kontonummer|"
     r"konto-?nr\.?|kto\.?-?nr\.?|numéro\sde\scompte|n°\sde\scompte|número\sde\scuenta|"
     r"numero\sdi\sconto|conto\sn\.?)\s?[:#.]?\s?(\d[\d ]{4,16}\d)(?!\d)"
 )
-_BLZ = re.compile(r"(?:blz|bankleitzahl)\s?[:.]?\s?(\d{3}\s?\d{3}\s?\d{2})(?!\d)")
-_BIC = re.compile(
+_BLZ = guarded(r"(?:blz|bankleitzahl)\s?[:.]?\s?(\d{3}\s?\d{3}\s?\d{2})(?!\d)")
+_BIC = guarded(
     r"(?<![A-Za-z])(?:BIC|SWIFT|Bic|Swift|bic|swift)(?:[\s/-]?(?:code|Code|CODE|SWIFT|Swift|BIC|Bic))?\s?[:.]?\s?"
     r"([A-Z]{4}[A-Z]{2}[A-Z0-9]{2}(?:[A-Z0-9]{3})?)(?![A-Za-z0-9])"
 )
-_PAYEE = re.compile(
+_PAYEE = guarded(
     r"(?<![a-z])(?:kontoinhaber(?:in)?|zahlungsempfänger|empfänger|account\s(?:holder|name)|"
     r"beneficiary(?:\sname)?|payee|titulaire(?:\sdu\scompte)?|bénéficiaire|titular(?:\sde\sla\scuenta)?|"
     r"beneficiario|intestatario|intestato\sa)\s?[:\-]\s?([^\n,;]{2,80})"
 )
 # "Details changed" in the languages we see: a verb of change near bank/account words.
-_CHANGE = re.compile(
+_CHANGE = guarded(
     r"""(?x)
       (?:new|updated|changed|different|revised)\s(?:bank(?:ing)?|account|payment|remittance|wire)\s?
         (?:details|information|info|account|number|coordinates)
@@ -147,7 +146,7 @@ def payee(text: str) -> str:
     return text[match.start(1) : match.end(1)].strip(" .:-\t") if match else ""
 
 
-_NEGATED = re.compile(
+_NEGATED = guarded(
     r"(?<![a-zà-ÿ])(?:not|nothing|never|unchanged|same|nicht|nichts|keine|unverändert|pas|rien|"
     r"inchangée?s?|nada|sin\scambios|nessun|invariat[oei])(?![A-Za-zÀ-ÿ])"
 )

@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 
 from bot.facts.text import MAX_DETAILS, lowered
+from bot.first_char import guarded
 
-_REF = re.compile(
+_REF = guarded(
     r"""(?x)(?<![a-zà-ÿ])(?:
       invoice | inv\. | bill | receipt | order | purchase\sorder | p\.?o\. | po | customer | client
     | account | contract | quote | quotation | reference | ref\. | ref | case | ticket

@@ -13,15 +13,17 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from bot.first_char import guarded
+
 # Past this, a mail is a document dump: facts come from its head (a 2 MB mail must not
 # cost more than a small multiple of a normal one).
 MAX_SCAN = 200_000
 
 # Zero-width and soft-hyphen characters hide words from the scanners ("Bank\u200bdetails").
-_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200d\u2060\ufeff]")
+_INVISIBLE = guarded("[\u00ad\u180e\u200b-\u200d\u2060\ufeff]")
 
 # A reply header written by a mail client on one line (or wrapped onto the next one).
-_ATTRIBUTION = re.compile(
+_ATTRIBUTION = guarded(
     r"""(?ix)^\s*(?:
       on\s[^\n]{0,200}\swrote:\s*$
     | am\s[^\n]{0,200}\sschrieb[^\n]{0,120}:\s*$
@@ -32,7 +34,7 @@ _ATTRIBUTION = re.compile(
     | [^\n]{1,120}\s(?:wrote|schrieb|a\sécrit|escribió|ha\sscritto)\s?:\s*$
     )"""
 )
-_SEPARATOR = re.compile(
+_SEPARATOR = guarded(
     r"""(?ix)^\s*(?:
       -{2,}\s*(?:original\smessage|ursprüngliche\snachricht|message\sd'origine|mensaje\soriginal
         |messaggio\soriginale|oorspronkelijk\sbericht|forwarded\smessage|weitergeleitete\snachricht
@@ -44,8 +46,8 @@ _SEPARATOR = re.compile(
     )"""
 )
 # The first line of an Outlook-style header block, and the lines that confirm it.
-_BLOCK_FROM = re.compile(r"(?i)^\s*\*?(?:from|von|de|da|van)\s?\*?\s?:")
-_BLOCK_NEXT = re.compile(
+_BLOCK_FROM = guarded(r"(?i)^\s*\*?(?:from|von|de|da|van)\s?\*?\s?:")
+_BLOCK_NEXT = guarded(
     r"(?i)^\s*\*?(?:sent|date|to|subject|cc|gesendet|datum|an|betreff|envoyé|à|objet|"
     r"enviado|fecha|para|asunto|inviato|data|a|oggetto|verzonden|aan|onderwerp)\s?\*?\s?:"
 )
@@ -121,7 +123,7 @@ def sentences(text: str) -> list[str]:
 
 
 # A dot ends a sentence only before a space and not between digits ("1.840,00", "z.B.").
-_SENTENCE_END = re.compile(r"[!?;]+|(?<![0-9A-Za-z]\.[A-Za-z])(?<=[A-Za-z0-9)\]\"'])\.(?=\s|$)|\s[-–—]\s")
+_SENTENCE_END = guarded(r"[!?;]+|(?<![0-9A-Za-z]\.[A-Za-z])(?<=[A-Za-z0-9)\]\"'])\.(?=\s|$)|\s[-–—]\s")
 
 
 # Secondary readers (payment details, references, answers) read this much of the own

@@ -15,15 +15,17 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from bot.alternation import alternation
+from bot.first_char import guarded
 from bot.gate.normalize import fold
 from bot.needles import Needles, may_match, skeleton
 
-_NEG = re.compile(
+_NEG = guarded(
     r"(?i)(?:\bnot\b|n't\b|n’t\b|\bcannot\b|\bunable\b|\bnever\b|\bno\b|\bnicht\b|\bkein\w*|\bpas\b"
     r"|\bne\b|\bn['’]|\bnon\b|\bjamais\b|\bno\s+podemos\b)[^.!?;]{0,25}$"
 )
 
-ACCEPT_RE = re.compile(
+ACCEPT_RE = guarded(
     r"""(?ix)
     \b(?:it'?s|it\s+is|that'?s|that\s+is|we\s+have|you\s+have|you'?ve\s+got|we'?ve\s+got)\s+a\s+deal\b
     | (?:^|[.!?:]\s*|\bok(?:ay)?[,!]?\s+)deal\b(?!\s+with)
@@ -61,7 +63,7 @@ ACCEPT_NEEDLES: Needles = (
     *(("trato",), ("accettiamo",)),
 )
 
-PAY_RE = re.compile(
+PAY_RE = guarded(
     r"""(?ix)
     \b(?:will|shall|'ll|’ll|is\s+going\s+to|are\s+going\s+to|gonna)\s+(?:be\s+)?(?:promptly\s+|fully\s+)?
       (?:pay|paid|transfer(?:red)?|wire[d]?|settle[d]?|remit(?:ted)?|reimburse[d]?|refund(?:ed)?)\b(?!\s+attention)
@@ -112,7 +114,7 @@ _MONTHS = {
     **dict.fromkeys(("november", "nov", "novembre", "noviembre"), 11),
     **dict.fromkeys(("december", "dec", "dezember", "décembre", "decembre", "diciembre", "dicembre"), 12),
 }
-_MONTH = "(?:" + "|".join(sorted((re.escape(m) for m in _MONTHS), key=len, reverse=True)) + r")\.?"
+_MONTH = "(?:" + alternation(_MONTHS, ignore_case=True) + r")\.?"
 _WEEKDAY = (
     r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|montag|dienstag|mittwoch|donnerstag"
     r"|freitag|samstag|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)"
@@ -126,7 +128,7 @@ _DAY_MONTH = (
 )
 _MONTH_DAY = rf"(?P<mm>{_MONTH})\s+(?P<md>\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(?P<my>\d{{4}}))?"
 _EXPLICIT = rf"(?:{_ISO}|{_DAY_MONTH}|{_MONTH_DAY}|{_NUMERIC})"
-EXPLICIT_DATE_RE = re.compile(rf"(?i)(?<![\w.])(?:{_ISO}|{_DAY_MONTH}|{_MONTH_DAY})(?![\w])")
+EXPLICIT_DATE_RE = guarded(rf"(?i)(?<![\w.])(?:{_ISO}|{_DAY_MONTH}|{_MONTH_DAY})(?![\w])")
 _RELATIVE = (
     rf"(?:(?:this|next|coming)\s+(?:{_WEEKDAY}|week|month)|{_WEEKDAY}|tomorrow|tonight|today"
     r"|(?:the\s+)?end\s+of\s+(?:the\s+|this\s+|next\s+)?(?:day|week|month|year|quarter)|eod|eow|eom|cob"
@@ -134,7 +136,7 @@ _RELATIVE = (
     r"|morgen|heute|ende\s+(?:der\s+woche|des\s+monats|\w+)|\d+\s+(?:werktagen|tagen|wochen|stunden)"
     r"|demain|fin\s+(?:de\s+la\s+semaine|du\s+mois|\w+)|\d+\s+(?:jours?|semaines?|heures?))"
 )
-DEADLINE_RE = re.compile(
+DEADLINE_RE = guarded(
     rf"""(?ix)
     \b(?:by|before|until|till|no\s+later\s+than|not\s+later\s+than|on\s+or\s+before|at\s+the\s+latest\s+on
        |latest\s+(?:by|on)|deadline(?:\s+is)?|due(?:\s+on|\s+by)?|within|in\s+the\s+next|delivered\s+on
@@ -147,12 +149,12 @@ DEADLINE_RE = re.compile(
 )
 
 
-_DIGIT = re.compile(r"\d")  # the same \d (any Unicode decimal digit) the date regexes use
+_DIGIT = guarded(r"\d")  # the same \d (any Unicode decimal digit) the date regexes use
 # EXPLICIT_DATE_RE needs a digit and either the ISO form or a month's name; the
 # shortest names stand for the longer ones that contain them ("jan" for "january").
 # The ISO form is looked for as it is (a digit-led pattern the engine scans for fast):
 # a "-" alone is in every "e-mail" and order number.
-_ISO_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_SHAPE = guarded(r"\d{4}-\d{2}-\d{2}")
 _MONTH_WORDS = sorted({m.lower() for m in _MONTHS})
 DATE_NEEDLES: Needles = tuple((m,) for m in _MONTH_WORDS if not any(o != m and o in m for o in _MONTH_WORDS))
 
@@ -179,7 +181,7 @@ def without_dates(text: str) -> str:
 # whose amount is typed and checked against the mandate; it promises no payment beyond
 # it, provided the sentence names no time, account or other amount (checked by the
 # gate). "Will pay", "pay tomorrow" and "pay to ..." stay payment promises.
-_PRICE_AS_PAY = re.compile(
+_PRICE_AS_PAY = guarded(
     r"""(?ix)
     ^(?:but\s+|so\s+|well,?\s+|ok(?:ay)?,?\s+|for\s+\w+(?:\s+\w+){0,3},?\s+)?
     (?:
@@ -195,7 +197,7 @@ _PRICE_AS_PAY = re.compile(
     )
     """
 )
-_TIMING_OR_TARGET = re.compile(
+_TIMING_OR_TARGET = guarded(
     r"(?i)\b(?:now|today|tomorrow|immediately|upfront|up\s+front|in\s+advance|asap|right\s+away|to\s+(?:the|your|this|a|an|our)|into"
     r"|iban|account|konto|compte|cuenta|conto|rekening|bank|wallet|paypal|btc|bitcoin|crypto|card"
     r"|sofort|heute|morgen|vorab|im\s+voraus|immédiatement|aujourd'hui|demain|d'avance|hoy|mañana|ya|oggi|domani|subito"

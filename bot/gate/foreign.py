@@ -10,16 +10,16 @@ own text, the owner or the rule already contains is not foreign here.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from bot.events import Event
+from bot.first_char import guarded
 from bot.gate.textscan import contains_snippet
 
 MAX_SNIPPETS = 400
 LINE_CHARS = 60  # a line this long is distinctive enough to be one conversation's
 # A reference: letters and digits mixed, at least six characters ("CT-7781-ZETA", "INV88231").
-_REF = re.compile(r"(?<![\w-])(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[A-Za-z0-9][\w-]{4,}[A-Za-z0-9](?![\w-])")
+_REF = guarded(r"(?<![\w-])(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[A-Za-z0-9][\w-]{4,}[A-Za-z0-9](?![\w-])")
 
 
 def snippets_of(event: Event) -> list[str]:

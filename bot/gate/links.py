@@ -21,6 +21,7 @@ from urllib.parse import unquote
 
 import tldextract
 
+from bot.first_char import guarded
 from bot.gate.normalize import host_key, mixed_script_label, normalize
 
 # suffix_list_urls=() and cache_dir=None: never fetch the list, never write a cache;
@@ -30,14 +31,12 @@ _EXTRACT = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, include_ps
 
 _STOP = r"\s<>\"'`)\]}|\\^"
 _LABEL = r"[\w](?:[\w-]{0,62})"
-_SCHEME_URL = re.compile(rf"(?i)\b(?P<scheme>[a-z][a-z0-9+.-]{{1,15}}):(?P<rest>//[^{_STOP}]+|[^{_STOP}]+)")
-_BARE = re.compile(
+_SCHEME_URL = guarded(rf"(?i)\b(?P<scheme>[a-z][a-z0-9+.-]{{1,15}}):(?P<rest>//[^{_STOP}]+|[^{_STOP}]+)")
+_BARE = guarded(
     rf"(?<![\w@.-])(?P<host>(?:{_LABEL}\.)+{_LABEL})(?P<port>:\d{{1,5}})?(?P<path>/[^{_STOP}]*)?",
 )
-_IPV4 = re.compile(
-    r"(?<![\w.])(?P<host>\d{1,3}(?:\.\d{1,3}){3})(?P<port>:\d{1,5})?(?P<path>/[^\s<>\"')\]]*)?"
-)
-_ADDRESS = re.compile(r"(?<![\w.+-])(?P<local>[\w.%+'-]{1,64})@(?P<domain>(?:[\w-]+\.)+[\w-]{2,})")
+_IPV4 = guarded(r"(?<![\w.])(?P<host>\d{1,3}(?:\.\d{1,3}){3})(?P<port>:\d{1,5})?(?P<path>/[^\s<>\"')\]]*)?")
+_ADDRESS = guarded(r"(?<![\w.+-])(?P<local>[\w.%+'-]{1,64})@(?P<domain>(?:[\w-]+\.)+[\w-]{2,})")
 # Schemes that are links to somewhere (or run something); "re:", "fwd:", "note:" and
 # "10:30" are not.
 _LINK_SCHEMES = frozenset(

@@ -18,6 +18,7 @@ from functools import lru_cache
 
 import idna
 
+from bot.first_char import guarded
 from bot.gate.numerals import display_order
 from bot.needles import Needles, may_match, skeleton
 
@@ -28,30 +29,30 @@ _DOTS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": ".", "\u2024": ".
 
 # Refanging (the threat-intel "defang" conventions, in reverse). Brackets of any kind
 # around a dot, "at" or a colon; spelled-out words only between address-like tokens.
-_BRACKET_DOT = re.compile(r"\s?[\[\(\{<]\s*(?:\.|dot|punkt|point)\s*[\]\)\}>]\s?", re.IGNORECASE)
-_BRACKET_AT = re.compile(r"\s?[\[\(\{<]\s*(?:@|at|ät|arobase|chez)\s*[\]\)\}>]\s?", re.IGNORECASE)
-_BRACKET_COLON = re.compile(r"[\[\(\{]\s*(:|://)\s*[\]\)\}]")
-_HXXP = re.compile(r"\bh(?:xx|\*\*|XX|tt)p(s?)(?=\s*[:\[\(])", re.IGNORECASE)
-_SCHEME_GAP = re.compile(r"\b(https?|ftp)\s*:\s*/\s*/\s*", re.IGNORECASE)
+_BRACKET_DOT = guarded(r"\s?[\[\(\{<]\s*(?:\.|dot|punkt|point)\s*[\]\)\}>]\s?", re.IGNORECASE)
+_BRACKET_AT = guarded(r"\s?[\[\(\{<]\s*(?:@|at|ät|arobase|chez)\s*[\]\)\}>]\s?", re.IGNORECASE)
+_BRACKET_COLON = guarded(r"[\[\(\{]\s*(:|://)\s*[\]\)\}]")
+_HXXP = guarded(r"\bh(?:xx|\*\*|XX|tt)p(s?)(?=\s*[:\[\(])", re.IGNORECASE)
+_SCHEME_GAP = guarded(r"\b(https?|ftp)\s*:\s*/\s*/\s*", re.IGNORECASE)
 # "evil dot net", "evil DOT net", "evil punkt de", "evil point fr": a word, the spelled
 # dot, then a label; the result is a link only if a real public suffix ends it.
-_WORD_DOT = re.compile(
+_WORD_DOT = guarded(
     r"(?<=[\w-])\s+(?:dot|DOT|Dot|punkt|Punkt|point|punto|punt|ponto|точка|kropka|τελεία)\s+(?=[\w-])"
 )
 # The spelled dot of Chinese and Japanese (点, 點, ドット), written with or without spaces
 # between two ASCII labels: "evil点com", "evil ドット com".
 _CJK_DOT_WORDS = ("点", "點", "ドット", "닷")
-_CJK_DOT = re.compile(r"(?<=[A-Za-z0-9-])\s*(?:" + "|".join(_CJK_DOT_WORDS) + r")\s*(?=[A-Za-z0-9-])")
+_CJK_DOT = guarded(r"(?<=[A-Za-z0-9-])\s*(?:" + "|".join(_CJK_DOT_WORDS) + r")\s*(?=[A-Za-z0-9-])")
 # "alice at evil.net" becomes an address only when the local part looks like one
 # (a dot, digit, underscore, plus or hyphen in it) or the domain was itself defanged:
 # plain English "meet at acme.com" stays a sentence with a link in it.
 # The spelled "@" of other languages: собака (ru), małpa (pl), arroba (es, pt), arobase
 # (fr), chiocciola (it), apenstaartje (nl), Klammeraffe (de).
-_WORD_AT = re.compile(
+_WORD_AT = guarded(
     r"(?P<local>[\w.+-]+)\s+(?:at|AT|At|chez|bei|собака|małpa|arroba|arobase|chiocciola|apenstaartje"
     r"|klammeraffe|Klammeraffe)\s+(?P<domain>(?:[\w-]+\.)+[\w-]{2,})\b"
 )
-_MAILBOXY = re.compile(r"[.\d_+-]")
+_MAILBOXY = guarded(r"[.\d_+-]")
 
 
 def _strip_format(text: str) -> str:
@@ -110,8 +111,8 @@ def refang(text: str) -> str:
 # optional blank either side (sre tries those patterns at every position; these start
 # with a bracket, which it finds by a fast scan), the scheme words of _HXXP, and the
 # literal words _WORD_DOT and _WORD_AT are written with (both case-sensitive).
-_BRACKET_DOT_CORE = re.compile(r"[\[\(\{<]\s*(?:\.|dot|punkt|point)\s*[\]\)\}>]", re.IGNORECASE)
-_BRACKET_AT_CORE = re.compile(r"[\[\(\{<]\s*(?:@|at|ät|arobase|chez)\s*[\]\)\}>]", re.IGNORECASE)
+_BRACKET_DOT_CORE = guarded(r"[\[\(\{<]\s*(?:\.|dot|punkt|point)\s*[\]\)\}>]", re.IGNORECASE)
+_BRACKET_AT_CORE = guarded(r"[\[\(\{<]\s*(?:@|at|ät|arobase|chez)\s*[\]\)\}>]", re.IGNORECASE)
 _HXXP_NEEDLES: Needles = (("hxxp",), ("h**p",), ("http",))
 # Read from the patterns themselves (their first "\s+(?:a|b|c)\s+" group), so that a
 # word added to a pattern is a needle at once.

@@ -16,9 +16,12 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from bot.alternation import alternation
+from bot.first_char import guarded
+
 # Unicode TR 9 (the bidi algorithm): U+202E RIGHT-TO-LEFT OVERRIDE shows the characters
 # up to U+202C POP DIRECTIONAL FORMATTING (or the end of the paragraph) in reverse order.
-_RLO = re.compile("\u202e([^\u202c\n]*)\u202c?")
+_RLO = guarded("\u202e([^\u202c\n]*)\u202c?")
 
 
 def display_order(text: str) -> str:
@@ -93,7 +96,7 @@ _CJK_CUR = {
 }
 _CJK_CHARS = "".join([*_CJK_DIGITS, *_CJK_SMALL, *_CJK_LARGE])
 _CJK_CUR_ALT = "|".join(sorted(_CJK_CUR, key=len, reverse=True))
-_CJK_AMOUNT = re.compile(
+_CJK_AMOUNT = guarded(
     rf"(?P<pre>[¥€$£])?\s*(?P<num>(?:\d[\d,.]*|[{_CJK_CHARS}])(?:[\d,.]|[{_CJK_CHARS}])*)"
     rf"\s*(?P<cur>{_CJK_CUR_ALT})?"
 )
@@ -200,14 +203,14 @@ _SCALES: dict[str, int] = {
     **dict.fromkeys(("миллион", "миллиона", "миллионов", "milion", "miliony", "milionów"), 10**6),
     **dict.fromkeys(("миллиард", "миллиарда", "миллиардов", "miliard", "miliardy", "miliardów"), 10**9),
 }
-_ALL_WORDS = "|".join(sorted((*_WORDS, *_SCALES), key=len, reverse=True))
+_ALL_WORDS = alternation((*_WORDS, *_SCALES), ignore_case=True)
 # Only a run of number words right before a currency is rewritten: several of these
 # words are ordinary words elsewhere (Italian "sto", German "jeden", English "zero").
 _MONEY_AFTER = (
     r"(?=\s*(?:евро|рубл|руб|доллар|фунт|юан|иен|йен|гривн|euro|złot|zł|dolar|funt|jen"
     r"|eur\b|usd\b|gbp\b|pln\b|rub\b|uah\b|chf\b|[€$£₽₴]))"
 )
-_WORD_RUN = re.compile(rf"(?i)(?<!\w)(?:{_ALL_WORDS})(?:[\s-]+(?:{_ALL_WORDS}))*(?!\w){_MONEY_AFTER}")
+_WORD_RUN = guarded(rf"(?i)(?<!\w)(?:{_ALL_WORDS})(?:[\s-]+(?:{_ALL_WORDS}))*(?!\w){_MONEY_AFTER}")
 
 
 def _words_value(run: str) -> int:
@@ -228,7 +231,7 @@ def _number_words(text: str) -> str:
 
 
 # --- currencies named in their own script ---------------------------------------------
-_CURRENCY_WORDS = re.compile(
+_CURRENCY_WORDS = guarded(
     r"""(?ix)(?<!\w)(?:
       (?P<EUR>евро|يورو|यूरो|ευρώ|ευρω|ユーロ)
     | (?P<RUB>рубл[ьяейю]\w*|руб\.?|₽)
@@ -258,7 +261,7 @@ _LOOKALIKE = str.maketrans(
     "АВЕКМНОРСТУХЅІЈԁΑΒΕΖΗΙΚΜΝΟΡΤΥΧ",
     "ABEKMHOPCTYXSIJdABEZHIKMNOPTYX",
 )
-_CODE_BY_A_FIGURE = re.compile(r"(?<=\d)(\s?)([^\W\d_]{3})(?![^\W\d_])|(?<![^\W\d_])([^\W\d_]{3})(\s?)(?=\d)")
+_CODE_BY_A_FIGURE = guarded(r"(?<=\d)(\s?)([^\W\d_]{3})(?![^\W\d_])|(?<![^\W\d_])([^\W\d_]{3})(\s?)(?=\d)")
 
 
 def _lookalike_codes(text: str) -> str:
@@ -285,4 +288,4 @@ def rewrite(text: str) -> str:
     return _SPACES.sub(" ", view)  # the rewrites pad with spaces; readers expect one
 
 
-_SPACES = re.compile(r"(?<=\S)[ \t]{2,}(?=\S)|(?<=\d)[ \t]+(?=[.,;:!?](?:\s|$))")
+_SPACES = guarded(r"(?<=\S)[ \t]{2,}(?=\S)|(?<=\d)[ \t]+(?=[.,;:!?](?:\s|$))")

@@ -10,12 +10,14 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from bot.alternation import alternation
 from bot.facts.money import find_amounts
 from bot.facts.number_words import may_hold
+from bot.first_char import guarded
 from bot.gate.numerals import rewrite
 from bot.needles import Needles, may_match, skeleton
 
-URL_RE = re.compile(
+URL_RE = guarded(
     r"""(?ix)
     \b(?:https?|ftp|file|data|javascript|mailto):[^\s<>"')\]]+   # any scheme
     | \bwww\.[^\s<>"')\]]+
@@ -33,20 +35,20 @@ PAY_WORDS: tuple[str, ...] = (
     *("pay", "paid", "payment", "transfer", "wire", "refund", "owe", "price", "cost"),
     *("total", "amount", "sum"),
 )
-_CUR = "(?:" + "|".join(re.escape(w) for w in CURRENCY_WORDS) + ")"
+_CUR = "(?:" + alternation(CURRENCY_WORDS, ignore_case=True) + ")"
 _NUM = r"\d{1,3}(?:[ ,.'’]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
-AMOUNT_RE = re.compile(rf"(?i)(?:(?P<ca>{_CUR})\s?(?P<a>{_NUM}))|(?:(?P<b>{_NUM})\s?(?P<cb>{_CUR})(?![a-z]))")
+AMOUNT_RE = guarded(rf"(?i)(?:(?P<ca>{_CUR})\s?(?P<a>{_NUM}))|(?:(?P<b>{_NUM})\s?(?P<cb>{_CUR})(?![a-z]))")
 # A number right after a payment word is money even without a currency.
-PAY_RE = re.compile(
+PAY_RE = guarded(
     rf"(?i)\b(?:{'|'.join(PAY_WORDS)})\w*"
     rf"(?:\s+(?:of|is|at|you|them|him|her|us|the|a|an|to|in|for|by|today|now|full)){{0,4}}"
     rf"\s+(?P<n>{_NUM})\b(?!\s?(?:%|{_CUR}))"
 )
-BARE_NUM_RE = re.compile(rf"(?<![\w.,])(?:{_NUM})(?![\w])")
-_DIGIT = re.compile(r"\d")
-HEADER_UNSAFE = re.compile(r"[\r\n\x00\u2028\u2029\x85]")
-ADDRESS_RE = re.compile(r"(?i)\b[a-z0-9._%+\-]+@(?:[a-z0-9-]+\.)+[a-z]{2,}\b")
-PLAIN_ADDRESS_RE = re.compile(r"(?i)[a-z0-9._%+\-]+@(?:[a-z0-9-]+\.)+[a-z]{2,}")
+BARE_NUM_RE = guarded(rf"(?<![\w.,])(?:{_NUM})(?![\w])")
+_DIGIT = guarded(r"\d")
+HEADER_UNSAFE = guarded(r"[\r\n\x00\u2028\u2029\x85]")
+ADDRESS_RE = guarded(r"(?i)\b[a-z0-9._%+\-]+@(?:[a-z0-9-]+\.)+[a-z]{2,}\b")
+PLAIN_ADDRESS_RE = guarded(r"(?i)[a-z0-9._%+\-]+@(?:[a-z0-9-]+\.)+[a-z]{2,}")
 _CURRENCY_CODES = {
     "€": "EUR",
     "$": "USD",
@@ -58,8 +60,8 @@ _CURRENCY_CODES = {
     "pound": "GBP",
     "pounds": "GBP",
 }
-_INVISIBLE = re.compile(r"[\s\u200b-\u200f\u2060\ufeff\u00ad_\-.]+")
-AUTHORITY_RE = re.compile(
+_INVISIBLE = guarded(r"[\s\u200b-\u200f\u2060\ufeff\u00ad_\-.]+")
+AUTHORITY_RE = guarded(
     r"""(?ix)
     \b(?:owner|boss|admin|administrator|deputy|assistant|manager)\b[^.]{0,60}
       \b(?:authori[sz]|approv|permit|allow|trust|grant|said|wants|instruct)
@@ -196,7 +198,7 @@ def authority_claim(text: str) -> str | None:
 # facts extractor's parser) once that lands; until then: the regexes above, over a view
 # of the text with magnitudes and number words turned into digits.
 
-_MAGNITUDE = re.compile(
+_MAGNITUDE = guarded(
     r"(?i)(?P<n>\d+(?:[.,]\d+)?)\s?(?P<m>k\b|m\b|mn\b|bn\b|mio\b\.?|mrd\b\.?|thousand\b|grand\b|tausend\b"
     r"|mille\b|million(?:s|en)?\b|millions?\b|milliard(?:s|en)?\b|billion(?:s)?\b|milliarde?n?\b)"
 )
@@ -216,9 +218,9 @@ _EXTRA_CUR = {
     "₪": "ILS", "฿": "THB", "tl": "TRY", "lira": "TRY", "lire": "TRY", "₺": "TRY", "₴": "UAH",
     "krw": "KRW", "thb": "THB", "uah": "UAH",
 }  # fmt: skip
-_EXTRA_ALT = "|".join(re.escape(w) for w in sorted(_EXTRA_CUR, key=len, reverse=True))
+_EXTRA_ALT = alternation(_EXTRA_CUR, ignore_case=True)
 _EXTRA_NUM = r"\d{1,3}(?:[ ,.'’]\d{3})+(?:[.,]\d{1,8})?|\d+(?:[.,]\d{1,8})?"
-_EXTRA_RE = re.compile(
+_EXTRA_RE = guarded(
     rf"(?i)(?:(?<![\w$])(?P<ca>{_EXTRA_ALT})\s?(?P<a>{_EXTRA_NUM}))"
     rf"|(?:(?P<b>{_EXTRA_NUM})\s?(?P<cb>{_EXTRA_ALT})(?![\w$]))"
 )
@@ -234,7 +236,7 @@ def _may_name_extra(text: str) -> bool:
 
 _WORD_LANGS = ("en", "de", "fr", "es")
 # French "un million d'euros", "deux millions de dollars": the currency after "de".
-_ELIDED = re.compile(r"(?i)(?<=\d)\s*(?:d['’]|de\s+)(?=euros?\b|dollars?\b|livres?\b|francs?\b)")
+_ELIDED = guarded(r"(?i)(?<=\d)\s*(?:d['’]|de\s+)(?=euros?\b|dollars?\b|livres?\b|francs?\b)")
 
 
 def _magnitudes(text: str) -> str:

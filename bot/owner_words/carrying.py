@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from bot.actions import Action, Escalate, Ignore, Offer, Reply
 from bot.effects import asking
 from bot.events import Event
+from bot.first_char import guarded
 from bot.gate.textscan import money_in
 from bot.owner import OwnerProfile
 from bot.owner_words.reading import Choice, Instruct, Policy, Reading, Send, Unclear
@@ -237,8 +238,8 @@ def draft(
     )
 
 
-_GERMAN = re.compile(r"(?i)\b(?:und|ich|wir|sie|nicht|bitte|danke|rechnung|mit|für|ist)\b")
-_FRENCH = re.compile(r"(?i)\b(?:et|je|nous|vous|pas|merci|facture|avec|pour|est|le|la|les)\b")
+_GERMAN = guarded(r"(?i)\b(?:und|ich|wir|sie|nicht|bitte|danke|rechnung|mit|für|ist)\b")
+_FRENCH = guarded(r"(?i)\b(?:et|je|nous|vous|pas|merci|facture|avec|pour|est|le|la|les)\b")
 
 
 def refusal(event: Event, owner: OwnerProfile) -> str:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import re
 
+from bot.first_char import guarded
+
 
 def _any(*patterns: str) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{p})" for p in patterns), re.I)
+    return guarded("|".join(f"(?:{p})" for p in patterns), re.I)
 
 
 _HIM = (
@@ -109,24 +111,24 @@ PRICE_WORDS = _any(
     r"\b(?:seulement|offre|offrez|propose[zr]?|mais)\b",
 )
 
-YES = re.compile(
+YES = guarded(
     r"(?i)^\s*(?:yes|y|yep|yeah|ok|okay|k|sure|fine|approved?|go ahead|do it|send it|agreed?|ja|jawohl|"
     r"einverstanden|passt|mach(?: das)?|oui|d'accord|vas-y|allez-y|👍)\s*[.!]*\s*$"
 )
-NO = re.compile(r"(?i)^\s*(?:no|n|nope|nah|nein|non|👎)\s*[.!]*\s*$")
-UNCLEAR = re.compile(
+NO = guarded(r"(?i)^\s*(?:no|n|nope|nah|nein|non|👎)\s*[.!]*\s*$")
+UNCLEAR = guarded(
     r"(?i)^\s*(?:[?!.…]+|hmm+|hm+|uh+|um+|eh+|äh+|euh+|bof|hein|wie bitte|what|huh|\?+)\s*[?!.]*\s*$"
 )
 
 # An explicit "this is what to send": everything after it goes out as written.
-SEND_PREFIX = re.compile(
+SEND_PREFIX = guarded(
     r"(?is)^\s*(?:reply|send|answer|write|antwort|antworte|sende|schreib|réponse|répondre|réponds|envoie|envoyer)\s*:\s*(?P<body>.+)$"
 )
 # 'tell him: "We accept."' / 'sag ihm: „Passt.“': the quoted words are the owner's own.
-DICTATING = re.compile(
+DICTATING = guarded(
     r"(?i)\b(?:tell|say|write|reply|answer|sag|sage|schreib|schreibe|antworte|dis|dites|écris|réponds)\b"
 )
-DICTATED = re.compile(r"(?s)^[^\"“„«]{0,80}?[:,]?\s*[\"“„«]\s*(?P<body>[^\"“”„«»]{2,})\s*[\"”“»]\s*[.!]?\s*$")
+DICTATED = guarded(r"(?s)^[^\"“„«]{0,80}?[:,]?\s*[\"“„«]\s*(?P<body>[^\"“”„«»]{2,})\s*[\"”“»]\s*[.!]?\s*$")
 
 # Text addressed to the correspondent.
 SALUTATION = _any(
@@ -144,9 +146,7 @@ SECOND_PERSON_EN_FR = _any(
     r"\b(?:vous|votre|vos|tu|te|toi|ton|ta|tes|nous|notre|nos)\b",
 )
 # German formal "Sie/Ihnen/Ihr" is capitalised; lower-case "sie" is "they".
-SECOND_PERSON_DE = re.compile(
-    r"\b(?:Sie|Ihnen|Ihre?[mnrs]?|du|dich|dir|dein\w*|euch|euer|wir|uns|unser\w*)\b"
-)
+SECOND_PERSON_DE = guarded(r"\b(?:Sie|Ihnen|Ihre?[mnrs]?|du|dich|dir|dein\w*|euch|euer|wir|uns|unser\w*)\b")
 
 POLICY = _any(
     r"\b(?:always|from now on|every time|in (?:the )?future|going forward|henceforth|whenever|"

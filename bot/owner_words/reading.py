@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from bot.first_char import guarded
 from bot.gate.textscan import bare_numbers_in, money_in
 from bot.owner_words import phrases as p
 from bot.rules.lesson import amount_condition, reply_text, unreadable_condition
@@ -106,7 +107,7 @@ def read(
     return _plain(answer, options)
 
 
-_HANDLE = re.compile(
+_HANDLE = guarded(
     r"(?i)^\s*(?:(?:please|pls|bitte|merci de|thanks?)[,!]?\s*)?"
     r"(?:handle|deal with|take care of|see below|fyi|"
     r"erledigen|bearbeiten|kümmere dich|traiter|s'il te plaît|pour info|zur info|bitte)?\s*"

@@ -14,9 +14,10 @@ from collections.abc import Mapping
 
 from bot.automatic import automatic_text_reason
 from bot.events import Event
+from bot.first_char import guarded
 
 # RFC 5230 4.5: do not respond to these senders' local parts.
-_NO_REPLY_LOCALPARTS = re.compile(
+_NO_REPLY_LOCALPARTS = guarded(
     r"""^(?:mailer-daemon|postmaster|listserv|majordomo|mailman|bounce[s]?|bounce[-+].*
         |no[-_.]?reply|do[-_.]?not[-_.]?reply|notifications?|daemon|root
         |owner-.*|.*-owner|.*-request|.*-bounces?)$""",

