@@ -10,7 +10,7 @@ The set is read from the pattern itself (``re``'s own parser), so it cannot fall
 step with the pattern: a zero-width item (lookaround, ``\\b``, ``^``) adds nothing, an
 optional one adds its own first characters and those of what follows, and a pattern
 whose start cannot be bounded this way (``.``, a negated class, an inline flag that
-changes how characters compare, a pattern that can match the empty string) is compiled
+changes how characters compare other than IGNORECASE, a pattern that can match the empty string) is compiled
 as written. The guard asserts only what every match starts with, so the matches, their
 groups and their spans are the same.
 """
@@ -22,9 +22,10 @@ from re import _constants as sre  # type: ignore[attr-defined]
 from re import _parser as parser  # type: ignore[attr-defined]
 from typing import Any
 
-# Inline flags that change what a character matches: a group that sets or clears one
-# has first characters the guard (compiled with the pattern's flags) would misjudge.
-_CHAR_FLAGS = sre.SRE_FLAG_IGNORECASE | sre.SRE_FLAG_LOCALE | sre.SRE_FLAG_ASCII | sre.SRE_FLAG_UNICODE
+# Inline flags that change what a character matches, besides IGNORECASE (whose groups
+# get a class under the same flag): a group that sets one has first characters the
+# guard would misjudge.
+_OTHER_CHAR_FLAGS = sre.SRE_FLAG_LOCALE | sre.SRE_FLAG_ASCII | sre.SRE_FLAG_UNICODE
 _CATEGORIES = {
     sre.CATEGORY_DIGIT: r"\d",
     sre.CATEGORY_NOT_DIGIT: r"\D",
@@ -58,53 +59,68 @@ def guarded(pattern: str, flags: int = 0) -> re.Pattern[str]:
 
 def first_class(pattern: str, flags: int = 0) -> str | None:
     """A character class holding every character a match of ``pattern`` can start
-    with, or None when there is none to give."""
+    with, or None when there is none to give. Characters read inside a group that
+    sets or clears IGNORECASE get a class of their own under that group's flag."""
     parsed = parser.parse(pattern, flags)
     try:
-        items, nullable = _sequence(list(parsed))
+        items, nullable = _sequence(list(parsed), "")
     except _Unbounded:
         return None
     if nullable or not items:
         return None
-    return "[" + "".join(dict.fromkeys(items)) + "]"
+    by_case: dict[str, list[str]] = {}
+    for case, item in items:
+        by_case.setdefault(case, []).append(item)
+    classes = [
+        f"(?{case}:[{''.join(dict.fromkeys(group))}])" if case else f"[{''.join(dict.fromkeys(group))}]"
+        for case, group in by_case.items()
+    ]
+    return classes[0] if len(classes) == 1 else "(?:" + "|".join(classes) + ")"
 
 
-def _sequence(ops: list[tuple[Any, Any]]) -> tuple[list[str], bool]:
+Items = list[tuple[str, str]]  # (the case flag of the group it was read in: "", "i", "-i"; class item)
+
+
+def _sequence(ops: list[tuple[Any, Any]], case: str) -> tuple[Items, bool]:
     """The class items a sequence can start with, and whether it can match nothing."""
-    items: list[str] = []
+    items: Items = []
     for op, av in ops:
-        first, nullable = _one(op, av)
+        first, nullable = _one(op, av, case)
         items.extend(first)
         if not nullable:
             return items, False
     return items, True
 
 
-def _one(op: Any, av: Any) -> tuple[list[str], bool]:
+def _one(op: Any, av: Any, case: str) -> tuple[Items, bool]:
     if op in _ZERO_WIDTH:
         return [], True
     if op is sre.LITERAL:
-        return [re.escape(chr(av))], False
+        return [(case, re.escape(chr(av)))], False
     if op is sre.IN:
-        return _in(av), False
+        return [(case, item) for item in _in(av)], False
     if op is sre.BRANCH:
-        items: list[str] = []
+        items: Items = []
         nullable = False
         for branch in av[1]:
-            first, empty = _sequence(list(branch))
+            first, empty = _sequence(list(branch), case)
             items.extend(first)
             nullable = nullable or empty
         return items, nullable
     if op is sre.SUBPATTERN:
         _group, add_flags, del_flags, sub = av
-        if (add_flags | del_flags) & _CHAR_FLAGS:
+        if (add_flags | del_flags) & _OTHER_CHAR_FLAGS:
             raise _Unbounded
-        return _sequence(list(sub))
+        if add_flags & sre.SRE_FLAG_IGNORECASE:
+            case = "i"
+        elif del_flags & sre.SRE_FLAG_IGNORECASE:
+            case = "-i"
+        return _sequence(list(sub), case)
     if op is sre.ATOMIC_GROUP:
-        return _sequence(list(av))
+        return _sequence(list(av), case)
     if op in _REPEATS:
         low, _high, sub = av
-        first, empty = _sequence(list(sub))
+        first, empty = _sequence(list(sub), case)
         return first, empty or low == 0
     raise _Unbounded  # ANY, NOT_LITERAL, group references, conditionals
 

@@ -87,7 +87,8 @@ def test_a_guard_changes_no_match(index: int) -> None:
         (r"a?", 0, None),  # matches the empty string: no first character to ask for
         (r".x", 0, None),
         (r"[^a]b", 0, None),
-        (r"(?i:A)b", 0, None),  # a group that changes how characters compare
+        (r"(?i:A)|b", 0, "(?:(?i:[A])|[b])"),  # a group with its own case: its own class
+        (r"(?a:x)", 0, None),  # a group that changes what \w and the case folding mean
     ],
 )
 def test_the_class_is_read_from_the_pattern(pattern: str, flags: int, expected: str | None) -> None:
