@@ -37,6 +37,8 @@ _CATEGORIES = {
 _ZERO_WIDTH = (sre.AT, sre.ASSERT, sre.ASSERT_NOT)
 _REPEATS = (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT)
 _GLOBAL_FLAGS = re.compile(r"\A\(\?[aiLmsux]+\)")
+# Each guarded pattern's source as written, for the tests that compare the two.
+ORIGINALS: dict[re.Pattern[str], tuple[str, int]] = {}
 
 
 class _Unbounded(Exception):
@@ -47,14 +49,40 @@ def guarded(pattern: str, flags: int = 0) -> re.Pattern[str]:
     """``re.compile(pattern, flags)``, with a first-character guard where one can be
     read from the pattern."""
     compiled = re.compile(pattern, flags)
-    guard = first_class(pattern, flags)
+    guard = first_class(pattern, flags) if _blind_start(list(parser.parse(pattern, flags))) else None
     if guard is None:
         return compiled
     body, all_flags = pattern, compiled.flags
     while (lead := _GLOBAL_FLAGS.match(body)) is not None:
         body = body[lead.end() :]  # carried by ``all_flags``: they must open a pattern
     close = "\n)" if all_flags & re.VERBOSE else ")"  # a verbose body may end in a comment
-    return re.compile(f"(?={guard})(?:{body}{close}", all_flags)
+    result = re.compile(f"(?={guard})(?:{body}{close}", all_flags)
+    ORIGINALS[result] = (pattern, flags)
+    return result
+
+
+def _blind_start(ops: list[tuple[Any, Any]]) -> bool:
+    """Whether ``re`` scans for this pattern position by position: it finds a pattern
+    that opens with a literal or a class by a fast scan of its own (a guard only slows
+    that), and one anchored at the start (``^``, ``\\A``) is tried at the start alone
+    (a guard in front would have it tried everywhere). A lookaround or ``\\b`` first,
+    on any branch, leaves it blind."""
+    if not ops:
+        return False
+    op, av = ops[0]
+    if op is sre.AT:
+        return av in (sre.AT_BOUNDARY, sre.AT_NON_BOUNDARY)
+    if op in (sre.ASSERT, sre.ASSERT_NOT):
+        return True
+    if op is sre.BRANCH:
+        return any(_blind_start(list(branch)) for branch in av[1])
+    if op is sre.SUBPATTERN:
+        return _blind_start(list(av[3]))
+    if op is sre.ATOMIC_GROUP:
+        return _blind_start(list(av))
+    if op in _REPEATS:
+        return av[0] == 0 or _blind_start(list(av[2]))
+    return False
 
 
 def first_class(pattern: str, flags: int = 0) -> str | None:

@@ -17,7 +17,7 @@ import pytest
 
 import bot
 import connectors
-from bot.first_char import first_class, guarded
+from bot.first_char import ORIGINALS, first_class, guarded
 
 TESTS = Path(__file__).resolve().parents[1]
 SOURCES = ("corpus/messages.py", "corpus/messages_judgment.py", "facts/corpus.py", "redteam/cases.py")
@@ -52,7 +52,9 @@ def patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
                 continue
             for name, value in vars(loaded).items():
                 if isinstance(value, re.Pattern) and isinstance(value.pattern, str):
-                    found.setdefault((value.pattern, value.flags), (f"{module.name}.{name}", value))
+                    # A guarded pattern is compared from its source as written.
+                    source, flags = ORIGINALS.get(value, (value.pattern, value.flags))
+                    found.setdefault((source, flags), (f"{module.name}.{name}", re.compile(source, flags)))
     return tuple(found.values())
 
 
@@ -98,3 +100,14 @@ def test_the_class_is_read_from_the_pattern(pattern: str, flags: int, expected: 
 def test_a_verbose_pattern_that_ends_in_a_comment_keeps_its_closing_group() -> None:
     guard = guarded("(?x) due | payable  # the words", re.IGNORECASE)
     assert [m.group() for m in guard.finditer("Due, PAYABLE, overdue")] == ["Due", "PAYABLE", "due"]
+
+
+@pytest.mark.parametrize("pattern", [r"\d", r"[\r\n]", r"Subject:", r"^(?:a|b)c", r"\A\s*x"])
+def test_a_pattern_re_scans_fast_on_its_own_is_left_as_written(pattern: str) -> None:
+    """``re`` finds a leading literal or class by a fast scan and tries an anchored
+    pattern at the start alone: a guard in front would only slow them."""
+    assert guarded(pattern).pattern == pattern
+
+
+def test_a_pattern_that_opens_with_a_lookbehind_is_guarded() -> None:
+    assert guarded(r"(?<![a-z])(?:due|payable)").pattern.startswith("(?=[dp])")
