@@ -57,7 +57,12 @@ class JudgmentDesk:
                 rulebook,
                 (),
                 outcome="kept",
-                reasons=(f"automatic mail and no rule: left for the owner ({route.no_reply})", *route.notes),
+                # The reason names what was found (an automatic sender, a list, a mail
+                # not addressed to us): "automatic" is only one of them.
+                reasons=(
+                    f"no rule, and no reply is due: left for the owner ({route.no_reply})",
+                    *route.notes,
+                ),
                 started=started,
                 event=route.event,
             )

@@ -54,3 +54,19 @@ async def test_a_drop_finishes_with_nothing_sent(tmp_path: Path) -> None:
         entry = await p.audit()
         assert (entry.outcome, entry.reasons) == ("ignored", ("duplicate",))
         assert await p.outbox_ops() == [] and await p.done(claimed)
+
+
+async def test_mail_not_addressed_to_us_is_kept_with_that_reason_not_as_automatic(tmp_path: Path) -> None:
+    async with parts(tmp_path) as p:
+        desk = JudgmentDesk(p.deps)
+        claimed = await p.claim(
+            mail(subject="Lunch on Friday?", text="Are you free?", to=("carol@else.example",))
+        )
+        route = await p.route(claimed)
+        assert isinstance(route, Judge) and not route.rules
+        await desk.handle(claimed, p.rulebook, route, 0.0)
+        entry = await p.audit()
+        assert entry.outcome == "kept"
+        assert "not addressed to us in To/Cc" in entry.reasons[0]
+        assert "automatic" not in entry.reasons[0]
+        assert await p.outbox_ops() == []
