@@ -14,10 +14,12 @@ from bot.desks.digest import build_digest
 from bot.desks.overdue import overdue_in
 from bot.effects import follow_up
 from bot.effects.escalation import render_prompt
+from bot.events import Event
 from bot.gate.policy import GateContext
+from bot.peers.intake import as_person
 from bot.pipeline.router import Route, Scheduled
 from bot.rules.model import Rulebook
-from bot.store import Claimed, Drafts, Escalations, Inbox, Outbox, Timers
+from bot.store import Claimed, Drafts, Escalations, Inbox, Outbox, PeerMessages, Timers
 
 DAY = 86400.0
 
@@ -214,6 +216,7 @@ class ScheduledDesk:
         if origin is None:
             # Without it nothing tells whether the thread was answered: never guess.
             return ["follow-up dropped: the message it follows up on is not in the inbox"]
+        (origin,) = await _as_routed(tx, [origin])
         own = tuple(self.settings.deputy.addresses)
         why = follow_up.refusal(
             origin,
@@ -225,6 +228,7 @@ class ScheduledDesk:
             return [f"follow-up dropped: {why}"]
         later = await Inbox.messages_since_in(tx, thread, origin_id)
         later += await Inbox.replies_to_in(tx, await Outbox.sent_message_ids_in(tx, thread), after=origin_id)
+        later = await _as_routed(tx, later)
         if follow_up.answers(later, own=own):
             return ["follow-up not needed: the thread has an answer"]
         rule = rulebook.by_name(event.refs.get("rule", ""))
@@ -288,3 +292,10 @@ class ScheduledDesk:
             "the thread has gone quiet.",
         )
         return ["told the owner the thread went cold"]
+
+
+async def _as_routed(tx, events: list[Event]) -> list[Event]:  # type: ignore[no-untyped-def]
+    """Stored events as the router read them: a verified peer's mail is a person's
+    (bot.peers), not machine mail for its Auto-Submitted."""
+    peers = await PeerMessages.peers_of_in(tx, [e.id for e in events])
+    return [as_person(e, peer=peers[e.id]) if e.id in peers else e for e in events]
