@@ -7,10 +7,10 @@ wall clock stepped back 1 h and then forward 3 h.
 
 Time is the daemon's own injected clock (``Deputy(clock=...)``, read by the scheduler, the
 sender and the executor): during the outage it moves ahead a minute at a time (both
-clocks, as when time passes) until 10 minutes of 451 are behind, so "minutes" take a
-fraction of a second; the steps move the wall clock alone, as NTP or an operator does.
-The outage is checked from both ends: the relay refused every reply of the outage once
-per minute of it, the owner was told "late" once per delivery (``[delivery] warn_after``
+clocks, as when time passes) until 10 minutes of 451 are behind, so the minutes take
+seconds; the steps move the wall clock alone, as NTP or an operator does.
+The outage is checked from both ends: the relay refused every reply of the outage at least
+once a minute, the owner was told "late" once per delivery (``[delivery] warn_after``
 is 5 min) and nothing was given up (``give_up_after`` is 1 h). The steps are checked as
 the daemon saw them: the scheduler logged each one, a follow-up set after the step back
 is due 2 h from the stepped clock, it has not fired before the step forward and fires
