@@ -27,6 +27,7 @@ from bot import heap
 from bot.agent.base import Agent
 from bot.channels.contract import Connector, ConnectorRuntime, Run
 from bot.channels.registry import ChannelRegistry
+from bot.clock import SYSTEM, Clock
 from bot.config import Settings
 from bot.effects.alarm import Alarm
 from bot.effects.delivery_policy import DeliveryPolicy
@@ -52,11 +53,18 @@ log = logging.getLogger("deputy")
 
 class Deputy:
     def __init__(
-        self, settings: Settings, *, extra_connectors: dict[str, tuple[str, Connector]] | None = None
+        self,
+        settings: Settings,
+        *,
+        extra_connectors: dict[str, tuple[str, Connector]] | None = None,
+        clock: Clock = SYSTEM,
     ) -> None:
         """``extra_connectors``: name -> (type, connector) added beside the configured ones
-        (embedding, and core tests that need a channel without a network)."""
+        (embedding, and core tests that need a channel without a network). ``clock``: the
+        one wall clock the scheduler, the sender and the executor read (due times, the age
+        of a delivery, when a timer is due), so a soak can step it for all of them at once."""
         self.settings = settings
+        self.clock = clock
         self.extra_connectors = dict(extra_connectors or {})
         self.store = Store(settings.db_path)
         self.lock = InstanceLock(settings.db_path)
@@ -126,7 +134,7 @@ class Deputy:
         except ConfigError as exc:
             raise ConfigError(f"{s.source}: {exc}") from None
         self.channels = ChannelRegistry.from_settings(s, extra=self.extra_connectors)
-        self.executor = Executor(settings=s, channels=self.channels)
+        self.executor = Executor(settings=s, channels=self.channels, clock=self.clock.wall)
         self.commit = Commit(store=self.store, executor=self.executor)
         self.handler = EventHandler(
             store=self.store,
@@ -150,12 +158,14 @@ class Deputy:
             connectors=self.connectors,
             notice_in=self._notice_in,
             policy=DeliveryPolicy.from_settings(s.delivery, max_attempts=s.limits.max_delivery_attempts),
+            clock=self.clock.wall,
         )
         self.scheduler = Scheduler(
             store=self.store,
             rulebook=self.rules,
             wake_workers=self.pool.wake,
             digest_enabled=s.digest.enabled,
+            clock=self.clock,
         )
         for name in self.channels:
             if name in self.extra_connectors:
@@ -227,6 +237,7 @@ class Deputy:
             channels=self.channels,
             main_rules=self.rules,
             models=Models(self.settings, store=self.store, notice=self._notice),
+            clock=self.clock.wall,
         )
         return self.organisation.handle
 

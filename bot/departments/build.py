@@ -5,6 +5,7 @@ desks."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -46,11 +47,13 @@ def build(
     channels: ChannelRegistry,
     main_rules: Callable[[], Rulebook],
     models: Models,
+    clock: Callable[[], float] = time.time,
 ) -> DepartmentsHandler:
+    """``clock``: the daemon's wall clock, for the due times each department's executor sets."""
     org = Organisation.of(settings)
     handlers: dict[str, EventHandler] = {}
     for name, dept in org.departments.items():
-        executor = Executor(settings=settings, channels=channels)
+        executor = Executor(settings=settings, channels=channels, clock=clock)
         executor.role = org.role(name, own=tuple(a.lower() for a in settings.deputy.addresses))
         rules = DepartmentRules(
             name=name, folder=rules_folder(settings, name), main=main_rules, signature=dept.signature

@@ -172,7 +172,7 @@ class ScheduledDesk:
         if esc.reminders_sent > n:
             return [f"#{esc.id} was already reminded in a batch"]
         batch = [esc]
-        for row in await Timers.reminders_due_in(tx, until=time.time() + 3600):
+        for row in await Timers.reminders_due_in(tx, until=self.executor.clock() + 3600):
             payload = json.loads(row["payload"])
             if payload.get("n") != str(n):
                 continue
@@ -271,7 +271,7 @@ class ScheduledDesk:
                 await Timers.add_in(
                     tx,
                     key=f"{event.refs.get('timer_key', event.id)}:n{nudges + 1}",
-                    due_at=time.time() + parse_duration_hours(spec.after) * 3600,
+                    due_at=self.executor.clock() + parse_duration_hours(spec.after) * 3600,
                     kind="follow_up",
                     payload={
                         **{

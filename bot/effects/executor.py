@@ -9,7 +9,6 @@ are written in the same transaction.
 from __future__ import annotations
 
 import dataclasses
-import time
 from dataclasses import dataclass
 from typing import assert_never
 
@@ -218,7 +217,7 @@ class Executor(OwnerRows):
                     event=event,
                     thread=thread,
                     rule=rule,
-                    deadline=time.time() + deadline_h * 3600,
+                    deadline=self.clock() + deadline_h * 3600,
                 )
                 escalations.append(esc_id)
                 if created and is_draft(action.reason):
@@ -234,7 +233,7 @@ class Executor(OwnerRows):
                     await Timers.add_in(
                         tx,
                         key=f"esc-deadline:{esc_id}",
-                        due_at=time.time() + deadline_h * 3600,
+                        due_at=self.clock() + deadline_h * 3600,
                         kind="escalation_deadline",
                         payload={"escalation_id": str(esc_id)},
                     )
@@ -243,7 +242,7 @@ class Executor(OwnerRows):
                             await Timers.add_in(
                                 tx,
                                 key=f"esc-remind:{esc_id}:{n}",
-                                due_at=time.time() + hours * 3600,
+                                due_at=self.clock() + hours * 3600,
                                 kind="escalation_reminder",
                                 payload={"escalation_id": str(esc_id), "n": str(n)},
                             )
@@ -261,7 +260,7 @@ class Executor(OwnerRows):
                 await Timers.add_in(
                     tx,
                     key=key,
-                    due_at=time.time() + action.after_hours * 3600,
+                    due_at=self.clock() + action.after_hours * 3600,
                     kind="follow_up",
                     payload={
                         "channel": event.channel,

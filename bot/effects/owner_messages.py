@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
 
 from bot.channels.registry import ChannelRegistry
 from bot.config import Settings
@@ -20,8 +21,13 @@ log = logging.getLogger("deputy")
 
 
 class OwnerRows:
-    def __init__(self, *, settings: Settings, channels: ChannelRegistry) -> None:
+    def __init__(
+        self, *, settings: Settings, channels: ChannelRegistry, clock: Callable[[], float] = time.time
+    ) -> None:
+        """``clock``: the daemon's wall clock (the one its scheduler compares due times with,
+        so that a timer set here and the scheduler agree when the clock steps)."""
         self.settings = settings
+        self.clock = clock
         self.channels = channels
         self.channel_types = channels.types  # connector name -> connector type
         self._unreachable_warned: set[str] = set()
@@ -60,7 +66,7 @@ class OwnerRows:
         # Unsolicited questions and notices wait out the quiet hours; an answer on the
         # channel the owner just used does not (the owner is evidently awake). The
         # console log wakes nobody: holding it over the quiet hours only delays the file.
-        hold = quiet_until(owner, now=time.time()) if channel is None and caps.wakes_owner else 0.0
+        hold = quiet_until(owner, now=self.clock()) if channel is None and caps.wakes_owner else 0.0
         if caps.mail and owner.emails:
             message = OutboundMessage(
                 to=(owner.emails[0],),
