@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 from bot.clock import SYSTEM, Clock, wait_until_set
 from bot.events import Event
 from bot.rules.model import Rulebook
-from bot.store import Store
+from bot.store import Outbox, Store, Timers
 
 log = logging.getLogger("deputy.scheduler")
 
@@ -109,13 +109,20 @@ class Scheduler:
     async def _follow_steps(self) -> None:
         offset = self.clock.wall() - self.clock.monotonic()
         step = 0.0 if self._offset is None else offset - self._offset
-        if step < -self.step_tolerance:
-            moved = await self.store.timers.shift_pending(step)
-            log.warning(
-                "the wall clock stepped back by %.0f s: %d pending timers moved with it", -step, moved
-            )
-        elif step > self.step_tolerance:
-            log.warning("the wall clock stepped forward by %.0f s: what is due by now fires", step)
+        if abs(step) > self.step_tolerance:
+            # One transaction: a failed shift is tried again whole at the next tick.
+            async with self.store.db.transaction() as tx:
+                moved = await Timers.shift_pending_in(tx, step) if step < 0 else 0
+                deliveries = await Outbox.follow_clock_step_in(tx, step)
+            if step < 0:
+                log.warning(
+                    "the wall clock stepped back by %.0f s: %d timers and %d deliveries moved with it",
+                    -step,
+                    moved,
+                    deliveries,
+                )
+            else:
+                log.warning("the wall clock stepped forward by %.0f s: what is due by now fires", step)
         self._offset = offset  # only once the timers moved: a failed shift is tried again
 
     async def run(self) -> None:

@@ -163,6 +163,21 @@ class Outbox:
     async def mark_failed_in(tx: Tx, key: str, *, error: str) -> None:
         await defer(tx, "UPDATE outbox SET state='failed', last_error=? WHERE key=?", (error[:2000], key))
 
+    @staticmethod
+    async def follow_clock_step_in(tx: Tx, seconds: float) -> int:
+        """The wall clock stepped by ``seconds``: a delivery's age (``first_tried_at``,
+        what ``give_up_after`` is measured from) keeps the time that really passed, either
+        way; a retry waiting moves back with a step back, so it is not held for the hour
+        the clock lost, and is left where it is on a step forward (it is tried early).
+        Returns the rows moved."""
+        cur = await tx.execute(
+            "UPDATE outbox SET first_tried_at = first_tried_at + ?,"
+            " next_at = CASE WHEN ? < 0 AND next_at > 0 THEN next_at + ? ELSE next_at END"
+            " WHERE state='pending' AND (first_tried_at IS NOT NULL OR next_at > 0)",
+            (seconds, seconds, seconds),
+        )
+        return int(cur.rowcount)
+
     async def autonomous_replies(self, thread: str, *, since: float) -> int:
         return await self.db.read(autonomous_replies, thread, since)
 

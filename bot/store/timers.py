@@ -148,11 +148,11 @@ class Timers:
         )
         return [(Timer(r["key"], r["due_at"], r["kind"], json.loads(r["payload"])), r["state"]) for r in rows]
 
-    async def shift_pending(self, seconds: float) -> int:
+    @staticmethod
+    async def shift_pending_in(tx: Tx, seconds: float) -> int:
         """Move every pending timer by ``seconds`` (the wall clock stepped by as much)."""
-        async with self.db.transaction() as tx:
-            cur = await tx.execute("UPDATE timers SET due_at = due_at + ? WHERE state='pending'", (seconds,))
-            return int(cur.rowcount)
+        cur = await tx.execute("UPDATE timers SET due_at = due_at + ? WHERE state='pending'", (seconds,))
+        return int(cur.rowcount)
 
     async def next_due_at(self) -> float | None:
         row = await self.db.fetchone("SELECT MIN(due_at) FROM timers WHERE state='pending'")

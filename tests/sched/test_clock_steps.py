@@ -16,7 +16,7 @@ import pytest
 from bot.owner import OwnerProfile
 from bot.pipeline.scheduler import Scheduler
 from bot.rules.model import Rulebook
-from bot.store import Store
+from bot.store import OutboxRow, Store
 
 START = 1_780_000_000.0  # 2026-05-28, a plain day
 
@@ -151,3 +151,53 @@ async def test_a_timer_written_by_a_desk_wakes_the_scheduler(tmp_path) -> None: 
         await scheduler.stop()
         await asyncio.wait_for(task, 5)
         await store.close()
+
+
+async def _waiting_delivery(store: Store, clock: SteppingClock) -> tuple[float, float]:
+    """A reply the relay refused 100 s ago, its next try due in 10 minutes."""
+    async with store.db.transaction() as tx:
+        await store.outbox.add_in(
+            tx,
+            OutboxRow(key="reply-1", event_id="e1", connector="local", op="send", payload={"text": "hi"}),
+        )
+        await tx.execute(
+            "UPDATE outbox SET first_tried_at=?, next_at=?, attempts=3 WHERE key='reply-1'",
+            (clock.wall() - 100, clock.wall() + 600),
+        )
+    return clock.wall() - 100, clock.wall() + 600
+
+
+async def _times(store: Store) -> tuple[float, float]:
+    row = await store.db.fetchone("SELECT first_tried_at, next_at FROM outbox WHERE key='reply-1'")
+    assert row is not None
+    return row["first_tried_at"], row["next_at"]
+
+
+async def test_a_retry_waiting_moves_back_with_a_step_back(running) -> None:  # type: ignore[no-untyped-def]
+    """Not held for the hour the clock lost, and its age (what give_up_after measures)
+    stays the time that really passed."""
+    store, _, clock = running
+    first, due = await _waiting_delivery(store, clock)
+    await settle()
+    clock.step(-3600)
+    for _ in range(200):
+        if await _times(store) != (first, due):
+            break
+        await asyncio.sleep(0.01)
+    assert await _times(store) == (first - 3600, due - 3600)
+    assert due - 3600 - clock.wall() == 600  # due 10 minutes from now, as before the step
+
+
+async def test_a_step_forward_keeps_a_deliverys_age(running) -> None:  # type: ignore[no-untyped-def]
+    store, _, clock = running
+    first, due = await _waiting_delivery(store, clock)
+    await settle()
+    clock.step(3 * 3600)
+    for _ in range(200):
+        if await _times(store) != (first, due):
+            break
+        await asyncio.sleep(0.01)
+    # 100 s old, not 3 h: a give_up_after of an hour is not spent by a clock correction;
+    # the retry itself is due now (early is safe, the outbox key keeps it once).
+    assert await _times(store) == (first + 3 * 3600, due)
+    assert clock.wall() - (first + 3 * 3600) == 100
