@@ -18,6 +18,7 @@ groups and their spans are the same.
 from __future__ import annotations
 
 import re
+import weakref
 from re import _constants as sre  # type: ignore[attr-defined]
 from re import _parser as parser  # type: ignore[attr-defined]
 from typing import Any
@@ -37,8 +38,9 @@ _CATEGORIES = {
 _ZERO_WIDTH = (sre.AT, sre.ASSERT, sre.ASSERT_NOT)
 _REPEATS = (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT)
 _GLOBAL_FLAGS = re.compile(r"\A\(\?[aiLmsux]+\)")
-# Each guarded pattern's source as written, for the tests that compare the two.
-ORIGINALS: dict[re.Pattern[str], tuple[str, int]] = {}
+# Each guarded pattern's source as written, for the tests that compare the two. Weak:
+# patterns compiled per rulebook (keywords, cached) must not live on after a reload.
+ORIGINALS: weakref.WeakKeyDictionary[re.Pattern[str], tuple[str, int]] = weakref.WeakKeyDictionary()
 
 
 class _Unbounded(Exception):

@@ -111,3 +111,17 @@ def test_a_pattern_re_scans_fast_on_its_own_is_left_as_written(pattern: str) -> 
 
 def test_a_pattern_that_opens_with_a_lookbehind_is_guarded() -> None:
     assert guarded(r"(?<![a-z])(?:due|payable)").pattern.startswith("(?=[dp])")
+
+
+def test_a_guarded_pattern_nobody_holds_is_not_kept() -> None:
+    """Rule keywords are compiled per rulebook: a reload must not leave the old ones."""
+    import gc
+    import weakref
+
+    pattern = guarded(r"(?<!\w)(?:zzq-unique-word)(?!\w)")
+    assert ORIGINALS[pattern] == (r"(?<!\w)(?:zzq-unique-word)(?!\w)", 0)
+    ref = weakref.ref(pattern)
+    del pattern
+    re.purge()  # re's own cache of compiled patterns (bounded) holds it too
+    gc.collect()
+    assert ref() is None
