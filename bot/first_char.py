@@ -50,11 +50,12 @@ class _Unbounded(Exception):
 def guarded(pattern: str, flags: int = 0) -> re.Pattern[str]:
     """``re.compile(pattern, flags)``, with a first-character guard where one can be
     read from the pattern."""
-    compiled = re.compile(pattern, flags)
-    guard = first_class(pattern, flags) if _blind_start(list(parser.parse(pattern, flags))) else None
+    parsed = parser.parse(pattern, flags)  # once: the guard's two questions read the same tree
+    ops = list(parsed)
+    guard = _class_of(ops) if _blind_start(ops) else None
     if guard is None:
-        return compiled
-    body, all_flags = pattern, compiled.flags
+        return re.compile(pattern, flags)
+    body, all_flags = pattern, parsed.state.flags
     while (lead := _GLOBAL_FLAGS.match(body)) is not None:
         body = body[lead.end() :]  # carried by ``all_flags``: they must open a pattern
     close = "\n)" if all_flags & re.VERBOSE else ")"  # a verbose body may end in a comment
@@ -91,9 +92,12 @@ def first_class(pattern: str, flags: int = 0) -> str | None:
     """A character class holding every character a match of ``pattern`` can start
     with, or None when there is none to give. Characters read inside a group that
     sets or clears IGNORECASE get a class of their own under that group's flag."""
-    parsed = parser.parse(pattern, flags)
+    return _class_of(list(parser.parse(pattern, flags)))
+
+
+def _class_of(ops: list[tuple[Any, Any]]) -> str | None:
     try:
-        items, nullable = _sequence(list(parsed), "")
+        items, nullable = _sequence(ops, "")
     except _Unbounded:
         return None
     if nullable or not items:
