@@ -8,7 +8,7 @@ time. Exactly one match books; none or several is a question for the owner, neve
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.calendar.slots import Slot
@@ -35,6 +35,8 @@ def offered_in(sent: str) -> list[Slot]:
         zone = ZoneInfo(m[5])
         start = datetime.fromisoformat(f"{m[2]}T{m[3]}").replace(tzinfo=zone)
         end = datetime.fromisoformat(f"{m[2]}T{m[4]}").replace(tzinfo=zone)
+        if end <= start:  # "23:00-00:00": the line names only the start's date
+            end = (end + timedelta(days=1)).replace(tzinfo=zone)
         out.append(Slot(start=start, end=end))
     return out
 

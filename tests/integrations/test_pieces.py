@@ -165,3 +165,9 @@ def test_deputy_check_names_a_missing_calendar_and_secret(tmp_path: Path) -> Non
                           capture_output=True, text=True, timeout=60, env=env)  # fmt: skip
     assert done.returncode != 0
     assert "invites.md: calendar.channel: 'calendar' is no caldav channel" in done.stderr + done.stdout
+
+
+def test_an_offered_slot_that_ends_at_midnight_is_read_back_whole() -> None:
+    start = datetime(2026, 12, 4, 23, 0, tzinfo=BERLIN)
+    slot = Slot(start=start, end=start + timedelta(hours=1))
+    assert offered_in(describe([slot], "Europe/Berlin")) == [slot]
