@@ -17,13 +17,11 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
-import signal
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from bot import heap
 from bot.agent.base import Agent
 from bot.channels.contract import Connector, ConnectorRuntime, Run
 from bot.channels.registry import ChannelRegistry
@@ -407,29 +405,6 @@ class Deputy:
                 if self._started:
                     self.health.stopped()
                 self.lock.release()
-
-
-async def run_until_signalled(deputy: Deputy) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    # A signal during a slow start (a server that does not answer) stops it too.
-    starting = asyncio.ensure_future(deputy.start())
-    stopping = asyncio.ensure_future(stop.wait())
-    try:
-        await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
-        if not starting.done():
-            starting.cancel()
-            await asyncio.gather(starting, return_exceptions=True)
-        else:
-            starting.result()  # a failed start raises here
-            log.debug("start-up heap frozen: %d objects", heap.freeze())
-            await stopping
-        log.info("shutting down")
-    finally:
-        stopping.cancel()
-        await deputy.stop()
 
 
 def _env_names(section: Mapping[str, Any]) -> list[str]:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
+import os
 import sys
 import time
 import uuid
@@ -131,8 +133,6 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         # `deputy log | head`: the reader left. Point stdout at /dev/null so the
         # interpreter's final flush does not raise again (Python docs, signal/SIGPIPE).
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
 
@@ -140,12 +140,16 @@ def main(argv: list[str] | None = None) -> int:
 async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     command = args.command
     if command == "run":
-        from bot.app import Deputy, run_until_signalled
+        from bot.app import Deputy
         from bot.logs import setup
+        from bot.shutdown import EXIT_STUCK, run_until_signalled
 
         deputy = Deputy(settings)
         deputy.redactor = setup(settings.deputy.log_level, secrets=_configured_secrets(settings))
-        await run_until_signalled(deputy)
+        if not await run_until_signalled(deputy):
+            # asyncio.run's clean-up would wait on the stuck task: leave now, logs flushed.
+            logging.shutdown()
+            os._exit(EXIT_STUCK)
         return 0
     if command == "check":
         from bot.check import check

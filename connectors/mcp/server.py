@@ -194,10 +194,15 @@ class DeputyServer:
         if self._stopping:
             return
         config = uvicorn.Config(
-            self._app(), host="127.0.0.1", port=self.settings.port, log_level="warning", lifespan="on"
+            self._app(),
+            host="127.0.0.1",
+            port=self.settings.port,
+            log_level="warning",
+            lifespan="on",
+            timeout_graceful_shutdown=5,  # a client that keeps its request open does not hold the stop
         )
         server = uvicorn.Server(config)
-        # The daemon owns SIGINT/SIGTERM (bot/app.py run_until_signalled).
+        # The daemon owns SIGINT/SIGTERM (bot/shutdown.py run_until_signalled).
         server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
         self._server = server
         try:

@@ -149,7 +149,7 @@ async def running(tmp_path: Path) -> AsyncIterator[Soak]:
         daemon.store = Store(daemon.settings.db_path, busy_timeout=0.2)  # a held lock outlasts it
         daemon.lag = LoopLag(period=0.01)
         await daemon.start()
-        heap.freeze()  # as `deputy run` does once started (bot/app.py run_until_signalled)
+        heap.freeze()  # as `deputy run` does once started (bot/shutdown.py run_until_signalled)
         await asyncio.sleep(0.2)  # the freeze's own collection is start-up's, not a fault's
         try:
             yield Soak(deputy=daemon, relay=relay, clock=clock, steps=steps)

@@ -144,7 +144,9 @@ def test_deputy_serves_mcp_with_a_token_and_supervises_a_stdio_server(
         notices = (home.data / "owner.log").read_text().count("Deputy's mcp:crm stopped working")
         assert notices == 1
         assert "No rule covers" not in (home.data / "owner.log").read_text()  # the result is no question
-        home.stop()
+        # Stopped at once after the restart: the stop ends (a stuck one exits 70, naming
+        # what it waited on, in the log's tail).
+        assert home.stop() == 0, whole_log.read_text()[-8000:]
         # The token is a secret: never in the log or the database.
         assert TOKEN not in whole_log.read_text()
         assert TOKEN.encode() not in home.db_path.read_bytes()
