@@ -142,7 +142,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if command == "run":
         from bot.app import Deputy
         from bot.logs import setup
-        from bot.shutdown import EXIT_STUCK, run_until_signalled
+        from bot.shutdown import EXIT_STUCK, run_until_signalled, watch_exit
 
         deputy = Deputy(settings)
         deputy.redactor = setup(settings.deputy.log_level, secrets=_configured_secrets(settings))
@@ -150,6 +150,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             # asyncio.run's clean-up would wait on the stuck task: leave now, logs flushed.
             logging.shutdown()
             os._exit(EXIT_STUCK)
+        watch_exit()
         return 0
     if command == "check":
         from bot.check import check

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import sys
 import threading
@@ -25,6 +26,7 @@ log = logging.getLogger("deputy")
 
 REPORT_AFTER = 15.0
 GIVE_UP_AFTER = 40.0  # under systemd's default TimeoutStopSec of 90 s
+EXIT_AFTER = 15.0  # from a clean stop to the process's end
 EXIT_STUCK = 70  # EX_SOFTWARE (sysexits.h)
 
 
@@ -54,25 +56,61 @@ def _awaits(coro: object) -> list[str]:
     return chain
 
 
-def pending_tasks() -> str:
-    """Every task of the running loop but the caller's, each with the chain it waits in."""
-    current = asyncio.current_task()
+def pending_tasks(loop: asyncio.AbstractEventLoop | None = None) -> str:
+    """Every task of the loop (the running one by default) but the caller's, each with
+    the chain it waits in."""
+    current = asyncio.current_task() if loop is None else None
     lines: list[str] = []
-    for task in sorted(asyncio.all_tasks(), key=lambda t: t.get_name()):
+    for task in sorted(asyncio.all_tasks(loop), key=lambda t: t.get_name()):
         if task is current or task.done():
             continue
         chain = _awaits(task.get_coro()) or ["a wait that is not a coroutine's"]
         lines.append(f"  {task.get_name()}:\n" + "\n".join(f"    {link}" for link in chain))
     # A task that waits on a thread (the database's) shows a future: say where each
     # thread is too.
-    names = {t.ident: t.name for t in threading.enumerate()}
+    return "\n".join([*lines, threads()])
+
+
+def threads() -> str:
+    """Every thread but the caller's, with the innermost frames it runs in."""
+    names = {t.ident: (t.name, t.daemon) for t in threading.enumerate()}
+    lines: list[str] = []
     for ident, frame in sys._current_frames().items():
-        if ident != threading.main_thread().ident:
-            lines.append(
-                f"  thread {names.get(ident, ident)}: {frame.f_code.co_filename}:{frame.f_lineno} "
-                f"{frame.f_code.co_name}"
-            )
-    return "\n".join(lines) or "  (no task is pending)"
+        if ident == threading.get_ident():
+            continue
+        name, daemon = names.get(ident, (str(ident), True))
+        where: list[str] = []
+        while frame is not None and len(where) < 4:
+            where.append(f"{frame.f_code.co_filename}:{frame.f_lineno} {frame.f_code.co_name}")
+            frame = frame.f_back  # type: ignore[assignment]
+        kind = "daemon thread" if daemon else "thread"
+        lines.append(f"  {kind} {name}:\n" + "\n".join(f"    {link}" for link in where))
+    return "\n".join(lines) or "  (no other thread)"
+
+
+def watch_exit(after: float = EXIT_AFTER) -> threading.Timer:
+    """After a clean stop the process still has to end: asyncio.run cancels what is left
+    and joins the default executor's threads, and the interpreter joins every non-daemon
+    thread, each without a bound. A daemon timer (it does not itself hold the exit up)
+    names what is left and exits with ``EXIT_STUCK`` if the end does not come. Called
+    from the loop, whose tasks it lists from its own thread (a snapshot: asyncio's
+    all_tasks retries a set that changes under it)."""
+    loop = asyncio.get_running_loop()
+
+    def stuck() -> None:
+        try:
+            left = pending_tasks(loop)
+        except Exception as exc:  # the loop's set of tasks changed too often: threads only
+            left = f"  (tasks not listed: {exc})\n{threads()}"
+        log.error("stopped, but the process did not end within %gs; exiting. Still pending:\n%s", after, left)
+        logging.shutdown()
+        os._exit(EXIT_STUCK)
+
+    timer = threading.Timer(after, stuck)
+    timer.name = "deputy-exit-watch"
+    timer.daemon = True
+    timer.start()
+    return timer
 
 
 async def bounded(
@@ -93,6 +131,7 @@ async def bounded(
         log.error("did not stop within %gs; exiting. Still pending:\n%s", give_up_after, pending_tasks())
         return False
     task.result()  # a stop that failed raises here
+    log.info("stopped")
     return True
 
 

@@ -6,6 +6,9 @@ import asyncio
 import logging
 import os
 import signal
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -82,3 +85,47 @@ async def test_sigterm_stops_and_says_whether_cleanly(holds: bool) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
         await asyncio.sleep(0)
+
+
+# A process that stopped cleanly and is then held up on its way out: by a thread that is
+# not a daemon (the interpreter joins it), or by a task that ignores the cancel asyncio.run
+# sends everything left. The watch names what holds it and exits 70; without the hold
+# the process ends on its own with 0.
+_EXITING = """
+import asyncio, sys, threading
+from bot.shutdown import watch_exit
+
+async def main(hold):
+    if hold == "task":
+        release = asyncio.Event()
+        async def obstinate():
+            while True:
+                try:
+                    await release.wait()
+                except asyncio.CancelledError:
+                    continue
+        asyncio.get_running_loop().create_task(obstinate(), name="obstinate")
+        await asyncio.sleep(0)
+    if hold == "thread":
+        threading.Thread(target=threading.Event().wait, name="held-open").start()
+    watch_exit(0.3)
+
+asyncio.run(main(sys.argv[1]))
+"""
+
+
+@pytest.mark.parametrize(
+    ("hold", "named"), [("none", ""), ("thread", "thread held-open"), ("task", "obstinate")]
+)
+def test_a_process_held_up_after_a_clean_stop_names_the_hold_and_exits_70(hold: str, named: str) -> None:
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", _EXITING, hold], cwd=root, capture_output=True, text=True, timeout=60
+    )
+    if not named:
+        assert done.returncode == 0, done.stderr
+        assert "did not end" not in done.stderr
+        return
+    assert done.returncode == 70, done.stderr
+    assert "stopped, but the process did not end within 0.3s" in done.stderr
+    assert named in done.stderr
