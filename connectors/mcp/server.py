@@ -100,7 +100,14 @@ class DeputyServer:
     async def stop(self) -> None:
         self._stopping = True
         if self._server is not None:
+            # uvicorn closes the listening socket itself. Closed under it, its shutdown
+            # fails on the fd of -1 and leaves the fd in the loop's selector, where a file
+            # that reuses the number is then never polled.
             self._server.should_exit = True
+        else:
+            self._close_socket()
+
+    def _close_socket(self) -> None:
         if self._socket is not None:
             self._socket.close()
             self._socket = None
@@ -211,5 +218,6 @@ class DeputyServer:
             raise OSError(f"Deputy's MCP server on 127.0.0.1:{self.settings.port} could not start") from exc
         finally:
             self._server = None
+            self._close_socket()
         if not self._stopping:
             raise OSError(f"Deputy's MCP server on 127.0.0.1:{self.settings.port} stopped")

@@ -175,3 +175,56 @@ async def test_a_taken_port_fails_the_start(tmp_path: Path, monkeypatch: pytest.
 
         with pytest.raises(OSError, match="in use"):
             await server.start(emit)
+
+
+async def test_a_stop_ends_the_server_cleanly_and_leaves_the_loop_polling_new_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The listening socket is uvicorn's to close: closed under it, its shutdown failed and
+    left the socket's fd in the loop's selector, so the next socket given that number was
+    never polled and a read on it waited for ever (a daemon's stop hung that way)."""
+    import socket
+
+    from bot.config import McpServeSettings
+    from bot.store import Store
+    from connectors.mcp import create_deputy_server
+
+    monkeypatch.setenv("DEPUTY_MCP_TOKEN", TOKEN)
+    port = free_port()
+    server = create_deputy_server(
+        settings=McpServeSettings(enabled=True, port=port), store=Store(tmp_path / "d.sqlite3")
+    )
+
+    async def emit(event: object) -> bool:
+        return True
+
+    await server.start(emit)
+    serving = asyncio.create_task(server.run())
+    async with httpx2.AsyncClient() as client:
+        for _ in range(200):
+            try:
+                refused = await client.post(f"http://127.0.0.1:{port}/mcp", json={})
+                break
+            except httpx2.TransportError:
+                await asyncio.sleep(0.05)
+    assert refused.status_code == 401
+    await server.stop()
+    await asyncio.wait_for(serving, timeout=30)  # returns: no error from uvicorn's shutdown
+
+    loop = asyncio.get_running_loop()
+    # The lowest free numbers go first: the old fd is among these. Each end reads what
+    # the other writes.
+    pairs = [socket.socketpair() for _ in range(16)]
+    ends = [(a, b) for a, b in pairs] + [(b, a) for a, b in pairs]
+    try:
+        for reader, _ in ends:
+            reader.setblocking(False)
+        received = [asyncio.ensure_future(loop.sock_recv(reader, 1)) for reader, _ in ends]
+        await asyncio.sleep(0.01)  # nothing to read yet: the loop polls each fd
+        for _, writer in ends:
+            writer.send(b"x")
+        assert await asyncio.wait_for(asyncio.gather(*received), timeout=10) == [b"x"] * len(ends)
+    finally:
+        for a, b in pairs:
+            a.close()
+            b.close()
