@@ -18,31 +18,33 @@ from typing import Any
 
 from pydantic import Field, ValidationError
 
+from bot.action_args import (
+    Args,
+    AskOwnerArgs,
+    FileArgs,
+    FollowUpArgs,
+    ForwardArgs,
+    IgnoreArgs,
+    OfferArgs,
+    RememberArgs,
+    ReplyArgs,
+    WebhookArgs,
+    args_schema,
+)
 from bot.actions import (
     ACTIONS,
     BY_TOOL,
     Action,
-    Args,
-    AskOwnerArgs,
     Escalate,
     File,
-    FileArgs,
     FollowUp,
-    FollowUpArgs,
     Forward,
-    ForwardArgs,
     HandOff,
     Ignore,
-    IgnoreArgs,
     Offer,
-    OfferArgs,
     Remember,
-    RememberArgs,
     Reply,
-    ReplyArgs,
     Webhook,
-    WebhookArgs,
-    args_schema,
     commitments_of,
 )
 from bot.agent import mcp_tools
