@@ -18,19 +18,7 @@ from typing import Any
 
 from pydantic import Field, ValidationError
 
-from bot.action_args import (
-    Args,
-    AskOwnerArgs,
-    FileArgs,
-    FollowUpArgs,
-    ForwardArgs,
-    IgnoreArgs,
-    OfferArgs,
-    RememberArgs,
-    ReplyArgs,
-    WebhookArgs,
-    args_schema,
-)
+from bot.action_args import Args, args_schema
 from bot.actions import (
     ACTIONS,
     BY_TOOL,
@@ -50,19 +38,6 @@ from bot.actions import (
 from bot.agent import mcp_tools
 from bot.agent.llm_client import ToolCall
 from bot.rules.model import Rule, parse_duration_hours
-
-__all__ = [  # the argument models live with the actions; re-exported for older imports
-    "Args",
-    "AskOwnerArgs",
-    "FileArgs",
-    "FollowUpArgs",
-    "ForwardArgs",
-    "IgnoreArgs",
-    "OfferArgs",
-    "RememberArgs",
-    "ReplyArgs",
-    "WebhookArgs",
-]
 
 # Tools a rule's ``may`` list can offer, in the table's order.
 ACTION_TOOLS: tuple[str, ...] = tuple(s.tool for s in ACTIONS if s.listed and s.tool)
